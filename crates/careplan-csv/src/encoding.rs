@@ -1,0 +1,393 @@
+//! MS932 (Windows-31J): decoding with exact error positions, and encoding for generators.
+//!
+//! `encoding_rs::SHIFT_JIS` is the WHATWG Shift_JIS, which is Microsoft's cp932 table: NEC row 13,
+//! NEC-selected IBM extensions and IBM extensions all decode (髙 = FB FC), and the encoder picks the
+//! same code Windows picks where a character has two. Validation only ever decodes a copy; the
+//! bytes of a file are never rewritten.
+
+use encoding_rs::SHIFT_JIS;
+
+/// What a file turned out to be encoded in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// Shift-JIS, Microsoft variant: what the standard requires.
+    Ms932,
+    /// UTF-8 with non-ASCII content: wrong, but decodable for further checks.
+    Utf8,
+}
+
+/// A byte problem found in MS932 text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ByteIssue {
+    /// Bytes that are not a character of MS932 (R1).
+    Undecodable {
+        /// Offset of the first bad byte in the scanned slice.
+        offset: usize,
+        /// The offending bytes.
+        bytes: Vec<u8>,
+    },
+    /// A user-defined character (外字, lead byte F0–F9) (R2).
+    Gaiji {
+        /// Offset of the lead byte in the scanned slice.
+        offset: usize,
+        /// The two bytes.
+        bytes: [u8; 2],
+    },
+}
+
+impl ByteIssue {
+    /// Offset of the issue in the scanned slice.
+    pub fn offset(&self) -> usize {
+        match self {
+            ByteIssue::Undecodable { offset, .. } | ByteIssue::Gaiji { offset, .. } => *offset,
+        }
+    }
+}
+
+/// The UTF-8 byte order mark.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Guesses the encoding from the first bytes of a file (after any BOM).
+///
+/// A Shift-JIS file with Japanese text is practically never valid UTF-8, while UTF-8 Japanese
+/// often *is* structurally valid Shift-JIS (E3 81 82 decodes to two kanji), so the UTF-8 test
+/// must come first. A multi-byte sequence cut at the end of the sample is tolerated.
+pub fn sniff(sample: &[u8]) -> TextEncoding {
+    if sample.is_ascii() {
+        return TextEncoding::Ms932;
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => TextEncoding::Utf8,
+        Err(e) if e.error_len().is_none() && e.valid_up_to() + 4 > sample.len() => {
+            if sample[..e.valid_up_to()].is_ascii() {
+                TextEncoding::Ms932
+            } else {
+                TextEncoding::Utf8
+            }
+        }
+        Err(_) => TextEncoding::Ms932,
+    }
+}
+
+/// Decodes MS932 into `out` (cleared first). Returns false when the bytes hold an undecodable
+/// sequence or a 外字; `out` then holds a decoding with U+FFFD / private-use characters so that
+/// later checks can go on, and [`scan`] tells where the problems are.
+pub fn decode_into(bytes: &[u8], out: &mut String) -> bool {
+    out.clear();
+    if bytes.is_ascii() {
+        // All of ASCII decodes to itself in MS932.
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+        return true;
+    }
+    let mut decoder = SHIFT_JIS.new_decoder_without_bom_handling();
+    let needed = decoder
+        .max_utf8_buffer_length(bytes.len())
+        .unwrap_or(bytes.len() * 3 + 16);
+    out.reserve(needed);
+    let (_, _, had_errors) = decoder.decode_to_string(bytes, out, true);
+    !had_errors && !has_suspect_chars(out)
+}
+
+// 外字 decode to U+E000–U+E757 (UTF-8 lead byte EE) and a lone 0x80 to U+0080 (C2 80); neither is
+// a character the standard allows, and both are rare enough that a byte search finds them fast.
+fn has_suspect_chars(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr2_iter(0xEE, 0xC2, b).any(|i| {
+        let c = s[i..].chars().next().unwrap_or_default();
+        ('\u{E000}'..='\u{E757}').contains(&c) || c == '\u{80}'
+    })
+}
+
+/// Every undecodable sequence and 外字 in `bytes`, with offsets, in order.
+pub fn scan(bytes: &[u8]) -> Vec<ByteIssue> {
+    let mut issues = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let width = match b {
+            0x00..=0x7F | 0xA1..=0xDF => 1,
+            0x81..=0x9F | 0xE0..=0xFC => 2,
+            _ => {
+                issues.push(ByteIssue::Undecodable {
+                    offset: i,
+                    bytes: vec![b],
+                });
+                i += 1;
+                continue;
+            }
+        };
+        if width == 1 {
+            i += 1;
+            continue;
+        }
+        let Some(&trail) = bytes.get(i + 1) else {
+            issues.push(ByteIssue::Undecodable {
+                offset: i,
+                bytes: vec![b],
+            });
+            break;
+        };
+        if (0xF0..=0xF9).contains(&b) && matches!(trail, 0x40..=0x7E | 0x80..=0xFC) {
+            issues.push(ByteIssue::Gaiji {
+                offset: i,
+                bytes: [b, trail],
+            });
+            i += 2;
+            continue;
+        }
+        let pair = [b, trail];
+        let (_, malformed) = SHIFT_JIS.decode_without_bom_handling(&pair);
+        if malformed {
+            // WHATWG reprocesses an ASCII trail byte as its own character: report only the lead.
+            if trail < 0x80 {
+                issues.push(ByteIssue::Undecodable {
+                    offset: i,
+                    bytes: vec![b],
+                });
+                i += 1;
+            } else {
+                issues.push(ByteIssue::Undecodable {
+                    offset: i,
+                    bytes: pair.to_vec(),
+                });
+                i += 2;
+            }
+        } else {
+            i += 2;
+        }
+    }
+    issues
+}
+
+/// A character the generator had to replace to stay within MS932 (R3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversion {
+    /// The character as given.
+    pub from: char,
+    /// What was written instead.
+    pub to: char,
+}
+
+/// The substitute for characters MS932 has no equivalent for: 〓 (geta).
+pub const SUBSTITUTE: char = '〓';
+
+/// Maps characters MS932 cannot hold to the character Windows software would show, so that
+/// text typed on a Mac or copied from the web still reaches the partner (R3). Returns `None`
+/// when the character is representable as it is.
+fn ms932_equivalent(c: char) -> Option<char> {
+    Some(match c {
+        '\u{301C}' => '～', // WAVE DASH → FULLWIDTH TILDE (the classic Mac/Windows split)
+        '\u{2016}' => '∥',  // DOUBLE VERTICAL LINE → PARALLEL TO
+        '\u{2212}' => '－', // MINUS SIGN → FULLWIDTH HYPHEN-MINUS
+        '\u{2014}' => '―',  // EM DASH → HORIZONTAL BAR
+        '\u{00A2}' => '￠',
+        '\u{00A3}' => '￡',
+        '\u{00AC}' => '￢',
+        '\u{00A5}' => '￥', // would otherwise become a backslash
+        '\u{203E}' => '￣', // would otherwise become a tilde
+        '\u{00A6}' => '￤',
+        '\u{2011}' | '\u{2010}' => '-',
+        '\u{00A0}' => ' ',
+        _ => return None,
+    })
+}
+
+/// Text made ready for MS932, with every replacement listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// The text to encode.
+    pub text: String,
+    /// What was replaced.
+    pub conversions: Vec<Conversion>,
+}
+
+/// Replaces every character MS932 cannot hold (R3): first by its usual equivalent, else by 〓.
+pub fn prepare(s: &str) -> Prepared {
+    let mut text = String::with_capacity(s.len());
+    let mut conversions = Vec::new();
+    for c in s.chars() {
+        let mapped = ms932_equivalent(c).unwrap_or(c);
+        let out = if encodes_exactly(mapped) {
+            mapped
+        } else {
+            SUBSTITUTE
+        };
+        if out != c {
+            conversions.push(Conversion { from: c, to: out });
+        }
+        text.push(out);
+    }
+    Prepared { text, conversions }
+}
+
+fn encodes_exactly(c: char) -> bool {
+    if c.is_ascii() {
+        return true;
+    }
+    // Private-use characters would encode to 外字, which the standard forbids (R2).
+    if ('\u{E000}'..='\u{F8FF}').contains(&c) {
+        return false;
+    }
+    let mut buf = [0u8; 4];
+    let s = c.encode_utf8(&mut buf);
+    let (bytes, _, unmappable) = SHIFT_JIS.encode(s);
+    if unmappable {
+        return false;
+    }
+    // A character that encodes but decodes to something else (¥ → \) is not kept exactly.
+    let (back, _) = SHIFT_JIS.decode_without_bom_handling(&bytes);
+    back == *s
+}
+
+/// Encodes text already passed through [`prepare`] (or known to be MS932-clean).
+pub fn encode(s: &str, out: &mut Vec<u8>) {
+    if s.is_ascii() {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
+    let (bytes, _, _) = SHIFT_JIS.encode(s);
+    out.extend_from_slice(&bytes);
+}
+
+/// Whether `s` survives MS932 encoding and decoding unchanged.
+pub fn is_ms932_clean(s: &str) -> bool {
+    s.chars().all(encodes_exactly)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(b: &[u8]) -> (String, bool) {
+        let mut s = String::new();
+        let ok = decode_into(b, &mut s);
+        (s, ok)
+    }
+
+    #[test]
+    fn nec_and_ibm_extensions_decode() {
+        assert_eq!(dec(b"\xFB\xFC"), ("髙".into(), true)); // IBM extension
+        assert_eq!(dec(b"\xED\x40"), ("纊".into(), true)); // NEC-selected IBM extension
+        assert_eq!(dec(b"\x87\x40"), ("①".into(), true)); // NEC row 13
+        assert_eq!(dec(b"\x87\x8A"), ("㈱".into(), true));
+    }
+
+    #[test]
+    fn wave_dash_is_decoded_the_windows_way() {
+        assert_eq!(dec(b"\x81\x60").0, "～");
+        assert_eq!(dec(b"\x81\x7C").0, "－");
+    }
+
+    #[test]
+    fn gaiji_is_reported_with_its_offset() {
+        let bytes = b"ab\x82\xA0\xF0\x40cd";
+        assert!(!dec(bytes).1);
+        assert_eq!(
+            scan(bytes),
+            vec![ByteIssue::Gaiji {
+                offset: 4,
+                bytes: [0xF0, 0x40]
+            }]
+        );
+    }
+
+    #[test]
+    fn undecodable_bytes_are_reported_with_their_offsets() {
+        // 0x85 is a lead byte of an unassigned row (its ASCII trail '@' stands as a character of its
+        // own); a lead byte at the very end is cut off; 0xFD is never valid.
+        let bytes = b"x\x85\x40y\xFDz\x82";
+        assert!(!dec(bytes).1);
+        assert_eq!(
+            scan(bytes),
+            vec![
+                ByteIssue::Undecodable {
+                    offset: 1,
+                    bytes: vec![0x85]
+                },
+                ByteIssue::Undecodable {
+                    offset: 4,
+                    bytes: vec![0xFD]
+                },
+                ByteIssue::Undecodable {
+                    offset: 6,
+                    bytes: vec![0x82]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn lone_0x80_is_not_a_character() {
+        assert!(!dec(b"a\x80b").1);
+        assert_eq!(
+            scan(b"a\x80b"),
+            vec![ByteIssue::Undecodable {
+                offset: 1,
+                bytes: vec![0x80]
+            }]
+        );
+    }
+
+    #[test]
+    fn utf8_japanese_is_recognised_even_though_it_looks_like_shift_jis() {
+        assert_eq!(sniff("利用者,氏名".as_bytes()), TextEncoding::Utf8);
+        assert_eq!(sniff(b"\x97\x98\x97\x70\x8E\xD2"), TextEncoding::Ms932);
+        assert_eq!(sniff(b"202407,123456"), TextEncoding::Ms932);
+        // A sample that cuts a UTF-8 character in half is still UTF-8.
+        let s = "あいう".as_bytes();
+        assert_eq!(sniff(&s[..7]), TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn prepare_converts_wave_dash_and_yen_and_reports_them() {
+        let p = prepare("9:00〜10:00 ¥100 髙橋");
+        assert_eq!(p.text, "9:00～10:00 ￥100 髙橋");
+        assert_eq!(
+            p.conversions,
+            vec![
+                Conversion {
+                    from: '〜',
+                    to: '～'
+                },
+                Conversion {
+                    from: '¥',
+                    to: '￥'
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn prepare_substitutes_what_ms932_cannot_hold() {
+        let p = prepare("𠮷野家😀");
+        assert_eq!(p.text, "〓野家〓");
+        assert_eq!(p.conversions.len(), 2);
+    }
+
+    #[test]
+    fn every_ms932_character_round_trips_through_unicode() {
+        // Every assigned double-byte code decodes; encoding the character again gives a code that
+        // decodes to the same character. Codes differ only for the duplicates cp932 is known for.
+        let mut duplicates = 0;
+        for lead in (0x81..=0x9Fu8).chain(0xE0..=0xFC) {
+            for trail in (0x40..=0x7Eu8).chain(0x80..=0xFC) {
+                let (s, ok) = dec(&[lead, trail]);
+                if !ok {
+                    continue;
+                }
+                let mut back = Vec::new();
+                encode(&s, &mut back);
+                assert_eq!(dec(&back).0, s, "{lead:02X}{trail:02X}");
+                if back != [lead, trail] {
+                    duplicates += 1;
+                    // NEC-selected IBM extensions (ED/EE) and NEC row 13 duplicates of JIS symbols.
+                    assert!(
+                        matches!(lead, 0xED | 0xEE | 0x87 | 0xFA),
+                        "{lead:02X}{trail:02X}"
+                    );
+                }
+            }
+        }
+        assert!(duplicates > 300 && duplicates < 420, "{duplicates}");
+    }
+}

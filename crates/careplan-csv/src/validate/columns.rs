@@ -1,0 +1,292 @@
+//! Per-item checks from the column tables of `careplan-v41.json`: required, length, format, codes.
+
+use crate::encoding;
+use crate::finding::{Problem, Severity};
+use crate::kind::FileKind;
+use crate::reader::Field;
+use crate::spec::{ColumnSpec, Confidence, Format, Required};
+use crate::validate::sink::Sink;
+use crate::values::{Date, ServiceType, YearMonth, all_digits, is_hhmm};
+
+/// Longest value quoted back in a message.
+const SHOWN: usize = 24;
+
+pub(crate) fn shown(v: &str) -> String {
+    if v.chars().count() <= SHOWN {
+        v.to_owned()
+    } else {
+        let mut s: String = v.chars().take(SHOWN).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Checks one item against its column spec.
+pub(crate) fn check(
+    kind: FileKind,
+    col: &'static ColumnSpec,
+    f: &Field<'_>,
+    line: u64,
+    sink: &mut Sink,
+) {
+    let v: &str = &f.value;
+    // Findings about an item whose spec reading is uncertain are warnings that point at the entry.
+    macro_rules! report {
+        ($code:expr, $problem:expr) => {{
+            let certain = col.confidence == Confidence::High;
+            let severity = if certain {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            sink.column(line, kind, col, $code, severity, $problem, !certain)
+        }};
+    }
+
+    if v.is_empty() {
+        match col.required {
+            Required::Yes => report!(
+                "COL-REQUIRED",
+                Problem::Required {
+                    confidence: col.confidence,
+                    kind,
+                    no: col.no
+                }
+            ),
+            // 委託の有無 is "to be filled by both" but carries only one of its two marks.
+            Required::Conditional if col.format == Format::Code => sink.column(
+                line,
+                kind,
+                col,
+                "COL-REQUIRED",
+                Severity::Warning,
+                Problem::Required {
+                    confidence: col.confidence,
+                    kind,
+                    no: col.no,
+                },
+                true,
+            ),
+            // TAIS/届出 and 明細判別コード depend on the service code: see the record rules.
+            _ => {}
+        }
+        return;
+    }
+
+    match col.format {
+        Format::FreeText => {
+            if !f.quoted {
+                sink.column(
+                    line,
+                    kind,
+                    col,
+                    "R5",
+                    Severity::Warning,
+                    Problem::FreeTextNotQuoted,
+                    false,
+                );
+            }
+        }
+        Format::Unused => sink.column(
+            line,
+            kind,
+            col,
+            "R77",
+            Severity::Warning,
+            Problem::UnusedFilled,
+            false,
+        ),
+        Format::Yyyymm => {
+            let ok = YearMonth::parse(v).is_some()
+                || (kind == FileKind::UpHosoku && col.no == 63 && v == "000000");
+            if !ok {
+                report!("COL-FORMAT", bad(col, v));
+            }
+        }
+        Format::Yyyymmdd => {
+            let ok = Date::parse(v).is_some()
+                || (kind == FileKind::UpHosoku && col.no == 4 && v == "00000000");
+            if !ok {
+                report!("COL-FORMAT", bad(col, v));
+            }
+        }
+        Format::Hhmm => {
+            if !is_hhmm(v) {
+                report!("COL-FORMAT", bad(col, v));
+            }
+        }
+        Format::HhmmOr9999 => {
+            if !(is_hhmm(v) || v == "9999") {
+                report!("R63", bad(col, v));
+            }
+        }
+        Format::Digits | Format::OfficeNumber => {
+            let exact = (col.format == Format::OfficeNumber).then_some(10);
+            if !all_digits(v.as_bytes()) || exact.is_some_and(|n| v.len() != n) {
+                report!("COL-FORMAT", bad(col, v));
+            } else if let Some(max) = col.max_len.filter(|m| v.len() > *m) {
+                report!("COL-LENGTH", Problem::TooLong { len: v.len(), max });
+            }
+        }
+        Format::Integer => {
+            let (neg, digits) = match v.strip_prefix('-') {
+                Some(d) => (true, d),
+                None => (false, v),
+            };
+            // 明細判別コード has no 項目長 in the source: accept 1–2 digits (README §10).
+            let max = col.max_len.unwrap_or(2);
+            if !all_digits(digits.as_bytes()) {
+                report!("COL-FORMAT", bad(col, v));
+            } else if digits.len() > max {
+                report!(
+                    "COL-LENGTH",
+                    Problem::TooLong {
+                        len: digits.len(),
+                        max
+                    }
+                );
+            } else if neg {
+                sink.column(
+                    line,
+                    kind,
+                    col,
+                    "COL-FORMAT",
+                    Severity::Warning,
+                    Problem::Negative { value: shown(v) },
+                    false,
+                );
+            }
+        }
+        Format::InsuredNumber => {
+            let b = v.as_bytes();
+            let ok = (b.len() == 10 && all_digits(b))
+                || (b.len() == 10 && b[0] == b'H' && all_digits(&b[1..]));
+            if !ok {
+                report!("R80", Problem::BadInsuredNumber { value: shown(v) });
+            }
+        }
+        Format::ServiceType => match ServiceType::parse(v) {
+            None => report!("COL-FORMAT", bad(col, v)),
+            Some(t) => scope(kind, col, line, t, sink),
+        },
+        Format::ServiceCode => {
+            let b = v.as_bytes();
+            let ok = b.len() == 6
+                && b.iter()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+            if !ok {
+                report!("COL-FORMAT", bad(col, v));
+            } else if v != "999999" {
+                if let Some(t) = ServiceType::parse(&v[..2]) {
+                    scope(kind, col, line, t, sink);
+                }
+            }
+        }
+        Format::Bitstring31 => {
+            if v.len() != 31 || !v.bytes().all(|c| c == b'0' || c == b'1') {
+                report!("R62", bad(col, v));
+            }
+        }
+        Format::Decimal9999 => {
+            let ok = match v.split_once('.') {
+                Some((i, d)) => {
+                    (1..=2).contains(&i.len())
+                        && all_digits(i.as_bytes())
+                        && (1..=2).contains(&d.len())
+                        && all_digits(d.as_bytes())
+                }
+                None => (1..=2).contains(&v.len()) && all_digits(v.as_bytes()),
+            };
+            if !ok {
+                report!("COL-FORMAT", bad(col, v));
+            }
+        }
+        Format::PostalCode => {
+            let b = v.as_bytes();
+            let ok = b.len() == 8 && b[3] == b'-' && all_digits(&b[..3]) && all_digits(&b[4..]);
+            if !ok {
+                report!("COL-FORMAT", bad(col, v));
+            }
+        }
+        Format::Text => {
+            if v.contains(['\r', '\n']) {
+                report!("COL-FORMAT", bad(col, v));
+            } else if let Some(max) = col.max_len {
+                let chars = v.chars().count();
+                if chars > max {
+                    report!("COL-LENGTH", Problem::TooLong { len: chars, max });
+                } else if !v.is_ascii() {
+                    let mut bytes = Vec::new();
+                    encoding::encode(v, &mut bytes);
+                    if bytes.len() > max {
+                        sink.column(
+                            line,
+                            kind,
+                            col,
+                            "COL-LENGTH",
+                            Severity::Warning,
+                            Problem::TooManyBytes {
+                                bytes: bytes.len(),
+                                max,
+                            },
+                            false,
+                        );
+                    }
+                }
+            }
+        }
+        Format::Code => {
+            let codes = col.codes.as_ref();
+            if !codes.is_some_and(|c| c.contains_key(v)) {
+                let allowed = codes
+                    .map(|c| c.keys().cloned().collect())
+                    .unwrap_or_default();
+                report!(
+                    "COL-CODE",
+                    Problem::NotInCodeList {
+                        value: shown(v),
+                        allowed
+                    }
+                );
+            }
+        }
+    }
+}
+
+fn bad(col: &ColumnSpec, v: &str) -> Problem {
+    Problem::BadFormat {
+        format: col.format,
+        value: shown(v),
+    }
+}
+
+// Out-of-scope types are warned about when received (R33); unknown ones too (R21).
+fn scope(kind: FileKind, col: &'static ColumnSpec, line: u64, t: ServiceType, sink: &mut Sink) {
+    let spec = crate::spec::spec();
+    let code = t.as_str();
+    if spec.is_out_of_scope(code) {
+        sink.column(
+            line,
+            kind,
+            col,
+            "R33",
+            Severity::Warning,
+            Problem::OutOfScope {
+                service_type: code.to_owned(),
+            },
+            false,
+        );
+    } else if !spec.is_in_scope(code) {
+        sink.column(
+            line,
+            kind,
+            col,
+            "R21",
+            Severity::Warning,
+            Problem::UnknownServiceType {
+                value: code.to_owned(),
+            },
+            false,
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! Validation of files and send units against the standard.
+//!
+//! Each file is read once, as a stream: memory holds one record, the findings (capped) and the
+//! per-user keys needed by the checks across files. Nothing here writes to a file.
+
+mod columns;
+mod records;
+mod sink;
+mod units;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use crate::encoding::{self, TextEncoding, UTF8_BOM};
+use crate::filename::FileName;
+use crate::finding::{Finding, Problem, Severity};
+use crate::kind::FileKind;
+use crate::reader::{Field, RecordReader, SyntaxIssue, split_fields};
+use crate::values::{YearMonth, all_digits};
+
+pub use sink::MAX_FINDINGS_PER_FILE;
+
+use records::{Facts, FileState};
+use sink::Sink;
+
+/// Which side of an exchange is checking: some unit rules are errors before sending and only
+/// warnings on receipt (R40, R42).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Before sending: incomplete or mixed units are errors.
+    #[default]
+    Send,
+    /// After receiving: the same are warnings, so nothing received is thrown away.
+    Receive,
+}
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Read from disk, streaming.
+    Path(PathBuf),
+    /// Already in memory.
+    Bytes(Vec<u8>),
+}
+
+/// One file to validate.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// How the file is shown to the user (its path as given).
+    pub display: String,
+    /// The bare file name, which carries kind and routing.
+    pub name: String,
+    /// The bytes.
+    pub source: Source,
+}
+
+impl Input {
+    /// A file on disk.
+    pub fn path(path: impl AsRef<Path>) -> Input {
+        let path = path.as_ref();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Input {
+            display: path.display().to_string(),
+            name,
+            source: Source::Path(path.to_owned()),
+        }
+    }
+
+    /// A file held in memory under `name`.
+    pub fn bytes(name: impl Into<String>, bytes: Vec<u8>) -> Input {
+        let name = name.into();
+        Input {
+            display: name.clone(),
+            name,
+            source: Source::Bytes(bytes),
+        }
+    }
+}
+
+/// Everything found in one file, plus what the file holds.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The path as given.
+    pub display: String,
+    /// The bare file name.
+    pub name: String,
+    /// The parsed name, when it is valid.
+    pub file_name: Option<FileName>,
+    /// The file type, when the prefix is known (even if the rest of the name is wrong).
+    pub kind: Option<FileKind>,
+    /// Findings, file-level first, then by line and item.
+    pub findings: Vec<Finding>,
+    /// Findings beyond [`MAX_FINDINGS_PER_FILE`], not kept: (errors, warnings).
+    pub dropped: (usize, usize),
+    /// Number of records read.
+    pub records: u64,
+    /// Number of distinct users (保険者番号 + 被保険者番号).
+    pub users: usize,
+    /// Service month found in the records, if the kind has one.
+    pub month: Option<YearMonth>,
+}
+
+impl FileReport {
+    /// Whether nothing blocks sending this file.
+    pub fn is_valid(&self) -> bool {
+        self.dropped.0 == 0 && !self.findings.iter().any(Finding::is_error)
+    }
+
+    /// Number of errors, including dropped ones.
+    pub fn error_count(&self) -> usize {
+        self.dropped.0 + self.findings.iter().filter(|f| f.is_error()).count()
+    }
+
+    /// Number of warnings, including dropped ones.
+    pub fn warning_count(&self) -> usize {
+        self.dropped.1 + self.findings.iter().filter(|f| !f.is_error()).count()
+    }
+
+    /// Whether the file could not be read at all.
+    pub fn is_unreadable(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| matches!(f.problem, Problem::Unreadable(_)))
+    }
+}
+
+/// A file under validation, before the checks across files.
+pub(crate) struct Checked {
+    pub display: String,
+    pub name: String,
+    pub file_name: Option<FileName>,
+    pub kind: Option<FileKind>,
+    pub facts: Option<Facts>,
+    pub sink: Sink,
+}
+
+/// Validates files together: each file alone, then the send units they form (by serial).
+pub fn validate(inputs: impl IntoIterator<Item = Input>, mode: Mode) -> Vec<FileReport> {
+    let mut checked: Vec<Checked> = inputs.into_iter().map(check_file).collect();
+    units::check(&mut checked, mode);
+    checked.into_iter().map(into_report).collect()
+}
+
+/// Validates one file on its own (a single file is also a unit, so companions will be missing).
+pub fn validate_one(input: Input, mode: Mode) -> FileReport {
+    validate([input], mode)
+        .pop()
+        .expect("one input gives one report")
+}
+
+fn into_report(c: Checked) -> FileReport {
+    let mut findings = c.sink.findings;
+    // File-level findings first, then by line and item; the sort is stable so rule order stays.
+    findings.sort_by_key(|f| {
+        (
+            f.location.line.is_some(),
+            f.location.line,
+            f.location.column,
+        )
+    });
+    let facts = c.facts.unwrap_or_default();
+    FileReport {
+        display: c.display,
+        name: c.name,
+        file_name: c.file_name,
+        kind: c.kind,
+        findings,
+        dropped: c.sink.dropped,
+        records: facts.records,
+        users: facts.users,
+        month: facts.month,
+    }
+}
+
+fn check_file(input: Input) -> Checked {
+    let mut sink = Sink::default();
+    let parsed = FileName::parse(&input.name);
+    let kind = match &parsed {
+        Ok(n) => Some(n.kind),
+        Err(_) => FileKind::match_name_prefix(&input.name),
+    };
+    let file_name = match parsed {
+        Ok(n) => {
+            for w in n.warnings() {
+                let code = match w {
+                    crate::filename::NameWarning::SerialNotDateTime => "R16",
+                    crate::filename::NameWarning::SameOfficeDifferentType => "R22",
+                    crate::filename::NameWarning::UnknownServiceType(..) => "R21",
+                };
+                sink.file(code, Severity::Warning, Problem::NameWarning(w));
+            }
+            Some(n)
+        }
+        Err(e) => {
+            sink.file(e.rule(), Severity::Error, Problem::FileName(e));
+            None
+        }
+    };
+    let mut facts = None;
+    if let Some(kind) = kind {
+        let result = match &input.source {
+            Source::Path(p) => File::open(p).and_then(|f| {
+                check_content(
+                    kind,
+                    file_name.as_ref(),
+                    BufReader::with_capacity(64 * 1024, f),
+                    &mut sink,
+                )
+            }),
+            Source::Bytes(b) => check_content(kind, file_name.as_ref(), &b[..], &mut sink),
+        };
+        match result {
+            Ok(f) => facts = f,
+            Err(e) => sink.file("IO", Severity::Error, Problem::Unreadable(e.to_string())),
+        }
+    }
+    Checked {
+        display: input.display,
+        name: input.name,
+        file_name,
+        kind,
+        facts,
+        sink,
+    }
+}
+
+fn check_content<R: BufRead>(
+    kind: FileKind,
+    name: Option<&FileName>,
+    mut src: R,
+    sink: &mut Sink,
+) -> io::Result<Option<Facts>> {
+    if kind.is_image() {
+        // R49: the image is JPEG.
+        let head = src.fill_buf()?;
+        if !head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            sink.file("R49", Severity::Error, Problem::NotJpeg);
+        }
+        return Ok(None);
+    }
+    check_csv(kind, name, src, sink).map(Some)
+}
+
+// Reuses a vector's allocation for items borrowing from the next record's text.
+fn recycle<'b>(mut v: Vec<Field<'_>>) -> Vec<Field<'b>> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("cleared")).collect()
+}
+
+fn check_csv<R: BufRead>(
+    kind: FileKind,
+    name: Option<&FileName>,
+    mut src: R,
+    sink: &mut Sink,
+) -> io::Result<Facts> {
+    let layout = crate::spec::spec().file(kind);
+    let sample = src.fill_buf()?;
+    let bom = sample.starts_with(UTF8_BOM);
+    let skip = if bom { UTF8_BOM.len() } else { 0 };
+    let enc = encoding::sniff(&sample[skip..]);
+    if bom {
+        sink.file("R9", Severity::Warning, Problem::Bom);
+    }
+    if enc == TextEncoding::Utf8 {
+        sink.file("R1", Severity::Error, Problem::Utf8);
+    }
+    src.consume(skip);
+
+    let mut reader = RecordReader::new(src);
+    let mut state = FileState::new(kind, name);
+    let mut text = String::new();
+    let mut spare: Vec<Field<'static>> = Vec::new();
+    let mut issues: Vec<SyntaxIssue> = Vec::new();
+    let mut pending_empty: Option<u64> = None;
+    let mut first = true;
+    while let Some(rec) = reader.next_record()? {
+        if rec.bytes.is_empty() {
+            // R10: skipped; warned about only when a record follows.
+            pending_empty.get_or_insert(rec.line);
+            continue;
+        }
+        if let Some(l) = pending_empty.take() {
+            sink.record(l, "R10", Severity::Warning, Problem::EmptyLine);
+        }
+        let line = rec.line;
+        let clean = match enc {
+            TextEncoding::Ms932 => encoding::decode_into(rec.bytes, &mut text),
+            TextEncoding::Utf8 => {
+                text.clear();
+                text.push_str(&String::from_utf8_lossy(rec.bytes));
+                true
+            }
+        };
+        if !clean {
+            for issue in encoding::scan(rec.bytes) {
+                let at = issue.offset();
+                let issue_line = line + memchr::memchr_iter(b'\n', &rec.bytes[..at]).count() as u64;
+                let offset = skip as u64 + rec.offset + at as u64;
+                let (code, problem) = match issue {
+                    encoding::ByteIssue::Undecodable { bytes, .. } => {
+                        ("R1", Problem::Undecodable { offset, bytes })
+                    }
+                    encoding::ByteIssue::Gaiji { bytes, .. } => {
+                        ("R2", Problem::Gaiji { offset, bytes })
+                    }
+                };
+                sink.record(issue_line, code, Severity::Error, problem);
+            }
+        }
+        if rec.unterminated_quote {
+            sink.record(line, "R5", Severity::Error, Problem::UnterminatedQuote);
+        }
+        let mut fields = recycle(std::mem::take(&mut spare));
+        split_fields(&text, &mut fields, &mut issues);
+        for issue in issues.drain(..) {
+            let (field, problem) = match issue {
+                SyntaxIssue::StrayQuote { field } => (field, Problem::StrayQuote),
+                SyntaxIssue::TextAfterQuote { field } => (field, Problem::TextAfterQuote),
+            };
+            match u16::try_from(field + 1) {
+                Ok(no) if field < layout.column_count => {
+                    sink.item(line, kind, no, "R5", Severity::Error, problem)
+                }
+                _ => sink.record(line, "R5", Severity::Error, problem),
+            }
+        }
+        if std::mem::take(&mut first)
+            && !(fields[0].value.len() == 6 && all_digits(fields[0].value.as_bytes()))
+        {
+            sink.record(line, "R8", Severity::Warning, Problem::HeaderSkipped);
+            spare = recycle(fields);
+            continue;
+        }
+        if fields.len() != layout.column_count {
+            let p = Problem::ColumnCount {
+                kind,
+                actual: fields.len(),
+                expected: layout.column_count,
+            };
+            sink.record(line, "R11", Severity::Error, p);
+            state.facts.records += 1;
+        } else {
+            for (col, f) in layout.columns.iter().zip(&fields) {
+                columns::check(kind, col, f, line, sink);
+            }
+            state.record(line, &fields, sink);
+        }
+        spare = recycle(fields);
+    }
+    let facts = state.finish(sink);
+    if facts.records == 0 {
+        sink.file("R12", Severity::Warning, Problem::NoRecords);
+    }
+    Ok(facts)
+}

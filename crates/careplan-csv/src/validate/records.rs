@@ -1,0 +1,604 @@
+//! Rules across the items of a record and across the records of one file (rules.md C, D, G).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::filename::{FileName, NameMonth};
+use crate::finding::{Problem, Severity};
+use crate::kind::FileKind;
+use crate::reader::Field;
+use crate::spec::CURRENT_CSV_VERSION;
+use crate::validate::sink::Sink;
+use crate::values::{Date, YearMonth};
+
+/// 保険者番号 + 被保険者番号 + the third key item of a family (a date or a month).
+pub(crate) type Key = (String, String, String);
+
+/// What one file contributes to the checks across the files of a unit.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    pub records: u64,
+    pub users: usize,
+    /// Keys this file offers to its dependents (UP1KYO, UPPLAN, UPKIHON, UPYOBO).
+    pub parent_keys: HashSet<Key>,
+    /// Keys this file needs from its parent, with the first line each appears on.
+    pub child_keys: HashMap<Key, u64>,
+    /// Image names in UPKIHON No.62, with their lines.
+    pub image_refs: Vec<(String, u64)>,
+    /// Service month found in the records.
+    pub month: Option<YearMonth>,
+}
+
+/// Per-user state for rules that need all of a user's records.
+#[derive(Debug, Default)]
+struct UserAgg {
+    first_line: u64,
+    has_receiver: bool,
+    grand_totals: usize,
+    detail_rows: BTreeMap<String, usize>,
+    aaaa: BTreeSet<String>,
+    last_order: Option<(u32, u32, u32)>,
+    order_reported: bool,
+}
+
+pub(crate) struct FileState<'n> {
+    kind: FileKind,
+    name: Option<&'n FileName>,
+    version: Option<String>,
+    month: Option<String>,
+    once: HashSet<&'static str>,
+    /// Per user, keyed by 保険者番号 + U+001F + 被保険者番号 so lookups need no allocation.
+    users: HashMap<String, UserAgg>,
+    key_buf: String,
+    last_child_key: Option<Key>,
+    pub facts: Facts,
+}
+
+fn get<'a>(f: &'a [Field<'_>], no: u16) -> &'a str {
+    &f[usize::from(no) - 1].value
+}
+
+fn num(s: &str) -> u32 {
+    s.parse().unwrap_or(0)
+}
+
+impl<'n> FileState<'n> {
+    pub fn new(kind: FileKind, name: Option<&'n FileName>) -> Self {
+        FileState {
+            kind,
+            name,
+            version: None,
+            month: None,
+            once: HashSet::new(),
+            users: HashMap::new(),
+            key_buf: String::new(),
+            last_child_key: None,
+            facts: Facts::default(),
+        }
+    }
+
+    fn once(&mut self, code: &'static str) -> bool {
+        self.once.insert(code)
+    }
+
+    /// Checks one record whose item count is right.
+    pub fn record(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+        self.facts.records += 1;
+        self.version(line, get(f, 1), sink);
+        let kind = self.kind;
+        let user = (get(f, 2), get(f, 3));
+        match kind {
+            FileKind::UpPlan | FileKind::UpJsk => self.schedule(line, f, sink),
+            FileKind::UpSikyu => self.sikyu(line, f, sink),
+            FileKind::UpHosoku => self.hosoku(line, f, sink),
+            FileKind::DltPlan | FileKind::DltJsk => {
+                self.month(line, 4, get(f, 4), sink);
+            }
+            FileKind::Up1Kyo => {
+                self.follow_up(line, f, 25, "3", 26, sink);
+                self.updater(line, 27, get(f, 27), sink);
+                self.parent_key(f, 14);
+            }
+            FileKind::Up2Kyo => {
+                self.plan2_order(line, user, f, sink);
+                self.updater(line, 21, get(f, 21), sink);
+                self.child_key(line, f, 5);
+            }
+            FileKind::Up3Kyo => {
+                let groups = [6..=9u16, 10..=12, 13..=13]
+                    .into_iter()
+                    .filter(|g| g.clone().any(|no| !get(f, no).is_empty()))
+                    .count();
+                if groups > 1 {
+                    sink.record(line, "R75", Severity::Warning, Problem::Plan3Mixed);
+                }
+                self.child_key(line, f, 5);
+            }
+            FileKind::UpKihon => {
+                self.follow_up(line, f, 8, "03", 9, sink);
+                self.follow_up(line, f, 12, "02", 13, sink);
+                self.parent_key(f, 4);
+                let image = get(f, 62);
+                if !image.is_empty() {
+                    self.facts.image_refs.push((image.to_owned(), line));
+                }
+            }
+            FileKind::UpYobo => self.parent_key(f, 4),
+            FileKind::UpKihonSub1 | FileKind::UpKihonSub2 | FileKind::UpYoboSub => {
+                self.child_key(line, f, 4)
+            }
+            FileKind::Dlt1Kyo | FileKind::DltKihon | FileKind::DltYobo | FileKind::UpKihonImage => {
+            }
+        }
+        self.user(line, user);
+    }
+
+    fn user(&mut self, line: u64, (insurer, insured): (&str, &str)) -> &mut UserAgg {
+        self.key_buf.clear();
+        self.key_buf.push_str(insurer);
+        self.key_buf.push('\u{1f}');
+        self.key_buf.push_str(insured);
+        if !self.users.contains_key(self.key_buf.as_str()) {
+            let agg = UserAgg {
+                first_line: line,
+                ..UserAgg::default()
+            };
+            self.users.insert(self.key_buf.clone(), agg);
+        }
+        self.users
+            .get_mut(self.key_buf.as_str())
+            .expect("inserted above")
+    }
+
+    fn parent_key(&mut self, f: &[Field<'_>], third: u16) {
+        let key = (
+            get(f, 2).to_owned(),
+            get(f, 3).to_owned(),
+            get(f, third).to_owned(),
+        );
+        self.facts.parent_keys.insert(key);
+    }
+
+    fn child_key(&mut self, line: u64, f: &[Field<'_>], third: u16) {
+        let (a, b, c) = (get(f, 2), get(f, 3), get(f, third));
+        if let Some((x, y, z)) = &self.last_child_key {
+            if x == a && y == b && z == c {
+                return;
+            }
+        }
+        let key = (a.to_owned(), b.to_owned(), c.to_owned());
+        self.facts.child_keys.entry(key.clone()).or_insert(line);
+        self.last_child_key = Some(key);
+    }
+
+    // R25–R27.
+    fn version(&mut self, line: u64, v: &str, sink: &mut Sink) {
+        if YearMonth::parse(v).is_none() {
+            return; // the column check reports the format
+        }
+        match &self.version {
+            Some(first) if first != v => {
+                let first = first.clone();
+                if self.once("R25") {
+                    let p = Problem::VersionMixed {
+                        first,
+                        found: v.to_owned(),
+                    };
+                    sink.item(line, self.kind, 1, "R25", Severity::Error, p);
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.version = Some(v.to_owned());
+                let known = crate::spec::spec().known_csv_versions.contains_key(v);
+                let p = match v {
+                    CURRENT_CSV_VERSION => None,
+                    "202504" => Some((Severity::Warning, Problem::Version40)),
+                    _ if known => Some((
+                        Severity::Error,
+                        Problem::VersionOld {
+                            value: v.to_owned(),
+                        },
+                    )),
+                    _ => Some((
+                        Severity::Error,
+                        Problem::VersionUnknown {
+                            value: v.to_owned(),
+                        },
+                    )),
+                };
+                if let Some((severity, p)) = p {
+                    sink.item(line, self.kind, 1, "R26", severity, p);
+                }
+            }
+        }
+    }
+
+    // R28/R29 (and R27, which needs the month).
+    fn month(&mut self, line: u64, no: u16, v: &str, sink: &mut Sink) -> Option<YearMonth> {
+        let ym = YearMonth::parse(v)?;
+        if let Some(name) = self.name.and_then(FileName::service_month) {
+            if name != ym && self.once("R29") {
+                let p = Problem::MonthNotName {
+                    record: v.to_owned(),
+                    name: name.to_string(),
+                };
+                sink.item(line, self.kind, no, "R29", Severity::Error, p);
+            }
+        }
+        match &self.month {
+            Some(first) if first != v => {
+                let first = first.clone();
+                if self.once("R28") {
+                    let p = Problem::MonthMixed {
+                        first,
+                        found: v.to_owned(),
+                    };
+                    sink.item(line, self.kind, no, "R28", Severity::Error, p);
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.month = Some(v.to_owned());
+                self.facts.month = Some(ym);
+                let in_force_from = YearMonth {
+                    year: 2025,
+                    month: 4,
+                };
+                if self.version.as_deref() == Some(CURRENT_CSV_VERSION) && ym < in_force_from {
+                    let p = Problem::VersionNotInForce {
+                        value: CURRENT_CSV_VERSION.into(),
+                        month: v.to_owned(),
+                    };
+                    sink.item(line, self.kind, 1, "R27", Severity::Warning, p);
+                }
+            }
+        }
+        Some(ym)
+    }
+
+    // R78: 更新業者コード names the sender.
+    fn updater(&mut self, line: u64, no: u16, v: &str, sink: &mut Sink) {
+        let Some(name) = self.name else { return };
+        if !v.is_empty() && v != name.sender.office.as_str() && self.once("R78") {
+            let p = Problem::UpdaterNotSender {
+                value: v.to_owned(),
+                sender: name.sender.office.to_string(),
+            };
+            sink.item(line, self.kind, no, "R78", Severity::Warning, p);
+        }
+    }
+
+    // R76: a code that calls for a follow-up text.
+    fn follow_up(
+        &mut self,
+        line: u64,
+        f: &[Field<'_>],
+        code_no: u16,
+        code: &str,
+        text_no: u16,
+        sink: &mut Sink,
+    ) {
+        if get(f, code_no) == code && get(f, text_no).trim().is_empty() {
+            sink.item(
+                line,
+                self.kind,
+                text_no,
+                "R76",
+                Severity::Warning,
+                Problem::FollowUpMissing { code_no, text_no },
+            );
+        }
+    }
+
+    // 第6表 予定/実績 (UPPLAN, UPJSK): R28/R29, R33, R35, R36, R60–R64, R78.
+    fn schedule(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+        let kind = self.kind;
+        let month = self.month(line, 5, get(f, 5), sink);
+        if let (Some(m), Some(d)) = (month, Date::parse(get(f, 10))) {
+            if d.ym != m {
+                let p = Problem::DateOutsideMonth {
+                    date: get(f, 10).to_owned(),
+                    month: m.to_string(),
+                };
+                sink.item(line, kind, 10, "R64", Severity::Error, p);
+            }
+        }
+        let code = get(f, 15);
+        let ty = code.get(..2).unwrap_or_default();
+        let equipment = matches!(ty, "17" | "67");
+        if equipment && get(f, 16).is_empty() && get(f, 17).is_empty() {
+            sink.item(
+                line,
+                kind,
+                16,
+                "R60",
+                Severity::Error,
+                Problem::EquipmentCodeMissing {
+                    tais: 16,
+                    notified: 17,
+                },
+            );
+        }
+        if !equipment && !code.is_empty() && !get(f, 19).is_empty() {
+            sink.item(
+                line,
+                kind,
+                19,
+                "R61",
+                Severity::Warning,
+                Problem::DiscriminatorNotEquipment,
+            );
+        }
+        let days = get(f, 11);
+        if let (Some(m), 31) = (month, days.len()) {
+            if days.as_bytes()[usize::from(m.days())..].contains(&b'1') {
+                sink.item(
+                    line,
+                    kind,
+                    11,
+                    "R62",
+                    Severity::Warning,
+                    Problem::DaysBeyondMonthEnd { days: m.days() },
+                );
+            }
+        }
+        let (start, end) = (get(f, 12), get(f, 13));
+        if (start == "9999") != (end == "9999") && !start.is_empty() && !end.is_empty() {
+            sink.item(
+                line,
+                kind,
+                13,
+                "R63",
+                Severity::Warning,
+                Problem::TimesInconsistent,
+            );
+        }
+        self.updater(line, 24, get(f, 24), sink);
+        let provider = get(f, 20);
+        if let Some(name) = self.name {
+            if kind == FileKind::UpJsk {
+                if !provider.is_empty()
+                    && provider != name.sender.office.as_str()
+                    && self.once("R36-office")
+                {
+                    sink.item(
+                        line,
+                        kind,
+                        20,
+                        "R36",
+                        Severity::Warning,
+                        Problem::ForeignService { office: true },
+                    );
+                }
+                if ty.len() == 2 && ty != name.sender.service_type.as_str() && self.once("R36-type")
+                {
+                    sink.item(
+                        line,
+                        kind,
+                        15,
+                        "R36",
+                        Severity::Warning,
+                        Problem::ForeignService { office: false },
+                    );
+                }
+            } else {
+                let to_receiver = provider == name.recipient.office.as_str();
+                let agg = self.user(line, (get(f, 2), get(f, 3)));
+                agg.has_receiver |= to_receiver;
+            }
+        }
+        if kind == FileKind::UpPlan {
+            self.parent_key(f, 5);
+        }
+    }
+
+    // 第7表 (UPSIKYU): R28/R29, R35, R60, R66–R68, R70, R78.
+    fn sikyu(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+        let kind = self.kind;
+        self.month(line, 5, get(f, 5), sink);
+        let code = get(f, 9);
+        let ty = code.get(..2).unwrap_or_default().to_owned();
+        let suffix = code.get(2..).unwrap_or_default();
+        let grand_total = code == "999999";
+        let subtotal = matches!(suffix, "AAAA" | "EEEE" | "ZZZZ");
+        if grand_total || subtotal {
+            if get(f, 13) != "0" || !get(f, 14).is_empty() || !get(f, 15).is_empty() {
+                sink.record(line, "R68", Severity::Warning, Problem::SubtotalValues);
+            }
+        } else if matches!(ty.as_str(), "17" | "67")
+            && get(f, 10).is_empty()
+            && get(f, 11).is_empty()
+        {
+            sink.item(
+                line,
+                kind,
+                10,
+                "R60",
+                Severity::Error,
+                Problem::EquipmentCodeMissing {
+                    tais: 10,
+                    notified: 11,
+                },
+            );
+        }
+        let fixed = get(f, 34);
+        if !fixed.is_empty() && fixed != "9999999999" && self.once("R70") {
+            sink.item(
+                line,
+                kind,
+                34,
+                "R70",
+                Severity::Warning,
+                Problem::FixedOfficeCode,
+            );
+        }
+        self.updater(line, 36, get(f, 36), sink);
+        let receiver = self.name.map(|n| n.recipient.office.as_str().to_owned());
+        let provider_is_receiver = receiver.as_deref() == Some(get(f, 7));
+        let agg = self.user(line, (get(f, 2), get(f, 3)));
+        if grand_total {
+            agg.grand_totals += 1;
+        } else if suffix == "AAAA" {
+            agg.aaaa.insert(ty);
+        } else if !subtotal {
+            *agg.detail_rows.entry(ty).or_default() += 1;
+            agg.has_receiver |= provider_is_receiver;
+        }
+        self.child_key(line, f, 5);
+    }
+
+    // 利用者補足情報 (UPHOSOKU): R30, R72, R78.
+    fn hosoku(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+        let kind = self.kind;
+        let name_month = self.name.and_then(|n| n.month);
+        let (no4, no63) = (get(f, 4), get(f, 63));
+        match name_month {
+            Some(NameMonth::PlanUnit) => {
+                if no63 != "000000" {
+                    sink.item(
+                        line,
+                        kind,
+                        63,
+                        "R30",
+                        Severity::Error,
+                        Problem::HosokuKey {
+                            plan_unit: true,
+                            no: 63,
+                        },
+                    );
+                }
+                if Date::parse(no4).is_none() && !no4.is_empty() {
+                    sink.item(
+                        line,
+                        kind,
+                        4,
+                        "R30",
+                        Severity::Error,
+                        Problem::HosokuKey {
+                            plan_unit: true,
+                            no: 4,
+                        },
+                    );
+                }
+                self.child_key(line, f, 4);
+            }
+            Some(NameMonth::Month(m)) => {
+                if YearMonth::parse(no63) != Some(m) && !no63.is_empty() {
+                    sink.item(
+                        line,
+                        kind,
+                        63,
+                        "R30",
+                        Severity::Error,
+                        Problem::HosokuKey {
+                            plan_unit: false,
+                            no: 63,
+                        },
+                    );
+                } else {
+                    self.month(line, 63, no63, sink);
+                }
+                if no4 != "00000000" && !no4.is_empty() {
+                    sink.item(
+                        line,
+                        kind,
+                        4,
+                        "R30",
+                        Severity::Error,
+                        Problem::HosokuKey {
+                            plan_unit: false,
+                            no: 4,
+                        },
+                    );
+                }
+                self.child_key(line, f, 63);
+            }
+            None => {}
+        }
+        let mut gap = false;
+        for slot in 0..9u16 {
+            let no = 20 + slot * 4;
+            let t = get(f, no);
+            if t.is_empty() {
+                gap = true;
+                continue;
+            }
+            if gap {
+                sink.item(
+                    line,
+                    kind,
+                    no,
+                    "R72",
+                    Severity::Warning,
+                    Problem::SlotGap { slot: slot + 1 },
+                );
+                gap = false;
+            }
+            if matches!(t, "23" | "2A") {
+                sink.item(
+                    line,
+                    kind,
+                    no,
+                    "R72",
+                    Severity::Warning,
+                    Problem::SlotShortStayType {
+                        service_type: t.to_owned(),
+                    },
+                );
+            }
+        }
+        self.updater(line, 61, get(f, 61), sink);
+    }
+
+    // R73: 第2表 in printed order per user.
+    fn plan2_order(&mut self, line: u64, user: (&str, &str), f: &[Field<'_>], sink: &mut Sink) {
+        let order = (num(get(f, 6)), num(get(f, 8)), num(get(f, 13)));
+        let agg = self.user(line, user);
+        let out_of_order = agg.last_order.is_some_and(|last| order < last);
+        agg.last_order = Some(order);
+        if out_of_order && !agg.order_reported {
+            agg.order_reported = true;
+            sink.record(line, "R73", Severity::Warning, Problem::Plan2Order);
+        }
+    }
+
+    /// Rules that need every record of a user: R35, R66, R67.
+    pub fn finish(mut self, sink: &mut Sink) -> Facts {
+        self.facts.users = self.users.len();
+        let mut users: Vec<_> = self.users.into_values().collect();
+        users.sort_by_key(|u| u.first_line);
+        let related_check =
+            self.name.is_some() && matches!(self.kind, FileKind::UpPlan | FileKind::UpSikyu);
+        for u in &users {
+            if related_check && !u.has_receiver {
+                sink.record(
+                    u.first_line,
+                    "R35",
+                    Severity::Warning,
+                    Problem::UnrelatedUser,
+                );
+            }
+            if self.kind == FileKind::UpSikyu {
+                if u.grand_totals != 1 {
+                    sink.record(
+                        u.first_line,
+                        "R66",
+                        Severity::Error,
+                        Problem::GrandTotalCount {
+                            count: u.grand_totals,
+                        },
+                    );
+                }
+                for (ty, n) in &u.detail_rows {
+                    if *n > 1 && !u.aaaa.contains(ty) {
+                        let p = Problem::SubtotalMissing {
+                            service_type: ty.clone(),
+                        };
+                        sink.record(u.first_line, "R67", Severity::Warning, p);
+                    }
+                }
+            }
+        }
+        self.facts
+    }
+}

@@ -1,0 +1,231 @@
+//! Small value types of the standard: months, dates, office numbers, service types.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A calendar month (YYYYMM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct YearMonth {
+    /// Year, 1900..=2999.
+    pub year: u16,
+    /// Month, 1..=12.
+    pub month: u8,
+}
+
+impl YearMonth {
+    /// Parses exactly six ASCII digits forming a real year-month.
+    pub fn parse(s: &str) -> Option<YearMonth> {
+        let b = s.as_bytes();
+        if b.len() != 6 || !all_digits(b) {
+            return None;
+        }
+        let year = num(&b[..4]) as u16;
+        let month = num(&b[4..]) as u8;
+        ((1900..=2999).contains(&year) && (1..=12).contains(&month))
+            .then_some(YearMonth { year, month })
+    }
+
+    /// Number of days in this month.
+    pub fn days(self) -> u8 {
+        match self.month {
+            4 | 6 | 9 | 11 => 30,
+            2 if is_leap(self.year) => 29,
+            2 => 28,
+            _ => 31,
+        }
+    }
+
+    /// The following month.
+    pub fn next(self) -> YearMonth {
+        if self.month == 12 {
+            YearMonth {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            YearMonth {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}{:02}", self.year, self.month)
+    }
+}
+
+/// A calendar date (YYYYMMDD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    /// Year and month.
+    pub ym: YearMonth,
+    /// Day of month, 1-based.
+    pub day: u8,
+}
+
+impl Date {
+    /// Parses exactly eight ASCII digits forming a real calendar date.
+    pub fn parse(s: &str) -> Option<Date> {
+        let b = s.as_bytes();
+        if b.len() != 8 {
+            return None;
+        }
+        let ym = YearMonth::parse(s.get(..6)?)?;
+        if !all_digits(&b[6..]) {
+            return None;
+        }
+        let day = num(&b[6..]) as u8;
+        (1..=ym.days()).contains(&day).then_some(Date { ym, day })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{:02}", self.ym, self.day)
+    }
+}
+
+/// Whether `s` is HHMM with 00–23 hours and 00–59 minutes (2400 accepted as an end of day).
+pub fn is_hhmm(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 4 || !all_digits(b) {
+        return false;
+    }
+    let h = num(&b[..2]);
+    let m = num(&b[2..]);
+    (h < 24 && m < 60) || (h == 24 && m == 0)
+}
+
+/// Whether a 14-digit serial is a real date and time (YYYYMMDDHHMMSS, R16).
+pub fn is_datetime14(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 14 || !all_digits(b) {
+        return false;
+    }
+    Date::parse(&s[..8]).is_some()
+        && num(&b[8..10]) < 24
+        && num(&b[10..12]) < 60
+        && num(&b[12..14]) < 60
+}
+
+/// A 10-digit 事業所番号.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct OfficeNumber(String);
+
+impl OfficeNumber {
+    /// Accepts exactly ten ASCII digits.
+    pub fn parse(s: &str) -> Option<OfficeNumber> {
+        (s.len() == 10 && all_digits(s.as_bytes())).then(|| OfficeNumber(s.to_owned()))
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OfficeNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A 2-character サービス種類コード (digits and capital letters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServiceType([u8; 2]);
+
+impl ServiceType {
+    /// Accepts exactly two characters of `[0-9A-Z]`.
+    pub fn parse(s: &str) -> Option<ServiceType> {
+        let b = s.as_bytes();
+        (b.len() == 2
+            && b.iter()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+        .then(|| ServiceType([b[0], b[1]]))
+    }
+
+    /// The two characters.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    /// Whether the type is in scope of the standard (spec §1.3, §1.4).
+    pub fn is_in_scope(&self) -> bool {
+        crate::spec::spec().is_in_scope(self.as_str())
+    }
+
+    /// Japanese name of the type when it is a known code.
+    pub fn name_ja(&self) -> Option<&'static str> {
+        if self.as_str() == "43" {
+            return Some("居宅介護支援");
+        }
+        crate::spec::spec().service_type_name(self.as_str())
+    }
+}
+
+impl fmt::Display for ServiceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ServiceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+pub(crate) fn all_digits(b: &[u8]) -> bool {
+    !b.is_empty() && b.iter().all(u8::is_ascii_digit)
+}
+
+fn num(b: &[u8]) -> u32 {
+    b.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+}
+
+fn is_leap(y: u16) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leap_day_is_a_date_only_in_leap_years() {
+        assert!(Date::parse("20240229").is_some());
+        assert!(Date::parse("20250229").is_none());
+        assert!(Date::parse("19000229").is_none());
+        assert!(Date::parse("20000229").is_some());
+    }
+
+    #[test]
+    fn month_thirteen_is_not_a_month() {
+        assert!(YearMonth::parse("202513").is_none());
+        assert!(YearMonth::parse("202500").is_none());
+        assert!(YearMonth::parse("000000").is_none());
+    }
+
+    #[test]
+    fn hhmm_accepts_2400_but_not_2401_or_0060() {
+        assert!(is_hhmm("0000"));
+        assert!(is_hhmm("2359"));
+        assert!(is_hhmm("2400"));
+        assert!(!is_hhmm("2401"));
+        assert!(!is_hhmm("0060"));
+        assert!(!is_hhmm("930"));
+    }
+
+    #[test]
+    fn serial_must_be_a_real_datetime() {
+        assert!(is_datetime14("20191025200201"));
+        assert!(!is_datetime14("20191325200201"));
+        assert!(!is_datetime14("20191025250201"));
+    }
+}
