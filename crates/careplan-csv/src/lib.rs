@@ -12,6 +12,8 @@ pub mod finding;
 pub mod kind;
 mod messages;
 pub mod reader;
+pub mod record;
+pub mod sample;
 pub mod spec;
 pub mod validate;
 pub mod values;

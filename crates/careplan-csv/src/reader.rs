@@ -130,6 +130,13 @@ pub struct Field<'a> {
     pub at: usize,
 }
 
+/// Empties a vector of items and hands its allocation to items borrowing from other text, so a
+/// loop over records allocates the vector once.
+pub fn recycle<'b>(mut v: Vec<Field<'_>>) -> Vec<Field<'b>> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("cleared")).collect()
+}
+
 /// A syntax problem inside one record (R5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyntaxIssue {

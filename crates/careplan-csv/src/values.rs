@@ -83,6 +83,18 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Day of the week as the standard codes it (曜日): 1 = Monday … 7 = Sunday.
+    pub fn weekday(self) -> u8 {
+        // Sakamoto's method; gives 0 = Sunday.
+        const T: [u32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+        let m = u32::from(self.ym.month);
+        let y = u32::from(self.ym.year) - u32::from(m < 3);
+        let w = (y + y / 4 - y / 100 + y / 400 + T[(m - 1) as usize] + u32::from(self.day)) % 7;
+        if w == 0 { 7 } else { w as u8 }
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{:02}", self.ym, self.day)
@@ -203,6 +215,14 @@ mod tests {
         assert!(Date::parse("20250229").is_none());
         assert!(Date::parse("19000229").is_none());
         assert!(Date::parse("20000229").is_some());
+    }
+
+    #[test]
+    fn weekday_follows_the_standard_monday_is_one() {
+        assert_eq!(Date::parse("20250401").unwrap().weekday(), 2); // Tuesday
+        assert_eq!(Date::parse("20261124").unwrap().weekday(), 2);
+        assert_eq!(Date::parse("20250406").unwrap().weekday(), 7); // Sunday
+        assert_eq!(Date::parse("20240101").unwrap().weekday(), 1);
     }
 
     #[test]

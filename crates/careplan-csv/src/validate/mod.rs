@@ -16,7 +16,7 @@ use crate::encoding::{self, TextEncoding, UTF8_BOM};
 use crate::filename::FileName;
 use crate::finding::{Finding, Problem, Severity};
 use crate::kind::FileKind;
-use crate::reader::{Field, RecordReader, SyntaxIssue, split_fields};
+use crate::reader::{Field, RecordReader, SyntaxIssue, recycle, split_fields};
 use crate::values::{YearMonth, all_digits};
 
 pub use sink::MAX_FINDINGS_PER_FILE;
@@ -243,12 +243,6 @@ fn check_content<R: BufRead>(
         return Ok(None);
     }
     check_csv(kind, name, src, sink).map(Some)
-}
-
-// Reuses a vector's allocation for items borrowing from the next record's text.
-fn recycle<'b>(mut v: Vec<Field<'_>>) -> Vec<Field<'b>> {
-    v.clear();
-    v.into_iter().map(|_| unreachable!("cleared")).collect()
 }
 
 fn check_csv<R: BufRead>(

@@ -1,0 +1,118 @@
+//! Everything the sample generator writes is valid, and parses back to what was generated.
+
+use careplan_csv::record::{self, Record};
+use careplan_csv::sample::{SampleOptions, every_kind, exchange};
+use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
+use careplan_csv::{FileKind, Input, Lang, Mode, validate};
+
+fn opts(services: &[(&str, &str)], users: usize) -> SampleOptions {
+    SampleOptions {
+        kyotaku: OfficeNumber::parse("1310000001").unwrap(),
+        services: services
+            .iter()
+            .map(|(o, t)| {
+                (
+                    OfficeNumber::parse(o).unwrap(),
+                    ServiceType::parse(t).unwrap(),
+                )
+            })
+            .collect(),
+        month: YearMonth::parse("202512").unwrap(),
+        users,
+    }
+}
+
+fn assert_all_valid(files: Vec<careplan_csv::sample::SampleFile>) {
+    let inputs = files
+        .into_iter()
+        .map(|f| Input::bytes(f.name.to_string(), f.bytes));
+    for report in validate(inputs, Mode::Send) {
+        let msgs: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {:?}:{:?} {}",
+                    f.code,
+                    f.location.line,
+                    f.location.column,
+                    f.message(Lang::En)
+                )
+            })
+            .collect();
+        assert!(report.findings.is_empty(), "{}: {msgs:#?}", report.name);
+    }
+}
+
+#[test]
+fn the_sample_exchange_validates_without_any_finding() {
+    assert_all_valid(
+        exchange(&opts(
+            &[
+                ("1310000002", "11"),
+                ("1310000003", "15"),
+                ("1310000004", "17"),
+            ],
+            7,
+        ))
+        .unwrap(),
+    );
+}
+
+#[test]
+fn every_in_scope_service_type_gives_a_valid_exchange() {
+    let spec = careplan_csv::spec::spec();
+    let services: Vec<(String, String)> = spec
+        .service_types
+        .in_scope
+        .keys()
+        .enumerate()
+        .map(|(i, t)| (format!("13200{i:05}"), t.clone()))
+        .collect();
+    let refs: Vec<(&str, &str)> = services
+        .iter()
+        .map(|(o, t)| (o.as_str(), t.as_str()))
+        .collect();
+    assert_all_valid(exchange(&opts(&refs, 12)).unwrap());
+}
+
+#[test]
+fn one_file_of_every_kind_validates_without_any_finding() {
+    let files = every_kind(YearMonth::parse("202506").unwrap());
+    let mut kinds: Vec<FileKind> = files.iter().map(|f| f.name.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), FileKind::ALL.len());
+    assert_all_valid(files);
+}
+
+#[test]
+fn each_service_office_gets_only_its_own_users_and_the_jisseki_goes_back() {
+    let files = exchange(&opts(&[("1310000002", "11"), ("1310000003", "15")], 4)).unwrap();
+    for f in &files {
+        if f.name.kind == FileKind::UpJsk {
+            assert_eq!(f.name.recipient.office.as_str(), "1310000001");
+            let records = record::parse(FileKind::UpJsk, &f.bytes[..]).unwrap();
+            assert!(
+                records
+                    .iter()
+                    .all(|r| r.get(20) == f.name.sender.office.as_str())
+            );
+        } else {
+            assert_eq!(f.name.sender.office.as_str(), "1310000001");
+        }
+    }
+    assert_eq!(files.len(), 2 * 8);
+}
+
+#[test]
+fn parse_of_generated_bytes_gives_back_the_records() {
+    for f in every_kind(YearMonth::parse("202507").unwrap()) {
+        if f.name.kind.is_image() {
+            continue;
+        }
+        let records: Vec<Record> = record::parse(f.name.kind, &f.bytes[..]).unwrap();
+        assert!(!records.is_empty());
+        assert_eq!(record::write(&records).bytes, f.bytes, "{}", f.name);
+    }
+}
