@@ -32,6 +32,17 @@ pub struct RecordReader<R> {
     offset: u64,
 }
 
+/// Where the scanner is inside a record. Only a quote at the start of an item opens quoting, as
+/// in the field splitter, so a stray `"` inside an unquoted item cannot swallow the next lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    ItemStart,
+    Unquoted,
+    Quoted,
+    /// Just after a quote inside a quoted item: `"` continues it (escaped), anything else ends it.
+    AfterQuote,
+}
+
 impl<R: Read> RecordReader<R> {
     /// Wraps a byte source.
     pub fn new(src: R) -> Self {
@@ -48,9 +59,9 @@ impl<R: Read> RecordReader<R> {
     /// The next record, or `None` at the end of the input.
     pub fn next_record(&mut self) -> io::Result<Option<RawRecord<'_>>> {
         let mut scan = self.start;
-        let mut in_quotes = false;
+        let mut state = Scan::ItemStart;
         loop {
-            if let Some((end, next)) = find_end(&self.buf, &mut scan, &mut in_quotes) {
+            if let Some((end, next)) = find_end(&self.buf, &mut scan, &mut state) {
                 return Ok(Some(self.take(end, next, false)));
             }
             if self.eof {
@@ -58,7 +69,7 @@ impl<R: Read> RecordReader<R> {
                     return Ok(None);
                 }
                 let end = self.buf.len();
-                return Ok(Some(self.take(end, end, in_quotes)));
+                return Ok(Some(self.take(end, end, state == Scan::Quoted)));
             }
             // Keep the unfinished record, drop what was handed out, read more.
             if self.start > 0 {
@@ -105,17 +116,39 @@ impl<R: Read> RecordReader<R> {
 }
 
 // Finds the LF that ends the record (outside quotes). Returns (end of content, start of next).
-fn find_end(buf: &[u8], scan: &mut usize, in_quotes: &mut bool) -> Option<(usize, usize)> {
-    while let Some(i) = memchr::memchr2(b'"', b'\n', &buf[*scan..]) {
-        let at = *scan + i;
-        *scan = at + 1;
-        if buf[at] == b'"' {
-            *in_quotes = !*in_quotes;
-        } else if !*in_quotes {
-            return Some((at, at + 1));
+fn find_end(buf: &[u8], scan: &mut usize, state: &mut Scan) -> Option<(usize, usize)> {
+    let mut i = *scan;
+    while i < buf.len() {
+        match *state {
+            Scan::Quoted => match memchr::memchr(b'"', &buf[i..]) {
+                Some(k) => {
+                    i += k + 1;
+                    *state = Scan::AfterQuote;
+                }
+                None => i = buf.len(),
+            },
+            Scan::ItemStart | Scan::AfterQuote if buf[i] == b'"' => {
+                i += 1;
+                *state = Scan::Quoted;
+            }
+            // An unquoted item (or text after a closing quote) runs to the next comma or LF.
+            _ => match memchr::memchr2(b',', b'\n', &buf[i..]) {
+                Some(k) if buf[i + k] == b',' => {
+                    i += k + 1;
+                    *state = Scan::ItemStart;
+                }
+                Some(k) => {
+                    *scan = i + k + 1;
+                    return Some((i + k, i + k + 1));
+                }
+                None => {
+                    i = buf.len();
+                    *state = Scan::Unquoted;
+                }
+            },
         }
     }
-    *scan = buf.len();
+    *scan = i;
     None
 }
 
@@ -271,6 +304,13 @@ mod tests {
         let r = records(b"1,\"x\r\ny\",2\r\n3,4\r\n");
         assert_eq!(r[0], (1, b"1,\"x\r\ny\",2".to_vec(), false));
         assert_eq!(r[1].0, 3);
+    }
+
+    #[test]
+    fn a_stray_quote_in_an_unquoted_item_does_not_open_quoting() {
+        let r = records(b"1,ab\"c,2\r\n3,4\r\n");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1], (2, b"3,4".to_vec(), false));
     }
 
     #[test]

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "kizuna", version, about = "Kizuna: ケアプランデータ連携 (care-plan data exchange)")]
+#[command(
+    name = "kizuna",
+    version,
+    about = "Kizuna: ケアプランデータ連携 (care-plan data exchange)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,7 +62,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Validate { json, lang, receiving, paths } => validate_cmd::run(&paths, json, lang.into(), receiving),
+        Command::Validate {
+            json,
+            lang,
+            receiving,
+            paths,
+        } => validate_cmd::run(&paths, json, lang.into(), receiving),
         Command::Sample(args) => sample_cmd::run(&args),
     };
     match result {

@@ -19,7 +19,11 @@ pub struct SampleArgs {
     #[arg(long, default_value = "1310000001")]
     kyotaku: String,
     /// Service offices: NUMBER or NUMBER:TYPE, comma-separated (types default to 11, 15, 17, 13).
-    #[arg(long, value_delimiter = ',', default_value = "1310000002,1310000003,1310000004")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1310000002,1310000003,1310000004"
+    )]
     service: Vec<String>,
     /// Service month YYYYMM (default: this month).
     #[arg(long)]
@@ -34,8 +38,11 @@ fn office(s: &str) -> Result<OfficeNumber> {
 }
 
 fn parse_service(i: usize, s: &str) -> Result<(OfficeNumber, ServiceType)> {
-    let (number, ty) = s.split_once(':').unwrap_or((s, DEFAULT_TYPES[i % DEFAULT_TYPES.len()]));
-    let ty = ServiceType::parse(ty).ok_or_else(|| anyhow!("サービス種類コード「{ty}」は英数字2文字ではありません"))?;
+    let (number, ty) = s
+        .split_once(':')
+        .unwrap_or((s, DEFAULT_TYPES[i % DEFAULT_TYPES.len()]));
+    let ty = ServiceType::parse(ty)
+        .ok_or_else(|| anyhow!("サービス種類コード「{ty}」は英数字2文字ではありません"))?;
     Ok((office(number)?, ty))
 }
 
@@ -54,23 +61,44 @@ fn this_month() -> YearMonth {
     let mp = (5 * doy + 2) / 153;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    YearMonth { year: year as u16, month: month as u8 }
+    YearMonth {
+        year: year as u16,
+        month: month as u8,
+    }
 }
 
 pub fn run(args: &SampleArgs) -> Result<ExitCode> {
     let month = match &args.month {
-        Some(m) => YearMonth::parse(m).ok_or_else(|| anyhow!("年月「{m}」は YYYYMM ではありません"))?,
+        Some(m) => {
+            YearMonth::parse(m).ok_or_else(|| anyhow!("年月「{m}」は YYYYMM ではありません"))?
+        }
         None => this_month(),
     };
-    let services = args.service.iter().enumerate().map(|(i, s)| parse_service(i, s)).collect::<Result<Vec<_>>>()?;
-    let opts = SampleOptions { kyotaku: office(&args.kyotaku)?, services, month, users: args.users };
+    let services = args
+        .service
+        .iter()
+        .enumerate()
+        .map(|(i, s)| parse_service(i, s))
+        .collect::<Result<Vec<_>>>()?;
+    let opts = SampleOptions {
+        kyotaku: office(&args.kyotaku)?,
+        services,
+        month,
+        users: args.users,
+    };
     let files = exchange(&opts).map_err(|e| anyhow!("{e}"))?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("{} を作れません", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{} を作れません", args.out.display()))?;
     for f in &files {
         let path = args.out.join(f.name.to_string());
-        std::fs::write(&path, &f.bytes).with_context(|| format!("{} に書き込めません", path.display()))?;
+        std::fs::write(&path, &f.bytes)
+            .with_context(|| format!("{} に書き込めません", path.display()))?;
         println!("{}", path.display());
     }
-    eprintln!("{} ファイルを書き出しました（{month} 分、利用者 {}人）。", files.len(), args.users);
+    eprintln!(
+        "{} ファイルを書き出しました（{month} 分、利用者 {}人）。",
+        files.len(),
+        args.users
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -100,7 +100,11 @@ pub fn run(paths: &[PathBuf], json: bool, lang: Lang, receiving: bool) -> Result
     if reports.iter().any(FileReport::is_unreadable) {
         return Ok(ExitCode::from(2));
     }
-    Ok(if reports.iter().all(FileReport::is_valid) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if reports.iter().all(FileReport::is_valid) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The human report: one block per file, every finding with line and item, then a summary.
@@ -109,7 +113,16 @@ pub fn text_report(reports: &[FileReport], lang: Lang) -> String {
     let ja = lang == Lang::Ja;
     let mut s = String::new();
     for r in reports {
-        let kind = r.kind.map(|k| if ja { k.name_ja().to_owned() } else { k.prefix().to_owned() }).unwrap_or_default();
+        let kind = r
+            .kind
+            .map(|k| {
+                if ja {
+                    k.name_ja().to_owned()
+                } else {
+                    k.prefix().to_owned()
+                }
+            })
+            .unwrap_or_default();
         let status = match (r.error_count(), r.warning_count(), ja) {
             (0, 0, true) => "OK".to_owned(),
             (0, 0, false) => "OK".to_owned(),
@@ -141,23 +154,41 @@ pub fn text_report(reports: &[FileReport], lang: Lang) -> String {
         let (de, dw) = r.dropped;
         if de + dw > 0 {
             let _ = if ja {
-                writeln!(s, "  ……ほかにエラー {de}件・警告 {dw}件（表示を省略しました）")
+                writeln!(
+                    s,
+                    "  ……ほかにエラー {de}件・警告 {dw}件（表示を省略しました）"
+                )
             } else {
-                writeln!(s, "  … and {de} more errors, {dw} more warnings (not shown)")
+                writeln!(
+                    s,
+                    "  … and {de} more errors, {dw} more warnings (not shown)"
+                )
             };
         }
     }
     let bad = reports.iter().filter(|r| !r.is_valid()).count();
     let _ = if ja {
         if bad == 0 {
-            writeln!(s, "\n{} ファイルすべて、標準仕様に沿っています。", reports.len())
+            writeln!(
+                s,
+                "\n{} ファイルすべて、標準仕様に沿っています。",
+                reports.len()
+            )
         } else {
-            writeln!(s, "\n{} ファイル中 {bad} ファイルにエラーがあります。エラーを直してから送信してください。", reports.len())
+            writeln!(
+                s,
+                "\n{} ファイル中 {bad} ファイルにエラーがあります。エラーを直してから送信してください。",
+                reports.len()
+            )
         }
     } else if bad == 0 {
         writeln!(s, "\nAll {} files follow the standard.", reports.len())
     } else {
-        writeln!(s, "\n{bad} of {} files have errors; fix them before sending.", reports.len())
+        writeln!(
+            s,
+            "\n{bad} of {} files have errors; fix them before sending.",
+            reports.len()
+        )
     };
     s
 }
