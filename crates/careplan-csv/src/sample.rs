@@ -358,7 +358,7 @@ fn users(opts: &SampleOptions) -> Vec<User> {
                 person,
                 level,
                 limit,
-                postal: format!("17{}-00{:02}", 6 + i % 3, 10 + i),
+                postal: format!("17{}-{:04}", 6 + i % 3, 10 + i % 9000),
                 address: format!(
                     "東京都{}{}丁目{}番{}号",
                     STREETS[i % STREETS.len()],
@@ -366,7 +366,7 @@ fn users(opts: &SampleOptions) -> Vec<User> {
                     3 + i,
                     1 + i % 9
                 ),
-                phone: format!("03-39{:02}-{:04}", i % 100, 1200 + i * 13),
+                phone: format!("03-39{:02}-{:04}", i % 100, (1200 + i * 13) % 10_000),
                 offices,
             }
         })
@@ -534,9 +534,7 @@ impl Ctx<'_> {
             .set(19, &self.cert.1)
             .set(20, &self.cert.2)
             .set(21, u.level);
-        r.set(22, format!(
-            "本人：住み慣れた自宅で、できるだけ自分のことは自分でしたい。\r\n家族（長女）：転倒が心配なので、入浴は見守りがほしい。仕事があるため, 平日の日中は不在です。"
-        ));
+        r.set(22, "本人：住み慣れた自宅で、できるだけ自分のことは自分でしたい。\r\n家族（長女）：転倒が心配なので、入浴は見守りがほしい。仕事があるため, 平日の日中は不在です。");
         r.set(23, "特になし");
         r.set(
             24,

@@ -434,7 +434,9 @@ fn r25_one_file_has_one_csv_version() {
 fn r26_v3_versions_are_refused() {
     let mut f = Files::exchange();
     f.edit(PLAN, |rs| {
-        rs.iter_mut().for_each(|r| drop(r.set(1, "202208")))
+        rs.iter_mut().for_each(|r| {
+            r.set(1, "202208");
+        })
     });
     f.expect(PLAN, &[("R26", E, at(1), no(1))]);
 }
@@ -443,7 +445,9 @@ fn r26_v3_versions_are_refused() {
 fn r26_an_unknown_version_is_refused() {
     let mut f = Files::exchange();
     f.edit(PLAN, |rs| {
-        rs.iter_mut().for_each(|r| drop(r.set(1, "202501")))
+        rs.iter_mut().for_each(|r| {
+            r.set(1, "202501");
+        })
     });
     f.expect(PLAN, &[("R26", E, at(1), no(1))]);
 }
@@ -452,7 +456,9 @@ fn r26_an_unknown_version_is_refused() {
 fn r26_version_202504_is_accepted_with_a_warning() {
     let mut f = Files::exchange();
     f.edit(PLAN, |rs| {
-        rs.iter_mut().for_each(|r| drop(r.set(1, "202504")))
+        rs.iter_mut().for_each(|r| {
+            r.set(1, "202504");
+        })
     });
     f.expect(PLAN, &[("R26", W, at(1), no(1))]);
 }
@@ -507,7 +513,9 @@ fn r35_a_user_without_services_of_the_receiver_is_a_warning() {
     f.edit(PLAN, |rs| {
         rs.iter_mut()
             .filter(|r| r.get(3) == "0001000100")
-            .for_each(|r| drop(r.set(20, office_b)))
+            .for_each(|r| {
+                r.set(20, office_b);
+            })
     });
     f.expect(PLAN, &[("R35", W, at(1), None)]);
 }
@@ -898,7 +906,9 @@ fn findings_are_capped_per_file_and_the_rest_counted() {
     f.edit(PLAN, |rs| {
         let r = rs[0].clone();
         rs.extend(std::iter::repeat_n(r, n));
-        rs.iter_mut().for_each(|r| drop(r.set(14, "")));
+        rs.iter_mut().for_each(|r| {
+            r.set(14, "");
+        });
     });
     let inputs =
         f.0.iter()

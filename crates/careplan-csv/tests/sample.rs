@@ -60,6 +60,11 @@ fn the_sample_exchange_validates_without_any_finding() {
 }
 
 #[test]
+fn hundreds_of_users_still_give_a_valid_exchange() {
+    assert_all_valid(exchange(&opts(&[("1310000002", "11"), ("1310000003", "17")], 150)).unwrap());
+}
+
+#[test]
 fn every_in_scope_service_type_gives_a_valid_exchange() {
     let spec = careplan_csv::spec::spec();
     let services: Vec<(String, String)> = spec
