@@ -1,11 +1,13 @@
-//! CSV syntax of the standard (R4–R7): streaming records, then fields.
+//! CSV syntax of the standard (R4–R7): streaming records, then items.
 //!
-//! Records are found on raw bytes: in MS932 the bytes of `"`, `,`, CR and LF never occur inside a
-//! double-byte character (trail bytes are 0x40–0x7E, 0x80–0xFC), so quote-aware splitting on bytes
-//! is exact and needs no decoding. Fields are split after decoding, on the text.
+//! Everything structural is done on raw bytes: in MS932 (and in UTF-8) the bytes of `"`, `,`, CR
+//! and LF never occur inside a multi-byte character (MS932 trail bytes are 0x40–0x7E, 0x80–0xFC),
+//! so quote-aware splitting needs no decoding. Only items holding non-ASCII bytes are decoded;
+//! ASCII items (most of every layout) are used in place.
 
-use std::borrow::Cow;
 use std::io::{self, Read};
+
+use crate::encoding::{self, TextEncoding};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -14,12 +16,23 @@ const CHUNK: usize = 64 * 1024;
 pub struct RawRecord<'a> {
     /// Physical line (1-based) on which the record starts.
     pub line: u64,
-    /// Byte offset of the record's first byte in the file (after any BOM).
+    /// Byte offset of the record's first byte in the stream.
     pub offset: u64,
     /// The record's bytes without its line terminator.
     pub bytes: &'a [u8],
-    /// Whether the file ended inside a quoted item.
+    /// Whether the input ended inside a quoted item.
     pub unterminated_quote: bool,
+}
+
+/// Where the scanner stopped inside an unfinished record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    /// Outside quotes: the next LF ends the record.
+    Outside,
+    /// Inside a quoted item.
+    Quoted,
+    /// At a quote inside a quoted item whose next byte is not read yet: `""` continues the item.
+    QuoteInQuoted,
 }
 
 /// Reads records one at a time from any byte source; memory stays at one record plus one chunk.
@@ -27,20 +40,10 @@ pub struct RecordReader<R> {
     src: R,
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     eof: bool,
     line: u64,
     offset: u64,
-}
-
-/// Where the scanner is inside a record. Only a quote at the start of an item opens quoting, as
-/// in the field splitter, so a stray `"` inside an unquoted item cannot swallow the next lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scan {
-    ItemStart,
-    Unquoted,
-    Quoted,
-    /// Just after a quote inside a quoted item: `"` continues it (escaped), anything else ends it.
-    AfterQuote,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -48,126 +51,169 @@ impl<R: Read> RecordReader<R> {
     pub fn new(src: R) -> Self {
         RecordReader {
             src,
-            buf: Vec::with_capacity(CHUNK),
+            buf: vec![0; CHUNK],
             start: 0,
+            end: 0,
             eof: false,
             line: 1,
             offset: 0,
         }
     }
 
+    /// The first bytes of the input (up to one chunk), without consuming them.
+    pub fn peek(&mut self) -> io::Result<&[u8]> {
+        while self.end < CHUNK.min(self.buf.len()) && !self.eof {
+            self.fill()?;
+        }
+        Ok(&self.buf[self.start..self.end])
+    }
+
+    /// Drops `n` bytes at the start of the input (a BOM), counting them in offsets.
+    pub fn skip(&mut self, n: usize) {
+        let n = n.min(self.end - self.start);
+        self.start += n;
+        self.offset += n as u64;
+    }
+
     /// The next record, or `None` at the end of the input.
     pub fn next_record(&mut self) -> io::Result<Option<RawRecord<'_>>> {
         let mut scan = self.start;
-        let mut state = Scan::ItemStart;
+        let mut state = Scan::Outside;
+        let mut lfs = 0u64;
         loop {
-            if let Some((end, next)) = find_end(&self.buf, &mut scan, &mut state) {
-                return Ok(Some(self.take(end, next, false)));
+            if let Some(lf) = find_end(
+                &self.buf[..self.end],
+                self.start,
+                &mut scan,
+                &mut state,
+                &mut lfs,
+            ) {
+                return Ok(Some(self.take(lf, lf + 1, lfs + 1, false)));
             }
             if self.eof {
-                if self.start >= self.buf.len() {
+                if self.start >= self.end {
                     return Ok(None);
                 }
-                let end = self.buf.len();
-                return Ok(Some(self.take(end, end, state == Scan::Quoted)));
+                let end = self.end;
+                return Ok(Some(self.take(end, end, lfs, state != Scan::Outside)));
             }
-            // Keep the unfinished record, drop what was handed out, read more.
-            if self.start > 0 {
-                self.buf.drain(..self.start);
-                scan -= self.start;
-                self.start = 0;
-            }
-            let old = self.buf.len();
-            self.buf.resize(old + CHUNK, 0);
-            let n = loop {
-                match self.src.read(&mut self.buf[old..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.buf.truncate(old);
-                        return Err(e);
-                    }
-                }
-            };
-            self.buf.truncate(old + n);
-            self.eof = n == 0;
+            let shift = self.start;
+            self.fill()?;
+            scan -= shift - self.start;
         }
     }
 
-    fn take(&mut self, end: usize, next: usize, unterminated_quote: bool) -> RawRecord<'_> {
+    // Moves the unfinished record to the front, grows the buffer if it is full, reads once.
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let n = loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        self.end += n;
+        self.eof = n == 0;
+        Ok(())
+    }
+
+    fn take(
+        &mut self,
+        end: usize,
+        next: usize,
+        lines: u64,
+        unterminated_quote: bool,
+    ) -> RawRecord<'_> {
         let start = self.start;
         let mut content_end = end;
         if content_end > start && self.buf[content_end - 1] == b'\r' {
             content_end -= 1;
         }
-        let line = self.line;
-        let offset = self.offset;
-        let bytes = &self.buf[start..content_end];
-        self.line += memchr::memchr_iter(b'\n', &self.buf[start..next]).count() as u64;
+        let record = RawRecord {
+            line: self.line,
+            offset: self.offset,
+            bytes: &self.buf[start..content_end],
+            unterminated_quote,
+        };
+        self.line += lines;
         self.offset += (next - start) as u64;
         self.start = next;
-        RawRecord {
-            line,
-            offset,
-            bytes,
-            unterminated_quote,
-        }
+        record
     }
 }
 
-// Finds the LF that ends the record (outside quotes). Returns (end of content, start of next).
-fn find_end(buf: &[u8], scan: &mut usize, state: &mut Scan) -> Option<(usize, usize)> {
+// Finds the LF that ends the record starting at `start`, resuming at `scan` in `state`. Only a
+// quote at the start of an item opens quoting, as in the item splitter, so a stray `"` inside an
+// unquoted item cannot swallow the following lines. LFs inside quoted items are counted in `lfs`.
+fn find_end(
+    buf: &[u8],
+    start: usize,
+    scan: &mut usize,
+    state: &mut Scan,
+    lfs: &mut u64,
+) -> Option<usize> {
     let mut i = *scan;
-    while i < buf.len() {
+    loop {
         match *state {
-            Scan::Quoted => match memchr::memchr(b'"', &buf[i..]) {
-                Some(k) => {
-                    i += k + 1;
-                    *state = Scan::AfterQuote;
-                }
-                None => i = buf.len(),
-            },
-            Scan::ItemStart | Scan::AfterQuote if buf[i] == b'"' => {
-                i += 1;
-                *state = Scan::Quoted;
-            }
-            // An unquoted item (or text after a closing quote) runs to the next comma or LF.
-            _ => match memchr::memchr2(b',', b'\n', &buf[i..]) {
-                Some(k) if buf[i + k] == b',' => {
-                    i += k + 1;
-                    *state = Scan::ItemStart;
+            Scan::Outside => match memchr::memchr2(b'"', b'\n', &buf[i..]) {
+                Some(k) if buf[i + k] == b'\n' => {
+                    *scan = i + k;
+                    return Some(i + k);
                 }
                 Some(k) => {
-                    *scan = i + k + 1;
-                    return Some((i + k, i + k + 1));
+                    let q = i + k;
+                    i = q + 1;
+                    if q == start || buf[q - 1] == b',' {
+                        *state = Scan::Quoted;
+                    }
                 }
                 None => {
-                    i = buf.len();
-                    *state = Scan::Unquoted;
+                    *scan = buf.len();
+                    return None;
+                }
+            },
+            Scan::Quoted => match memchr::memchr(b'"', &buf[i..]) {
+                Some(k) => {
+                    *lfs += memchr::memchr_iter(b'\n', &buf[i..i + k]).count() as u64;
+                    i += k + 1;
+                    *state = Scan::QuoteInQuoted;
+                }
+                None => {
+                    *lfs += memchr::memchr_iter(b'\n', &buf[i..]).count() as u64;
+                    *scan = buf.len();
+                    return None;
+                }
+            },
+            Scan::QuoteInQuoted => match buf.get(i) {
+                Some(b'"') => {
+                    i += 1;
+                    *state = Scan::Quoted;
+                }
+                Some(_) => *state = Scan::Outside,
+                None => {
+                    *scan = i;
+                    return None;
                 }
             },
         }
     }
-    *scan = i;
-    None
 }
 
 /// One item of a record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field<'a> {
     /// The value, with quotes removed and `""` unescaped.
-    pub value: Cow<'a, str>,
+    pub value: &'a str,
     /// Whether the item was written inside quotes.
     pub quoted: bool,
-    /// Offset of the item's first character in the decoded record text.
-    pub at: usize,
-}
-
-/// Empties a vector of items and hands its allocation to items borrowing from other text, so a
-/// loop over records allocates the vector once.
-pub fn recycle<'b>(mut v: Vec<Field<'_>>) -> Vec<Field<'b>> {
-    v.clear();
-    v.into_iter().map(|_| unreachable!("cleared")).collect()
 }
 
 /// A syntax problem inside one record (R5).
@@ -185,79 +231,149 @@ pub enum SyntaxIssue {
     },
 }
 
-/// Splits decoded record text into items. Never fails: syntax problems are collected and the
-/// item is read as leniently as possible so that the rest of the record can still be checked.
-pub fn split_fields<'a>(text: &'a str, fields: &mut Vec<Field<'a>>, issues: &mut Vec<SyntaxIssue>) {
-    fields.clear();
-    let b = text.as_bytes();
-    let mut i = 0;
-    loop {
-        let index = fields.len();
-        let at = i;
-        if b.get(i) == Some(&b'"') {
-            // Quoted item: runs to the next quote that is not doubled.
-            let mut owned: Option<String> = None;
-            let mut seg_start = i + 1;
-            let mut j = i + 1;
-            let value_end;
-            loop {
-                match memchr::memchr(b'"', &b[j..]) {
-                    Some(k) if b.get(j + k + 1) == Some(&b'"') => {
-                        let o = owned.get_or_insert_with(String::new);
-                        o.push_str(&text[seg_start..j + k + 1]);
-                        j += k + 2;
-                        seg_start = j;
+/// Splits records into items; reuses its buffers from record to record.
+#[derive(Debug, Default)]
+pub struct Splitter {
+    /// (start, end, quoted) of each item in `text`.
+    spans: Vec<(usize, usize, bool)>,
+    /// The items' text, one after the other: ASCII copied, the rest decoded and unescaped. Built
+    /// as bytes and checked as UTF-8 once per record, which is cheaper than once per item.
+    text: Vec<u8>,
+    decoded: String,
+}
+
+/// Empties a vector of items and hands its allocation to items borrowing from other text, so a
+/// loop over records allocates the vector once.
+pub fn recycle<'b>(mut v: Vec<Field<'_>>) -> Vec<Field<'b>> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("cleared")).collect()
+}
+
+impl Splitter {
+    /// Splits `record` into `fields`. Never fails: syntax problems go to `issues` and the item is
+    /// read as leniently as possible so the rest can still be checked. Returns false when some
+    /// bytes are not clean text in `encoding` (undecodable, 外字): they are then replaced, and
+    /// [`encoding::scan`] on the record tells where they are.
+    pub fn split<'a>(
+        &'a mut self,
+        record: &'a [u8],
+        enc: TextEncoding,
+        fields: &mut Vec<Field<'a>>,
+        issues: &mut Vec<SyntaxIssue>,
+    ) -> bool {
+        self.spans.clear();
+        self.text.clear();
+        let mut clean = true;
+        let b = record;
+        let len = b.len();
+        let mut i = 0;
+        loop {
+            let index = self.spans.len();
+            if b.get(i) == Some(&b'"') {
+                let content = i + 1;
+                let mut j = content;
+                let mut escaped = false;
+                let content_end = loop {
+                    match memchr::memchr(b'"', &b[j..]) {
+                        Some(k) if b.get(j + k + 1) == Some(&b'"') => {
+                            escaped = true;
+                            j += k + 2;
+                        }
+                        Some(k) => {
+                            j += k + 1;
+                            break j - 1;
+                        }
+                        None => {
+                            // Unterminated: the reader reports it; take the rest as the value.
+                            j = len;
+                            break len;
+                        }
                     }
-                    Some(k) => {
-                        value_end = j + k;
-                        j = value_end + 1;
+                };
+                let comma = memchr::memchr(b',', &b[j..]).map(|k| j + k);
+                if comma.unwrap_or(len) > j {
+                    issues.push(SyntaxIssue::TextAfterQuote { field: index });
+                }
+                let span = self.push_text(&b[content..content_end], enc, escaped, &mut clean);
+                self.spans.push((span.0, span.1, true));
+                match comma {
+                    Some(c) => i = c + 1,
+                    None => break,
+                }
+            } else {
+                let mut j = i;
+                let mut high = false;
+                let mut quote = false;
+                while j < len {
+                    let c = b[j];
+                    if c == b',' {
                         break;
                     }
-                    None => {
-                        // Unterminated: the reader reports it; take the rest as the value.
-                        value_end = b.len();
-                        j = b.len();
-                        break;
-                    }
+                    high |= c >= 0x80;
+                    quote |= c == b'"';
+                    j += 1;
                 }
-            }
-            let value = match owned {
-                Some(mut o) => {
-                    o.push_str(&text[seg_start..value_end]);
-                    Cow::Owned(o)
+                if quote {
+                    issues.push(SyntaxIssue::StrayQuote { field: index });
                 }
-                None => Cow::Borrowed(&text[seg_start..value_end]),
-            };
-            let next_comma = memchr::memchr(b',', &b[j..]).map(|k| j + k);
-            let tail_end = next_comma.unwrap_or(b.len());
-            if tail_end > j {
-                issues.push(SyntaxIssue::TextAfterQuote { field: index });
+                let span = if high {
+                    self.push_text(&b[i..j], enc, false, &mut clean)
+                } else {
+                    let start = self.text.len();
+                    self.text.extend_from_slice(&b[i..j]);
+                    (start, self.text.len())
+                };
+                self.spans.push((span.0, span.1, false));
+                if j == len {
+                    break;
+                }
+                i = j + 1;
             }
-            fields.push(Field {
-                value,
-                quoted: true,
-                at,
-            });
-            match next_comma {
-                Some(c) => i = c + 1,
-                None => return,
-            }
-        } else {
-            let end = memchr::memchr(b',', &b[i..]).map_or(b.len(), |k| i + k);
-            let raw = &text[i..end];
-            if raw.contains('"') {
-                issues.push(SyntaxIssue::StrayQuote { field: index });
-            }
-            fields.push(Field {
-                value: Cow::Borrowed(raw),
-                quoted: false,
-                at,
-            });
-            if end == b.len() {
-                return;
-            }
-            i = end + 1;
         }
+        // Everything pushed is ASCII or decoded text, so this cannot fail.
+        let text = std::str::from_utf8(&self.text).unwrap_or_default();
+        fields.extend(self.spans.iter().map(|&(s, e, quoted)| Field {
+            value: text.get(s..e).unwrap_or_default(),
+            quoted,
+        }));
+        clean
+    }
+
+    // Appends the text of one item: ASCII as it is, the rest decoded, then `""` unescaped.
+    fn push_text(
+        &mut self,
+        bytes: &[u8],
+        enc: TextEncoding,
+        escaped: bool,
+        clean: &mut bool,
+    ) -> (usize, usize) {
+        let start = self.text.len();
+        if bytes.is_ascii() {
+            self.text.extend_from_slice(bytes);
+        } else {
+            self.decoded.clear();
+            match enc {
+                TextEncoding::Ms932 => *clean &= encoding::decode_append(bytes, &mut self.decoded),
+                TextEncoding::Utf8 => self.decoded.push_str(&String::from_utf8_lossy(bytes)),
+            }
+            self.text.extend_from_slice(self.decoded.as_bytes());
+        }
+        if escaped {
+            // `"` is ASCII, so unescaping the decoded text is the same as unescaping the bytes.
+            let mut w = start;
+            let mut r = start;
+            while r < self.text.len() {
+                self.text[w] = self.text[r];
+                r += if self.text[r] == b'"' && self.text.get(r + 1) == Some(&b'"') {
+                    2
+                } else {
+                    1
+                };
+                w += 1;
+            }
+            self.text.truncate(w);
+        }
+        (start, self.text.len())
     }
 }
 
@@ -274,13 +390,14 @@ mod tests {
         out
     }
 
-    fn fields(text: &str) -> (Vec<(String, bool)>, Vec<SyntaxIssue>) {
+    fn fields(bytes: &[u8]) -> (Vec<(String, bool)>, Vec<SyntaxIssue>) {
+        let mut s = Splitter::default();
         let mut f = Vec::new();
         let mut issues = Vec::new();
-        split_fields(text, &mut f, &mut issues);
+        s.split(bytes, TextEncoding::Ms932, &mut f, &mut issues);
         (
             f.into_iter()
-                .map(|f| (f.value.into_owned(), f.quoted))
+                .map(|f| (f.value.to_owned(), f.quoted))
                 .collect(),
             issues,
         )
@@ -314,6 +431,13 @@ mod tests {
     }
 
     #[test]
+    fn doubled_quotes_inside_a_quoted_item_do_not_end_it() {
+        let r = records(b"1,\"a\"\",\r\nb\",2\r\n3\r\n");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1], (3, b"3".to_vec(), false));
+    }
+
+    #[test]
     fn unterminated_quote_runs_to_the_end_and_is_flagged() {
         let r = records(b"1,\"abc\r\n2,3\r\n");
         assert_eq!(r.len(), 1);
@@ -331,8 +455,18 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_pair_split_across_chunks_is_still_an_escape() {
+        // Put the two quotes of an escape exactly at a chunk boundary.
+        let pad = "y".repeat(CHUNK - 3);
+        let input = format!("1,\"{pad}\"\",\r\nz\",2\r\n3\r\n");
+        let r = records(input.as_bytes());
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1], (3, b"3".to_vec(), false));
+    }
+
+    #[test]
     fn quoted_items_keep_commas_line_breaks_and_doubled_quotes() {
-        let (f, issues) = fields("202407,\"a,b\r\nc \"\"d\"\"\",,\"\"");
+        let (f, issues) = fields(b"202407,\"a,b\r\nc \"\"d\"\"\",,\"\"");
         assert!(issues.is_empty());
         assert_eq!(
             f,
@@ -346,15 +480,29 @@ mod tests {
     }
 
     #[test]
+    fn non_ascii_items_are_decoded_from_ms932() {
+        let (f, _) = fields(b"1,\x8E\x52\x96\x7B,\"\xFB\xFC\x8B\xB4\"\"\x89\xD4\"");
+        assert_eq!(f[1].0, "山本");
+        assert_eq!(f[2].0, "髙橋\"花");
+    }
+
+    #[test]
+    fn undecodable_items_make_the_split_unclean() {
+        let mut s = Splitter::default();
+        let mut f = Vec::new();
+        assert!(!s.split(b"1,\x85\x40", TextEncoding::Ms932, &mut f, &mut Vec::new()));
+    }
+
+    #[test]
     fn a_quote_inside_an_unquoted_item_is_a_syntax_issue() {
-        let (f, issues) = fields("1,ab\"c,2");
+        let (f, issues) = fields(b"1,ab\"c,2");
         assert_eq!(f.len(), 3);
         assert_eq!(issues, vec![SyntaxIssue::StrayQuote { field: 1 }]);
     }
 
     #[test]
     fn text_after_a_closing_quote_is_a_syntax_issue() {
-        let (f, issues) = fields("1,\"ab\"c,2");
+        let (f, issues) = fields(b"1,\"ab\"c,2");
         assert_eq!(f[1].0, "ab");
         assert_eq!(f.len(), 3);
         assert_eq!(issues, vec![SyntaxIssue::TextAfterQuote { field: 1 }]);
@@ -362,9 +510,9 @@ mod tests {
 
     #[test]
     fn an_empty_record_is_one_empty_item() {
-        assert_eq!(fields("").0, vec![(String::new(), false)]);
+        assert_eq!(fields(b"").0, vec![(String::new(), false)]);
         assert_eq!(
-            fields("a,").0,
+            fields(b"a,").0,
             vec![("a".into(), false), (String::new(), false)]
         );
     }

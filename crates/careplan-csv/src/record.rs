@@ -4,7 +4,7 @@ use std::io::Read;
 
 use crate::encoding::{self, Conversion, TextEncoding};
 use crate::kind::FileKind;
-use crate::reader::{Field, RecordReader, SyntaxIssue, recycle, split_fields};
+use crate::reader::{Field, RecordReader, Splitter, SyntaxIssue, recycle};
 use crate::spec::spec;
 
 /// One record of a file type: its item values, No.1..N.
@@ -173,33 +173,34 @@ pub enum ParseError {
 pub fn parse(kind: FileKind, src: impl Read) -> Result<Vec<Record>, ParseError> {
     let mut out = Vec::new();
     let mut reader = RecordReader::new(src);
-    let mut text = String::new();
+    let sample = reader.peek()?;
+    let skip = if sample.starts_with(encoding::UTF8_BOM) {
+        encoding::UTF8_BOM.len()
+    } else {
+        0
+    };
+    if encoding::sniff(&sample[skip..]) == TextEncoding::Utf8 {
+        return Err(ParseError::Encoding { line: 1 });
+    }
+    reader.skip(skip);
+    let mut splitter = Splitter::default();
     let mut spare: Vec<Field<'static>> = Vec::new();
     let mut issues: Vec<SyntaxIssue> = Vec::new();
-    let mut first = true;
     while let Some(rec) = reader.next_record()? {
-        let mut bytes = rec.bytes;
-        if std::mem::take(&mut first) {
-            bytes = bytes.strip_prefix(encoding::UTF8_BOM).unwrap_or(bytes);
-            if encoding::sniff(bytes) == TextEncoding::Utf8 {
-                return Err(ParseError::Encoding { line: rec.line });
-            }
-        }
-        if bytes.is_empty() {
+        if rec.bytes.is_empty() {
             continue;
-        }
-        if !encoding::decode_into(bytes, &mut text) {
-            return Err(ParseError::Encoding { line: rec.line });
         }
         if rec.unterminated_quote {
             return Err(ParseError::Syntax { line: rec.line });
         }
         let mut fields = recycle(std::mem::take(&mut spare));
-        split_fields(&text, &mut fields, &mut issues);
+        if !splitter.split(rec.bytes, TextEncoding::Ms932, &mut fields, &mut issues) {
+            return Err(ParseError::Encoding { line: rec.line });
+        }
         if !issues.is_empty() {
             return Err(ParseError::Syntax { line: rec.line });
         }
-        let values = fields.drain(..).map(|f| f.value.into_owned()).collect();
+        let values = fields.iter().map(|f| f.value.to_owned()).collect();
         spare = recycle(fields);
         let record = Record::from_values(kind, values).map_err(|source| ParseError::Record {
             line: rec.line,

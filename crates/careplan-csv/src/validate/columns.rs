@@ -29,7 +29,7 @@ pub(crate) fn check(
     line: u64,
     sink: &mut Sink,
 ) {
-    let v: &str = &f.value;
+    let v: &str = f.value;
     // Findings about an item whose spec reading is uncertain are warnings that point at the entry.
     macro_rules! report {
         ($code:expr, $problem:expr) => {{

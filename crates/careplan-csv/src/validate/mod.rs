@@ -9,14 +9,14 @@ mod sink;
 mod units;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::encoding::{self, TextEncoding, UTF8_BOM};
 use crate::filename::FileName;
 use crate::finding::{Finding, Problem, Severity};
 use crate::kind::FileKind;
-use crate::reader::{Field, RecordReader, SyntaxIssue, recycle, split_fields};
+use crate::reader::{Field, RecordReader, Splitter, SyntaxIssue, recycle};
 use crate::values::{YearMonth, all_digits};
 
 pub use sink::MAX_FINDINGS_PER_FILE;
@@ -203,14 +203,9 @@ fn check_file(input: Input) -> Checked {
     let mut facts = None;
     if let Some(kind) = kind {
         let result = match &input.source {
-            Source::Path(p) => File::open(p).and_then(|f| {
-                check_content(
-                    kind,
-                    file_name.as_ref(),
-                    BufReader::with_capacity(64 * 1024, f),
-                    &mut sink,
-                )
-            }),
+            Source::Path(p) => {
+                File::open(p).and_then(|f| check_content(kind, file_name.as_ref(), f, &mut sink))
+            }
             Source::Bytes(b) => check_content(kind, file_name.as_ref(), &b[..], &mut sink),
         };
         match result {
@@ -228,31 +223,31 @@ fn check_file(input: Input) -> Checked {
     }
 }
 
-fn check_content<R: BufRead>(
+fn check_content<R: Read>(
     kind: FileKind,
     name: Option<&FileName>,
-    mut src: R,
+    src: R,
     sink: &mut Sink,
 ) -> io::Result<Option<Facts>> {
+    let mut reader = RecordReader::new(src);
     if kind.is_image() {
         // R49: the image is JPEG.
-        let head = src.fill_buf()?;
-        if !head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        if !reader.peek()?.starts_with(&[0xFF, 0xD8, 0xFF]) {
             sink.file("R49", Severity::Error, Problem::NotJpeg);
         }
         return Ok(None);
     }
-    check_csv(kind, name, src, sink).map(Some)
+    check_csv(kind, name, reader, sink).map(Some)
 }
 
-fn check_csv<R: BufRead>(
+fn check_csv<R: Read>(
     kind: FileKind,
     name: Option<&FileName>,
-    mut src: R,
+    mut reader: RecordReader<R>,
     sink: &mut Sink,
 ) -> io::Result<Facts> {
     let layout = crate::spec::spec().file(kind);
-    let sample = src.fill_buf()?;
+    let sample = reader.peek()?;
     let bom = sample.starts_with(UTF8_BOM);
     let skip = if bom { UTF8_BOM.len() } else { 0 };
     let enc = encoding::sniff(&sample[skip..]);
@@ -262,11 +257,10 @@ fn check_csv<R: BufRead>(
     if enc == TextEncoding::Utf8 {
         sink.file("R1", Severity::Error, Problem::Utf8);
     }
-    src.consume(skip);
+    reader.skip(skip);
 
-    let mut reader = RecordReader::new(src);
     let mut state = FileState::new(kind, name);
-    let mut text = String::new();
+    let mut splitter = Splitter::default();
     let mut spare: Vec<Field<'static>> = Vec::new();
     let mut issues: Vec<SyntaxIssue> = Vec::new();
     let mut pending_empty: Option<u64> = None;
@@ -281,19 +275,13 @@ fn check_csv<R: BufRead>(
             sink.record(l, "R10", Severity::Warning, Problem::EmptyLine);
         }
         let line = rec.line;
-        let clean = match enc {
-            TextEncoding::Ms932 => encoding::decode_into(rec.bytes, &mut text),
-            TextEncoding::Utf8 => {
-                text.clear();
-                text.push_str(&String::from_utf8_lossy(rec.bytes));
-                true
-            }
-        };
+        let mut fields = recycle(std::mem::take(&mut spare));
+        let clean = splitter.split(rec.bytes, enc, &mut fields, &mut issues);
         if !clean {
             for issue in encoding::scan(rec.bytes) {
                 let at = issue.offset();
                 let issue_line = line + memchr::memchr_iter(b'\n', &rec.bytes[..at]).count() as u64;
-                let offset = skip as u64 + rec.offset + at as u64;
+                let offset = rec.offset + at as u64;
                 let (code, problem) = match issue {
                     encoding::ByteIssue::Undecodable { bytes, .. } => {
                         ("R1", Problem::Undecodable { offset, bytes })
@@ -308,8 +296,6 @@ fn check_csv<R: BufRead>(
         if rec.unterminated_quote {
             sink.record(line, "R5", Severity::Error, Problem::UnterminatedQuote);
         }
-        let mut fields = recycle(std::mem::take(&mut spare));
-        split_fields(&text, &mut fields, &mut issues);
         for issue in issues.drain(..) {
             let (field, problem) = match issue {
                 SyntaxIssue::StrayQuote { field } => (field, Problem::StrayQuote),

@@ -46,15 +46,17 @@ pub(crate) struct FileState<'n> {
     version: Option<String>,
     month: Option<String>,
     once: HashSet<&'static str>,
-    /// Per user, keyed by 保険者番号 + U+001F + 被保険者番号 so lookups need no allocation.
+    /// Per user, keyed by 保険者番号 + U+001F + 被保険者番号; the current user's entry is held
+    /// aside in `current`, since records of a user are almost always adjacent.
     users: HashMap<String, UserAgg>,
-    key_buf: String,
+    current: Option<(String, UserAgg)>,
     last_child_key: Option<Key>,
+    last_parent_key: Option<Key>,
     pub facts: Facts,
 }
 
-fn get<'a>(f: &'a [Field<'_>], no: u16) -> &'a str {
-    &f[usize::from(no) - 1].value
+fn get<'a>(f: &[Field<'a>], no: u16) -> &'a str {
+    f[usize::from(no) - 1].value
 }
 
 fn num(s: &str) -> u32 {
@@ -70,8 +72,9 @@ impl<'n> FileState<'n> {
             month: None,
             once: HashSet::new(),
             users: HashMap::new(),
-            key_buf: String::new(),
+            current: None,
             last_child_key: None,
+            last_parent_key: None,
             facts: Facts::default(),
         }
     }
@@ -133,41 +136,49 @@ impl<'n> FileState<'n> {
     }
 
     fn user(&mut self, line: u64, (insurer, insured): (&str, &str)) -> &mut UserAgg {
-        self.key_buf.clear();
-        self.key_buf.push_str(insurer);
-        self.key_buf.push('\u{1f}');
-        self.key_buf.push_str(insured);
-        if !self.users.contains_key(self.key_buf.as_str()) {
-            let agg = UserAgg {
+        let same = self.current.as_ref().is_some_and(|(k, _)| {
+            k.len() == insurer.len() + 1 + insured.len()
+                && k.starts_with(insurer)
+                && k.ends_with(insured)
+        });
+        if !same {
+            if let Some((k, agg)) = self.current.take() {
+                self.users.insert(k, agg);
+            }
+            let key = format!("{insurer}\u{1f}{insured}");
+            let agg = self.users.remove(&key).unwrap_or(UserAgg {
                 first_line: line,
                 ..UserAgg::default()
-            };
-            self.users.insert(self.key_buf.clone(), agg);
+            });
+            self.current = Some((key, agg));
         }
-        self.users
-            .get_mut(self.key_buf.as_str())
-            .expect("inserted above")
+        &mut self.current.as_mut().expect("set above").1
+    }
+
+    // Keys repeat on consecutive records of a user; only a new key is stored.
+    fn new_key(last: &mut Option<Key>, f: &[Field<'_>], third: u16) -> Option<Key> {
+        let (a, b, c) = (get(f, 2), get(f, 3), get(f, third));
+        if last
+            .as_ref()
+            .is_some_and(|(x, y, z)| x == a && y == b && z == c)
+        {
+            return None;
+        }
+        let key = (a.to_owned(), b.to_owned(), c.to_owned());
+        *last = Some(key.clone());
+        Some(key)
     }
 
     fn parent_key(&mut self, f: &[Field<'_>], third: u16) {
-        let key = (
-            get(f, 2).to_owned(),
-            get(f, 3).to_owned(),
-            get(f, third).to_owned(),
-        );
-        self.facts.parent_keys.insert(key);
+        if let Some(key) = Self::new_key(&mut self.last_parent_key, f, third) {
+            self.facts.parent_keys.insert(key);
+        }
     }
 
     fn child_key(&mut self, line: u64, f: &[Field<'_>], third: u16) {
-        let (a, b, c) = (get(f, 2), get(f, 3), get(f, third));
-        if let Some((x, y, z)) = &self.last_child_key {
-            if x == a && y == b && z == c {
-                return;
-            }
+        if let Some(key) = Self::new_key(&mut self.last_child_key, f, third) {
+            self.facts.child_keys.entry(key).or_insert(line);
         }
-        let key = (a.to_owned(), b.to_owned(), c.to_owned());
-        self.facts.child_keys.entry(key.clone()).or_insert(line);
-        self.last_child_key = Some(key);
     }
 
     // R25–R27.
@@ -564,6 +575,9 @@ impl<'n> FileState<'n> {
 
     /// Rules that need every record of a user: R35, R66, R67.
     pub fn finish(mut self, sink: &mut Sink) -> Facts {
+        if let Some((k, agg)) = self.current.take() {
+            self.users.insert(k, agg);
+        }
         self.facts.users = self.users.len();
         let mut users: Vec<_> = self.users.into_values().collect();
         users.sort_by_key(|u| u.first_line);
