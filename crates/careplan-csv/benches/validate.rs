@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use careplan_csv::sample::{SampleOptions, exchange};
 use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
-use careplan_csv::{Input, Mode, validate};
+use careplan_csv::{Input, Mode, validate_with_threads};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn dataset(dir: &std::path::Path) -> (Vec<PathBuf>, Vec<Vec<u8>>) {
@@ -49,13 +49,17 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("exchange_50mb");
     g.throughput(Throughput::Bytes(total));
     g.sample_size(10);
-    g.bench_function("validate", |b| {
-        b.iter(|| {
-            let reports = validate(paths.iter().map(Input::path), Mode::Send);
-            assert!(reports.iter().all(|r| r.is_valid()));
-            reports
-        })
-    });
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    for threads in [1, cores] {
+        g.bench_function(format!("validate_{threads}_thread"), |b| {
+            b.iter(|| {
+                let reports =
+                    validate_with_threads(paths.iter().map(Input::path), Mode::Send, threads);
+                assert!(reports.iter().all(|r| r.is_valid()));
+                reports
+            })
+        });
+    }
     g.bench_function("encoding_rs_decode", |b| {
         b.iter(|| {
             bytes

@@ -112,7 +112,8 @@ enum Step {
     Gaiji,
 }
 
-fn step(bytes: &[u8], i: usize) -> Step {
+#[inline]
+fn step(table: &[u16], bytes: &[u8], i: usize) -> Step {
     let b = bytes[i];
     match b {
         0x00..=0x7F => Step::Char(char::from(b), 1),
@@ -128,7 +129,7 @@ fn step(bytes: &[u8], i: usize) -> Step {
                 return Step::Gaiji;
             }
             match double_index(b, trail)
-                .map(|x| DOUBLE[x])
+                .and_then(|x| table.get(x).copied())
                 .filter(|c| *c != 0)
             {
                 Some(c) => Step::Char(char::from_u32(u32::from(c)).unwrap_or('\u{FFFD}'), 2),
@@ -157,10 +158,11 @@ pub fn decode_into(bytes: &[u8], out: &mut String) -> bool {
 
 /// Like [`decode_into`] but appends to `out`.
 pub fn decode_append(bytes: &[u8], out: &mut String) -> bool {
+    let table = DOUBLE.as_slice();
     let mut clean = true;
     let mut i = 0;
     while i < bytes.len() {
-        match step(bytes, i) {
+        match step(table, bytes, i) {
             Step::Char(c, n) => {
                 out.push(c);
                 i += n;
@@ -182,10 +184,11 @@ pub fn decode_append(bytes: &[u8], out: &mut String) -> bool {
 
 /// Every undecodable sequence and 外字 in `bytes`, with offsets, in order.
 pub fn scan(bytes: &[u8]) -> Vec<ByteIssue> {
+    let table = DOUBLE.as_slice();
     let mut issues = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        match step(bytes, i) {
+        match step(table, bytes, i) {
             Step::Char(_, n) => i += n,
             Step::Bad(n) => {
                 issues.push(ByteIssue::Undecodable {

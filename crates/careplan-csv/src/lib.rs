@@ -21,4 +21,6 @@ pub mod values;
 pub use filename::{FileName, FileNameError, NameMonth, Party, Role};
 pub use finding::{Finding, Lang, Location, Problem, Severity};
 pub use kind::FileKind;
-pub use validate::{FileReport, Input, Mode, Source, validate, validate_one};
+pub use validate::{
+    FileReport, Input, Mode, Source, validate, validate_one, validate_with_threads,
+};

@@ -234,12 +234,19 @@ pub enum SyntaxIssue {
 /// Splits records into items; reuses its buffers from record to record.
 #[derive(Debug, Default)]
 pub struct Splitter {
-    /// (start, end, quoted) of each item in `text`.
-    spans: Vec<(usize, usize, bool)>,
-    /// The items' text, one after the other: ASCII copied, the rest decoded and unescaped. Built
-    /// as bytes and checked as UTF-8 once per record, which is cheaper than once per item.
-    text: Vec<u8>,
+    /// Where each item's text is, and whether it was quoted.
+    spans: Vec<(Span, bool)>,
+    /// ASCII items, one after the other; checked as UTF-8 once per record (cheap for ASCII),
+    /// which is cheaper than once per item.
+    ascii: Vec<u8>,
+    /// Items with other characters, decoded (and unescaped).
     decoded: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Span {
+    Ascii(usize, usize),
+    Decoded(usize, usize),
 }
 
 /// Empties a vector of items and hands its allocation to items borrowing from other text, so a
@@ -262,7 +269,8 @@ impl Splitter {
         issues: &mut Vec<SyntaxIssue>,
     ) -> bool {
         self.spans.clear();
-        self.text.clear();
+        self.ascii.clear();
+        self.decoded.clear();
         let mut clean = true;
         let b = record;
         let len = b.len();
@@ -295,12 +303,13 @@ impl Splitter {
                     issues.push(SyntaxIssue::TextAfterQuote { field: index });
                 }
                 let span = self.push_text(&b[content..content_end], enc, escaped, &mut clean);
-                self.spans.push((span.0, span.1, true));
+                self.spans.push((span, true));
                 match comma {
                     Some(c) => i = c + 1,
                     None => break,
                 }
             } else {
+                // Items are a few bytes long: one pass beats separate searches here.
                 let mut j = i;
                 let mut high = false;
                 let mut quote = false;
@@ -319,62 +328,75 @@ impl Splitter {
                 let span = if high {
                     self.push_text(&b[i..j], enc, false, &mut clean)
                 } else {
-                    let start = self.text.len();
-                    self.text.extend_from_slice(&b[i..j]);
-                    (start, self.text.len())
+                    let start = self.ascii.len();
+                    self.ascii.extend_from_slice(&b[i..j]);
+                    Span::Ascii(start, self.ascii.len())
                 };
-                self.spans.push((span.0, span.1, false));
+                self.spans.push((span, false));
                 if j == len {
                     break;
                 }
                 i = j + 1;
             }
         }
-        // Everything pushed is ASCII or decoded text, so this cannot fail.
-        let text = std::str::from_utf8(&self.text).unwrap_or_default();
-        fields.extend(self.spans.iter().map(|&(s, e, quoted)| Field {
-            value: text.get(s..e).unwrap_or_default(),
+        // Only ASCII is pushed to `ascii`, so this cannot fail.
+        let ascii = std::str::from_utf8(&self.ascii).unwrap_or_default();
+        let decoded = self.decoded.as_str();
+        fields.extend(self.spans.iter().map(|&(span, quoted)| Field {
+            value: match span {
+                Span::Ascii(s, e) => ascii.get(s..e).unwrap_or_default(),
+                Span::Decoded(s, e) => decoded.get(s..e).unwrap_or_default(),
+            },
             quoted,
         }));
         clean
     }
 
-    // Appends the text of one item: ASCII as it is, the rest decoded, then `""` unescaped.
+    // Appends the text of one item: ASCII as it is, the rest decoded; then `""` unescaped.
     fn push_text(
         &mut self,
         bytes: &[u8],
         enc: TextEncoding,
         escaped: bool,
         clean: &mut bool,
-    ) -> (usize, usize) {
-        let start = self.text.len();
+    ) -> Span {
         if bytes.is_ascii() {
-            self.text.extend_from_slice(bytes);
-        } else {
-            self.decoded.clear();
-            match enc {
-                TextEncoding::Ms932 => *clean &= encoding::decode_append(bytes, &mut self.decoded),
-                TextEncoding::Utf8 => self.decoded.push_str(&String::from_utf8_lossy(bytes)),
+            let start = self.ascii.len();
+            self.ascii.extend_from_slice(bytes);
+            if escaped {
+                unescape(&mut self.ascii, start);
             }
-            self.text.extend_from_slice(self.decoded.as_bytes());
+            return Span::Ascii(start, self.ascii.len());
+        }
+        let start = self.decoded.len();
+        match enc {
+            TextEncoding::Ms932 => *clean &= encoding::decode_append(bytes, &mut self.decoded),
+            TextEncoding::Utf8 => self.decoded.push_str(&String::from_utf8_lossy(bytes)),
         }
         if escaped {
             // `"` is ASCII, so unescaping the decoded text is the same as unescaping the bytes.
-            let mut w = start;
-            let mut r = start;
-            while r < self.text.len() {
-                self.text[w] = self.text[r];
-                r += if self.text[r] == b'"' && self.text.get(r + 1) == Some(&b'"') {
-                    2
-                } else {
-                    1
-                };
-                w += 1;
-            }
-            self.text.truncate(w);
+            let unescaped = self.decoded[start..].replace("\"\"", "\"");
+            self.decoded.truncate(start);
+            self.decoded.push_str(&unescaped);
         }
-        (start, self.text.len())
+        Span::Decoded(start, self.decoded.len())
     }
+}
+
+// Turns each `""` after `start` into `"`, in place.
+fn unescape(buf: &mut Vec<u8>, start: usize) {
+    let mut w = start;
+    let mut r = start;
+    while r < buf.len() {
+        buf[w] = buf[r];
+        r += if buf[r] == b'"' && buf.get(r + 1) == Some(&b'"') {
+            2
+        } else {
+            1
+        };
+        w += 1;
+    }
+    buf.truncate(w);
 }
 
 #[cfg(test)]

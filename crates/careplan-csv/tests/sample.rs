@@ -121,3 +121,29 @@ fn parse_of_generated_bytes_gives_back_the_records() {
         assert_eq!(record::write(&records).bytes, f.bytes, "{}", f.name);
     }
 }
+
+#[test]
+fn parallel_validation_reports_the_same_findings_in_input_order() {
+    let mut files = exchange(&opts(&[("1310000002", "11"), ("1310000003", "15")], 6)).unwrap();
+    // Break one file so there is something to compare, and drop one so a unit is incomplete.
+    files[4].bytes.truncate(files[4].bytes.len() / 2);
+    files.remove(1);
+    let inputs = || {
+        files
+            .iter()
+            .map(|f| Input::bytes(f.name.to_string(), f.bytes.clone()))
+    };
+    let one = careplan_csv::validate_with_threads(inputs(), Mode::Send, 1);
+    let many = careplan_csv::validate_with_threads(inputs(), Mode::Send, 4);
+    let view = |rs: &[careplan_csv::FileReport]| -> Vec<(String, Vec<(&'static str, Option<u64>, Option<u16>)>)> {
+        rs.iter()
+            .map(|r| (r.name.clone(), r.findings.iter().map(|f| (f.code, f.location.line, f.location.column)).collect()))
+            .collect()
+    };
+    assert_eq!(view(&one), view(&many));
+    assert!(one.iter().any(|r| !r.is_valid()));
+    assert_eq!(
+        one.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        files.iter().map(|f| f.name.to_string()).collect::<Vec<_>>()
+    );
+}

@@ -138,9 +138,55 @@ pub(crate) struct Checked {
     pub sink: Sink,
 }
 
-/// Validates files together: each file alone, then the send units they form (by serial).
+/// Validates files together: each file alone (on every core), then the send units they form
+/// (by serial). Reports come back in the order of the inputs.
 pub fn validate(inputs: impl IntoIterator<Item = Input>, mode: Mode) -> Vec<FileReport> {
-    let mut checked: Vec<Checked> = inputs.into_iter().map(check_file).collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    validate_with_threads(inputs, mode, threads)
+}
+
+/// [`validate`] with at most `threads` files read at once (at least one).
+pub fn validate_with_threads(
+    inputs: impl IntoIterator<Item = Input>,
+    mode: Mode,
+    threads: usize,
+) -> Vec<FileReport> {
+    let inputs: Vec<Input> = inputs.into_iter().collect();
+    let threads = threads.clamp(1, inputs.len().max(1));
+    let mut checked: Vec<Checked> = if threads == 1 {
+        inputs.into_iter().map(check_file).collect()
+    } else {
+        // Files are independent until the unit checks: workers take the next unread file.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<Input>>> = inputs
+            .into_iter()
+            .map(|i| std::sync::Mutex::new(Some(i)))
+            .collect();
+        let mut done: Vec<(usize, Checked)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(slot) = slots.get(i) else { break };
+                            let input = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                            if let Some(input) = input {
+                                mine.push((i, check_file(input)));
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a validation worker panicked"))
+                .collect()
+        });
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, c)| c).collect()
+    };
     units::check(&mut checked, mode);
     checked.into_iter().map(into_report).collect()
 }
