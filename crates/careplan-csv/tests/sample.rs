@@ -136,9 +136,18 @@ fn parallel_validation_reports_the_same_findings_in_input_order() {
     };
     let one = careplan_csv::validate_with_threads(inputs(), Mode::Send, 1);
     let many = careplan_csv::validate_with_threads(inputs(), Mode::Send, 4);
-    let view = |rs: &[careplan_csv::FileReport]| -> Vec<(String, Vec<(&'static str, Option<u64>, Option<u16>)>)> {
+    type Seen = (&'static str, Option<u64>, Option<u16>);
+    let view = |rs: &[careplan_csv::FileReport]| -> Vec<(String, Vec<Seen>)> {
         rs.iter()
-            .map(|r| (r.name.clone(), r.findings.iter().map(|f| (f.code, f.location.line, f.location.column)).collect()))
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.findings
+                        .iter()
+                        .map(|f| (f.code, f.location.line, f.location.column))
+                        .collect(),
+                )
+            })
             .collect()
     };
     assert_eq!(view(&one), view(&many));
