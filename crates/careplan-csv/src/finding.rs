@@ -119,6 +119,11 @@ pub enum Problem {
     NoRecords,
     /// An image that is not JPEG.
     NotJpeg,
+    /// A care-management file sent by a service office (R81).
+    WrongDirection {
+        /// The file type.
+        kind: FileKind,
+    },
     /// The file could not be read.
     Unreadable(String),
 

@@ -137,7 +137,8 @@ impl FileKind {
         crate::spec::spec().file(self).column_count
     }
 
-    /// Whether the file goes from the care-management side (居宅介護支援 / 包括等) (R81).
+    /// Whether the file goes from the care-management side (居宅介護支援 / 包括等) (R81); only
+    /// 実績 and its delete go the other way.
     pub fn is_care_management_side(self) -> bool {
         !matches!(self, FileKind::UpJsk | FileKind::DltJsk)
     }

@@ -188,6 +188,10 @@ fn ja(p: &Problem) -> String {
         Problem::EmptyLine => "空の行があります（読み飛ばしました）。".into(),
         Problem::NoRecords => "データが1件もありません。".into(),
         Problem::NotJpeg => "画像ファイルが JPEG 形式ではありません。".into(),
+        Problem::WrongDirection { kind } => format!(
+            "{}（{}）は居宅介護支援事業所（または地域包括支援センター）から送るファイルですが、送信元がサービス事業所になっています。ファイル名の送信元・送信先が逆になっていないか確認してください。",
+            kind.name_ja(), kind.prefix()
+        ),
         Problem::Unreadable(e) => format!("ファイルを読み込めませんでした（{e}）。"),
         Problem::Required { .. } => "必須項目が空欄です。".into(),
         Problem::TooLong { len, max } => format!("{len}文字あります。最大{max}文字です。"),
@@ -262,6 +266,7 @@ fn en(p: &Problem) -> String {
         Problem::EmptyLine => "An empty line (skipped).".into(),
         Problem::NoRecords => "The file has no records.".into(),
         Problem::NotJpeg => "The image is not a JPEG file.".into(),
+        Problem::WrongDirection { kind } => format!("{kind} goes from the care-management side, but the sender is a service office; check that sender and recipient are not swapped."),
         Problem::Unreadable(e) => format!("The file could not be read ({e})."),
         Problem::Required { .. } => "A required item is empty.".into(),
         Problem::TooLong { len, max } => format!("{len} characters; at most {max} are allowed."),

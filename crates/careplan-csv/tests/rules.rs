@@ -421,6 +421,16 @@ fn r21_an_unknown_service_type_in_a_name_is_a_warning() {
     f.expect("DLT1KYO_", &[("R21", W, None, None)]);
 }
 
+#[test]
+fn r81_a_plan_file_sent_by_a_service_office_is_a_warning() {
+    let mut f = Files::every_kind();
+    f.rename(
+        "DLT1KYO_",
+        "DLT1KYO_1370000202_17_1370000101_43_20250528100000.CSV",
+    );
+    f.expect("DLT1KYO_", &[("R81", W, None, None)]);
+}
+
 // --- C. CSV version ---
 
 #[test]

@@ -239,6 +239,14 @@ fn check_file(input: Input) -> Checked {
                 };
                 sink.file(code, Severity::Warning, Problem::NameWarning(w));
             }
+            // R81: plans go from the care-management side; a service office sends only 実績.
+            if n.kind.is_care_management_side() && n.sender.service_type.is_in_scope() {
+                sink.file(
+                    "R81",
+                    Severity::Warning,
+                    Problem::WrongDirection { kind: n.kind },
+                );
+            }
             Some(n)
         }
         Err(e) => {
