@@ -177,6 +177,17 @@ pub enum NameWarning {
     UnknownServiceType(Role, ServiceType),
 }
 
+impl NameWarning {
+    /// The rule of `rules.md` this warning comes from.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            NameWarning::SerialNotDateTime => "R16",
+            NameWarning::SameOfficeDifferentType => "R22",
+            NameWarning::UnknownServiceType(..) => "R21",
+        }
+    }
+}
+
 impl FileName {
     /// Parses a bare file name (no directory).
     pub fn parse(name: &str) -> Result<FileName, FileNameError> {

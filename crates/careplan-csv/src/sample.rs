@@ -826,33 +826,24 @@ pub fn exchange(opts: &SampleOptions) -> Result<Vec<SampleFile>, SampleError> {
         }
         let (from, to) = (ctx.kyotaku(), ctx.office(o));
         let month = Some(NameMonth::Month(opts.month));
-        let named = |kind, month| ctx.name(kind, month, from.clone(), to.clone(), "");
-        let with_serial = |mut n: FileName, s: &str| {
-            n.serial = s.to_owned();
-            n
+        let to_office = |kind, month, serial: &str, records: &[Record]| {
+            file(
+                ctx.name(kind, month, from.clone(), to.clone(), serial),
+                records,
+            )
         };
         // K1: the care plan.
         let p1: Vec<Record> = users.iter().map(|(i, u)| ctx.plan1(*i, u)).collect();
         let p2: Vec<Record> = users.iter().flat_map(|(_, u)| ctx.plan2(u)).collect();
         let p3: Vec<Record> = users.iter().flat_map(|(_, u)| ctx.plan3(u)).collect();
         let h0: Vec<Record> = users.iter().map(|(_, u)| ctx.hosoku(u, true)).collect();
-        files.push(file(
-            with_serial(named(FileKind::Up1Kyo, None), &plan_serial),
-            &p1,
-        ));
-        files.push(file(
-            with_serial(named(FileKind::Up2Kyo, None), &plan_serial),
-            &p2,
-        ));
-        files.push(file(
-            with_serial(named(FileKind::Up3Kyo, None), &plan_serial),
-            &p3,
-        ));
-        files.push(file(
-            with_serial(
-                named(FileKind::UpHosoku, Some(NameMonth::PlanUnit)),
-                &plan_serial,
-            ),
+        files.push(to_office(FileKind::Up1Kyo, None, &plan_serial, &p1));
+        files.push(to_office(FileKind::Up2Kyo, None, &plan_serial, &p2));
+        files.push(to_office(FileKind::Up3Kyo, None, &plan_serial, &p3));
+        files.push(to_office(
+            FileKind::UpHosoku,
+            Some(NameMonth::PlanUnit),
+            &plan_serial,
             &h0,
         ));
         // K2: the month's schedule.
@@ -867,18 +858,14 @@ pub fn exchange(opts: &SampleOptions) -> Result<Vec<SampleFile>, SampleError> {
             .collect();
         let sikyu: Vec<Record> = users.iter().flat_map(|(_, u)| ctx.sikyu(u)).collect();
         let hm: Vec<Record> = users.iter().map(|(_, u)| ctx.hosoku(u, false)).collect();
-        files.push(file(
-            with_serial(named(FileKind::UpPlan, month), &schedule_serial),
-            &plan,
-        ));
-        files.push(file(
-            with_serial(named(FileKind::UpSikyu, month), &schedule_serial),
+        files.push(to_office(FileKind::UpPlan, month, &schedule_serial, &plan));
+        files.push(to_office(
+            FileKind::UpSikyu,
+            month,
+            &schedule_serial,
             &sikyu,
         ));
-        files.push(file(
-            with_serial(named(FileKind::UpHosoku, month), &schedule_serial),
-            &hm,
-        ));
+        files.push(to_office(FileKind::UpHosoku, month, &schedule_serial, &hm));
         // K5: what the office actually delivered, its own services only (R36). The first
         // user's last visit was cancelled, as happens.
         let office = opts.services[o].0.as_str();

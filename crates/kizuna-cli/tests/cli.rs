@@ -29,6 +29,15 @@ fn sample(dir: &Path) {
     );
 }
 
+/// The file in `dir` whose name starts with `prefix`.
+fn file_starting(dir: &Path, prefix: &str) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .unwrap()
+}
+
 #[test]
 fn validate_calls_everything_sample_writes_valid() {
     let dir = tempfile::tempdir().unwrap();
@@ -67,16 +76,7 @@ fn sample_uses_defaults_when_given_only_a_folder() {
 fn json_report_has_exactly_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
     sample(dir.path());
-    let plan = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("UPPLAN_")
-        })
-        .unwrap();
+    let plan = file_starting(dir.path(), "UPPLAN_");
     // Break one date (editing bytes: the file is MS932); validate the file alone, so its unit
     // is also incomplete.
     let mut bytes = std::fs::read(&plan).unwrap();
@@ -171,16 +171,7 @@ fn text_report_names_file_line_item_and_what_to_do() {
 fn receiving_mode_turns_incomplete_units_into_warnings() {
     let dir = tempfile::tempdir().unwrap();
     sample(dir.path());
-    let plan = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("UPPLAN_")
-        })
-        .unwrap();
+    let plan = file_starting(dir.path(), "UPPLAN_");
     assert_eq!(
         kizuna(&["validate", plan.to_str().unwrap()]).status.code(),
         Some(1)

@@ -157,25 +157,15 @@ pub fn validate_with_threads(
         inputs.into_iter().map(check_file).collect()
     } else {
         // Files are independent until the unit checks: workers take the next unread file.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<Input>>> = inputs
-            .into_iter()
-            .map(|i| std::sync::Mutex::new(Some(i)))
-            .collect();
+        let queue = std::sync::Mutex::new(inputs.into_iter().enumerate());
+        let next = || queue.lock().unwrap_or_else(|e| e.into_inner()).next();
         let mut done: Vec<(usize, Checked)> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
                     s.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(slot) = slots.get(i) else { break };
-                            let input = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-                            if let Some(input) = input {
-                                mine.push((i, check_file(input)));
-                            }
-                        }
-                        mine
+                        std::iter::from_fn(next)
+                            .map(|(i, input)| (i, check_file(input)))
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
@@ -232,12 +222,7 @@ fn check_file(input: Input) -> Checked {
     let file_name = match parsed {
         Ok(n) => {
             for w in n.warnings() {
-                let code = match w {
-                    crate::filename::NameWarning::SerialNotDateTime => "R16",
-                    crate::filename::NameWarning::SameOfficeDifferentType => "R22",
-                    crate::filename::NameWarning::UnknownServiceType(..) => "R21",
-                };
-                sink.file(code, Severity::Warning, Problem::NameWarning(w));
+                sink.file(w.rule(), Severity::Warning, Problem::NameWarning(w));
             }
             // R81: plans go from the care-management side; a service office sends only 実績.
             if n.kind.is_care_management_side() && n.sender.service_type.is_in_scope() {
