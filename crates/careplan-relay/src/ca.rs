@@ -1,0 +1,205 @@
+//! The relay's own certificate authority: it issues the server certificate and one client
+//! certificate per enrolled office.
+//!
+//! The CA takes only the public key from an office's CSR and sets every other field itself
+//! (subject, validity, key usage, extensions): a CSR cannot ask for more than an office
+//! certificate (rcgen would otherwise copy what the CSR requests).
+
+use std::path::Path;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateSigningRequestParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+/// URI prefix of the subject-alternative name naming the office in its certificate.
+pub const OFFICE_URI: &str = "urn:kizuna:office:";
+/// URI prefix of the subject-alternative name that binds the office's encryption public key (an
+/// age X25519 recipient) to its certificate. A URI SAN needs no private object identifier.
+pub const AGE_URI: &str = "urn:kizuna:age:";
+
+/// Why the CA could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    /// Reading or writing the CA files failed.
+    #[error("CA files: {0}")]
+    Io(#[from] std::io::Error),
+    /// Certificate generation or parsing failed.
+    #[error("certificate: {0}")]
+    Cert(#[from] rcgen::Error),
+    /// The CSR could not be read.
+    #[error("the certificate request is not a valid CSR")]
+    BadCsr,
+    /// The encryption key is not an age X25519 recipient.
+    #[error("the encryption key is not an age X25519 recipient")]
+    BadEncryptionKey,
+}
+
+/// The CA: its certificate and its signing key.
+pub struct Ca {
+    cert_pem: String,
+    cert_der: Vec<u8>,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+/// A certificate issued to an office.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// PEM of the certificate.
+    pub pem: String,
+    /// Serial number as lowercase hex.
+    pub serial: String,
+    /// Last moment of validity (UTC).
+    pub not_after: OffsetDateTime,
+}
+
+const CA_CERT: &str = "ca.pem";
+const CA_KEY: &str = "ca.key";
+
+fn random_serial() -> (SerialNumber, String) {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[0] &= 0x7F; // positive
+    bytes[0] |= 0x01; // no leading zero byte, so the hex form is stable
+    (SerialNumber::from_slice(&bytes), hex::encode(bytes))
+}
+
+impl Ca {
+    /// Creates a new CA in `dir` (files `ca.pem`, `ca.key`; the key readable by the owner only).
+    pub fn create(dir: &Path, name: &str) -> Result<Ca, CaError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, format!("{name} CA"));
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Kizuna relay");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::hours(1);
+        params.not_after = now + Duration::days(365 * 20);
+        params.serial_number = Some(random_serial().0);
+        let cert = params.self_signed(&key)?;
+        std::fs::create_dir_all(dir)?;
+        write_private(&dir.join(CA_KEY), key.serialize_pem().as_bytes())?;
+        std::fs::write(dir.join(CA_CERT), cert.pem())?;
+        Ca::load(dir)
+    }
+
+    /// Loads the CA from `dir`.
+    pub fn load(dir: &Path) -> Result<Ca, CaError> {
+        let cert_pem = std::fs::read_to_string(dir.join(CA_CERT))?;
+        let key = KeyPair::from_pem(&std::fs::read_to_string(dir.join(CA_KEY))?)?;
+        let issuer = Issuer::from_ca_cert_pem(&cert_pem, key)?;
+        let cert_der = rustls_pemfile::certs(&mut cert_pem.as_bytes())
+            .next()
+            .ok_or(CaError::Cert(rcgen::Error::CouldNotParseCertificate))??
+            .to_vec();
+        Ok(Ca {
+            cert_pem,
+            cert_der,
+            issuer,
+        })
+    }
+
+    /// The CA certificate (PEM), which clients pin.
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// The CA certificate (DER).
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// SHA-256 of the CA certificate (DER), lowercase hex: what offices compare when enrolling.
+    pub fn fingerprint(&self) -> String {
+        hex::encode(Sha256::digest(&self.cert_der))
+    }
+
+    /// Issues the relay's TLS server certificate for `hostnames` (names or IP addresses) with a
+    /// new key; returns (certificate PEM, key PEM).
+    pub fn issue_server(
+        &self,
+        hostnames: &[String],
+        days: i64,
+    ) -> Result<(String, String), CaError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(hostnames.to_vec())?;
+        params.distinguished_name.push(
+            DnType::CommonName,
+            hostnames.first().cloned().unwrap_or_default(),
+        );
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::hours(1);
+        params.not_after = now + Duration::days(days);
+        params.serial_number = Some(random_serial().0);
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok((cert.pem(), key.serialize_pem()))
+    }
+
+    /// Issues an office's client certificate from its CSR: only the CSR's public key is used.
+    /// The subject is the office number; the encryption recipient is bound in an extension.
+    pub fn issue_office(
+        &self,
+        office: &str,
+        csr_pem: &str,
+        encryption_key: &str,
+        valid: Duration,
+    ) -> Result<Issued, CaError> {
+        let csr =
+            CertificateSigningRequestParams::from_pem(csr_pem).map_err(|_| CaError::BadCsr)?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.distinguished_name.push(DnType::CommonName, office);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Kizuna office");
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.use_authority_key_identifier_extension = true;
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::minutes(5);
+        params.not_after = now + valid;
+        let (serial, serial_hex) = random_serial();
+        params.serial_number = Some(serial);
+        let age_ok = encryption_key.starts_with("age1")
+            && encryption_key.len() < 100
+            && encryption_key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !age_ok {
+            return Err(CaError::BadEncryptionKey);
+        }
+        params.subject_alt_names = vec![
+            SanType::URI(format!("{OFFICE_URI}{office}").try_into()?),
+            SanType::URI(format!("{AGE_URI}{encryption_key}").try_into()?),
+        ];
+        let cert = params.signed_by(&csr.public_key, &self.issuer)?;
+        Ok(Issued {
+            pem: cert.pem(),
+            serial: serial_hex,
+            not_after: params.not_after,
+        })
+    }
+}
+
+/// Writes a secret file readable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}

@@ -1,0 +1,172 @@
+//! Relay settings: `relay.toml` in the data folder, overridden by `KIZUNA_RELAY_*` variables.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Relay settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on (`KIZUNA_RELAY_LISTEN`).
+    pub listen: String,
+    /// Host names and addresses in the server certificate.
+    pub hostnames: Vec<String>,
+    /// Validity of office certificates in days (`KIZUNA_RELAY_CERT_DAYS`).
+    pub cert_days: i64,
+    /// Failed logins before an office is locked (`KIZUNA_RELAY_LOCKOUT_FAILURES`).
+    pub lockout_failures: u32,
+    /// How long a lock lasts, in minutes (`KIZUNA_RELAY_LOCKOUT_MINUTES`).
+    pub lockout_minutes: i64,
+    /// Largest accepted upload in bytes (`KIZUNA_RELAY_MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: u64,
+    /// Days an undelivered message is kept (`KIZUNA_RELAY_EXPIRY_DAYS`).
+    pub expiry_days: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "0.0.0.0:8443".into(),
+            hostnames: vec!["localhost".into(), "127.0.0.1".into()],
+            cert_days: 365,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            max_upload_bytes: 20 * 1024 * 1024,
+            expiry_days: 30,
+        }
+    }
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for these settings.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment variable holds no valid value.
+    #[error("{name}: not a valid value")]
+    Env {
+        /// The variable.
+        name: &'static str,
+    },
+}
+
+/// Name of the settings file in the data folder.
+pub const FILE: &str = "relay.toml";
+
+impl Config {
+    /// Reads `relay.toml` from `data` (defaults when missing), then applies the environment.
+    pub fn load(data: &Path) -> Result<Config, ConfigError> {
+        let path = data.join(FILE);
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(
+            name: &'static str,
+            v: Option<String>,
+            slot: &mut T,
+        ) -> Result<(), ConfigError> {
+            if let Some(v) = v {
+                *slot = v.parse().map_err(|_| ConfigError::Env { name })?;
+            }
+            Ok(())
+        }
+        parse(
+            "KIZUNA_RELAY_LISTEN",
+            var("KIZUNA_RELAY_LISTEN"),
+            &mut self.listen,
+        )?;
+        parse(
+            "KIZUNA_RELAY_CERT_DAYS",
+            var("KIZUNA_RELAY_CERT_DAYS"),
+            &mut self.cert_days,
+        )?;
+        parse(
+            "KIZUNA_RELAY_LOCKOUT_FAILURES",
+            var("KIZUNA_RELAY_LOCKOUT_FAILURES"),
+            &mut self.lockout_failures,
+        )?;
+        parse(
+            "KIZUNA_RELAY_LOCKOUT_MINUTES",
+            var("KIZUNA_RELAY_LOCKOUT_MINUTES"),
+            &mut self.lockout_minutes,
+        )?;
+        parse(
+            "KIZUNA_RELAY_MAX_UPLOAD_BYTES",
+            var("KIZUNA_RELAY_MAX_UPLOAD_BYTES"),
+            &mut self.max_upload_bytes,
+        )?;
+        parse(
+            "KIZUNA_RELAY_EXPIRY_DAYS",
+            var("KIZUNA_RELAY_EXPIRY_DAYS"),
+            &mut self.expiry_days,
+        )?;
+        Ok(())
+    }
+
+    /// Writes the settings as `relay.toml` into `data`.
+    pub fn save(&self, data: &Path) -> std::io::Result<()> {
+        let text = toml::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(
+            data.join(FILE),
+            format!("# Kizuna relay settings; KIZUNA_RELAY_* variables override them.\n{text}"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "KIZUNA_RELAY_LOCKOUT_FAILURES").then(|| "3".to_owned()))
+            .unwrap();
+        assert_eq!(c.lockout_failures, 3);
+        assert!(
+            c.apply_env(|k| (k == "KIZUNA_RELAY_CERT_DAYS").then(|| "x".to_owned()))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn settings_round_trip_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config {
+            cert_days: 30,
+            ..Config::default()
+        };
+        c.save(dir.path()).unwrap();
+        assert_eq!(Config::load(dir.path()).unwrap().cert_days, 30);
+    }
+}

@@ -1,0 +1,346 @@
+//! `kizuna-relay`: set up, administer and run a Kizuna relay.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use careplan_relay::ca::{Ca, write_private};
+use careplan_relay::config::Config;
+use careplan_relay::server::{AppState, serve};
+use careplan_relay::store::{AuditEvent, MetaStore, OfficeKind, SqliteStore, verify_audit};
+use careplan_relay::{password, tls};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "kizuna-relay", version, about = "Kizuna relay (連携基盤)")]
+struct Cli {
+    /// Data folder: CA, server certificate, settings, database.
+    #[arg(
+        long,
+        global = true,
+        env = "KIZUNA_RELAY_DATA",
+        default_value = "relay-data"
+    )]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the CA, the server certificate, the settings and the database.
+    Init {
+        /// Host names or addresses clients use to reach the relay (repeatable).
+        #[arg(long = "hostname")]
+        hostnames: Vec<String>,
+    },
+    /// Print the SHA-256 fingerprint of the CA certificate (hex), for offices to pin.
+    CaFingerprint,
+    /// Manage offices.
+    #[command(subcommand)]
+    Office(OfficeCmd),
+    /// Manage issued certificates.
+    #[command(subcommand)]
+    Cert(CertCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Run the relay.
+    Serve {
+        /// Address to listen on (overrides the settings).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficeCmd {
+    /// Register an office; prints a generated initial password unless one is given on stdin.
+    Add {
+        /// 事業所番号 (10 digits).
+        #[arg(long)]
+        number: String,
+        /// Office name.
+        #[arg(long)]
+        name: String,
+        /// Kind of office.
+        #[arg(long, value_enum)]
+        kind: OfficeKind,
+        /// Read the initial password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List offices.
+    List,
+    /// Stop an office from logging in and receiving.
+    Disable {
+        /// 事業所番号.
+        number: String,
+    },
+    /// Allow a disabled office again.
+    Enable {
+        /// 事業所番号.
+        number: String,
+    },
+    /// Set a new password (and lift a lock).
+    Passwd {
+        /// 事業所番号.
+        number: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertCmd {
+    /// List issued certificates.
+    List,
+    /// Revoke a certificate by serial (hex).
+    Revoke {
+        /// Serial as listed.
+        serial: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check that the hash chain of the audit log is intact.
+    Verify,
+}
+
+fn open_store(data: &Path) -> Result<SqliteStore> {
+    let db = data.join("relay.db");
+    if !db.exists() {
+        bail!(
+            "{} is not an initialised relay data folder (run `kizuna-relay init` first)",
+            data.display()
+        );
+    }
+    SqliteStore::open(&db).context("opening the database")
+}
+
+fn admin_audit(
+    store: &SqliteStore,
+    event: &str,
+    office: Option<&str>,
+    detail: String,
+) -> Result<()> {
+    let at = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let e = AuditEvent {
+        event: event.into(),
+        office: office.map(Into::into),
+        message_id: None,
+        remote: None,
+        detail,
+    };
+    store.audit(at, &e)?;
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool)> {
+    if from_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        let p = s.trim_end_matches(['\r', '\n']).to_owned();
+        if p.len() < 8 {
+            bail!("the password must have at least 8 characters");
+        }
+        Ok((p, false))
+    } else {
+        Ok((password::generate(), true))
+    }
+}
+
+fn valid_office_number(n: &str) -> Result<()> {
+    if n.len() != 10 || !n.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("事業所番号 must be 10 digits: {n}");
+    }
+    Ok(())
+}
+
+fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
+    if data.join("relay.db").exists() {
+        bail!("{} is already initialised", data.display());
+    }
+    std::fs::create_dir_all(data)?;
+    let mut config = Config::default();
+    if !hostnames.is_empty() {
+        config.hostnames = hostnames;
+    }
+    let ca = Ca::create(&data.join("ca"), "Kizuna relay")?;
+    let (cert, key) = ca.issue_server(&config.hostnames, 825)?;
+    std::fs::write(data.join("server.pem"), cert)?;
+    write_private(&data.join("server.key"), key.as_bytes())?;
+    config.save(data)?;
+    let store = SqliteStore::open(&data.join("relay.db"))?;
+    admin_audit(
+        &store,
+        "admin.init",
+        None,
+        format!("hostnames {}", config.hostnames.join(",")),
+    )?;
+    println!("relay initialised in {}", data.display());
+    println!("CA fingerprint (SHA-256): {}", ca.fingerprint());
+    Ok(())
+}
+
+async fn run_server(data: &Path, listen: Option<String>) -> Result<()> {
+    let mut config = Config::load(data)?;
+    if let Some(l) = listen {
+        config.listen = l;
+    }
+    let store = Arc::new(open_store(data)?);
+    let ca = Ca::load(&data.join("ca"))?;
+    let tls = tls::server_config(data)?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(AppState { store, ca, config });
+    // The first line on stdout is the address, so scripts and tests can use port 0.
+    println!("listening on https://{addr}");
+    tracing::info!(%addr, "relay started");
+    serve(listener, tls, state, shutdown_signal()).await?;
+    tracing::info!("relay stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let data = cli.data;
+    match cli.command {
+        Command::Init { hostnames } => init(&data, hostnames),
+        Command::CaFingerprint => {
+            println!("{}", Ca::load(&data.join("ca"))?.fingerprint());
+            Ok(())
+        }
+        Command::Office(cmd) => {
+            let store = open_store(&data)?;
+            match cmd {
+                OfficeCmd::Add {
+                    number,
+                    name,
+                    kind,
+                    password_stdin,
+                } => {
+                    valid_office_number(&number)?;
+                    let (pw, generated) = read_password(password_stdin)?;
+                    store.add_office(&number, &name, kind, &password::hash(&pw))?;
+                    admin_audit(&store, "admin.office.add", Some(&number), name)?;
+                    if generated {
+                        println!("{number} {pw}");
+                    }
+                }
+                OfficeCmd::List => {
+                    for o in store.offices()? {
+                        let state = if !o.active {
+                            "disabled"
+                        } else if o.locked_until.is_some() {
+                            "locked"
+                        } else {
+                            "active"
+                        };
+                        println!("{}\t{:?}\t{state}\t{}", o.number, o.kind, o.name);
+                    }
+                }
+                OfficeCmd::Disable { number } => {
+                    if !store.set_active(&number, false)? {
+                        bail!("no office {number}");
+                    }
+                    admin_audit(&store, "admin.office.disable", Some(&number), String::new())?;
+                }
+                OfficeCmd::Enable { number } => {
+                    if !store.set_active(&number, true)? {
+                        bail!("no office {number}");
+                    }
+                    admin_audit(&store, "admin.office.enable", Some(&number), String::new())?;
+                }
+                OfficeCmd::Passwd {
+                    number,
+                    password_stdin,
+                } => {
+                    let (pw, generated) = read_password(password_stdin)?;
+                    if !store.set_password(&number, &password::hash(&pw))? {
+                        bail!("no office {number}");
+                    }
+                    admin_audit(&store, "admin.office.passwd", Some(&number), String::new())?;
+                    if generated {
+                        println!("{number} {pw}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Cert(cmd) => {
+            let store = open_store(&data)?;
+            match cmd {
+                CertCmd::List => {
+                    for c in store.certificates()? {
+                        let state = if c.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "valid"
+                        };
+                        println!("{}\t{}\t{state}\tuntil {}", c.serial, c.office, c.not_after);
+                    }
+                }
+                CertCmd::Revoke { serial } => {
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    if !store.revoke(&serial, now)? {
+                        bail!("no valid certificate {serial}");
+                    }
+                    admin_audit(&store, "admin.cert.revoke", None, serial)?;
+                }
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let store = open_store(&data)?;
+            match verify_audit(&store.audit_log()?) {
+                Ok(n) => {
+                    println!("audit log intact: {n} entries");
+                    Ok(())
+                }
+                Err(b) => bail!("audit log broken: {b:?}"),
+            }
+        }
+        Command::Serve { listen } => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(run_server(&data, listen))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KIZUNA_RELAY_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kizuna-relay: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

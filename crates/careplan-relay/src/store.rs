@@ -1,0 +1,463 @@
+//! Relay metadata: offices, certificates, audit log. One trait, so that handlers do not care
+//! whether SQLite (embedded default) or PostgreSQL (scale-out) is behind it.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// An office with this number exists already.
+    #[error("office {0} is already registered")]
+    Duplicate(String),
+}
+
+/// The kind of an office.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum OfficeKind {
+    /// 居宅介護支援事業所 (or 地域包括支援センター).
+    Kyotaku,
+    /// 介護サービス事業所.
+    Service,
+    /// Both.
+    Both,
+}
+
+impl OfficeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OfficeKind::Kyotaku => "kyotaku",
+            OfficeKind::Service => "service",
+            OfficeKind::Both => "both",
+        }
+    }
+
+    fn parse(s: &str) -> OfficeKind {
+        match s {
+            "kyotaku" => OfficeKind::Kyotaku,
+            "service" => OfficeKind::Service,
+            _ => OfficeKind::Both,
+        }
+    }
+}
+
+/// A registered office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Office {
+    /// 事業所番号.
+    pub number: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: OfficeKind,
+    /// Whether it may log in and receive.
+    pub active: bool,
+    /// argon2id hash of its password.
+    pub password_hash: String,
+    /// Failed logins since the last success.
+    pub failed_logins: u32,
+    /// Locked until this unix time, if locked.
+    pub locked_until: Option<i64>,
+    /// TOTP secret, when a second factor is set.
+    pub totp_secret: Option<String>,
+}
+
+/// A certificate issued to an office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRecord {
+    /// Serial, lowercase hex.
+    pub serial: String,
+    /// Office number.
+    pub office: String,
+    /// Bound age recipient.
+    pub encryption_key: String,
+    /// PEM.
+    pub pem: String,
+    /// Unix seconds.
+    pub issued_at: i64,
+    /// Unix seconds.
+    pub not_after: i64,
+    /// Unix seconds, when revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// One audit event to append.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct AuditEvent {
+    /// What happened, e.g. `login.failed`.
+    pub event: String,
+    /// The office concerned.
+    pub office: Option<String>,
+    /// The message concerned.
+    pub message_id: Option<String>,
+    /// Remote address.
+    pub remote: Option<String>,
+    /// More, as short text (never secrets or contents).
+    pub detail: String,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// Sequence number, from 1.
+    pub seq: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// The event.
+    pub event: AuditEvent,
+    /// Hash of the previous entry ("" before the first).
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// The hash of an entry: SHA-256 over the previous hash and every field, length-prefixed so
+/// that no two different entries can serialise alike.
+pub fn audit_hash(prev_hash: &str, at: i64, e: &AuditEvent) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        prev_hash,
+        &at.to_string(),
+        &e.event,
+        e.office.as_deref().unwrap_or("\u{0}"),
+        e.message_id.as_deref().unwrap_or("\u{0}"),
+        e.remote.as_deref().unwrap_or("\u{0}"),
+        &e.detail,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Relay metadata storage.
+pub trait MetaStore: Send + Sync {
+    /// Registers an office.
+    fn add_office(
+        &self,
+        number: &str,
+        name: &str,
+        kind: OfficeKind,
+        password_hash: &str,
+    ) -> Result<(), StoreError>;
+    /// One office.
+    fn office(&self, number: &str) -> Result<Option<Office>, StoreError>;
+    /// Every office, by number.
+    fn offices(&self) -> Result<Vec<Office>, StoreError>;
+    /// Enables or disables an office; false when there is no such office.
+    fn set_active(&self, number: &str, active: bool) -> Result<bool, StoreError>;
+    /// Replaces an office's password and clears its lock; false when there is no such office.
+    fn set_password(&self, number: &str, password_hash: &str) -> Result<bool, StoreError>;
+    /// Counts a failed login; locks the office for `lock_secs` once `max_failures` is reached.
+    /// Returns the failures counted so far.
+    fn login_failed(
+        &self,
+        number: &str,
+        now: i64,
+        max_failures: u32,
+        lock_secs: i64,
+    ) -> Result<u32, StoreError>;
+    /// Clears failed logins after a success.
+    fn login_succeeded(&self, number: &str) -> Result<(), StoreError>;
+    /// Stores an issued certificate.
+    fn add_certificate(&self, cert: &CertRecord) -> Result<(), StoreError>;
+    /// One certificate by serial.
+    fn certificate(&self, serial: &str) -> Result<Option<CertRecord>, StoreError>;
+    /// Every certificate, newest first.
+    fn certificates(&self) -> Result<Vec<CertRecord>, StoreError>;
+    /// Revokes a certificate; false when unknown or already revoked.
+    fn revoke(&self, serial: &str, now: i64) -> Result<bool, StoreError>;
+    /// Appends to the audit log, chaining the hash; returns the entry.
+    fn audit(&self, at: i64, event: &AuditEvent) -> Result<AuditEntry, StoreError>;
+    /// The whole audit log in order.
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// SQLite (WAL) metadata store: the embedded default.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in (1i64..)
+            .zip(MIGRATIONS)
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i)?;
+            tx.commit()?;
+        }
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn office_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
+    Ok(Office {
+        number: r.get(0)?,
+        name: r.get(1)?,
+        kind: OfficeKind::parse(&r.get::<_, String>(2)?),
+        active: r.get(3)?,
+        password_hash: r.get(4)?,
+        failed_logins: r.get(5)?,
+        locked_until: r.get(6)?,
+        totp_secret: r.get(7)?,
+    })
+}
+
+fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRecord> {
+    Ok(CertRecord {
+        serial: r.get(0)?,
+        office: r.get(1)?,
+        encryption_key: r.get(2)?,
+        pem: r.get(3)?,
+        issued_at: r.get(4)?,
+        not_after: r.get(5)?,
+        revoked_at: r.get(6)?,
+    })
+}
+
+const OFFICE_COLS: &str =
+    "number, name, kind, active, password_hash, failed_logins, locked_until, totp_secret";
+const CERT_COLS: &str = "serial, office, encryption_key, pem, issued_at, not_after, revoked_at";
+
+impl MetaStore for SqliteStore {
+    fn add_office(
+        &self,
+        number: &str,
+        name: &str,
+        kind: OfficeKind,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let r = self.conn().execute(
+            "INSERT INTO offices (number, name, kind, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![number, name, kind.as_str(), password_hash, now],
+        );
+        match r {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::Duplicate(number.to_owned()))
+            }
+            r => r.map(drop).map_err(Into::into),
+        }
+    }
+
+    fn office(&self, number: &str) -> Result<Option<Office>, StoreError> {
+        let sql = format!("SELECT {OFFICE_COLS} FROM offices WHERE number = ?1");
+        Ok(self
+            .conn()
+            .query_row(&sql, [number], office_row)
+            .optional()?)
+    }
+
+    fn offices(&self) -> Result<Vec<Office>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {OFFICE_COLS} FROM offices ORDER BY number"
+        ))?;
+        let rows = stmt
+            .query_map([], office_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn set_active(&self, number: &str, active: bool) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE offices SET active = ?2 WHERE number = ?1",
+            params![number, active],
+        )? == 1)
+    }
+
+    fn set_password(&self, number: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE offices SET password_hash = ?2, failed_logins = 0, locked_until = NULL WHERE number = ?1",
+            params![number, password_hash],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn login_failed(
+        &self,
+        number: &str,
+        now: i64,
+        max_failures: u32,
+        lock_secs: i64,
+    ) -> Result<u32, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let failures: u32 = tx
+            .query_row(
+                "UPDATE offices SET failed_logins = failed_logins + 1 WHERE number = ?1 RETURNING failed_logins",
+                [number],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        if failures >= max_failures {
+            tx.execute(
+                "UPDATE offices SET locked_until = ?2, failed_logins = 0 WHERE number = ?1",
+                params![number, now + lock_secs],
+            )?;
+        }
+        tx.commit()?;
+        Ok(failures)
+    }
+
+    fn login_succeeded(&self, number: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE offices SET failed_logins = 0, locked_until = NULL WHERE number = ?1",
+            [number],
+        )?;
+        Ok(())
+    }
+
+    fn add_certificate(&self, c: &CertRecord) -> Result<(), StoreError> {
+        self.conn().execute(
+            &format!("INSERT INTO certificates ({CERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+            params![
+                c.serial,
+                c.office,
+                c.encryption_key,
+                c.pem,
+                c.issued_at,
+                c.not_after,
+                c.revoked_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn certificate(&self, serial: &str) -> Result<Option<CertRecord>, StoreError> {
+        let sql = format!("SELECT {CERT_COLS} FROM certificates WHERE serial = ?1");
+        Ok(self.conn().query_row(&sql, [serial], cert_row).optional()?)
+    }
+
+    fn certificates(&self) -> Result<Vec<CertRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {CERT_COLS} FROM certificates ORDER BY issued_at DESC, serial"
+        ))?;
+        let rows = stmt
+            .query_map([], cert_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn revoke(&self, serial: &str, now: i64) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE certificates SET revoked_at = ?2 WHERE serial = ?1 AND revoked_at IS NULL",
+            params![serial, now],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn audit(&self, at: i64, e: &AuditEvent) -> Result<AuditEntry, StoreError> {
+        let mut conn = self.conn();
+        // One writer at a time (the mutex, and IMMEDIATE for other processes): the chain must
+        // not fork.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let prev_hash: String = tx
+            .query_row(
+                "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_default();
+        let hash = audit_hash(&prev_hash, at, e);
+        tx.execute(
+            "INSERT INTO audit (at, event, office, message_id, remote, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![at, e.event, e.office, e.message_id, e.remote, e.detail, prev_hash, hash],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(AuditEntry {
+            seq,
+            at,
+            event: e.clone(),
+            prev_hash,
+            hash,
+        })
+    }
+
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT seq, at, event, office, message_id, remote, detail, prev_hash, hash FROM audit ORDER BY seq")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    event: AuditEvent {
+                        event: r.get(2)?,
+                        office: r.get(3)?,
+                        message_id: r.get(4)?,
+                        remote: r.get(5)?,
+                        detail: r.get(6)?,
+                    },
+                    prev_hash: r.get(7)?,
+                    hash: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// Where the audit chain breaks, if anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditBreak {
+    /// An entry's stored hash is not the hash of its content.
+    Altered {
+        /// The entry.
+        seq: i64,
+    },
+    /// An entry does not point at the entry before it (one was removed or inserted).
+    Unlinked {
+        /// The entry.
+        seq: i64,
+    },
+}
+
+/// Checks the whole chain; `Ok(n)` with the number of entries when intact.
+pub fn verify_audit(entries: &[AuditEntry]) -> Result<usize, AuditBreak> {
+    let mut prev = String::new();
+    for e in entries {
+        if e.prev_hash != prev {
+            return Err(AuditBreak::Unlinked { seq: e.seq });
+        }
+        if audit_hash(&e.prev_hash, e.at, &e.event) != e.hash {
+            return Err(AuditBreak::Altered { seq: e.seq });
+        }
+        prev = e.hash.clone();
+    }
+    Ok(entries.len())
+}
