@@ -1,0 +1,397 @@
+//! The real `kizuna-relay` binary on 127.0.0.1 with real TLS: enrolment and who may call what.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, SanType};
+use reqwest::StatusCode;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+use serde_json::{Value, json};
+
+const KYOTAKU: &str = "1310000001";
+const PASSWORD: &str = "sakura-2025-pass";
+const AGE: &str = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_kizuna-relay")
+}
+
+/// A relay process with its own data folder; killed when dropped.
+struct Relay {
+    dir: tempfile::TempDir,
+    child: Child,
+    url: String,
+}
+
+fn admin(data: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(bin());
+    cmd.arg("--data")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+impl Relay {
+    fn start(envs: &[(&str, &str)]) -> Relay {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        assert!(
+            admin(&data, &["init", "--hostname", "127.0.0.1"], None)
+                .status
+                .success()
+        );
+        let add = admin(
+            &data,
+            &[
+                "office",
+                "add",
+                "--number",
+                KYOTAKU,
+                "--name",
+                "居宅介護支援事業所さくら",
+                "--kind",
+                "kyotaku",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        );
+        assert!(
+            add.status.success(),
+            "{}",
+            String::from_utf8_lossy(&add.stderr)
+        );
+        let mut child = Command::new(bin())
+            .arg("--data")
+            .arg(&data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .envs(envs.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address line")
+            .to_owned();
+        Relay { dir, child, url }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn ca_pem(&self) -> String {
+        std::fs::read_to_string(self.data().join("ca/ca.pem")).unwrap()
+    }
+
+    fn admin(&self, args: &[&str]) -> std::process::Output {
+        admin(&self.data(), args, None)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client_with(
+    ca_pem: &str,
+    identity: Option<(&str, &str)>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> reqwest::Client {
+    careplan_relay::tls::install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let builder = rustls::ClientConfig::builder_with_protocol_versions(versions)
+        .with_root_certificates(roots);
+    let config = match identity {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                CertificateDer::pem_slice_iter(cert.as_bytes())
+                    .map(Result::unwrap)
+                    .collect(),
+                PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+            )
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()
+        .unwrap()
+}
+
+fn client(ca_pem: &str, identity: Option<(&str, &str)>) -> reqwest::Client {
+    client_with(ca_pem, identity, &[&rustls::version::TLS13])
+}
+
+/// An office's key and a CSR that asks for far more than an office certificate.
+fn greedy_csr() -> (KeyPair, String) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["relay.example".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "9999999999");
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::CodeSigning,
+    ];
+    params.subject_alt_names.push(SanType::URI(
+        "urn:kizuna:office:9999999999".try_into().unwrap(),
+    ));
+    let csr = params.serialize_request(&key).unwrap().pem().unwrap();
+    (key, csr)
+}
+
+async fn enroll(relay: &Relay, office: &str, password: &str) -> reqwest::Response {
+    let (_, csr) = greedy_csr();
+    client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll", relay.url))
+        .json(&json!({ "office": office, "password": password, "csr_pem": csr, "encryption_key": AGE }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Enrols and returns (certificate PEM, key PEM, serial).
+async fn enrolled(relay: &Relay) -> (String, String, String) {
+    let (key, csr) = greedy_csr();
+    let r = client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll", relay.url))
+        .json(&json!({ "office": KYOTAKU, "password": PASSWORD, "csr_pem": csr, "encryption_key": AGE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    (
+        v["certificate_pem"].as_str().unwrap().to_owned(),
+        key.serialize_pem(),
+        v["serial"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn me(
+    relay: &Relay,
+    identity: Option<(&str, &str)>,
+) -> Result<reqwest::Response, reqwest::Error> {
+    client(&relay.ca_pem(), identity)
+        .get(format!("{}/v1/me", relay.url))
+        .send()
+        .await
+}
+
+async fn error_code(r: reqwest::Response) -> String {
+    r.json::<Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn enrolment_gives_a_client_certificate_naming_the_office_and_nothing_the_csr_asked_for() {
+    let relay = Relay::start(&[]);
+    let (cert, key, _) = enrolled(&relay).await;
+    let der = CertificateDer::from_pem_slice(cert.as_bytes()).unwrap();
+    let (_, x) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let cn: Vec<_> = x
+        .subject()
+        .iter_common_name()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cn, [KYOTAKU]);
+    assert!(!x.is_ca());
+    let eku = x.extended_key_usage().unwrap().unwrap().value;
+    assert!(eku.client_auth && !eku.server_auth && !eku.code_signing);
+    let sans: Vec<String> = x
+        .subject_alternative_name()
+        .unwrap()
+        .unwrap()
+        .value
+        .general_names
+        .iter()
+        .map(|n| format!("{n}"))
+        .collect();
+    assert_eq!(
+        sans,
+        [
+            format!("URI(urn:kizuna:office:{KYOTAKU})"),
+            format!("URI(urn:kizuna:age:{AGE})")
+        ]
+    );
+    let r = me(&relay, Some((&cert, &key))).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["office"]["number"], KYOTAKU);
+    assert_eq!(v["office"]["name"], "居宅介護支援事業所さくら");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_office_get_the_same_answer() {
+    let relay = Relay::start(&[]);
+    let wrong = enroll(&relay, KYOTAKU, "not-the-password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(wrong).await, "wrong_credentials");
+    let unknown = enroll(&relay, "1399999999", PASSWORD).await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(unknown).await, "wrong_credentials");
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_office_even_for_the_right_one() {
+    let relay = Relay::start(&[]);
+    for _ in 0..4 {
+        assert_eq!(
+            enroll(&relay, KYOTAKU, "wrong-password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let fifth = enroll(&relay, KYOTAKU, "wrong-password").await;
+    assert_eq!(fifth.status(), StatusCode::LOCKED);
+    let right = enroll(&relay, KYOTAKU, PASSWORD).await;
+    assert_eq!(right.status(), StatusCode::LOCKED);
+    assert_eq!(error_code(right).await, "office_locked");
+    // The administrator's new password lifts the lock.
+    let out = admin(
+        &relay.data(),
+        &["office", "passwd", KYOTAKU, "--password-stdin"],
+        Some("a-new-password"),
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        enroll(&relay, KYOTAKU, "a-new-password").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn authenticated_routes_refuse_a_connection_without_a_certificate() {
+    let relay = Relay::start(&[]);
+    let r = me(&relay, None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(r).await, "client_certificate_required");
+}
+
+#[tokio::test]
+async fn a_certificate_from_another_ca_is_refused_at_the_handshake() {
+    let relay = Relay::start(&[]);
+    let other = tempfile::tempdir().unwrap();
+    let ca = careplan_relay::ca::Ca::create(other.path(), "Somebody else").unwrap();
+    let (key, csr) = greedy_csr();
+    let foreign = ca
+        .issue_office(KYOTAKU, &csr, AGE, time::Duration::days(30))
+        .unwrap();
+    let result = me(&relay, Some((&foreign.pem, &key.serialize_pem()))).await;
+    assert!(result.is_err(), "{result:?}");
+}
+
+#[tokio::test]
+async fn tls_1_2_is_refused() {
+    let relay = Relay::start(&[]);
+    let r = client_with(&relay.ca_pem(), None, &[&rustls::version::TLS12])
+        .get(format!("{}/healthz", relay.url))
+        .send()
+        .await;
+    assert!(r.is_err(), "{r:?}");
+    let ok = client(&relay.ca_pem(), None)
+        .get(format!("{}/healthz", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn a_revoked_certificate_is_refused() {
+    let relay = Relay::start(&[]);
+    let (cert, key, serial) = enrolled(&relay).await;
+    assert!(relay.admin(&["cert", "revoke", &serial]).status.success());
+    let r = me(&relay, Some((&cert, &key))).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(r).await, "certificate_revoked");
+}
+
+#[tokio::test]
+async fn a_disabled_office_can_neither_call_nor_enrol() {
+    let relay = Relay::start(&[]);
+    let (cert, key, _) = enrolled(&relay).await;
+    assert!(
+        relay
+            .admin(&["office", "disable", KYOTAKU])
+            .status
+            .success()
+    );
+    let r = me(&relay, Some((&cert, &key))).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(r).await, "office_disabled");
+    assert_eq!(
+        enroll(&relay, KYOTAKU, PASSWORD).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_refused() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_CERT_DAYS", "0")]);
+    let (cert, key, _) = enrolled(&relay).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(me(&relay, Some((&cert, &key))).await.is_err());
+}
+
+#[tokio::test]
+async fn the_audit_log_records_logins_and_detects_tampering() {
+    let relay = Relay::start(&[]);
+    enroll(&relay, KYOTAKU, "wrong-password").await;
+    enrolled(&relay).await;
+    let ok = relay.admin(&["audit", "verify"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    let events: Vec<String> = db
+        .prepare("SELECT event FROM audit ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for e in [
+        "admin.init",
+        "admin.office.add",
+        "login.failed",
+        "login.ok",
+        "enroll",
+    ] {
+        assert!(events.iter().any(|x| x == e), "{e} in {events:?}");
+    }
+    // Someone edits history: the failed login never happened.
+    db.execute(
+        "UPDATE audit SET detail = 'nothing to see' WHERE event = 'login.failed'",
+        [],
+    )
+    .unwrap();
+    let broken = relay.admin(&["audit", "verify"]);
+    assert!(!broken.status.success());
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("Altered"));
+}
