@@ -5,6 +5,7 @@
 //! The relay never needs to read care data: message bodies are end-to-end encrypted by the
 //! offices. It must never log passwords, keys or contents.
 
+pub mod blobs;
 pub mod ca;
 pub mod config;
 pub mod password;

@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, State};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -13,17 +15,21 @@ use axum::{Extension, Json, Router};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use crate::blobs::BlobStore;
 use crate::ca::Ca;
 use crate::config::Config;
-use crate::store::{AuditEvent, CertRecord, MetaStore, Office, OfficeKind};
+use crate::store::{AuditEvent, CertRecord, Message, MessageState, MetaStore, Office, OfficeKind};
 
 /// Everything a handler needs.
 pub struct AppState {
     /// Metadata.
     pub store: Arc<dyn MetaStore>,
+    /// Message bodies.
+    pub blobs: Arc<dyn BlobStore>,
     /// The CA that issues office certificates.
     pub ca: Ca,
     /// Settings.
@@ -81,10 +87,21 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn audit(state: &AppState, event: &str, office: Option<&str>, remote: SocketAddr, detail: String) {
+    audit_message(state, event, office, None, remote, detail);
+}
+
+fn audit_message(
+    state: &AppState,
+    event: &str,
+    office: Option<&str>,
+    message: Option<&str>,
+    remote: SocketAddr,
+    detail: String,
+) {
     let e = AuditEvent {
         event: event.to_owned(),
         office: office.map(str::to_owned),
-        message_id: None,
+        message_id: message.map(str::to_owned),
         remote: Some(remote.ip().to_string()),
         detail,
     };
@@ -99,6 +116,8 @@ pub struct Authed {
     pub office: Office,
     /// Its certificate.
     pub cert: CertRecord,
+    /// Where the call comes from.
+    pub remote: SocketAddr,
 }
 
 impl FromRequestParts<Arc<AppState>> for Authed {
@@ -138,7 +157,11 @@ impl FromRequestParts<Arc<AppState>> for Authed {
                 if !office.active {
                     return Err(err(StatusCode::FORBIDDEN, "office_disabled"));
                 }
-                Ok(Authed { office, cert })
+                Ok(Authed {
+                    office,
+                    cert,
+                    remote: info.remote,
+                })
             }
             // Signed by our CA but unknown to the database: never issued here (or data lost).
             _ => Err(err(StatusCode::UNAUTHORIZED, "certificate_unknown")),
@@ -334,6 +357,265 @@ async fn me(a: Authed) -> Json<Me> {
     })
 }
 
+/// What an upload returns.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct UploadResponse {
+    /// The message id.
+    pub id: String,
+    /// Its state.
+    pub state: MessageState,
+    /// Whether this upload repeated an earlier one (same idempotency key) and stored nothing.
+    pub duplicate: bool,
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+}
+
+/// Largest manifest accepted, in bytes: it is a small signed JSON document.
+const MAX_MANIFEST: usize = 16 * 1024;
+
+async fn upload(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let name = header(&headers, "x-kizuna-file-name")
+        .ok_or(err(StatusCode::BAD_REQUEST, "file_name_missing"))?
+        .to_owned();
+    let key = header(&headers, "idempotency-key")
+        .ok_or(err(StatusCode::BAD_REQUEST, "idempotency_key_missing"))?
+        .to_owned();
+    let manifest = header(&headers, "x-kizuna-manifest")
+        .ok_or(err(StatusCode::BAD_REQUEST, "manifest_missing"))?
+        .to_owned();
+    if key.len() > 128 || manifest.len() > MAX_MANIFEST {
+        return Err(err(StatusCode::BAD_REQUEST, "header_too_long"));
+    }
+    if body.len() as u64 > state.config.max_upload_bytes {
+        return Err(err(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+    }
+    // Routing is in the standard file name; the relay checks it but never opens the body.
+    let parsed = careplan_csv::FileName::parse(&name)
+        .map_err(|_| err(StatusCode::UNPROCESSABLE_ENTITY, "bad_file_name"))?;
+    if parsed.sender.office.as_str() != a.office.number {
+        audit(
+            &state,
+            "upload.refused",
+            Some(&a.office.number),
+            a.remote,
+            format!("sender mismatch {name}"),
+        );
+        return Err(err(StatusCode::FORBIDDEN, "sender_mismatch"));
+    }
+    let recipient = parsed.recipient.office.to_string();
+    let st = state.clone();
+    let body_len = body.len();
+    let stored = blocking(move || -> Result<(Message, bool), ApiError> {
+        match st.store.office(&recipient).map_err(internal)? {
+            None => return Err(err(StatusCode::NOT_FOUND, "unknown_recipient")),
+            Some(o) if !o.active => return Err(err(StatusCode::CONFLICT, "recipient_disabled")),
+            Some(_) => {}
+        }
+        // An earlier upload with this key answers at once, without storing the body again.
+        if let Some(m) = st
+            .store
+            .sent_by_key(&a.office.number, &key)
+            .map_err(internal)?
+        {
+            return Ok((m, false));
+        }
+        let id = hex::encode(rand::random::<[u8; 16]>());
+        let sha256 = hex::encode(sha2::Sha256::digest(&body));
+        // Body first, then the row: a row never points at a missing body.
+        st.blobs.put(&id, &body).map_err(internal)?;
+        let created = now();
+        let m = Message {
+            seq: 0,
+            id,
+            sender: a.office.number.clone(),
+            recipient,
+            file_name: name,
+            size: body_len as i64,
+            sha256,
+            manifest,
+            idempotency_key: key,
+            state: MessageState::Stored,
+            created_at: created,
+            delivered_at: None,
+            acknowledged_at: None,
+            expires_at: created + st.config.expiry_days * 86_400,
+            receipt: None,
+        };
+        let (m, new) = st.store.add_message(&m).map_err(internal)?;
+        if new {
+            audit_message(
+                &st,
+                "upload",
+                Some(&m.sender),
+                Some(&m.id),
+                a.remote,
+                format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
+            );
+        }
+        Ok((m, new))
+    })
+    .await??;
+    let (m, new) = stored;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(UploadResponse {
+            id: m.id,
+            state: m.state,
+            duplicate: !new,
+        }),
+    )
+        .into_response())
+}
+
+/// A page of messages.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Page {
+    /// The messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Cursor for the next page, when there may be more.
+    pub next: Option<i64>,
+}
+
+/// Cursor parameters.
+#[derive(Deserialize)]
+pub struct Cursor {
+    /// Return messages after this cursor.
+    #[serde(default)]
+    pub after: i64,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<u32>,
+}
+
+fn page(messages: Vec<Message>, limit: u32) -> Page {
+    let next = (messages.len() as u32 == limit)
+        .then(|| messages.last().map(|m| m.seq))
+        .flatten();
+    Page { messages, next }
+}
+
+async fn inbox(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Query(c): Query<Cursor>,
+) -> Result<Json<Page>, ApiError> {
+    let limit = c.limit.unwrap_or(100).clamp(1, 500);
+    let st = state.clone();
+    let list = blocking(move || st.store.inbox(&a.office.number, c.after, limit))
+        .await?
+        .map_err(internal)?;
+    Ok(Json(page(list, limit)))
+}
+
+async fn sent(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Query(c): Query<Cursor>,
+) -> Result<Json<Page>, ApiError> {
+    let limit = c.limit.unwrap_or(100).clamp(1, 500);
+    let st = state.clone();
+    let list = blocking(move || st.store.sent(&a.office.number, c.after, limit))
+        .await?
+        .map_err(internal)?;
+    Ok(Json(page(list, limit)))
+}
+
+// The recipient's message, or 404 for anyone else: others may not even learn that it exists.
+fn own_message(state: &AppState, a: &Authed, id: &str) -> Result<Message, ApiError> {
+    match state.store.message(id).map_err(internal)? {
+        Some(m) if m.recipient == a.office.number => Ok(m),
+        _ => Err(err(StatusCode::NOT_FOUND, "no_such_message")),
+    }
+}
+
+async fn download(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let st = state.clone();
+    blocking(move || {
+        let m = own_message(&st, &a, &id)?;
+        if matches!(m.state, MessageState::Acknowledged | MessageState::Expired) {
+            return Err(err(StatusCode::GONE, "message_gone"));
+        }
+        let body = st.blobs.get(&m.id).map_err(internal)?;
+        st.store.mark_delivered(&m.id, now()).map_err(internal)?;
+        audit_message(
+            &st,
+            "download",
+            Some(&a.office.number),
+            Some(&m.id),
+            a.remote,
+            String::new(),
+        );
+        Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            body,
+        )
+            .into_response())
+    })
+    .await?
+}
+
+/// The recipient's signed receipt.
+#[derive(Serialize, Deserialize)]
+pub struct AckRequest {
+    /// Signed receipt (opaque to the relay), passed to the sender.
+    pub receipt: String,
+}
+
+async fn acknowledge(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Path(id): Path<String>,
+    Json(req): Json<AckRequest>,
+) -> Result<StatusCode, ApiError> {
+    if req.receipt.is_empty() || req.receipt.len() > MAX_MANIFEST {
+        return Err(err(StatusCode::BAD_REQUEST, "bad_receipt"));
+    }
+    let st = state.clone();
+    blocking(move || {
+        let m = own_message(&st, &a, &id)?;
+        if !st
+            .store
+            .acknowledge(&m.id, &req.receipt, now())
+            .map_err(internal)?
+        {
+            // Acknowledging twice is fine; acknowledging an expired message is not.
+            return match m.state {
+                MessageState::Acknowledged => Ok(StatusCode::OK),
+                _ => Err(err(StatusCode::GONE, "message_gone")),
+            };
+        }
+        // Delivered and confirmed: the relay keeps no copy of the (encrypted) care data.
+        st.blobs.delete(&m.id).map_err(internal)?;
+        audit_message(
+            &st,
+            "ack",
+            Some(&a.office.number),
+            Some(&m.id),
+            a.remote,
+            String::new(),
+        );
+        Ok(StatusCode::OK)
+    })
+    .await?
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -344,6 +626,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/v1/enroll", post(enroll))
         .route("/v1/me", get(me))
+        .route("/v1/messages", post(upload))
+        .route("/v1/messages/{id}/body", get(download))
+        .route("/v1/messages/{id}/ack", post(acknowledge))
+        .route("/v1/inbox", get(inbox))
+        .route("/v1/sent", get(sent))
+        // The handler answers 413 with its own code; this only stops unbounded bodies.
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(state.config.max_upload_bytes)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1),
+        ))
         .with_state(state)
 }
 

@@ -90,6 +90,75 @@ pub struct CertRecord {
     pub revoked_at: Option<i64>,
 }
 
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageState {
+    /// Stored durably, not yet fetched.
+    Stored,
+    /// Fetched by the recipient.
+    Delivered,
+    /// The recipient sent its signed receipt.
+    Acknowledged,
+    /// Not fetched in time; the body was deleted.
+    Expired,
+}
+
+impl MessageState {
+    fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Stored => "stored",
+            MessageState::Delivered => "delivered",
+            MessageState::Acknowledged => "acknowledged",
+            MessageState::Expired => "expired",
+        }
+    }
+
+    fn parse(s: &str) -> MessageState {
+        match s {
+            "delivered" => MessageState::Delivered,
+            "acknowledged" => MessageState::Acknowledged,
+            "expired" => MessageState::Expired,
+            _ => MessageState::Stored,
+        }
+    }
+}
+
+/// A message's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    /// Cursor position.
+    pub seq: i64,
+    /// Public id.
+    pub id: String,
+    /// Sending office.
+    pub sender: String,
+    /// Receiving office.
+    pub recipient: String,
+    /// Standard file name.
+    pub file_name: String,
+    /// Ciphertext size.
+    pub size: i64,
+    /// SHA-256 of the ciphertext.
+    pub sha256: String,
+    /// Sender's signed manifest (opaque).
+    pub manifest: String,
+    /// Sender's idempotency key.
+    pub idempotency_key: String,
+    /// Where it is.
+    pub state: MessageState,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub delivered_at: Option<i64>,
+    /// Unix seconds.
+    pub acknowledged_at: Option<i64>,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Recipient's signed receipt (opaque).
+    pub receipt: Option<String>,
+}
+
 /// One audit event to append.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AuditEvent {
@@ -176,6 +245,21 @@ pub trait MetaStore: Send + Sync {
     fn certificates(&self) -> Result<Vec<CertRecord>, StoreError>;
     /// Revokes a certificate; false when unknown or already revoked.
     fn revoke(&self, serial: &str, now: i64) -> Result<bool, StoreError>;
+    /// Records a stored message; when the sender already used the idempotency key, returns the
+    /// earlier message instead (`false`).
+    fn add_message(&self, m: &Message) -> Result<(Message, bool), StoreError>;
+    /// One message by id.
+    fn message(&self, id: &str) -> Result<Option<Message>, StoreError>;
+    /// The message a sender uploaded with `key`, if any.
+    fn sent_by_key(&self, sender: &str, key: &str) -> Result<Option<Message>, StoreError>;
+    /// A recipient's messages after `after` (cursor), oldest first, at most `limit`.
+    fn inbox(&self, recipient: &str, after: i64, limit: u32) -> Result<Vec<Message>, StoreError>;
+    /// A sender's messages after `after` (cursor), oldest first, at most `limit`.
+    fn sent(&self, sender: &str, after: i64, limit: u32) -> Result<Vec<Message>, StoreError>;
+    /// Marks a stored message delivered (no change in other states).
+    fn mark_delivered(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    /// Records the recipient's receipt; false when the message was already acknowledged or expired.
+    fn acknowledge(&self, id: &str, receipt: &str, now: i64) -> Result<bool, StoreError>;
     /// Appends to the audit log, chaining the hash; returns the entry.
     fn audit(&self, at: i64, event: &AuditEvent) -> Result<AuditEntry, StoreError>;
     /// The whole audit log in order.
@@ -187,7 +271,10 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_messages.sql"),
+];
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
@@ -240,6 +327,48 @@ fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRecord> {
         not_after: r.get(5)?,
         revoked_at: r.get(6)?,
     })
+}
+
+const MESSAGE_COLS: &str = "seq, id, sender, recipient, file_name, size, sha256, manifest, idempotency_key, state, created_at, delivered_at, acknowledged_at, expires_at, receipt";
+
+fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        sender: r.get(2)?,
+        recipient: r.get(3)?,
+        file_name: r.get(4)?,
+        size: r.get(5)?,
+        sha256: r.get(6)?,
+        manifest: r.get(7)?,
+        idempotency_key: r.get(8)?,
+        state: MessageState::parse(&r.get::<_, String>(9)?),
+        created_at: r.get(10)?,
+        delivered_at: r.get(11)?,
+        acknowledged_at: r.get(12)?,
+        expires_at: r.get(13)?,
+        receipt: r.get(14)?,
+    })
+}
+
+impl SqliteStore {
+    fn messages_where(
+        &self,
+        column: &str,
+        office: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE {column} = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(params![office, after, limit], message_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
 }
 
 const OFFICE_COLS: &str =
@@ -374,6 +503,74 @@ impl MetaStore for SqliteStore {
         let n = self.conn().execute(
             "UPDATE certificates SET revoked_at = ?2 WHERE serial = ?1 AND revoked_at IS NULL",
             params![serial, now],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn add_message(&self, m: &Message) -> Result<(Message, bool), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let earlier = tx
+            .query_row(
+                &format!(
+                    "SELECT {MESSAGE_COLS} FROM messages WHERE sender = ?1 AND idempotency_key = ?2"
+                ),
+                params![m.sender, m.idempotency_key],
+                message_row,
+            )
+            .optional()?;
+        if let Some(earlier) = earlier {
+            return Ok((earlier, false));
+        }
+        tx.execute(
+            "INSERT INTO messages (id, sender, recipient, file_name, size, sha256, manifest, idempotency_key, state, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                m.id, m.sender, m.recipient, m.file_name, m.size, m.sha256, m.manifest, m.idempotency_key,
+                m.state.as_str(), m.created_at, m.expires_at
+            ],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok((Message { seq, ..m.clone() }, true))
+    }
+
+    fn message(&self, id: &str) -> Result<Option<Message>, StoreError> {
+        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1");
+        Ok(self.conn().query_row(&sql, [id], message_row).optional()?)
+    }
+
+    fn sent_by_key(&self, sender: &str, key: &str) -> Result<Option<Message>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE sender = ?1 AND idempotency_key = ?2"
+        );
+        Ok(self
+            .conn()
+            .query_row(&sql, [sender, key], message_row)
+            .optional()?)
+    }
+
+    fn inbox(&self, recipient: &str, after: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
+        self.messages_where("recipient", recipient, after, limit)
+    }
+
+    fn sent(&self, sender: &str, after: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
+        self.messages_where("sender", sender, after, limit)
+    }
+
+    fn mark_delivered(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE messages SET state = 'delivered', delivered_at = ?2 WHERE id = ?1 AND state = 'stored'",
+            params![id, now],
+        )?;
+        Ok(())
+    }
+
+    fn acknowledge(&self, id: &str, receipt: &str, now: i64) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE messages SET state = 'acknowledged', acknowledged_at = ?3, receipt = ?2,
+             delivered_at = COALESCE(delivered_at, ?3) WHERE id = ?1 AND state IN ('stored', 'delivered')",
+            params![id, receipt, now],
         )?;
         Ok(n == 1)
     }

@@ -1,0 +1,238 @@
+//! A real relay process and real TLS clients for the integration tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, SanType};
+use reqwest::StatusCode;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+use serde_json::{Value, json};
+
+pub const KYOTAKU: &str = "1310000001";
+pub const PASSWORD: &str = "sakura-2025-pass";
+pub const AGE: &str = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_kizuna-relay")
+}
+
+/// A relay process with its own data folder; killed when dropped.
+pub struct Relay {
+    pub dir: tempfile::TempDir,
+    pub child: Child,
+    pub url: String,
+}
+
+pub fn admin(data: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(bin());
+    cmd.arg("--data")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+impl Relay {
+    pub fn start(envs: &[(&str, &str)]) -> Relay {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        assert!(
+            admin(&data, &["init", "--hostname", "127.0.0.1"], None)
+                .status
+                .success()
+        );
+        let add = admin(
+            &data,
+            &[
+                "office",
+                "add",
+                "--number",
+                KYOTAKU,
+                "--name",
+                "居宅介護支援事業所さくら",
+                "--kind",
+                "kyotaku",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        );
+        assert!(
+            add.status.success(),
+            "{}",
+            String::from_utf8_lossy(&add.stderr)
+        );
+        let mut child = Command::new(bin())
+            .arg("--data")
+            .arg(&data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .envs(envs.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address line")
+            .to_owned();
+        Relay { dir, child, url }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn ca_pem(&self) -> String {
+        std::fs::read_to_string(self.data().join("ca/ca.pem")).unwrap()
+    }
+
+    pub fn admin(&self, args: &[&str]) -> std::process::Output {
+        admin(&self.data(), args, None)
+    }
+
+    /// Registers another office with `password`.
+    pub fn add_office(&self, number: &str, name: &str, kind: &str, password: &str) {
+        let out = admin(
+            &self.data(),
+            &[
+                "office",
+                "add",
+                "--number",
+                number,
+                "--name",
+                name,
+                "--kind",
+                kind,
+                "--password-stdin",
+            ],
+            Some(password),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn client_with(
+    ca_pem: &str,
+    identity: Option<(&str, &str)>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> reqwest::Client {
+    careplan_relay::tls::install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let builder = rustls::ClientConfig::builder_with_protocol_versions(versions)
+        .with_root_certificates(roots);
+    let config = match identity {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                CertificateDer::pem_slice_iter(cert.as_bytes())
+                    .map(Result::unwrap)
+                    .collect(),
+                PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+            )
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()
+        .unwrap()
+}
+
+pub fn client(ca_pem: &str, identity: Option<(&str, &str)>) -> reqwest::Client {
+    client_with(ca_pem, identity, &[&rustls::version::TLS13])
+}
+
+/// An office's key and a CSR that asks for far more than an office certificate.
+pub fn greedy_csr() -> (KeyPair, String) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["relay.example".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "9999999999");
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::CodeSigning,
+    ];
+    params.subject_alt_names.push(SanType::URI(
+        "urn:kizuna:office:9999999999".try_into().unwrap(),
+    ));
+    let csr = params.serialize_request(&key).unwrap().pem().unwrap();
+    (key, csr)
+}
+
+pub async fn enroll(relay: &Relay, office: &str, password: &str) -> reqwest::Response {
+    let (_, csr) = greedy_csr();
+    client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll", relay.url))
+        .json(&json!({ "office": office, "password": password, "csr_pem": csr, "encryption_key": AGE }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Enrols the 居宅 office and returns (certificate PEM, key PEM, serial).
+pub async fn enrolled(relay: &Relay) -> (String, String, String) {
+    enrolled_as(relay, KYOTAKU, PASSWORD).await
+}
+
+/// Enrols an office and returns (certificate PEM, key PEM, serial).
+pub async fn enrolled_as(relay: &Relay, office: &str, password: &str) -> (String, String, String) {
+    let (key, csr) = greedy_csr();
+    let r = client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll", relay.url))
+        .json(&json!({ "office": office, "password": password, "csr_pem": csr, "encryption_key": AGE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    (
+        v["certificate_pem"].as_str().unwrap().to_owned(),
+        key.serialize_pem(),
+        v["serial"].as_str().unwrap().to_owned(),
+    )
+}
+
+pub async fn me(
+    relay: &Relay,
+    identity: Option<(&str, &str)>,
+) -> Result<reqwest::Response, reqwest::Error> {
+    client(&relay.ca_pem(), identity)
+        .get(format!("{}/v1/me", relay.url))
+        .send()
+        .await
+}
+
+pub async fn error_code(r: reqwest::Response) -> String {
+    r.json::<Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

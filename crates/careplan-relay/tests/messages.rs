@@ -1,0 +1,289 @@
+//! Store-and-forward through the real relay: upload checks, idempotency, inbox, download,
+//! acknowledgement and what each side may see.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const SERVICE: &str = "1320000001";
+const OTHER: &str = "1320000002";
+const SERVICE_PW: &str = "himawari-2025-pw";
+const OTHER_PW: &str = "keyaki-2025-pass";
+
+fn plan_name(from: &str, to: &str) -> String {
+    format!("UPPLAN_202512_{from}_43_{to}_11_20251125093100.CSV")
+}
+
+/// A relay with a 居宅 office and two service offices, all enrolled: (relay, [(cert, key)]).
+async fn three_offices() -> (Relay, Vec<(String, String)>) {
+    let relay = Relay::start(&[("KIZUNA_RELAY_MAX_UPLOAD_BYTES", "4096")]);
+    relay.add_office(
+        SERVICE,
+        "ひまわり訪問介護ステーション",
+        "service",
+        SERVICE_PW,
+    );
+    relay.add_office(OTHER, "デイサービスセンターけやき", "service", OTHER_PW);
+    let mut ids = Vec::new();
+    for (o, p) in [
+        (KYOTAKU, PASSWORD),
+        (SERVICE, SERVICE_PW),
+        (OTHER, OTHER_PW),
+    ] {
+        let (c, k, _) = enrolled_as(&relay, o, p).await;
+        ids.push((c, k));
+    }
+    (relay, ids)
+}
+
+async fn upload(
+    relay: &Relay,
+    id: &(String, String),
+    name: &str,
+    key: &str,
+    body: &[u8],
+) -> reqwest::Response {
+    client(&relay.ca_pem(), Some((&id.0, &id.1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-file-name", name)
+        .header("idempotency-key", key)
+        .header("x-kizuna-manifest", "bWFuaWZlc3Q")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get(relay: &Relay, id: &(String, String), path: &str) -> reqwest::Response {
+    client(&relay.ca_pem(), Some((&id.0, &id.1)))
+        .get(format!("{}{path}", relay.url))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn ack(relay: &Relay, id: &(String, String), msg: &str) -> reqwest::Response {
+    client(&relay.ca_pem(), Some((&id.0, &id.1)))
+        .post(format!("{}/v1/messages/{msg}/ack", relay.url))
+        .json(&json!({ "receipt": "c2lnbmVkIHJlY2VpcHQ" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_message_goes_from_sender_to_recipient_and_the_receipt_comes_back() {
+    let (relay, ids) = three_offices().await;
+    let (kyotaku, service) = (&ids[0], &ids[1]);
+    let r = upload(
+        &relay,
+        kyotaku,
+        &plan_name(KYOTAKU, SERVICE),
+        "k-1",
+        b"ciphertext one",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let up: Value = r.json().await.unwrap();
+    let id = up["id"].as_str().unwrap().to_owned();
+    assert_eq!(up["state"], "stored");
+
+    let inbox: Value = get(&relay, service, "/v1/inbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let msgs = inbox["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["id"], id.as_str());
+    assert_eq!(msgs[0]["sender"], KYOTAKU);
+    assert_eq!(msgs[0]["file_name"], plan_name(KYOTAKU, SERVICE));
+
+    let body = get(&relay, service, &format!("/v1/messages/{id}/body")).await;
+    assert_eq!(body.status(), StatusCode::OK);
+    assert_eq!(body.bytes().await.unwrap().as_ref(), b"ciphertext one");
+    let sent: Value = get(&relay, kyotaku, "/v1/sent").await.json().await.unwrap();
+    assert_eq!(sent["messages"][0]["state"], "delivered");
+
+    assert_eq!(ack(&relay, service, &id).await.status(), StatusCode::OK);
+    let sent: Value = get(&relay, kyotaku, "/v1/sent").await.json().await.unwrap();
+    assert_eq!(sent["messages"][0]["state"], "acknowledged");
+    assert_eq!(sent["messages"][0]["receipt"], "c2lnbmVkIHJlY2VpcHQ");
+    // Confirmed: the relay keeps no copy of the body.
+    assert_eq!(
+        get(&relay, service, &format!("/v1/messages/{id}/body"))
+            .await
+            .status(),
+        StatusCode::GONE
+    );
+    assert!(
+        std::fs::read_dir(relay.data().join("blobs"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name() != "tmp")
+            .all(|d| std::fs::read_dir(d.path()).unwrap().next().is_none())
+    );
+}
+
+#[tokio::test]
+async fn a_re_upload_with_the_same_idempotency_key_is_stored_once() {
+    let (relay, ids) = three_offices().await;
+    let first: Value = upload(
+        &relay,
+        &ids[0],
+        &plan_name(KYOTAKU, SERVICE),
+        "same-key",
+        b"x",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let again = upload(
+        &relay,
+        &ids[0],
+        &plan_name(KYOTAKU, SERVICE),
+        "same-key",
+        b"x",
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["duplicate"], true);
+    let inbox: Value = get(&relay, &ids[1], "/v1/inbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_office_cannot_send_in_another_offices_name() {
+    let (relay, ids) = three_offices().await;
+    // The service office sends a file whose name says the 居宅 office sent it.
+    let r = upload(&relay, &ids[1], &plan_name(KYOTAKU, OTHER), "spoof", b"x").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(r).await, "sender_mismatch");
+}
+
+#[tokio::test]
+async fn unknown_and_disabled_recipients_are_refused() {
+    let (relay, ids) = three_offices().await;
+    let r = upload(
+        &relay,
+        &ids[0],
+        &plan_name(KYOTAKU, "1399999999"),
+        "u",
+        b"x",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(r).await, "unknown_recipient");
+    assert!(relay.admin(&["office", "disable", OTHER]).status.success());
+    let r = upload(&relay, &ids[0], &plan_name(KYOTAKU, OTHER), "d", b"x").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(r).await, "recipient_disabled");
+}
+
+#[tokio::test]
+async fn a_name_that_is_not_a_standard_file_name_is_refused() {
+    let (relay, ids) = three_offices().await;
+    let r = upload(&relay, &ids[0], "report.xlsx", "n", b"x").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(r).await, "bad_file_name");
+}
+
+#[tokio::test]
+async fn an_oversize_upload_is_refused_with_413() {
+    let (relay, ids) = three_offices().await;
+    let r = upload(
+        &relay,
+        &ids[0],
+        &plan_name(KYOTAKU, SERVICE),
+        "big",
+        &vec![7u8; 4097],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let ok = upload(
+        &relay,
+        &ids[0],
+        &plan_name(KYOTAKU, SERVICE),
+        "fits",
+        &vec![7u8; 4096],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn only_the_recipient_may_download_or_acknowledge() {
+    let (relay, ids) = three_offices().await;
+    let up: Value = upload(
+        &relay,
+        &ids[0],
+        &plan_name(KYOTAKU, SERVICE),
+        "k",
+        b"secret",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = up["id"].as_str().unwrap();
+    for outsider in [&ids[0], &ids[2]] {
+        assert_eq!(
+            get(&relay, outsider, &format!("/v1/messages/{id}/body"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ack(&relay, outsider, id).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    let other_inbox: Value = get(&relay, &ids[2], "/v1/inbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(other_inbox["messages"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_inbox_pages_with_a_cursor_without_gaps() {
+    let (relay, ids) = three_offices().await;
+    for i in 0..5 {
+        let r = upload(
+            &relay,
+            &ids[0],
+            &plan_name(KYOTAKU, SERVICE),
+            &format!("k{i}"),
+            format!("m{i}").as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page: Value = get(&relay, &ids[1], &format!("/v1/inbox?after={after}&limit=2"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for m in page["messages"].as_array().unwrap() {
+            seen.push(m["idempotency_key"].as_str().unwrap().to_owned());
+        }
+        match page["next"].as_i64() {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["k0", "k1", "k2", "k3", "k4"]);
+}
