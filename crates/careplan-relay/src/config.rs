@@ -22,6 +22,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Days an undelivered message is kept (`KIZUNA_RELAY_EXPIRY_DAYS`).
     pub expiry_days: i64,
+    /// Seconds between heartbeats on event streams (`KIZUNA_RELAY_HEARTBEAT_SECS`).
+    pub heartbeat_secs: u64,
 }
 
 impl Default for Config {
@@ -34,6 +36,7 @@ impl Default for Config {
             lockout_minutes: 15,
             max_upload_bytes: 20 * 1024 * 1024,
             expiry_days: 30,
+            heartbeat_secs: 15,
         }
     }
 }
@@ -90,46 +93,22 @@ impl Config {
     }
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        fn parse<T: std::str::FromStr>(
-            name: &'static str,
-            v: Option<String>,
-            slot: &mut T,
-        ) -> Result<(), ConfigError> {
-            if let Some(v) = v {
-                *slot = v.parse().map_err(|_| ConfigError::Env { name })?;
-            }
-            Ok(())
+        macro_rules! from_env {
+            ($($name:literal => $field:ident),* $(,)?) => {$(
+                if let Some(v) = var($name) {
+                    self.$field = v.parse().map_err(|_| ConfigError::Env { name: $name })?;
+                }
+            )*};
         }
-        parse(
-            "KIZUNA_RELAY_LISTEN",
-            var("KIZUNA_RELAY_LISTEN"),
-            &mut self.listen,
-        )?;
-        parse(
-            "KIZUNA_RELAY_CERT_DAYS",
-            var("KIZUNA_RELAY_CERT_DAYS"),
-            &mut self.cert_days,
-        )?;
-        parse(
-            "KIZUNA_RELAY_LOCKOUT_FAILURES",
-            var("KIZUNA_RELAY_LOCKOUT_FAILURES"),
-            &mut self.lockout_failures,
-        )?;
-        parse(
-            "KIZUNA_RELAY_LOCKOUT_MINUTES",
-            var("KIZUNA_RELAY_LOCKOUT_MINUTES"),
-            &mut self.lockout_minutes,
-        )?;
-        parse(
-            "KIZUNA_RELAY_MAX_UPLOAD_BYTES",
-            var("KIZUNA_RELAY_MAX_UPLOAD_BYTES"),
-            &mut self.max_upload_bytes,
-        )?;
-        parse(
-            "KIZUNA_RELAY_EXPIRY_DAYS",
-            var("KIZUNA_RELAY_EXPIRY_DAYS"),
-            &mut self.expiry_days,
-        )?;
+        from_env! {
+            "KIZUNA_RELAY_LISTEN" => listen,
+            "KIZUNA_RELAY_CERT_DAYS" => cert_days,
+            "KIZUNA_RELAY_LOCKOUT_FAILURES" => lockout_failures,
+            "KIZUNA_RELAY_LOCKOUT_MINUTES" => lockout_minutes,
+            "KIZUNA_RELAY_MAX_UPLOAD_BYTES" => max_upload_bytes,
+            "KIZUNA_RELAY_EXPIRY_DAYS" => expiry_days,
+            "KIZUNA_RELAY_HEARTBEAT_SECS" => heartbeat_secs,
+        }
         Ok(())
     }
 

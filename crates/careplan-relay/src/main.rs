@@ -200,12 +200,7 @@ async fn run_server(data: &Path, listen: Option<String>) -> Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let blobs = Arc::new(careplan_relay::blobs::LocalBlobs::open(data.join("blobs"))?);
-    let state = Arc::new(AppState {
-        store,
-        blobs,
-        ca,
-        config,
-    });
+    let state = Arc::new(AppState::new(store, blobs, ca, config));
     // The first line on stdout is the address, so scripts and tests can use port 0.
     println!("listening on https://{addr}");
     tracing::info!(%addr, "relay started");

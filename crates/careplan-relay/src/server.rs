@@ -34,6 +34,33 @@ pub struct AppState {
     pub ca: Ca,
     /// Settings.
     pub config: Config,
+    /// Wakes event streams: carries the office that has a new event. The events themselves are
+    /// read from the store, so a stream that misses a wake-up still misses no event.
+    wake: tokio::sync::broadcast::Sender<String>,
+}
+
+impl AppState {
+    /// Puts the parts together.
+    pub fn new(
+        store: Arc<dyn MetaStore>,
+        blobs: Arc<dyn BlobStore>,
+        ca: Ca,
+        config: Config,
+    ) -> AppState {
+        let (wake, _) = tokio::sync::broadcast::channel(1024);
+        AppState {
+            store,
+            blobs,
+            ca,
+            config,
+            wake,
+        }
+    }
+
+    fn wake(&self, office: &str) {
+        // No receiver is fine: nobody is listening right now.
+        let _ = self.wake.send(office.to_owned());
+    }
 }
 
 /// What the TLS handshake told about a connection.
@@ -460,6 +487,7 @@ async fn upload(
                 a.remote,
                 format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
             );
+            st.wake(&m.recipient);
         }
         Ok((m, new))
     })
@@ -601,6 +629,7 @@ async fn acknowledge(
                 _ => Err(err(StatusCode::GONE, "message_gone")),
             };
         }
+        st.wake(&m.sender);
         // Delivered and confirmed: the relay keeps no copy of the (encrypted) care data.
         st.blobs.delete(&m.id).map_err(internal)?;
         audit_message(
@@ -614,6 +643,185 @@ async fn acknowledge(
         Ok(StatusCode::OK)
     })
     .await?
+}
+
+/// A directory entry: what a sender needs to encrypt to an office.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct DirectoryEntry {
+    /// The office.
+    #[serde(flatten)]
+    pub office: OfficeInfo,
+    /// Whether it can receive.
+    pub active: bool,
+    /// Its current certificate (PEM), which binds its encryption key; none before enrolment.
+    pub certificate_pem: Option<String>,
+    /// The encryption key (age recipient) bound in that certificate.
+    pub encryption_key: Option<String>,
+    /// End of the certificate's validity, unix seconds.
+    pub not_after: Option<i64>,
+}
+
+async fn directory_entry(
+    State(state): State<Arc<AppState>>,
+    _a: Authed,
+    Path(number): Path<String>,
+) -> Result<Json<DirectoryEntry>, ApiError> {
+    let st = state.clone();
+    blocking(move || {
+        let office = st
+            .store
+            .office(&number)
+            .map_err(internal)?
+            .ok_or(err(StatusCode::NOT_FOUND, "unknown_office"))?;
+        let cert = st
+            .store
+            .current_certificate(&office.number, now())
+            .map_err(internal)?;
+        Ok(Json(DirectoryEntry {
+            active: office.active,
+            office: OfficeInfo {
+                number: office.number,
+                name: office.name,
+                kind: office.kind,
+            },
+            certificate_pem: cert.as_ref().map(|c| c.pem.clone()),
+            encryption_key: cert.as_ref().map(|c| c.encryption_key.clone()),
+            not_after: cert.map(|c| c.not_after),
+        }))
+    })
+    .await?
+}
+
+/// Directory search parameters.
+#[derive(Deserialize)]
+pub struct Search {
+    /// Number prefix or part of the name.
+    pub q: String,
+}
+
+/// Directory search results.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SearchResult {
+    /// Matching offices (at most 50), by number.
+    pub offices: Vec<OfficeInfo>,
+}
+
+async fn directory_search(
+    State(state): State<Arc<AppState>>,
+    _a: Authed,
+    Query(s): Query<Search>,
+) -> Result<Json<SearchResult>, ApiError> {
+    if s.q.trim().is_empty() || s.q.len() > 100 {
+        return Err(err(StatusCode::BAD_REQUEST, "bad_query"));
+    }
+    let st = state.clone();
+    let found = blocking(move || st.store.search_offices(s.q.trim(), 50))
+        .await?
+        .map_err(internal)?;
+    Ok(Json(SearchResult {
+        offices: found
+            .into_iter()
+            .map(|o| OfficeInfo {
+                number: o.number,
+                name: o.name,
+                kind: o.kind,
+            })
+            .collect(),
+    }))
+}
+
+/// Days before a certificate's end at which its event stream starts reminding.
+const CERT_REMINDER_DAYS: i64 = 30;
+
+// One server-sent event.
+fn sse_frame(id: Option<i64>, kind: &str, data: &str) -> Bytes {
+    let mut s = String::new();
+    if let Some(id) = id {
+        s.push_str(&format!("id: {id}\n"));
+    }
+    s.push_str(&format!("event: {kind}\n"));
+    for line in data.lines() {
+        s.push_str(&format!("data: {line}\n"));
+    }
+    s.push('\n');
+    Bytes::from(s)
+}
+
+async fn events(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    headers: HeaderMap,
+    Query(c): Query<Cursor>,
+) -> Response {
+    // Resume point: the standard header, or `?after=` for clients that cannot set headers.
+    let mut last: i64 = header(&headers, "last-event-id")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(c.after);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::convert::Infallible>>(32);
+    // Subscribe before the first read, so nothing committed in between is missed.
+    let mut wake = state.wake.subscribe();
+    let office = a.office.number.clone();
+    let days_left = (a.cert.not_after - now()) / 86_400;
+    tokio::spawn(async move {
+        let send = |b: Bytes| tx.send(Ok(b));
+        if send(Bytes::from_static(b": connected\n\n")).await.is_err() {
+            return;
+        }
+        if days_left <= CERT_REMINDER_DAYS {
+            let data = serde_json::json!({ "days_left": days_left, "not_after": a.cert.not_after })
+                .to_string();
+            if send(sse_frame(None, "certificate", &data)).await.is_err() {
+                return;
+            }
+        }
+        let mut heartbeat =
+            tokio::time::interval(Duration::from_secs(state.config.heartbeat_secs.max(1)));
+        heartbeat.tick().await;
+        let mut dirty = true;
+        loop {
+            while dirty {
+                let (st, o) = (state.clone(), office.clone());
+                let batch =
+                    match tokio::task::spawn_blocking(move || st.store.events(&o, last, 100)).await
+                    {
+                        Ok(Ok(b)) => b,
+                        _ => return,
+                    };
+                dirty = batch.len() == 100;
+                for e in batch {
+                    last = e.seq;
+                    if send(sse_frame(Some(e.seq), &e.kind, &e.data))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+            tokio::select! {
+                w = wake.recv() => match w {
+                    Ok(o) => dirty = o == office,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => dirty = true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                _ = heartbeat.tick() => {
+                    if send(Bytes::from_static(b": heartbeat\n\n")).await.is_err() {
+                        return;
+                    }
+                }
+                () = tx.closed() => return,
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/event-stream"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {
@@ -631,6 +839,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/messages/{id}/ack", post(acknowledge))
         .route("/v1/inbox", get(inbox))
         .route("/v1/sent", get(sent))
+        .route("/v1/events", get(events))
+        .route("/v1/directory", get(directory_search))
+        .route("/v1/directory/{number}", get(directory_entry))
         // The handler answers 413 with its own code; this only stops unbounded bodies.
         .layer(DefaultBodyLimit::max(
             usize::try_from(state.config.max_upload_bytes)

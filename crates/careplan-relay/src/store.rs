@@ -159,6 +159,23 @@ pub struct Message {
     pub receipt: Option<String>,
 }
 
+/// An event for one office.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Event {
+    /// Event id: increasing, usable as `Last-Event-ID`.
+    pub seq: i64,
+    /// The office it is for.
+    pub office: String,
+    /// `message`, `receipt` or `expired`.
+    pub kind: String,
+    /// The message concerned.
+    pub message_id: Option<String>,
+    /// JSON payload.
+    pub data: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
 /// One audit event to append.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AuditEvent {
@@ -260,6 +277,22 @@ pub trait MetaStore: Send + Sync {
     fn mark_delivered(&self, id: &str, now: i64) -> Result<(), StoreError>;
     /// Records the recipient's receipt; false when the message was already acknowledged or expired.
     fn acknowledge(&self, id: &str, receipt: &str, now: i64) -> Result<bool, StoreError>;
+    /// The office's newest certificate that is neither revoked nor expired.
+    fn current_certificate(&self, office: &str, now: i64)
+    -> Result<Option<CertRecord>, StoreError>;
+    /// Offices whose number starts with `q` or whose name contains it, at most `limit`.
+    fn search_offices(&self, q: &str, limit: u32) -> Result<Vec<Office>, StoreError>;
+    /// Records an event for an office; returns its id.
+    fn add_event(
+        &self,
+        office: &str,
+        kind: &str,
+        message_id: Option<&str>,
+        data: &str,
+        at: i64,
+    ) -> Result<i64, StoreError>;
+    /// An office's events after `after`, oldest first, at most `limit`.
+    fn events(&self, office: &str, after: i64, limit: u32) -> Result<Vec<Event>, StoreError>;
     /// Appends to the audit log, chaining the hash; returns the entry.
     fn audit(&self, at: i64, event: &AuditEvent) -> Result<AuditEntry, StoreError>;
     /// The whole audit log in order.
@@ -271,9 +304,11 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
+/// Schema changes, applied in order, each in its own transaction; `user_version` counts them.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_messages.sql"),
+    include_str!("../migrations/0003_events.sql"),
 ];
 
 impl SqliteStore {
@@ -531,6 +566,11 @@ impl MetaStore for SqliteStore {
             ],
         )?;
         let seq = tx.last_insert_rowid();
+        let data = serde_json::json!({ "id": m.id, "sender": m.sender, "file_name": m.file_name, "size": m.size }).to_string();
+        tx.execute(
+            "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'message', ?2, ?3, ?4)",
+            params![m.recipient, m.id, data, m.created_at],
+        )?;
         tx.commit()?;
         Ok((Message { seq, ..m.clone() }, true))
     }
@@ -567,12 +607,93 @@ impl MetaStore for SqliteStore {
     }
 
     fn acknowledge(&self, id: &str, receipt: &str, now: i64) -> Result<bool, StoreError> {
-        let n = self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
             "UPDATE messages SET state = 'acknowledged', acknowledged_at = ?3, receipt = ?2,
              delivered_at = COALESCE(delivered_at, ?3) WHERE id = ?1 AND state IN ('stored', 'delivered')",
             params![id, receipt, now],
         )?;
+        if n == 1 {
+            let (sender, recipient, file_name): (String, String, String) = tx.query_row(
+                "SELECT sender, recipient, file_name FROM messages WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let data = serde_json::json!({ "id": id, "recipient": recipient, "file_name": file_name, "receipt": receipt }).to_string();
+            tx.execute(
+                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'receipt', ?2, ?3, ?4)",
+                params![sender, id, data, now],
+            )?;
+        }
+        tx.commit()?;
         Ok(n == 1)
+    }
+
+    fn current_certificate(
+        &self,
+        office: &str,
+        now: i64,
+    ) -> Result<Option<CertRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CERT_COLS} FROM certificates WHERE office = ?1 AND revoked_at IS NULL AND not_after > ?2 ORDER BY issued_at DESC, rowid DESC LIMIT 1"
+        );
+        Ok(self
+            .conn()
+            .query_row(&sql, params![office, now], cert_row)
+            .optional()?)
+    }
+
+    fn search_offices(&self, q: &str, limit: u32) -> Result<Vec<Office>, StoreError> {
+        // LIKE patterns from user text: escape the wildcards so they match themselves.
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {OFFICE_COLS} FROM offices WHERE number LIKE ?1 || '%' ESCAPE '\\' OR name LIKE '%' || ?1 || '%' ESCAPE '\\' ORDER BY number LIMIT ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![escaped, limit], office_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn add_event(
+        &self,
+        office: &str,
+        kind: &str,
+        message_id: Option<&str>,
+        data: &str,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![office, kind, message_id, data, at],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn events(&self, office: &str, after: i64, limit: u32) -> Result<Vec<Event>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT seq, office, kind, message_id, data, at FROM events WHERE office = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![office, after, limit], |r| {
+                Ok(Event {
+                    seq: r.get(0)?,
+                    office: r.get(1)?,
+                    kind: r.get(2)?,
+                    message_id: r.get(3)?,
+                    data: r.get(4)?,
+                    at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     fn audit(&self, at: i64, e: &AuditEvent) -> Result<AuditEntry, StoreError> {
@@ -657,4 +778,56 @@ pub fn verify_audit(entries: &[AuditEntry]) -> Result<usize, AuditBreak> {
         prev = e.hash.clone();
     }
     Ok(entries.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_applied() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let files = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "sql")
+            })
+            .count();
+        assert_eq!(files, MIGRATIONS.len());
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("t.db")).unwrap();
+        let version: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        // Opening again applies nothing twice.
+        drop(store);
+        SqliteStore::open(&tmp.path().join("t.db")).unwrap();
+    }
+
+    #[test]
+    fn the_audit_chain_detects_a_removed_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("t.db")).unwrap();
+        for i in 0..3 {
+            store
+                .audit(
+                    i,
+                    &AuditEvent {
+                        event: format!("e{i}"),
+                        ..AuditEvent::default()
+                    },
+                )
+                .unwrap();
+        }
+        let mut log = store.audit_log().unwrap();
+        assert_eq!(verify_audit(&log), Ok(3));
+        log.remove(1);
+        assert_eq!(verify_audit(&log), Err(AuditBreak::Unlinked { seq: 3 }));
+    }
 }

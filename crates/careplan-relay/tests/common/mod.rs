@@ -77,7 +77,7 @@ impl Relay {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .envs(envs.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("relay.log")).unwrap())
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -133,6 +133,12 @@ impl Drop for Relay {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failing test shows what the relay logged.
+        if std::thread::panicking() {
+            if let Ok(log) = std::fs::read_to_string(self.dir.path().join("relay.log")) {
+                eprintln!("--- relay log ---\n{log}");
+            }
+        }
     }
 }
 

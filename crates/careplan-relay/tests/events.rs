@@ -1,0 +1,229 @@
+//! The directory and the event stream of the real relay.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const SERVICE: &str = "1320000001";
+const SERVICE_PW: &str = "himawari-2025-pw";
+
+async fn two_offices(envs: &[(&str, &str)]) -> (Relay, (String, String), (String, String)) {
+    let relay = Relay::start(envs);
+    relay.add_office(
+        SERVICE,
+        "ひまわり訪問介護ステーション",
+        "service",
+        SERVICE_PW,
+    );
+    let (kc, kk, _) = enrolled_as(&relay, KYOTAKU, PASSWORD).await;
+    let (sc, sk, _) = enrolled_as(&relay, SERVICE, SERVICE_PW).await;
+    (relay, (kc, kk), (sc, sk))
+}
+
+async fn upload(relay: &Relay, id: &(String, String), key: &str) -> String {
+    let r = client(&relay.ca_pem(), Some((&id.0, &id.1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header(
+            "x-kizuna-file-name",
+            format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV"),
+        )
+        .header("idempotency-key", key)
+        .header("x-kizuna-manifest", "bQ")
+        .body("c")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An open event stream, read chunk by chunk.
+struct Stream {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    async fn open(relay: &Relay, id: &(String, String), last_event_id: Option<i64>) -> Stream {
+        let mut req =
+            client(&relay.ca_pem(), Some((&id.0, &id.1))).get(format!("{}/v1/events", relay.url));
+        if let Some(l) = last_event_id {
+            req = req.header("last-event-id", l.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        Stream {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next block (up to a blank line), waiting at most 10 s.
+    async fn next_block(&mut self) -> String {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block = self.buf[..end].to_owned();
+                self.buf.drain(..end + 2);
+                return block;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.resp.chunk())
+                .await
+                .expect("an event in time")
+                .unwrap()
+                .expect("stream open");
+            self.buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// The next real event (comments skipped): (id, kind, data).
+    async fn next_event(&mut self) -> (Option<i64>, String, Value) {
+        loop {
+            let block = self.next_block().await;
+            if block.starts_with(':') {
+                continue;
+            }
+            let mut id = None;
+            let mut kind = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ") {
+                    id = v.parse().ok();
+                } else if let Some(v) = line.strip_prefix("event: ") {
+                    kind = v.to_owned();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push_str(v);
+                }
+            }
+            return (id, kind, serde_json::from_str(&data).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_new_message_reaches_the_recipients_open_stream() {
+    let (relay, kyotaku, service) = two_offices(&[]).await;
+    let mut stream = Stream::open(&relay, &service, None).await;
+    assert_eq!(stream.next_block().await, ": connected");
+    let id = upload(&relay, &kyotaku, "a").await;
+    let (event_id, kind, data) = stream.next_event().await;
+    assert!(event_id.is_some());
+    assert_eq!(kind, "message");
+    assert_eq!(data["id"], id.as_str());
+    assert_eq!(data["sender"], KYOTAKU);
+}
+
+#[tokio::test]
+async fn a_reconnecting_stream_resumes_after_the_last_event_id_without_gaps() {
+    let (relay, kyotaku, service) = two_offices(&[]).await;
+    let mut stream = Stream::open(&relay, &service, None).await;
+    let first = upload(&relay, &kyotaku, "1").await;
+    let (seen, _, data) = stream.next_event().await;
+    assert_eq!(data["id"], first.as_str());
+    drop(stream);
+    // Offline for a while: two more arrive.
+    let second = upload(&relay, &kyotaku, "2").await;
+    let third = upload(&relay, &kyotaku, "3").await;
+    let mut again = Stream::open(&relay, &service, seen).await;
+    let (_, _, d2) = again.next_event().await;
+    let (_, _, d3) = again.next_event().await;
+    assert_eq!(
+        (d2["id"].as_str().unwrap(), d3["id"].as_str().unwrap()),
+        (second.as_str(), third.as_str())
+    );
+}
+
+#[tokio::test]
+async fn idle_streams_get_heartbeats() {
+    let (relay, _, service) = two_offices(&[("KIZUNA_RELAY_HEARTBEAT_SECS", "1")]).await;
+    let mut stream = Stream::open(&relay, &service, None).await;
+    assert_eq!(stream.next_block().await, ": connected");
+    assert_eq!(stream.next_block().await, ": heartbeat");
+}
+
+#[tokio::test]
+async fn the_receipt_reaches_the_senders_stream() {
+    let (relay, kyotaku, service) = two_offices(&[]).await;
+    let mut senders = Stream::open(&relay, &kyotaku, None).await;
+    let id = upload(&relay, &kyotaku, "r").await;
+    let ack = client(&relay.ca_pem(), Some((&service.0, &service.1)))
+        .post(format!("{}/v1/messages/{id}/ack", relay.url))
+        .json(&json!({ "receipt": "cmVjZWlwdA" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ack.status(), StatusCode::OK);
+    let (_, kind, data) = senders.next_event().await;
+    assert_eq!(kind, "receipt");
+    assert_eq!(data["id"], id.as_str());
+    assert_eq!(data["receipt"], "cmVjZWlwdA");
+}
+
+#[tokio::test]
+async fn a_certificate_near_its_end_is_announced_on_the_stream() {
+    let (relay, _, service) = two_offices(&[("KIZUNA_RELAY_CERT_DAYS", "20")]).await;
+    let mut stream = Stream::open(&relay, &service, None).await;
+    let (id, kind, data) = stream.next_event().await;
+    assert_eq!((id, kind.as_str()), (None, "certificate"));
+    assert!(data["days_left"].as_i64().unwrap() <= 20);
+}
+
+#[tokio::test]
+async fn the_directory_gives_an_offices_certificate_and_encryption_key() {
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    let c = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
+    let e: Value = c
+        .get(format!("{}/v1/directory/{SERVICE}", relay.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["number"], SERVICE);
+    assert_eq!(e["name"], "ひまわり訪問介護ステーション");
+    assert_eq!(e["active"], true);
+    assert_eq!(e["encryption_key"], AGE);
+    assert!(
+        e["certificate_pem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    let missing = c
+        .get(format!("{}/v1/directory/1399999999", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_directory_is_searched_by_name_or_number_prefix_and_needs_a_certificate() {
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    let c = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
+    let search = |q: &str| {
+        c.get(format!("{}/v1/directory", relay.url))
+            .query(&[("q", q)])
+            .send()
+    };
+    let by_name: Value = search("ひまわり").await.unwrap().json().await.unwrap();
+    assert_eq!(by_name["offices"][0]["number"], SERVICE);
+    let by_prefix: Value = search("131").await.unwrap().json().await.unwrap();
+    assert_eq!(by_prefix["offices"].as_array().unwrap().len(), 1);
+    let wildcard: Value = search("%").await.unwrap().json().await.unwrap();
+    assert!(wildcard["offices"].as_array().unwrap().is_empty());
+    let anonymous = client(&relay.ca_pem(), None)
+        .get(format!("{}/v1/directory?q=1", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
