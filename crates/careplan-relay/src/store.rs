@@ -275,6 +275,9 @@ pub trait MetaStore: Send + Sync {
     fn sent(&self, sender: &str, after: i64, limit: u32) -> Result<Vec<Message>, StoreError>;
     /// Marks a stored message delivered (no change in other states).
     fn mark_delivered(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    /// Marks every message not acknowledged by `now` past its expiry as expired, records an
+    /// `expired` event for each sender, and returns those messages (their bodies are to go).
+    fn expire_due(&self, now: i64) -> Result<Vec<Message>, StoreError>;
     /// Records the recipient's receipt; false when the message was already acknowledged or expired.
     fn acknowledge(&self, id: &str, receipt: &str, now: i64) -> Result<bool, StoreError>;
     /// The office's newest certificate that is neither revoked nor expired.
@@ -596,6 +599,31 @@ impl MetaStore for SqliteStore {
 
     fn sent(&self, sender: &str, after: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
         self.messages_where("sender", sender, after, limit)
+    }
+
+    fn expire_due(&self, now: i64) -> Result<Vec<Message>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let due = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE state IN ('stored', 'delivered') AND expires_at <= ?1 ORDER BY seq LIMIT 500"
+            ))?;
+            stmt.query_map([now], message_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        for m in &due {
+            tx.execute(
+                "UPDATE messages SET state = 'expired' WHERE id = ?1",
+                [&m.id],
+            )?;
+            let data = serde_json::json!({ "id": m.id, "recipient": m.recipient, "file_name": m.file_name }).to_string();
+            tx.execute(
+                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'expired', ?2, ?3, ?4)",
+                params![m.sender, m.id, data, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(due)
     }
 
     fn mark_delivered(&self, id: &str, now: i64) -> Result<(), StoreError> {

@@ -1,0 +1,190 @@
+//! Enrolment: office number + password → a certificate from the relay's CA.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct EnrollRequest {
+    /// 事業所番号.
+    pub office: String,
+    /// The office's password.
+    pub password: String,
+    /// PKCS#10 request (PEM); only its public key is used.
+    pub csr_pem: String,
+    /// age X25519 recipient to bind in the certificate.
+    pub encryption_key: String,
+}
+
+/// What enrolment returns.
+#[derive(Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// The office's new certificate (PEM).
+    pub certificate_pem: String,
+    /// The relay CA (PEM).
+    pub ca_pem: String,
+    /// Certificate serial (hex).
+    pub serial: String,
+    /// End of validity, unix seconds.
+    pub not_after: i64,
+    /// The office as registered.
+    pub office: OfficeInfo,
+}
+
+/// An office as the directory shows it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct OfficeInfo {
+    /// 事業所番号.
+    pub number: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: OfficeKind,
+}
+
+pub(super) async fn enroll(
+    State(state): State<Arc<AppState>>,
+    Extension(info): Extension<ConnInfo>,
+    Json(req): Json<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let st = state.clone();
+    blocking(move || enroll_blocking(&st, info.remote, req))
+        .await?
+        .map(Json)
+}
+
+fn enroll_blocking(
+    state: &AppState,
+    remote: SocketAddr,
+    req: EnrollRequest,
+) -> Result<EnrollResponse, ApiError> {
+    let store = &state.store;
+    // Unknown office and wrong password answer alike, so numbers cannot be probed.
+    let Some(office) = store.office(&req.office).map_err(internal)? else {
+        audit(
+            state,
+            "login.failed",
+            Some(&req.office),
+            remote,
+            "unknown office".into(),
+        );
+        return Err(err(StatusCode::UNAUTHORIZED, "wrong_credentials"));
+    };
+    if office.locked_until.is_some_and(|t| t > now()) {
+        audit(
+            state,
+            "login.refused",
+            Some(&office.number),
+            remote,
+            "locked".into(),
+        );
+        return Err(err(StatusCode::LOCKED, "office_locked"));
+    }
+    if !crate::password::verify(&req.password, &office.password_hash) {
+        let c = &state.config;
+        let failures = store
+            .login_failed(
+                &office.number,
+                now(),
+                c.lockout_failures,
+                c.lockout_minutes * 60,
+            )
+            .map_err(internal)?;
+        audit(
+            state,
+            "login.failed",
+            Some(&office.number),
+            remote,
+            format!("wrong password ({failures})"),
+        );
+        if failures >= c.lockout_failures {
+            audit(
+                state,
+                "office.locked",
+                Some(&office.number),
+                remote,
+                format!("{} minutes", c.lockout_minutes),
+            );
+            return Err(err(StatusCode::LOCKED, "office_locked"));
+        }
+        return Err(err(StatusCode::UNAUTHORIZED, "wrong_credentials"));
+    }
+    if !office.active {
+        audit(
+            state,
+            "login.refused",
+            Some(&office.number),
+            remote,
+            "disabled".into(),
+        );
+        return Err(err(StatusCode::FORBIDDEN, "office_disabled"));
+    }
+    store.login_succeeded(&office.number).map_err(internal)?;
+    audit(
+        state,
+        "login.ok",
+        Some(&office.number),
+        remote,
+        String::new(),
+    );
+    let valid = time::Duration::days(state.config.cert_days);
+    let issued = state
+        .ca
+        .issue_office(&office.number, &req.csr_pem, &req.encryption_key, valid)
+        .map_err(|e| match e {
+            crate::ca::CaError::BadCsr => err(StatusCode::BAD_REQUEST, "bad_csr"),
+            crate::ca::CaError::BadEncryptionKey => {
+                err(StatusCode::BAD_REQUEST, "bad_encryption_key")
+            }
+            e => internal(e),
+        })?;
+    let record = CertRecord {
+        serial: issued.serial.clone(),
+        office: office.number.clone(),
+        encryption_key: req.encryption_key,
+        pem: issued.pem.clone(),
+        issued_at: now(),
+        not_after: issued.not_after.unix_timestamp(),
+        revoked_at: None,
+    };
+    store.add_certificate(&record).map_err(internal)?;
+    audit(
+        state,
+        "enroll",
+        Some(&office.number),
+        remote,
+        format!("certificate {}", issued.serial),
+    );
+    Ok(EnrollResponse {
+        certificate_pem: issued.pem,
+        ca_pem: state.ca.cert_pem().to_owned(),
+        serial: issued.serial,
+        not_after: record.not_after,
+        office: OfficeInfo {
+            number: office.number,
+            name: office.name,
+            kind: office.kind,
+        },
+    })
+}
+
+/// The caller's own office and certificate.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Me {
+    /// The office.
+    pub office: OfficeInfo,
+    /// Serial of the certificate used.
+    pub serial: String,
+    /// Its end of validity, unix seconds.
+    pub not_after: i64,
+}
+
+pub(super) async fn me(a: Authed) -> Json<Me> {
+    Json(Me {
+        office: OfficeInfo {
+            number: a.office.number,
+            name: a.office.name,
+            kind: a.office.kind,
+        },
+        serial: a.cert.serial,
+        not_after: a.cert.not_after,
+    })
+}

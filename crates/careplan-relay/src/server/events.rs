@@ -1,0 +1,97 @@
+//! Server-sent events per office, resumable from the last event id.
+
+use super::*;
+
+/// Days before a certificate's end at which its event stream starts reminding.
+pub const CERT_REMINDER_DAYS: i64 = 30;
+
+// One server-sent event.
+fn sse_frame(id: Option<i64>, kind: &str, data: &str) -> Bytes {
+    let mut s = String::new();
+    if let Some(id) = id {
+        s.push_str(&format!("id: {id}\n"));
+    }
+    s.push_str(&format!("event: {kind}\n"));
+    for line in data.lines() {
+        s.push_str(&format!("data: {line}\n"));
+    }
+    s.push('\n');
+    Bytes::from(s)
+}
+
+pub(super) async fn events(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    headers: HeaderMap,
+    Query(c): Query<Cursor>,
+) -> Response {
+    // Resume point: the standard header, or `?after=` for clients that cannot set headers.
+    let mut last: i64 = header(&headers, "last-event-id")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(c.after);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::convert::Infallible>>(32);
+    // Subscribe before the first read, so nothing committed in between is missed.
+    let mut wake = state.wake.subscribe();
+    let office = a.office.number.clone();
+    let days_left = (a.cert.not_after - now()) / 86_400;
+    tokio::spawn(async move {
+        let send = |b: Bytes| tx.send(Ok(b));
+        if send(Bytes::from_static(b": connected\n\n")).await.is_err() {
+            return;
+        }
+        if days_left <= CERT_REMINDER_DAYS {
+            let data = serde_json::json!({ "days_left": days_left, "not_after": a.cert.not_after })
+                .to_string();
+            if send(sse_frame(None, "certificate", &data)).await.is_err() {
+                return;
+            }
+        }
+        let mut heartbeat =
+            tokio::time::interval(Duration::from_secs(state.config.heartbeat_secs.max(1)));
+        heartbeat.tick().await;
+        let mut dirty = true;
+        loop {
+            while dirty {
+                let (st, o) = (state.clone(), office.clone());
+                let batch =
+                    match tokio::task::spawn_blocking(move || st.store.events(&o, last, 100)).await
+                    {
+                        Ok(Ok(b)) => b,
+                        _ => return,
+                    };
+                dirty = batch.len() == 100;
+                for e in batch {
+                    last = e.seq;
+                    if send(sse_frame(Some(e.seq), &e.kind, &e.data))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+            tokio::select! {
+                w = wake.recv() => match w {
+                    Ok(o) => dirty = o == office,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => dirty = true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                _ = heartbeat.tick() => {
+                    if send(Bytes::from_static(b": heartbeat\n\n")).await.is_err() {
+                        return;
+                    }
+                }
+                () = tx.closed() => return,
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/event-stream"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}

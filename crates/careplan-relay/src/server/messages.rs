@@ -1,0 +1,258 @@
+//! Store-and-forward: upload, inbox, download, acknowledgement, the sender's view.
+
+use super::*;
+
+/// What an upload returns.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct UploadResponse {
+    /// The message id.
+    pub id: String,
+    /// Its state.
+    pub state: MessageState,
+    /// Whether this upload repeated an earlier one (same idempotency key) and stored nothing.
+    pub duplicate: bool,
+}
+
+/// Largest manifest accepted, in bytes: it is a small signed JSON document.
+const MAX_MANIFEST: usize = 16 * 1024;
+
+pub(super) async fn upload(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let name = header(&headers, "x-kizuna-file-name")
+        .ok_or(err(StatusCode::BAD_REQUEST, "file_name_missing"))?
+        .to_owned();
+    let key = header(&headers, "idempotency-key")
+        .ok_or(err(StatusCode::BAD_REQUEST, "idempotency_key_missing"))?
+        .to_owned();
+    let manifest = header(&headers, "x-kizuna-manifest")
+        .ok_or(err(StatusCode::BAD_REQUEST, "manifest_missing"))?
+        .to_owned();
+    if key.len() > 128 || manifest.len() > MAX_MANIFEST {
+        return Err(err(StatusCode::BAD_REQUEST, "header_too_long"));
+    }
+    if body.len() as u64 > state.config.max_upload_bytes {
+        return Err(err(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+    }
+    // Routing is in the standard file name; the relay checks it but never opens the body.
+    let parsed = careplan_csv::FileName::parse(&name)
+        .map_err(|_| err(StatusCode::UNPROCESSABLE_ENTITY, "bad_file_name"))?;
+    if parsed.sender.office.as_str() != a.office.number {
+        audit(
+            &state,
+            "upload.refused",
+            Some(&a.office.number),
+            a.remote,
+            format!("sender mismatch {name}"),
+        );
+        return Err(err(StatusCode::FORBIDDEN, "sender_mismatch"));
+    }
+    let recipient = parsed.recipient.office.to_string();
+    let st = state.clone();
+    let body_len = body.len();
+    let stored = blocking(move || -> Result<(Message, bool), ApiError> {
+        match st.store.office(&recipient).map_err(internal)? {
+            None => return Err(err(StatusCode::NOT_FOUND, "unknown_recipient")),
+            Some(o) if !o.active => return Err(err(StatusCode::CONFLICT, "recipient_disabled")),
+            Some(_) => {}
+        }
+        // An earlier upload with this key answers at once, without storing the body again.
+        if let Some(m) = st
+            .store
+            .sent_by_key(&a.office.number, &key)
+            .map_err(internal)?
+        {
+            return Ok((m, false));
+        }
+        let id = hex::encode(rand::random::<[u8; 16]>());
+        let sha256 = hex::encode(sha2::Sha256::digest(&body));
+        // Body first, then the row: a row never points at a missing body.
+        st.blobs.put(&id, &body).map_err(internal)?;
+        let created = now();
+        let m = Message {
+            seq: 0,
+            id,
+            sender: a.office.number.clone(),
+            recipient,
+            file_name: name,
+            size: body_len as i64,
+            sha256,
+            manifest,
+            idempotency_key: key,
+            state: MessageState::Stored,
+            created_at: created,
+            delivered_at: None,
+            acknowledged_at: None,
+            expires_at: created + st.config.expiry_days * 86_400,
+            receipt: None,
+        };
+        let (m, new) = st.store.add_message(&m).map_err(internal)?;
+        if new {
+            audit_message(
+                &st,
+                "upload",
+                Some(&m.sender),
+                Some(&m.id),
+                a.remote,
+                format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
+            );
+            st.wake(&m.recipient);
+        }
+        Ok((m, new))
+    })
+    .await??;
+    let (m, new) = stored;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(UploadResponse {
+            id: m.id,
+            state: m.state,
+            duplicate: !new,
+        }),
+    )
+        .into_response())
+}
+
+/// A page of messages.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Page {
+    /// The messages, oldest first.
+    pub messages: Vec<Message>,
+    /// Cursor for the next page, when there may be more.
+    pub next: Option<i64>,
+}
+
+/// Cursor parameters.
+#[derive(Deserialize)]
+pub struct Cursor {
+    /// Return messages after this cursor.
+    #[serde(default)]
+    pub after: i64,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<u32>,
+}
+
+fn page(messages: Vec<Message>, limit: u32) -> Page {
+    let next = (messages.len() as u32 == limit)
+        .then(|| messages.last().map(|m| m.seq))
+        .flatten();
+    Page { messages, next }
+}
+
+pub(super) async fn inbox(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Query(c): Query<Cursor>,
+) -> Result<Json<Page>, ApiError> {
+    let limit = c.limit.unwrap_or(100).clamp(1, 500);
+    let st = state.clone();
+    let list = blocking(move || st.store.inbox(&a.office.number, c.after, limit))
+        .await?
+        .map_err(internal)?;
+    Ok(Json(page(list, limit)))
+}
+
+pub(super) async fn sent(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Query(c): Query<Cursor>,
+) -> Result<Json<Page>, ApiError> {
+    let limit = c.limit.unwrap_or(100).clamp(1, 500);
+    let st = state.clone();
+    let list = blocking(move || st.store.sent(&a.office.number, c.after, limit))
+        .await?
+        .map_err(internal)?;
+    Ok(Json(page(list, limit)))
+}
+
+// The recipient's message, or 404 for anyone else: others may not even learn that it exists.
+fn own_message(state: &AppState, a: &Authed, id: &str) -> Result<Message, ApiError> {
+    match state.store.message(id).map_err(internal)? {
+        Some(m) if m.recipient == a.office.number => Ok(m),
+        _ => Err(err(StatusCode::NOT_FOUND, "no_such_message")),
+    }
+}
+
+pub(super) async fn download(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let st = state.clone();
+    blocking(move || {
+        let m = own_message(&st, &a, &id)?;
+        if matches!(m.state, MessageState::Acknowledged | MessageState::Expired) {
+            return Err(err(StatusCode::GONE, "message_gone"));
+        }
+        let body = st.blobs.get(&m.id).map_err(internal)?;
+        st.store.mark_delivered(&m.id, now()).map_err(internal)?;
+        audit_message(
+            &st,
+            "download",
+            Some(&a.office.number),
+            Some(&m.id),
+            a.remote,
+            String::new(),
+        );
+        Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            body,
+        )
+            .into_response())
+    })
+    .await?
+}
+
+/// The recipient's signed receipt.
+#[derive(Serialize, Deserialize)]
+pub struct AckRequest {
+    /// Signed receipt (opaque to the relay), passed to the sender.
+    pub receipt: String,
+}
+
+pub(super) async fn acknowledge(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Path(id): Path<String>,
+    Json(req): Json<AckRequest>,
+) -> Result<StatusCode, ApiError> {
+    if req.receipt.is_empty() || req.receipt.len() > MAX_MANIFEST {
+        return Err(err(StatusCode::BAD_REQUEST, "bad_receipt"));
+    }
+    let st = state.clone();
+    blocking(move || {
+        let m = own_message(&st, &a, &id)?;
+        if !st
+            .store
+            .acknowledge(&m.id, &req.receipt, now())
+            .map_err(internal)?
+        {
+            // Acknowledging twice is fine; acknowledging an expired message is not.
+            return match m.state {
+                MessageState::Acknowledged => Ok(StatusCode::OK),
+                _ => Err(err(StatusCode::GONE, "message_gone")),
+            };
+        }
+        st.wake(&m.sender);
+        // Delivered and confirmed: the relay keeps no copy of the (encrypted) care data.
+        st.blobs.delete(&m.id).map_err(internal)?;
+        audit_message(
+            &st,
+            "ack",
+            Some(&a.office.number),
+            Some(&m.id),
+            a.remote,
+            String::new(),
+        );
+        Ok(StatusCode::OK)
+    })
+    .await?
+}
