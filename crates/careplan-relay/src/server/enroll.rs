@@ -95,6 +95,7 @@ fn enroll_blocking(
             remote,
             format!("wrong password ({failures})"),
         );
+        metrics::inc(&state.metrics.logins_failed, 1);
         if failures >= c.lockout_failures {
             audit(
                 state,
@@ -125,6 +126,7 @@ fn enroll_blocking(
         remote,
         String::new(),
     );
+    metrics::inc(&state.metrics.logins_ok, 1);
     let valid = time::Duration::days(state.config.cert_days);
     let issued = state
         .ca

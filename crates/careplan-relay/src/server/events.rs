@@ -32,9 +32,11 @@ pub(super) async fn events(
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::convert::Infallible>>(32);
     // Subscribe before the first read, so nothing committed in between is missed.
     let mut wake = state.wake.subscribe();
+    let mut stopping = state.stopping.subscribe();
     let office = a.office.number.clone();
     let days_left = (a.cert.not_after - now()) / 86_400;
     tokio::spawn(async move {
+        let _open = state.metrics.stream_opened();
         let send = |b: Bytes| tx.send(Ok(b));
         if send(Bytes::from_static(b": connected\n\n")).await.is_err() {
             return;
@@ -82,6 +84,8 @@ pub(super) async fn events(
                     }
                 }
                 () = tx.closed() => return,
+                // The relay is stopping: end the stream so the connection can close.
+                _ = stopping.changed() => return,
             }
         }
     });

@@ -100,6 +100,8 @@ pub(super) async fn upload(
                 format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
             );
             st.wake(&m.recipient);
+            metrics::inc(&st.metrics.uploads, 1);
+            metrics::inc(&st.metrics.upload_bytes, m.size as u64);
         }
         Ok((m, new))
     })
@@ -194,6 +196,7 @@ pub(super) async fn download(
         }
         let body = st.blobs.get(&m.id).map_err(internal)?;
         st.store.mark_delivered(&m.id, now()).map_err(internal)?;
+        metrics::inc(&st.metrics.downloads, 1);
         audit_message(
             &st,
             "download",
@@ -242,6 +245,7 @@ pub(super) async fn acknowledge(
             };
         }
         st.wake(&m.sender);
+        metrics::inc(&st.metrics.acks, 1);
         // Delivered and confirmed: the relay keeps no copy of the (encrypted) care data.
         st.blobs.delete(&m.id).map_err(internal)?;
         audit_message(

@@ -4,11 +4,13 @@ mod directory;
 mod enroll;
 mod events;
 mod messages;
+mod metrics;
 
 pub use directory::{DirectoryEntry, Search, SearchResult};
 pub use enroll::{EnrollRequest, EnrollResponse, Me, OfficeInfo};
 pub use events::CERT_REMINDER_DAYS;
 pub use messages::{AckRequest, Cursor, Page, UploadResponse};
+pub use metrics::Metrics;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,6 +49,10 @@ pub struct AppState {
     /// Wakes event streams: carries the office that has a new event. The events themselves are
     /// read from the store, so a stream that misses a wake-up still misses no event.
     wake: tokio::sync::broadcast::Sender<String>,
+    /// Becomes true when the relay stops: event streams end so connections can finish.
+    stopping: tokio::sync::watch::Sender<bool>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -58,12 +64,15 @@ impl AppState {
         config: Config,
     ) -> AppState {
         let (wake, _) = tokio::sync::broadcast::channel(1024);
+        let (stopping, _) = tokio::sync::watch::channel(false);
         AppState {
             store,
             blobs,
             ca,
             config,
             wake,
+            stopping,
+            metrics: Arc::default(),
         }
     }
 
@@ -222,6 +231,7 @@ async fn healthz() -> &'static str {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/v1/enroll", post(enroll::enroll))
         .route("/v1/me", get(enroll::me))
         .route("/v1/messages", post(messages::upload))
@@ -257,40 +267,126 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let acceptor = TlsAcceptor::from(tls);
-    let app = router(state);
+    let app = router(state.clone());
+    let expiry = tokio::spawn(expire_loop(state.clone()));
+    let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         let (tcp, remote) = tokio::select! {
-            r = listener.accept() => r?,
-            () = &mut shutdown => return Ok(()),
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                // Out of file descriptors and the like: keep serving the open connections.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let tls =
-                match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(tcp)).await {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(e)) => {
-                        tracing::debug!(%remote, error = %e, "TLS handshake failed");
-                        return;
-                    }
-                    Err(_) => return,
+        connections.spawn(connection(
+            acceptor.clone(),
+            app.clone(),
+            tcp,
+            remote,
+            state.stopping.subscribe(),
+        ));
+    }
+    // Stop: no new connections; streams end; requests under way (uploads) finish, for a while.
+    drop(listener);
+    expiry.abort();
+    let _ = state.stopping.send(true);
+    let drain = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(30), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 30 s; stopping anyway");
+    }
+    Ok(())
+}
+
+async fn connection(
+    acceptor: TlsAcceptor,
+    app: Router,
+    tcp: tokio::net::TcpStream,
+    remote: SocketAddr,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    let tls = match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::debug!(%remote, error = %e, "TLS handshake failed");
+            return;
+        }
+        Err(_) => return,
+    };
+    let client_serial = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .and_then(|c| serial_of(c));
+    let info = ConnInfo {
+        remote,
+        client_serial,
+    };
+    let service = TowerToHyperService::new(app.layer(Extension(info)));
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        r = conn.as_mut() => r,
+        () = async { drop(stopping.wait_for(|s| *s).await) } => {
+            // Finish the request under way, then close.
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(%remote, error = %e, "connection ended with an error");
+    }
+}
+
+/// How often undelivered messages are checked for expiry.
+const EXPIRY_CHECK: Duration = Duration::from_secs(60);
+
+// Expires messages nobody fetched in time: the body goes, the sender is told.
+async fn expire_loop(state: Arc<AppState>) {
+    let period = std::env::var("KIZUNA_RELAY_EXPIRY_CHECK_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(EXPIRY_CHECK, Duration::from_secs);
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        let expired = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+            let due = st.store.expire_due(now()).map_err(|e| e.to_string())?;
+            for m in &due {
+                if let Err(e) = st.blobs.delete(&m.id) {
+                    tracing::error!(message = %m.id, error = %e, "could not delete an expired body");
+                }
+                let e = AuditEvent {
+                    event: "expire".into(),
+                    office: Some(m.sender.clone()),
+                    message_id: Some(m.id.clone()),
+                    remote: None,
+                    detail: format!("to {} unfetched", m.recipient),
                 };
-            let client_serial = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .and_then(|c| serial_of(c));
-            let info = ConnInfo {
-                remote,
-                client_serial,
-            };
-            let service = TowerToHyperService::new(app.layer(Extension(info)));
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder.serve_connection(TokioIo::new(tls), service).await {
-                tracing::debug!(%remote, error = %e, "connection ended with an error");
+                if let Err(error) = st.store.audit(now_ms(), &e) {
+                    tracing::error!(%error, "audit write failed");
+                }
+                st.wake(&m.sender);
             }
-        });
+            Ok(due.len())
+        })
+        .await;
+        match expired {
+            Ok(Ok(n)) => metrics::inc(&state.metrics.expired, n as u64),
+            Ok(Err(e)) => tracing::error!(error = %e, "expiry failed"),
+            Err(e) => tracing::error!(error = %e, "expiry task failed"),
+        }
     }
 }

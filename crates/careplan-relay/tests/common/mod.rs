@@ -71,25 +71,17 @@ impl Relay {
             "{}",
             String::from_utf8_lossy(&add.stderr)
         );
-        let mut child = Command::new(bin())
-            .arg("--data")
-            .arg(&data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .envs(envs.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("relay.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("address line")
-            .to_owned();
+        let (child, url) = serve(&data, dir.path(), envs);
         Relay { dir, child, url }
+    }
+
+    /// Kills the relay at once (SIGKILL, as a crash) and starts it again on the same data.
+    pub fn crash_and_restart(&mut self, envs: &[(&str, &str)]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, url) = serve(&self.data(), self.dir.path(), envs);
+        self.child = child;
+        self.url = url;
     }
 
     pub fn data(&self) -> PathBuf {
@@ -127,6 +119,34 @@ impl Relay {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Starts `kizuna-relay serve` on a free port; returns the process and its base URL.
+pub fn serve(data: &Path, logs: &Path, envs: &[(&str, &str)]) -> (Child, String) {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join("relay.log"))
+        .unwrap();
+    let mut child = Command::new(bin())
+        .arg("--data")
+        .arg(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("address line")
+        .to_owned();
+    (child, url)
 }
 
 impl Drop for Relay {

@@ -1,0 +1,237 @@
+//! Running the relay for real: expiry, metrics, stopping, and crashing mid-upload.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const SERVICE: &str = "1320000001";
+const SERVICE_PW: &str = "himawari-2025-pw";
+
+async fn setup(envs: &[(&str, &str)]) -> (Relay, (String, String), (String, String)) {
+    let relay = Relay::start(envs);
+    relay.add_office(
+        SERVICE,
+        "ひまわり訪問介護ステーション",
+        "service",
+        SERVICE_PW,
+    );
+    let (kc, kk, _) = enrolled_as(&relay, KYOTAKU, PASSWORD).await;
+    let (sc, sk, _) = enrolled_as(&relay, SERVICE, SERVICE_PW).await;
+    (relay, (kc, kk), (sc, sk))
+}
+
+fn name() -> String {
+    format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV")
+}
+
+async fn upload_with(
+    c: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: Vec<u8>,
+) -> Result<reqwest::Response, reqwest::Error> {
+    c.post(format!("{url}/v1/messages"))
+        .header("x-kizuna-file-name", name())
+        .header("idempotency-key", key)
+        .header("x-kizuna-manifest", "bQ")
+        .body(body)
+        .send()
+        .await
+}
+
+async fn json(c: &reqwest::Client, url: String) -> Value {
+    c.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_undelivered_message_expires_its_body_goes_and_the_sender_is_told() {
+    let env = [
+        ("KIZUNA_RELAY_EXPIRY_DAYS", "0"),
+        ("KIZUNA_RELAY_EXPIRY_CHECK_SECS", "1"),
+    ];
+    let (relay, kyotaku, service) = setup(&env).await;
+    let k = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
+    let up: Value = upload_with(&k, &relay.url, "e", b"body".to_vec())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = up["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let sent = json(&k, format!("{}/v1/sent", relay.url)).await;
+        if sent["messages"][0]["state"] == "expired" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not expired in time: {sent}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let s = client(&relay.ca_pem(), Some((&service.0, &service.1)));
+    let gone = s
+        .get(format!("{}/v1/messages/{id}/body", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::GONE);
+    // The sender's stream, replayed from the start, says so.
+    let mut events = k
+        .get(format!("{}/v1/events", relay.url))
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    while !text.contains("event: expired") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), events.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(text.contains(&id));
+}
+
+#[tokio::test]
+async fn metrics_count_what_happened() {
+    let (relay, kyotaku, _) = setup(&[]).await;
+    let k = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
+    upload_with(&k, &relay.url, "m", vec![1; 100])
+        .await
+        .unwrap();
+    let text = client(&relay.ca_pem(), None)
+        .get(format!("{}/metrics", relay.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("kizuna_uploads_total 1\n"), "{text}");
+    assert!(text.contains("kizuna_upload_bytes_total 100\n"), "{text}");
+    assert!(text.contains("kizuna_logins_total 2\n"), "{text}");
+    assert!(text.contains("# TYPE kizuna_event_streams gauge"), "{text}");
+}
+
+#[tokio::test]
+async fn sigterm_ends_event_streams_and_stops_promptly() {
+    let (mut relay, _, service) = setup(&[]).await;
+    let s = client(&relay.ca_pem(), Some((&service.0, &service.1)));
+    let mut stream = s
+        .get(format!("{}/v1/events", relay.url))
+        .send()
+        .await
+        .unwrap();
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert_eq!(&first[..], b": connected\n\n");
+    let started = Instant::now();
+    let pid = relay.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // The stream ends (rather than hanging) and the process exits cleanly.
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => break,
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "stream still open after SIGTERM");
+    let status = relay.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_crash_during_concurrent_uploads_loses_no_answered_upload_and_stores_none_twice() {
+    let (mut relay, kyotaku, service) = setup(&[]).await;
+    let k = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
+    let url = relay.url.clone();
+    // Four senders upload distinct bodies until the relay dies under them.
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let (k, url) = (k.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut answered = Vec::new();
+            for i in 0..200 {
+                let key = format!("t{t}-{i}");
+                let body = format!("ciphertext {key} {}", "x".repeat(500 + i)).into_bytes();
+                match upload_with(&k, &url, &key, body.clone()).await {
+                    Ok(r) if r.status().is_success() => answered.push((key, body)),
+                    _ => break,
+                }
+            }
+            answered
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    relay.crash_and_restart(&[]);
+    let mut answered: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for t in tasks {
+        answered.extend(t.await.unwrap());
+    }
+    assert!(
+        answered.len() > 10,
+        "the crash came too early to prove anything ({} answered)",
+        answered.len()
+    );
+
+    // Every answered upload is stored, intact.
+    let k = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
+    let s = client(&relay.ca_pem(), Some((&service.0, &service.1)));
+    let mut stored: BTreeMap<String, Value> = BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let page = json(&k, format!("{}/v1/sent?after={after}&limit=500", relay.url)).await;
+        for m in page["messages"].as_array().unwrap() {
+            let key = m["idempotency_key"].as_str().unwrap().to_owned();
+            assert!(
+                stored.insert(key.clone(), m.clone()).is_none(),
+                "{key} stored twice"
+            );
+        }
+        match page["next"].as_i64() {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    for (key, body) in &answered {
+        let m = stored
+            .get(key)
+            .unwrap_or_else(|| panic!("answered upload {key} lost"));
+        assert_eq!(
+            m["sha256"].as_str().unwrap(),
+            hex::encode(Sha256::digest(body))
+        );
+        let id = m["id"].as_str().unwrap();
+        let got = s
+            .get(format!("{}/v1/messages/{id}/body", relay.url))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(&got[..], &body[..], "{key} body differs");
+    }
+    // Retrying every answered upload after the crash stores nothing new.
+    for (key, body) in answered.iter().take(20) {
+        let r = upload_with(&k, &relay.url, key, body.clone())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{key}");
+    }
+}
