@@ -141,12 +141,7 @@ async fn sigterm_ends_event_streams_and_stops_promptly() {
     );
     // The stream ends (rather than hanging) and the process exits cleanly.
     let end = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match stream.chunk().await {
-                Ok(Some(_)) => continue,
-                _ => break,
-            }
-        }
+        while let Ok(Some(_)) = stream.chunk().await {}
     })
     .await;
     assert!(end.is_ok(), "stream still open after SIGTERM");
