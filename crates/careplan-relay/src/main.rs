@@ -47,6 +47,13 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Try Kizuna: initialise (if needed), register demo offices with fresh passwords, print
+    /// them, and serve.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: String,
+    },
     /// Run the relay.
     Serve {
         /// Address to listen on (overrides the settings).
@@ -187,7 +194,7 @@ fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
     Ok(())
 }
 
-async fn run_server(data: &Path, listen: Option<String>) -> Result<()> {
+async fn run_server(data: &Path, listen: Option<String>, banner: Option<&dyn Fn(std::net::SocketAddr) -> String>) -> Result<()> {
     let mut config = Config::load(data)?;
     if let Some(l) = listen {
         config.listen = l;
@@ -203,10 +210,52 @@ async fn run_server(data: &Path, listen: Option<String>) -> Result<()> {
     let state = Arc::new(AppState::new(store, blobs, ca, config));
     // The first line on stdout is the address, so scripts and tests can use port 0.
     println!("listening on https://{addr}");
+    if let Some(banner) = banner {
+        println!("{}", banner(addr));
+    }
     tracing::info!(%addr, "relay started");
     serve(listener, tls, state, shutdown_signal()).await?;
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// The demo offices: the same numbers and names `kizuna sample` writes files for.
+const DEMO_OFFICES: [(&str, &str, OfficeKind); 4] = [
+    ("1310000001", "居宅介護支援事業所さくら", OfficeKind::Kyotaku),
+    ("1320000001", "ひまわり訪問介護ステーション", OfficeKind::Service),
+    ("1320000002", "デイサービスセンターけやき", OfficeKind::Service),
+    ("1320000003", "あおば福祉用具レンタル", OfficeKind::Service),
+];
+
+fn demo(data: &Path, listen: String) -> Result<()> {
+    if !data.join("relay.db").exists() {
+        init(data, vec!["localhost".into(), "127.0.0.1".into()])?;
+    }
+    let store = open_store(data)?;
+    let mut rows = Vec::new();
+    for (number, name, kind) in DEMO_OFFICES {
+        // A fresh password each run, so the printed one always works.
+        let pw = password::generate();
+        if store.office(number)?.is_some() {
+            store.set_password(number, &password::hash(&pw))?;
+            store.set_active(number, true)?;
+        } else {
+            store.add_office(number, name, kind, &password::hash(&pw))?;
+        }
+        admin_audit(&store, "admin.demo", Some(number), String::new())?;
+        rows.push(format!("  {number}  {pw}  {name}"));
+    }
+    drop(store);
+    let fingerprint = Ca::load(&data.join("ca"))?.fingerprint();
+    let banner = move |addr: std::net::SocketAddr| {
+        format!(
+            "\nKizuna デモ用の連携基盤が起動しました。\n  接続先: https://localhost:{}\n  CA フィンガープリント: {fingerprint}\n\nデモ事業所（事業所番号・パスワード・名称）:\n{}\n\n終了するには Ctrl+C を押してください。",
+            addr.port(),
+            rows.join("\n")
+        )
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(run_server(data, Some(listen), Some(&banner)))
 }
 
 async fn shutdown_signal() {
@@ -324,8 +373,9 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve { listen } => {
             let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(run_server(&data, listen))
+            rt.block_on(run_server(&data, listen, None))
         }
+        Command::Demo { listen } => demo(&data, listen),
     }
 }
 

@@ -230,3 +230,33 @@ async fn a_crash_during_concurrent_uploads_loses_no_answered_upload_and_stores_n
         assert_eq!(r.status(), StatusCode::OK, "{key}");
     }
 }
+
+#[tokio::test]
+async fn demo_prints_office_passwords_that_enrol() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(bin())
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines().map(Result::unwrap);
+    let url = lines.by_ref().find_map(|l| l.strip_prefix("listening on ").map(str::to_owned)).unwrap();
+    let office_line = lines.by_ref().find(|l| l.trim_start().starts_with(SERVICE)).unwrap();
+    let password = office_line.split_whitespace().nth(1).unwrap().to_owned();
+    assert!(office_line.contains("ひまわり訪問介護ステーション"));
+    let ca = std::fs::read_to_string(dir.path().join("data/ca/ca.pem")).unwrap();
+    let (_, csr) = greedy_csr();
+    let r = client(&ca, None)
+        .post(format!("{url}/v1/enroll"))
+        .json(&serde_json::json!({ "office": SERVICE, "password": password, "csr_pem": csr, "encryption_key": AGE }))
+        .send()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(r.status(), StatusCode::OK);
+}

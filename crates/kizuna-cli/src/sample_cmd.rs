@@ -22,7 +22,7 @@ pub struct SampleArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "1310000002,1310000003,1310000004"
+        default_value = "1320000001,1320000002,1320000003"
     )]
     service: Vec<String>,
     /// Service month YYYYMM (default: this month).
