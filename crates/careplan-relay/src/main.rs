@@ -194,7 +194,11 @@ fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
     Ok(())
 }
 
-async fn run_server(data: &Path, listen: Option<String>, banner: Option<&dyn Fn(std::net::SocketAddr) -> String>) -> Result<()> {
+async fn run_server(
+    data: &Path,
+    listen: Option<String>,
+    banner: Option<&dyn Fn(std::net::SocketAddr) -> String>,
+) -> Result<()> {
     let mut config = Config::load(data)?;
     if let Some(l) = listen {
         config.listen = l;
@@ -221,9 +225,21 @@ async fn run_server(data: &Path, listen: Option<String>, banner: Option<&dyn Fn(
 
 /// The demo offices: the same numbers and names `kizuna sample` writes files for.
 const DEMO_OFFICES: [(&str, &str, OfficeKind); 4] = [
-    ("1310000001", "居宅介護支援事業所さくら", OfficeKind::Kyotaku),
-    ("1320000001", "ひまわり訪問介護ステーション", OfficeKind::Service),
-    ("1320000002", "デイサービスセンターけやき", OfficeKind::Service),
+    (
+        "1310000001",
+        "居宅介護支援事業所さくら",
+        OfficeKind::Kyotaku,
+    ),
+    (
+        "1320000001",
+        "ひまわり訪問介護ステーション",
+        OfficeKind::Service,
+    ),
+    (
+        "1320000002",
+        "デイサービスセンターけやき",
+        OfficeKind::Service,
+    ),
     ("1320000003", "あおば福祉用具レンタル", OfficeKind::Service),
 ];
 

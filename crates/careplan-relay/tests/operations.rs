@@ -243,9 +243,17 @@ async fn demo_prints_office_passwords_that_enrol() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines().map(Result::unwrap);
-    let url = lines.by_ref().find_map(|l| l.strip_prefix("listening on ").map(str::to_owned)).unwrap();
-    let office_line = lines.by_ref().find(|l| l.trim_start().starts_with(SERVICE)).unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(Result::unwrap);
+    let url = lines
+        .by_ref()
+        .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
+        .unwrap();
+    let office_line = lines
+        .by_ref()
+        .find(|l| l.trim_start().starts_with(SERVICE))
+        .unwrap();
     let password = office_line.split_whitespace().nth(1).unwrap().to_owned();
     assert!(office_line.contains("ひまわり訪問介護ステーション"));
     let ca = std::fs::read_to_string(dir.path().join("data/ca/ca.pem")).unwrap();
