@@ -12,3 +12,4 @@ pub mod password;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod totp;

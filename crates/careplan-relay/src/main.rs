@@ -91,6 +91,14 @@ enum OfficeCmd {
         /// 事業所番号.
         number: String,
     },
+    /// Require a one-time code (authenticator app) at enrolment; prints the secret to set up.
+    Totp {
+        /// 事業所番号.
+        number: String,
+        /// Stop requiring it.
+        #[arg(long)]
+        off: bool,
+    },
     /// Set a new password (and lift a lock).
     Passwd {
         /// 事業所番号.
@@ -337,6 +345,26 @@ fn run(cli: Cli) -> Result<()> {
                         bail!("no office {number}");
                     }
                     admin_audit(&store, "admin.office.enable", Some(&number), String::new())?;
+                }
+                OfficeCmd::Totp { number, off } => {
+                    let secret = (!off).then(careplan_relay::totp::generate_secret);
+                    if !store.set_totp(&number, secret.as_deref())? {
+                        bail!("no office {number}");
+                    }
+                    admin_audit(
+                        &store,
+                        if off {
+                            "admin.office.totp.off"
+                        } else {
+                            "admin.office.totp.on"
+                        },
+                        Some(&number),
+                        String::new(),
+                    )?;
+                    if let Some(secret) = secret {
+                        println!("{secret}");
+                        println!("{}", careplan_relay::totp::uri(&secret, &number));
+                    }
                 }
                 OfficeCmd::Passwd {
                     number,

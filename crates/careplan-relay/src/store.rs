@@ -243,6 +243,8 @@ pub trait MetaStore: Send + Sync {
     fn set_active(&self, number: &str, active: bool) -> Result<bool, StoreError>;
     /// Replaces an office's password and clears its lock; false when there is no such office.
     fn set_password(&self, number: &str, password_hash: &str) -> Result<bool, StoreError>;
+    /// Sets or clears an office's second-factor secret; false when there is no such office.
+    fn set_totp(&self, number: &str, secret: Option<&str>) -> Result<bool, StoreError>;
     /// Counts a failed login; locks the office for `lock_secs` once `max_failures` is reached.
     /// Returns the failures counted so far.
     fn login_failed(
@@ -468,6 +470,13 @@ impl MetaStore for SqliteStore {
             params![number, password_hash],
         )?;
         Ok(n == 1)
+    }
+
+    fn set_totp(&self, number: &str, secret: Option<&str>) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE offices SET totp_secret = ?2 WHERE number = ?1",
+            params![number, secret],
+        )? == 1)
     }
 
     fn login_failed(

@@ -195,3 +195,44 @@ async fn the_audit_log_records_logins_and_detects_tampering() {
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("Altered"));
 }
+
+#[tokio::test]
+async fn an_office_with_a_second_factor_needs_the_current_one_time_code() {
+    let relay = Relay::start(&[]);
+    let out = relay.admin(&["office", "totp", KYOTAKU]);
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let secret = printed.lines().next().unwrap().to_owned();
+    assert!(printed.contains(&format!("otpauth://totp/Kizuna:{KYOTAKU}?secret={secret}")));
+    let (_, csr) = greedy_csr();
+    let attempt = |totp: Option<String>| {
+        let csr = csr.clone();
+        let ca = relay.ca_pem();
+        let url = relay.url.clone();
+        async move {
+            client(&ca, None)
+                .post(format!("{url}/v1/enroll"))
+                .json(&serde_json::json!({ "office": KYOTAKU, "password": PASSWORD, "csr_pem": csr, "encryption_key": AGE, "totp": totp }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let missing = attempt(None).await;
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(missing).await, "totp_required");
+    let wrong = attempt(Some("000000".into())).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(wrong).await, "wrong_credentials");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let code = careplan_relay::totp::code(&secret, now).unwrap();
+    assert_eq!(attempt(Some(code)).await.status(), StatusCode::OK);
+    // Turned off again, the password alone is enough.
+    assert!(
+        relay
+            .admin(&["office", "totp", KYOTAKU, "--off"])
+            .status
+            .success()
+    );
+    assert_eq!(attempt(None).await.status(), StatusCode::OK);
+}

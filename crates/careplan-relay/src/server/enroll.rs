@@ -2,6 +2,7 @@
 
 use super::*;
 
+/// Enrolment request: office number + password (+ one-time code) + CSR + encryption key.
 #[derive(Deserialize)]
 pub struct EnrollRequest {
     /// 事業所番号.
@@ -12,6 +13,9 @@ pub struct EnrollRequest {
     pub csr_pem: String,
     /// age X25519 recipient to bind in the certificate.
     pub encryption_key: String,
+    /// The current one-time code, for offices with a second factor.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 /// What enrolment returns.
@@ -79,34 +83,17 @@ fn enroll_blocking(
         return Err(err(StatusCode::LOCKED, "office_locked"));
     }
     if !crate::password::verify(&req.password, &office.password_hash) {
-        let c = &state.config;
-        let failures = store
-            .login_failed(
-                &office.number,
-                now(),
-                c.lockout_failures,
-                c.lockout_minutes * 60,
-            )
-            .map_err(internal)?;
-        audit(
-            state,
-            "login.failed",
-            Some(&office.number),
-            remote,
-            format!("wrong password ({failures})"),
-        );
-        metrics::inc(&state.metrics.logins_failed, 1);
-        if failures >= c.lockout_failures {
-            audit(
-                state,
-                "office.locked",
-                Some(&office.number),
-                remote,
-                format!("{} minutes", c.lockout_minutes),
-            );
-            return Err(err(StatusCode::LOCKED, "office_locked"));
+        return Err(failed_login(state, &office, remote, "wrong password")?);
+    }
+    if let Some(secret) = &office.totp_secret {
+        match &req.totp {
+            // The client asks the user for the code and tries again; not a failed attempt.
+            None => return Err(err(StatusCode::UNAUTHORIZED, "totp_required")),
+            Some(code) if !crate::totp::verify(secret, code, now()) => {
+                return Err(failed_login(state, &office, remote, "wrong one-time code")?);
+            }
+            Some(_) => {}
         }
-        return Err(err(StatusCode::UNAUTHORIZED, "wrong_credentials"));
     }
     if !office.active {
         audit(
@@ -189,4 +176,42 @@ pub(super) async fn me(a: Authed) -> Json<Me> {
         serial: a.cert.serial,
         not_after: a.cert.not_after,
     })
+}
+
+// Counts a failed login, locks the office after too many, audits; returns the answer to give.
+fn failed_login(
+    state: &AppState,
+    office: &Office,
+    remote: SocketAddr,
+    why: &str,
+) -> Result<ApiError, ApiError> {
+    let c = &state.config;
+    let failures = state
+        .store
+        .login_failed(
+            &office.number,
+            now(),
+            c.lockout_failures,
+            c.lockout_minutes * 60,
+        )
+        .map_err(internal)?;
+    audit(
+        state,
+        "login.failed",
+        Some(&office.number),
+        remote,
+        format!("{why} ({failures})"),
+    );
+    metrics::inc(&state.metrics.logins_failed, 1);
+    if failures >= c.lockout_failures {
+        audit(
+            state,
+            "office.locked",
+            Some(&office.number),
+            remote,
+            format!("{} minutes", c.lockout_minutes),
+        );
+        return Ok(err(StatusCode::LOCKED, "office_locked"));
+    }
+    Ok(err(StatusCode::UNAUTHORIZED, "wrong_credentials"))
 }
