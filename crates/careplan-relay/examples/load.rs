@@ -19,11 +19,21 @@ const AGE: &str = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290g
 
 fn relay_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().join("kizuna-relay")
+    exe.parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("kizuna-relay")
 }
 
 fn admin(data: &Path, args: &[&str], stdin: Option<&str>) {
-    let mut c = Command::new(relay_bin()).arg("--data").arg(data).args(args).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut c = Command::new(relay_bin())
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     if let Some(s) = stdin {
         c.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
     }
@@ -39,23 +49,38 @@ fn client(ca: &str, cert: &str, key: &str) -> reqwest::Client {
     let config = rustls::ClientConfig::builder_with_protocol_versions(&[&rustls::version::TLS13])
         .with_root_certificates(roots)
         .with_client_auth_cert(
-            CertificateDer::pem_slice_iter(cert.as_bytes()).map(Result::unwrap).collect(),
+            CertificateDer::pem_slice_iter(cert.as_bytes())
+                .map(Result::unwrap)
+                .collect(),
             PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
         )
         .unwrap();
-    reqwest::Client::builder().tls_backend_preconfigured(config).pool_max_idle_per_host(64).build().unwrap()
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap()
 }
 
 async fn enroll(url: &str, ca: &str, office: &str) -> (String, String) {
     let key = KeyPair::generate().unwrap();
-    let csr = CertificateParams::new(Vec::<String>::new()).unwrap().serialize_request(&key).unwrap().pem().unwrap();
+    let csr = CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .pem()
+        .unwrap();
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_slice_iter(ca.as_bytes()) {
         roots.add(c.unwrap()).unwrap();
     }
-    let config =
-        rustls::ClientConfig::builder_with_protocol_versions(&[&rustls::version::TLS13]).with_root_certificates(roots).with_no_client_auth();
-    let anon = reqwest::Client::builder().tls_backend_preconfigured(config).build().unwrap();
+    let config = rustls::ClientConfig::builder_with_protocol_versions(&[&rustls::version::TLS13])
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let anon = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()
+        .unwrap();
     let r: serde_json::Value = anon
         .post(format!("{url}/v1/enroll"))
         .json(&serde_json::json!({ "office": office, "password": PASSWORD, "csr_pem": csr, "encryption_key": AGE }))
@@ -65,12 +90,19 @@ async fn enroll(url: &str, ca: &str, office: &str) -> (String, String) {
         .json()
         .await
         .unwrap();
-    (r["certificate_pem"].as_str().expect("enrolled").to_owned(), key.serialize_pem())
+    (
+        r["certificate_pem"].as_str().expect("enrolled").to_owned(),
+        key.serialize_pem(),
+    )
 }
 
 fn rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0.0);
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
     kb / 1024.0
 }
 
@@ -81,7 +113,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() {
     careplan_relay::tls::install_crypto_provider();
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().unwrap());
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<usize>().unwrap());
     let senders = args.next().unwrap_or(64);
     let seconds = args.next().unwrap_or(10) as u64;
     let streams = args.next().unwrap_or(10_000);
@@ -90,18 +124,42 @@ async fn main() {
     admin(&data, &["init", "--hostname", "127.0.0.1"], None);
     let offices: Vec<String> = (0..senders).map(|i| format!("13{:08}", i + 1)).collect();
     for o in offices.iter().chain([&RECIPIENT.to_owned()]) {
-        admin(&data, &["office", "add", "--number", o, "--name", "load", "--kind", "both", "--password-stdin"], Some(PASSWORD));
+        admin(
+            &data,
+            &[
+                "office",
+                "add",
+                "--number",
+                o,
+                "--name",
+                "load",
+                "--kind",
+                "both",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        );
     }
     let mut relay: Child = Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -n 20000; exec {} --data {} serve --listen 127.0.0.1:0", relay_bin().display(), data.display()))
+        .arg(format!(
+            "ulimit -n 20000; exec {} --data {} serve --listen 127.0.0.1:0",
+            relay_bin().display(),
+            data.display()
+        ))
         .env("KIZUNA_RELAY_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(relay.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    BufReader::new(relay.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
     let ca = std::fs::read_to_string(data.join("ca/ca.pem")).unwrap();
     let mut clients = Vec::new();
     for o in &offices {
@@ -127,7 +185,10 @@ async fn main() {
                 let t = Instant::now();
                 let r = c
                     .post(format!("{url}/v1/messages"))
-                    .header("x-kizuna-file-name", format!("UPPLAN_202512_{office}_43_{RECIPIENT}_11_20251125093100.CSV"))
+                    .header(
+                        "x-kizuna-file-name",
+                        format!("UPPLAN_202512_{office}_43_{RECIPIENT}_11_20251125093100.CSV"),
+                    )
                     .header("idempotency-key", format!("{office}-{i}"))
                     .header("x-kizuna-manifest", "bQ")
                     .body(body.clone())
@@ -166,7 +227,9 @@ async fn main() {
     for chunk in 0..streams.div_ceil(per_client) {
         let c = client(&ca, &rcert, &rkey);
         let n = per_client.min(streams - chunk * per_client);
-        let futs: Vec<_> = (0..n).map(|_| c.get(format!("{url}/v1/events?after=999999999")).send()).collect();
+        let futs: Vec<_> = (0..n)
+            .map(|_| c.get(format!("{url}/v1/events?after=999999999")).send())
+            .collect();
         for r in futures_join(futs).await {
             open.push(r.expect("stream opened"));
         }

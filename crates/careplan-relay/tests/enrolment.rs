@@ -236,3 +236,107 @@ async fn an_office_with_a_second_factor_needs_the_current_one_time_code() {
     );
     assert_eq!(attempt(None).await.status(), StatusCode::OK);
 }
+
+/// Every route that needs a certificate, with a request that would otherwise be valid.
+fn authenticated_routes(
+    relay: &Relay,
+    c: &reqwest::Client,
+) -> Vec<(&'static str, reqwest::RequestBuilder)> {
+    let u = &relay.url;
+    vec![
+        ("me", c.get(format!("{u}/v1/me"))),
+        ("inbox", c.get(format!("{u}/v1/inbox"))),
+        ("sent", c.get(format!("{u}/v1/sent"))),
+        ("events", c.get(format!("{u}/v1/events"))),
+        ("directory", c.get(format!("{u}/v1/directory?q=1"))),
+        (
+            "directory entry",
+            c.get(format!("{u}/v1/directory/{KYOTAKU}")),
+        ),
+        (
+            "download",
+            c.get(format!(
+                "{u}/v1/messages/00112233445566778899aabbccddeeff/body"
+            )),
+        ),
+        (
+            "ack",
+            c.post(format!(
+                "{u}/v1/messages/00112233445566778899aabbccddeeff/ack"
+            ))
+            .json(&serde_json::json!({"receipt": "r"})),
+        ),
+        (
+            "upload",
+            c.post(format!("{u}/v1/messages"))
+                .header(
+                    "x-kizuna-file-name",
+                    format!("UPPLAN_202512_{KYOTAKU}_43_1320000001_11_20251125093100.CSV"),
+                )
+                .header("idempotency-key", "k")
+                .header("x-kizuna-manifest", "m")
+                .body("x"),
+        ),
+    ]
+}
+
+async fn refused_everywhere(
+    relay: &Relay,
+    identity: Option<(&str, &str)>,
+    status: StatusCode,
+    code: &str,
+) {
+    let c = client(&relay.ca_pem(), identity);
+    for (route, req) in authenticated_routes(relay, &c) {
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), status, "{route}");
+        assert_eq!(error_code(r).await, code, "{route}");
+    }
+}
+
+#[tokio::test]
+async fn every_authenticated_route_refuses_no_certificate_a_revoked_one_and_a_disabled_office() {
+    let relay = Relay::start(&[]);
+    refused_everywhere(
+        &relay,
+        None,
+        StatusCode::UNAUTHORIZED,
+        "client_certificate_required",
+    )
+    .await;
+    let (cert, key, serial) = enrolled(&relay).await;
+    assert!(
+        relay
+            .admin(&["office", "disable", KYOTAKU])
+            .status
+            .success()
+    );
+    refused_everywhere(
+        &relay,
+        Some((&cert, &key)),
+        StatusCode::FORBIDDEN,
+        "office_disabled",
+    )
+    .await;
+    assert!(relay.admin(&["office", "enable", KYOTAKU]).status.success());
+    assert!(relay.admin(&["cert", "revoke", &serial]).status.success());
+    refused_everywhere(
+        &relay,
+        Some((&cert, &key)),
+        StatusCode::UNAUTHORIZED,
+        "certificate_revoked",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_relay_log_never_contains_passwords_or_keys() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_LOG", "trace")]);
+    enroll(&relay, KYOTAKU, "a-wrong-password-123").await;
+    let (_, key, _) = enrolled(&relay).await;
+    let log = std::fs::read_to_string(relay.dir.path().join("relay.log")).unwrap();
+    assert!(!log.is_empty(), "the relay logged something at trace level");
+    assert!(!log.contains(PASSWORD) && !log.contains("a-wrong-password-123"));
+    let key_body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(!log.contains(&key_body[..40]));
+}

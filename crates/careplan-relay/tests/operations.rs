@@ -268,3 +268,14 @@ async fn demo_prints_office_passwords_that_enrol() {
     let _ = child.wait();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn logs_can_be_json_lines() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_LOG_FORMAT", "json")]);
+    drop(relay.admin(&["office", "list"]));
+    let log = std::fs::read_to_string(relay.dir.path().join("relay.log")).unwrap();
+    let first = log.lines().next().expect("a log line");
+    let v: Value = serde_json::from_str(first).unwrap();
+    assert_eq!(v["fields"]["message"], "relay started");
+    assert_eq!(v["level"], "INFO");
+}
