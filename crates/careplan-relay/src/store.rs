@@ -264,9 +264,14 @@ pub trait MetaStore: Send + Sync {
     fn certificates(&self) -> Result<Vec<CertRecord>, StoreError>;
     /// Revokes a certificate; false when unknown or already revoked.
     fn revoke(&self, serial: &str, now: i64) -> Result<bool, StoreError>;
-    /// Records a stored message; when the sender already used the idempotency key, returns the
-    /// earlier message instead (`false`).
-    fn add_message(&self, m: &Message) -> Result<(Message, bool), StoreError>;
+    /// Records stored messages, each with its `message` event and audit entry, in one
+    /// transaction (group commit). For a message whose sender already used its idempotency key,
+    /// returns the earlier message instead and records nothing (`false`).
+    fn add_messages(
+        &self,
+        batch: &[(Message, AuditEvent)],
+        at_ms: i64,
+    ) -> Result<Vec<(Message, bool)>, StoreError>;
     /// One message by id.
     fn message(&self, id: &str) -> Result<Option<Message>, StoreError>;
     /// The message a sender uploaded with `key`, if any.
@@ -554,37 +559,45 @@ impl MetaStore for SqliteStore {
         Ok(n == 1)
     }
 
-    fn add_message(&self, m: &Message) -> Result<(Message, bool), StoreError> {
+    fn add_messages(
+        &self,
+        batch: &[(Message, AuditEvent)],
+        at_ms: i64,
+    ) -> Result<Vec<(Message, bool)>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let earlier = tx
-            .query_row(
-                &format!(
-                    "SELECT {MESSAGE_COLS} FROM messages WHERE sender = ?1 AND idempotency_key = ?2"
-                ),
-                params![m.sender, m.idempotency_key],
-                message_row,
-            )
-            .optional()?;
-        if let Some(earlier) = earlier {
-            return Ok((earlier, false));
+        let mut out = Vec::with_capacity(batch.len());
+        for (m, audit) in batch {
+            let earlier = tx
+                .query_row(
+                    &format!("SELECT {MESSAGE_COLS} FROM messages WHERE sender = ?1 AND idempotency_key = ?2"),
+                    params![m.sender, m.idempotency_key],
+                    message_row,
+                )
+                .optional()?;
+            if let Some(earlier) = earlier {
+                out.push((earlier, false));
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO messages (id, sender, recipient, file_name, size, sha256, manifest, idempotency_key, state, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    m.id, m.sender, m.recipient, m.file_name, m.size, m.sha256, m.manifest, m.idempotency_key,
+                    m.state.as_str(), m.created_at, m.expires_at
+                ],
+            )?;
+            let seq = tx.last_insert_rowid();
+            let data = serde_json::json!({ "id": m.id, "sender": m.sender, "file_name": m.file_name, "size": m.size }).to_string();
+            tx.execute(
+                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'message', ?2, ?3, ?4)",
+                params![m.recipient, m.id, data, m.created_at],
+            )?;
+            append_audit(&tx, at_ms, audit)?;
+            out.push((Message { seq, ..m.clone() }, true));
         }
-        tx.execute(
-            "INSERT INTO messages (id, sender, recipient, file_name, size, sha256, manifest, idempotency_key, state, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                m.id, m.sender, m.recipient, m.file_name, m.size, m.sha256, m.manifest, m.idempotency_key,
-                m.state.as_str(), m.created_at, m.expires_at
-            ],
-        )?;
-        let seq = tx.last_insert_rowid();
-        let data = serde_json::json!({ "id": m.id, "sender": m.sender, "file_name": m.file_name, "size": m.size }).to_string();
-        tx.execute(
-            "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'message', ?2, ?3, ?4)",
-            params![m.recipient, m.id, data, m.created_at],
-        )?;
         tx.commit()?;
-        Ok((Message { seq, ..m.clone() }, true))
+        Ok(out)
     }
 
     fn message(&self, id: &str) -> Result<Option<Message>, StoreError> {
@@ -738,28 +751,9 @@ impl MetaStore for SqliteStore {
         // One writer at a time (the mutex, and IMMEDIATE for other processes): the chain must
         // not fork.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let prev_hash: String = tx
-            .query_row(
-                "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or_default();
-        let hash = audit_hash(&prev_hash, at, e);
-        tx.execute(
-            "INSERT INTO audit (at, event, office, message_id, remote, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![at, e.event, e.office, e.message_id, e.remote, e.detail, prev_hash, hash],
-        )?;
-        let seq = tx.last_insert_rowid();
+        let entry = append_audit(&tx, at, e)?;
         tx.commit()?;
-        Ok(AuditEntry {
-            seq,
-            at,
-            event: e.clone(),
-            prev_hash,
-            hash,
-        })
+        Ok(entry)
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
@@ -785,6 +779,34 @@ impl MetaStore for SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+}
+
+// Appends one entry to the audit chain inside the caller's transaction.
+fn append_audit(
+    tx: &rusqlite::Transaction<'_>,
+    at: i64,
+    e: &AuditEvent,
+) -> Result<AuditEntry, StoreError> {
+    let prev_hash: String = tx
+        .query_row(
+            "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default();
+    let hash = audit_hash(&prev_hash, at, e);
+    tx.execute(
+        "INSERT INTO audit (at, event, office, message_id, remote, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![at, e.event, e.office, e.message_id, e.remote, e.detail, prev_hash, hash],
+    )?;
+    Ok(AuditEntry {
+        seq: tx.last_insert_rowid(),
+        at,
+        event: e.clone(),
+        prev_hash,
+        hash,
+    })
 }
 
 /// Where the audit chain breaks, if anywhere.

@@ -52,34 +52,28 @@ pub(super) async fn upload(
     }
     let recipient = parsed.recipient.office.to_string();
     let st = state.clone();
-    let body_len = body.len();
-    let stored = blocking(move || -> Result<(Message, bool), ApiError> {
+    let sender = a.office.number.clone();
+    let body_for_hash = body.clone();
+    // Checks and hashing off the async threads; the durable part goes to the group committer.
+    let prepared = blocking(move || -> Result<Result<Message, Message>, ApiError> {
         match st.store.office(&recipient).map_err(internal)? {
             None => return Err(err(StatusCode::NOT_FOUND, "unknown_recipient")),
             Some(o) if !o.active => return Err(err(StatusCode::CONFLICT, "recipient_disabled")),
             Some(_) => {}
         }
         // An earlier upload with this key answers at once, without storing the body again.
-        if let Some(m) = st
-            .store
-            .sent_by_key(&a.office.number, &key)
-            .map_err(internal)?
-        {
-            return Ok((m, false));
+        if let Some(m) = st.store.sent_by_key(&sender, &key).map_err(internal)? {
+            return Ok(Err(m));
         }
-        let id = hex::encode(rand::random::<[u8; 16]>());
-        let sha256 = hex::encode(sha2::Sha256::digest(&body));
-        // Body first, then the row: a row never points at a missing body.
-        st.blobs.put(&id, &body).map_err(internal)?;
         let created = now();
-        let m = Message {
+        Ok(Ok(Message {
             seq: 0,
-            id,
-            sender: a.office.number.clone(),
+            id: hex::encode(rand::random::<[u8; 16]>()),
+            sender,
             recipient,
             file_name: name,
-            size: body_len as i64,
-            sha256,
+            size: body_for_hash.len() as i64,
+            sha256: hex::encode(sha2::Sha256::digest(&body_for_hash)),
             manifest,
             idempotency_key: key,
             state: MessageState::Stored,
@@ -88,24 +82,22 @@ pub(super) async fn upload(
             acknowledged_at: None,
             expires_at: created + st.config.expiry_days * 86_400,
             receipt: None,
-        };
-        let (m, new) = st.store.add_message(&m).map_err(internal)?;
-        if new {
-            audit_message(
-                &st,
-                "upload",
-                Some(&m.sender),
-                Some(&m.id),
-                a.remote,
-                format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
-            );
-            st.wake(&m.recipient);
-            metrics::inc(&st.metrics.uploads, 1);
-            metrics::inc(&st.metrics.upload_bytes, m.size as u64);
-        }
-        Ok((m, new))
+        }))
     })
     .await??;
+    let stored = match prepared {
+        Err(earlier) => (earlier, false),
+        Ok(m) => {
+            let audit = AuditEvent {
+                event: "upload".into(),
+                office: Some(m.sender.clone()),
+                message_id: Some(m.id.clone()),
+                remote: Some(a.remote.ip().to_string()),
+                detail: format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
+            };
+            state.committer.commit(m, audit, body).await?
+        }
+    };
     let (m, new) = stored;
     let status = if new {
         StatusCode::CREATED

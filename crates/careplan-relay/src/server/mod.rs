@@ -1,5 +1,6 @@
 //! The relay's HTTPS API. Routes and JSON shapes are documented in `docs/api.md`.
 
+mod commit;
 mod directory;
 mod enroll;
 mod events;
@@ -53,10 +54,12 @@ pub struct AppState {
     stopping: tokio::sync::watch::Sender<bool>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Makes uploads durable in batches.
+    committer: commit::Committer,
 }
 
 impl AppState {
-    /// Puts the parts together.
+    /// Puts the parts together and starts the group committer (call within a Tokio runtime).
     pub fn new(
         store: Arc<dyn MetaStore>,
         blobs: Arc<dyn BlobStore>,
@@ -65,6 +68,9 @@ impl AppState {
     ) -> AppState {
         let (wake, _) = tokio::sync::broadcast::channel(1024);
         let (stopping, _) = tokio::sync::watch::channel(false);
+        let metrics = Arc::<Metrics>::default();
+        let committer =
+            commit::Committer::start(store.clone(), blobs.clone(), metrics.clone(), wake.clone());
         AppState {
             store,
             blobs,
@@ -72,7 +78,8 @@ impl AppState {
             config,
             wake,
             stopping,
-            metrics: Arc::default(),
+            metrics,
+            committer,
         }
     }
 

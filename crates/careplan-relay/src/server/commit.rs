@@ -1,0 +1,120 @@
+//! Group commit: uploads that arrive while a batch is being made durable wait for the next batch,
+//! which then shares one flush of all bodies and one database transaction. Nobody is answered
+//! before their message is durable; under load, many are answered per flush.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::*;
+
+/// Most uploads made durable together.
+const MAX_BATCH: usize = 256;
+
+struct Pending {
+    message: Message,
+    audit: AuditEvent,
+    body: Bytes,
+    reply: oneshot::Sender<Result<(Message, bool), ApiError>>,
+}
+
+/// The handle uploads are submitted through.
+pub(super) struct Committer {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl Committer {
+    /// Starts the committing task (within the current Tokio runtime).
+    pub(super) fn start(
+        store: Arc<dyn MetaStore>,
+        blobs: Arc<dyn BlobStore>,
+        metrics: Arc<Metrics>,
+        wake: tokio::sync::broadcast::Sender<String>,
+    ) -> Committer {
+        let (queue, rx) = mpsc::channel(1024);
+        tokio::spawn(run(rx, store, blobs, metrics, wake));
+        Committer { queue }
+    }
+
+    /// Makes a new message durable (body, row, event, audit entry); returns it as stored, or the
+    /// earlier message with the same idempotency key (`false`).
+    pub(super) async fn commit(
+        &self,
+        message: Message,
+        audit: AuditEvent,
+        body: Bytes,
+    ) -> Result<(Message, bool), ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Pending {
+                message,
+                audit,
+                body,
+                reply,
+            })
+            .await
+            .map_err(|_| internal("committer stopped"))?;
+        answer
+            .await
+            .map_err(|_| internal("committer dropped an upload"))?
+    }
+}
+
+async fn run(
+    mut rx: mpsc::Receiver<Pending>,
+    store: Arc<dyn MetaStore>,
+    blobs: Arc<dyn BlobStore>,
+    metrics: Arc<Metrics>,
+    wake: tokio::sync::broadcast::Sender<String>,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (jobs, replies): (Vec<_>, Vec<_>) = batch
+            .drain(..)
+            .map(|p| ((p.message, p.audit, p.body), p.reply))
+            .unzip();
+        let (store, blobs) = (store.clone(), blobs.clone());
+        let outcome =
+            tokio::task::spawn_blocking(move || make_durable(&*store, &*blobs, jobs)).await;
+        match outcome {
+            Ok(Ok(stored)) => {
+                for (reply, (m, new)) in replies.into_iter().zip(stored) {
+                    if new {
+                        let _ = wake.send(m.recipient.clone());
+                        metrics::inc(&metrics.uploads, 1);
+                        metrics::inc(&metrics.upload_bytes, m.size as u64);
+                    }
+                    let _ = reply.send(Ok((m, new)));
+                }
+            }
+            Ok(Err(e)) => replies
+                .into_iter()
+                .for_each(|r| drop(r.send(Err(internal(&e))))),
+            Err(e) => replies
+                .into_iter()
+                .for_each(|r| drop(r.send(Err(internal(&e))))),
+        }
+    }
+}
+
+// Bodies first, then rows: a row never points at a missing body.
+fn make_durable(
+    store: &dyn MetaStore,
+    blobs: &dyn BlobStore,
+    jobs: Vec<(Message, AuditEvent, Bytes)>,
+) -> Result<Vec<(Message, bool)>, String> {
+    let bodies: Vec<(&str, &[u8])> = jobs
+        .iter()
+        .map(|(m, _, b)| (m.id.as_str(), &b[..]))
+        .collect();
+    blobs.put_many(&bodies).map_err(|e| e.to_string())?;
+    let batch: Vec<(Message, AuditEvent)> = jobs.into_iter().map(|(m, a, _)| (m, a)).collect();
+    let stored = store
+        .add_messages(&batch, now_ms())
+        .map_err(|e| e.to_string())?;
+    // A message that turned out to repeat an earlier one had its body written for nothing.
+    for ((written, _), (_, new)) in batch.iter().zip(&stored) {
+        if !new {
+            let _ = blobs.delete(&written.id);
+        }
+    }
+    Ok(stored)
+}
