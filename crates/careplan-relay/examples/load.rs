@@ -4,6 +4,7 @@
 //! `cargo build --release -p careplan-relay && cargo run --release -p careplan-relay --example load -- [SENDERS] [SECONDS] [STREAMS]`
 //!
 //! It starts the release `kizuna-relay` in a temporary folder on 127.0.0.1 and talks to it only.
+//! `KIZUNA_LOAD_WRAP="heaptrack -o /tmp/relay"` runs the relay under a profiler.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -142,8 +143,10 @@ async fn main() {
     }
     let mut relay: Child = Command::new("sh")
         .arg("-c")
+        // KIZUNA_LOAD_WRAP runs the relay under a profiler, e.g. "heaptrack -o /tmp/relay".
         .arg(format!(
-            "ulimit -n 20000; exec {} --data {} serve --listen 127.0.0.1:0",
+            "ulimit -n 20000; exec {} {} --data {} serve --listen 127.0.0.1:0",
+            std::env::var("KIZUNA_LOAD_WRAP").unwrap_or_default(),
             relay_bin().display(),
             data.display()
         ))
@@ -151,15 +154,12 @@ async fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(relay.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    // The first line that names the address (a profiler may print its own lines first).
+    let url = BufReader::new(relay.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.trim().strip_prefix("listening on ").map(str::to_owned))
+        .expect("the relay's address");
     let ca = std::fs::read_to_string(data.join("ca/ca.pem")).unwrap();
     let mut clients = Vec::new();
     for o in &offices {

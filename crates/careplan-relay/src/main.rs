@@ -221,9 +221,14 @@ async fn run_server(
     let blobs = Arc::new(careplan_relay::blobs::LocalBlobs::open(data.join("blobs"))?);
     let state = Arc::new(AppState::new(store, blobs, ca, config));
     // The first line on stdout is the address, so scripts and tests can use port 0.
-    println!("listening on https://{addr}");
+    // Whoever started the relay may have closed stdout; that must not stop it.
+    let say = |text: String| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), "{text}").and_then(|()| std::io::stdout().flush());
+    };
+    say(format!("listening on https://{addr}"));
     if let Some(banner) = banner {
-        println!("{}", banner(addr));
+        say(banner(addr));
     }
     tracing::info!(%addr, "relay started");
     serve(listener, tls, state, shutdown_signal()).await?;
