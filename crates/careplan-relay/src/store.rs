@@ -311,8 +311,16 @@ pub trait MetaStore: Send + Sync {
 
 /// SQLite (WAL) metadata store: the embedded default.
 pub struct SqliteStore {
+    /// The one writer.
     conn: Mutex<Connection>,
+    /// Read-only connections: with WAL, reads (authentication on every request, lookups) need
+    /// not wait while the writer commits and flushes.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
+
+/// Read-only connections per store.
+const READERS: usize = 4;
 
 /// Schema changes, applied in order, each in its own transaction; `user_version` counts them.
 const MIGRATIONS: &[&str] = &[
@@ -339,13 +347,40 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i)?;
             tx.commit()?;
         }
+        let readers = (0..READERS)
+            .map(|_| {
+                let r = Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                r.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(Mutex::new(r))
+            })
+            .collect::<Result<Vec<_>, rusqlite::Error>>()?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            readers,
+            next_reader: Default::default(),
         })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    // A free read connection if there is one, else the next in turn.
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        for r in &self.readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        self.readers[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -404,7 +439,7 @@ impl SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE {column} = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
         );
@@ -452,7 +487,7 @@ impl MetaStore for SqliteStore {
     }
 
     fn offices(&self) -> Result<Vec<Office>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(&format!(
             "SELECT {OFFICE_COLS} FROM offices ORDER BY number"
         ))?;
@@ -537,11 +572,14 @@ impl MetaStore for SqliteStore {
 
     fn certificate(&self, serial: &str) -> Result<Option<CertRecord>, StoreError> {
         let sql = format!("SELECT {CERT_COLS} FROM certificates WHERE serial = ?1");
-        Ok(self.conn().query_row(&sql, [serial], cert_row).optional()?)
+        Ok(self
+            .reader()
+            .query_row(&sql, [serial], cert_row)
+            .optional()?)
     }
 
     fn certificates(&self) -> Result<Vec<CertRecord>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(&format!(
             "SELECT {CERT_COLS} FROM certificates ORDER BY issued_at DESC, serial"
         ))?;
@@ -602,7 +640,10 @@ impl MetaStore for SqliteStore {
 
     fn message(&self, id: &str) -> Result<Option<Message>, StoreError> {
         let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1");
-        Ok(self.conn().query_row(&sql, [id], message_row).optional()?)
+        Ok(self
+            .reader()
+            .query_row(&sql, [id], message_row)
+            .optional()?)
     }
 
     fn sent_by_key(&self, sender: &str, key: &str) -> Result<Option<Message>, StoreError> {
@@ -700,7 +741,7 @@ impl MetaStore for SqliteStore {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(&format!(
             "SELECT {OFFICE_COLS} FROM offices WHERE number LIKE ?1 || '%' ESCAPE '\\' OR name LIKE '%' || ?1 || '%' ESCAPE '\\' ORDER BY number LIMIT ?2"
         ))?;
@@ -727,7 +768,7 @@ impl MetaStore for SqliteStore {
     }
 
     fn events(&self, office: &str, after: i64, limit: u32) -> Result<Vec<Event>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT seq, office, kind, message_id, data, at FROM events WHERE office = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         )?;
@@ -757,7 +798,7 @@ impl MetaStore for SqliteStore {
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt =
             conn.prepare("SELECT seq, at, event, office, message_id, remote, detail, prev_hash, hash FROM audit ORDER BY seq")?;
         let rows = stmt
