@@ -481,7 +481,7 @@ impl MetaStore for SqliteStore {
     fn office(&self, number: &str) -> Result<Option<Office>, StoreError> {
         let sql = format!("SELECT {OFFICE_COLS} FROM offices WHERE number = ?1");
         Ok(self
-            .conn()
+            .reader()
             .query_row(&sql, [number], office_row)
             .optional()?)
     }
@@ -651,7 +651,7 @@ impl MetaStore for SqliteStore {
             "SELECT {MESSAGE_COLS} FROM messages WHERE sender = ?1 AND idempotency_key = ?2"
         );
         Ok(self
-            .conn()
+            .reader()
             .query_row(&sql, [sender, key], message_row)
             .optional()?)
     }
@@ -730,7 +730,7 @@ impl MetaStore for SqliteStore {
             "SELECT {CERT_COLS} FROM certificates WHERE office = ?1 AND revoked_at IS NULL AND not_after > ?2 ORDER BY issued_at DESC, rowid DESC LIMIT 1"
         );
         Ok(self
-            .conn()
+            .reader()
             .query_row(&sql, params![office, now], cert_row)
             .optional()?)
     }

@@ -8,22 +8,6 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const SERVICE: &str = "1320000001";
-const SERVICE_PW: &str = "himawari-2025-pw";
-
-async fn two_offices(envs: &[(&str, &str)]) -> (Relay, (String, String), (String, String)) {
-    let relay = Relay::start(envs);
-    relay.add_office(
-        SERVICE,
-        "ひまわり訪問介護ステーション",
-        "service",
-        SERVICE_PW,
-    );
-    let (kc, kk, _) = enrolled_as(&relay, KYOTAKU, PASSWORD).await;
-    let (sc, sk, _) = enrolled_as(&relay, SERVICE, SERVICE_PW).await;
-    (relay, (kc, kk), (sc, sk))
-}
-
 async fn upload(relay: &Relay, id: &(String, String), key: &str) -> String {
     let r = client(&relay.ca_pem(), Some((&id.0, &id.1)))
         .post(format!("{}/v1/messages", relay.url))

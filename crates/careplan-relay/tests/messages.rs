@@ -7,9 +7,7 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const SERVICE: &str = "1320000001";
 const OTHER: &str = "1320000002";
-const SERVICE_PW: &str = "himawari-2025-pw";
 const OTHER_PW: &str = "keyaki-2025-pass";
 
 fn plan_name(from: &str, to: &str) -> String {

@@ -10,22 +10,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const SERVICE: &str = "1320000001";
-const SERVICE_PW: &str = "himawari-2025-pw";
-
-async fn setup(envs: &[(&str, &str)]) -> (Relay, (String, String), (String, String)) {
-    let relay = Relay::start(envs);
-    relay.add_office(
-        SERVICE,
-        "ひまわり訪問介護ステーション",
-        "service",
-        SERVICE_PW,
-    );
-    let (kc, kk, _) = enrolled_as(&relay, KYOTAKU, PASSWORD).await;
-    let (sc, sk, _) = enrolled_as(&relay, SERVICE, SERVICE_PW).await;
-    (relay, (kc, kk), (sc, sk))
-}
-
 fn name() -> String {
     format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV")
 }
@@ -55,7 +39,7 @@ async fn an_undelivered_message_expires_its_body_goes_and_the_sender_is_told() {
         ("KIZUNA_RELAY_EXPIRY_DAYS", "0"),
         ("KIZUNA_RELAY_EXPIRY_CHECK_SECS", "1"),
     ];
-    let (relay, kyotaku, service) = setup(&env).await;
+    let (relay, kyotaku, service) = two_offices(&env).await;
     let k = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
     let up: Value = upload_with(&k, &relay.url, "e", b"body".to_vec())
         .await
@@ -100,7 +84,7 @@ async fn an_undelivered_message_expires_its_body_goes_and_the_sender_is_told() {
 
 #[tokio::test]
 async fn metrics_count_what_happened() {
-    let (relay, kyotaku, _) = setup(&[]).await;
+    let (relay, kyotaku, _) = two_offices(&[]).await;
     let k = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
     upload_with(&k, &relay.url, "m", vec![1; 100])
         .await
@@ -121,7 +105,7 @@ async fn metrics_count_what_happened() {
 
 #[tokio::test]
 async fn sigterm_ends_event_streams_and_stops_promptly() {
-    let (mut relay, _, service) = setup(&[]).await;
+    let (mut relay, _, service) = two_offices(&[]).await;
     let s = client(&relay.ca_pem(), Some((&service.0, &service.1)));
     let mut stream = s
         .get(format!("{}/v1/events", relay.url))
@@ -152,7 +136,7 @@ async fn sigterm_ends_event_streams_and_stops_promptly() {
 
 #[tokio::test]
 async fn a_crash_during_concurrent_uploads_loses_no_answered_upload_and_stores_none_twice() {
-    let (mut relay, kyotaku, service) = setup(&[]).await;
+    let (mut relay, kyotaku, service) = two_offices(&[]).await;
     let k = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
     let url = relay.url.clone();
     // Four senders upload distinct bodies until the relay dies under them.

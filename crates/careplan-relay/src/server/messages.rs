@@ -142,28 +142,39 @@ fn page(messages: Vec<Message>, limit: u32) -> Page {
 }
 
 pub(super) async fn inbox(
-    State(state): State<Arc<AppState>>,
+    state: State<Arc<AppState>>,
     a: Authed,
-    Query(c): Query<Cursor>,
+    c: Query<Cursor>,
 ) -> Result<Json<Page>, ApiError> {
-    let limit = c.limit.unwrap_or(100).clamp(1, 500);
-    let st = state.clone();
-    let list = blocking(move || st.store.inbox(&a.office.number, c.after, limit))
-        .await?
-        .map_err(internal)?;
-    Ok(Json(page(list, limit)))
+    list(state, a, c, true).await
 }
 
 pub(super) async fn sent(
+    state: State<Arc<AppState>>,
+    a: Authed,
+    c: Query<Cursor>,
+) -> Result<Json<Page>, ApiError> {
+    list(state, a, c, false).await
+}
+
+// A page of the caller's received (`inbox`) or sent messages.
+async fn list(
     State(state): State<Arc<AppState>>,
     a: Authed,
     Query(c): Query<Cursor>,
+    inbox: bool,
 ) -> Result<Json<Page>, ApiError> {
     let limit = c.limit.unwrap_or(100).clamp(1, 500);
-    let st = state.clone();
-    let list = blocking(move || st.store.sent(&a.office.number, c.after, limit))
-        .await?
-        .map_err(internal)?;
+    let list = blocking(move || {
+        let office = &a.office.number;
+        if inbox {
+            state.store.inbox(office, c.after, limit)
+        } else {
+            state.store.sent(office, c.after, limit)
+        }
+    })
+    .await?
+    .map_err(internal)?;
     Ok(Json(page(list, limit)))
 }
 

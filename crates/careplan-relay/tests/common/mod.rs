@@ -262,3 +262,23 @@ pub async fn error_code(r: reqwest::Response) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// The service office used next to the 居宅 office in two-office tests.
+pub const SERVICE: &str = "1320000001";
+/// Its password.
+pub const SERVICE_PW: &str = "himawari-2025-pw";
+
+/// A relay with the 居宅 office and a service office, both enrolled: (relay, 居宅 id, service id),
+/// each id being (certificate PEM, key PEM).
+pub async fn two_offices(envs: &[(&str, &str)]) -> (Relay, (String, String), (String, String)) {
+    let relay = Relay::start(envs);
+    relay.add_office(
+        SERVICE,
+        "ひまわり訪問介護ステーション",
+        "service",
+        SERVICE_PW,
+    );
+    let (kc, kk, _) = enrolled_as(&relay, KYOTAKU, PASSWORD).await;
+    let (sc, sk, _) = enrolled_as(&relay, SERVICE, SERVICE_PW).await;
+    (relay, (kc, kk), (sc, sk))
+}
