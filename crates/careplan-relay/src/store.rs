@@ -384,6 +384,47 @@ impl SqliteStore {
     }
 }
 
+// Every row of a query, each made by `row`.
+fn rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(sql)?;
+    let all = stmt
+        .query_map(params, row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(all)
+}
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        seq: r.get(0)?,
+        office: r.get(1)?,
+        kind: r.get(2)?,
+        message_id: r.get(3)?,
+        data: r.get(4)?,
+        at: r.get(5)?,
+    })
+}
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        event: AuditEvent {
+            event: r.get(2)?,
+            office: r.get(3)?,
+            message_id: r.get(4)?,
+            remote: r.get(5)?,
+            detail: r.get(6)?,
+        },
+        prev_hash: r.get(7)?,
+        hash: r.get(8)?,
+    })
+}
+
 fn office_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
     Ok(Office {
         number: r.get(0)?,
@@ -439,15 +480,14 @@ impl SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        let conn = self.reader();
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE {column} = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt
-            .query_map(params![office, after, limit], message_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        rows(
+            &self.reader(),
+            &format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE {column} = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+            ),
+            params![office, after, limit],
+            message_row,
+        )
     }
 }
 
@@ -487,14 +527,12 @@ impl MetaStore for SqliteStore {
     }
 
     fn offices(&self) -> Result<Vec<Office>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {OFFICE_COLS} FROM offices ORDER BY number"
-        ))?;
-        let rows = stmt
-            .query_map([], office_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        rows(
+            &self.reader(),
+            &format!("SELECT {OFFICE_COLS} FROM offices ORDER BY number"),
+            [],
+            office_row,
+        )
     }
 
     fn set_active(&self, number: &str, active: bool) -> Result<bool, StoreError> {
@@ -579,14 +617,12 @@ impl MetaStore for SqliteStore {
     }
 
     fn certificates(&self) -> Result<Vec<CertRecord>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {CERT_COLS} FROM certificates ORDER BY issued_at DESC, serial"
-        ))?;
-        let rows = stmt
-            .query_map([], cert_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        rows(
+            &self.reader(),
+            &format!("SELECT {CERT_COLS} FROM certificates ORDER BY issued_at DESC, serial"),
+            [],
+            cert_row,
+        )
     }
 
     fn revoke(&self, serial: &str, now: i64) -> Result<bool, StoreError> {
@@ -667,13 +703,14 @@ impl MetaStore for SqliteStore {
     fn expire_due(&self, now: i64) -> Result<Vec<Message>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let due = {
-            let mut stmt = tx.prepare(&format!(
+        let due = rows(
+            &tx,
+            &format!(
                 "SELECT {MESSAGE_COLS} FROM messages WHERE state IN ('stored', 'delivered') AND expires_at <= ?1 ORDER BY seq LIMIT 500"
-            ))?;
-            stmt.query_map([now], message_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-        };
+            ),
+            [now],
+            message_row,
+        )?;
         for m in &due {
             tx.execute(
                 "UPDATE messages SET state = 'expired' WHERE id = ?1",
@@ -741,14 +778,14 @@ impl MetaStore for SqliteStore {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let conn = self.reader();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {OFFICE_COLS} FROM offices WHERE number LIKE ?1 || '%' ESCAPE '\\' OR name LIKE '%' || ?1 || '%' ESCAPE '\\' ORDER BY number LIMIT ?2"
-        ))?;
-        let rows = stmt
-            .query_map(params![escaped, limit], office_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        rows(
+            &self.reader(),
+            &format!(
+                "SELECT {OFFICE_COLS} FROM offices WHERE number LIKE ?1 || '%' ESCAPE '\\' OR name LIKE '%' || ?1 || '%' ESCAPE '\\' ORDER BY number LIMIT ?2"
+            ),
+            params![escaped, limit],
+            office_row,
+        )
     }
 
     fn add_event(
@@ -768,23 +805,12 @@ impl MetaStore for SqliteStore {
     }
 
     fn events(&self, office: &str, after: i64, limit: u32) -> Result<Vec<Event>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(
+        rows(
+            &self.reader(),
             "SELECT seq, office, kind, message_id, data, at FROM events WHERE office = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![office, after, limit], |r| {
-                Ok(Event {
-                    seq: r.get(0)?,
-                    office: r.get(1)?,
-                    kind: r.get(2)?,
-                    message_id: r.get(3)?,
-                    data: r.get(4)?,
-                    at: r.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            params![office, after, limit],
+            event_row,
+        )
     }
 
     fn audit(&self, at: i64, e: &AuditEvent) -> Result<AuditEntry, StoreError> {
@@ -798,27 +824,12 @@ impl MetaStore for SqliteStore {
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        let conn = self.reader();
-        let mut stmt =
-            conn.prepare("SELECT seq, at, event, office, message_id, remote, detail, prev_hash, hash FROM audit ORDER BY seq")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    event: AuditEvent {
-                        event: r.get(2)?,
-                        office: r.get(3)?,
-                        message_id: r.get(4)?,
-                        remote: r.get(5)?,
-                        detail: r.get(6)?,
-                    },
-                    prev_hash: r.get(7)?,
-                    hash: r.get(8)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        rows(
+            &self.reader(),
+            "SELECT seq, at, event, office, message_id, remote, detail, prev_hash, hash FROM audit ORDER BY seq",
+            [],
+            audit_row,
+        )
     }
 }
 
