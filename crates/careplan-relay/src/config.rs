@@ -24,6 +24,8 @@ pub struct Config {
     pub expiry_days: i64,
     /// Seconds between heartbeats on event streams (`KIZUNA_RELAY_HEARTBEAT_SECS`).
     pub heartbeat_secs: u64,
+    /// Seconds between checks for expired messages (`KIZUNA_RELAY_EXPIRY_CHECK_SECS`).
+    pub expiry_check_secs: u64,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             max_upload_bytes: 20 * 1024 * 1024,
             expiry_days: 30,
             heartbeat_secs: 15,
+            expiry_check_secs: 60,
         }
     }
 }
@@ -108,6 +111,7 @@ impl Config {
             "KIZUNA_RELAY_MAX_UPLOAD_BYTES" => max_upload_bytes,
             "KIZUNA_RELAY_EXPIRY_DAYS" => expiry_days,
             "KIZUNA_RELAY_HEARTBEAT_SECS" => heartbeat_secs,
+            "KIZUNA_RELAY_EXPIRY_CHECK_SECS" => expiry_check_secs,
         }
         Ok(())
     }

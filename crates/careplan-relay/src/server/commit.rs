@@ -72,10 +72,12 @@ async fn run(
             .map(|p| ((p.message, p.audit, p.body), p.reply))
             .unzip();
         let (store, blobs) = (store.clone(), blobs.clone());
-        let outcome =
-            tokio::task::spawn_blocking(move || make_durable(&*store, &*blobs, jobs)).await;
+        let outcome = tokio::task::spawn_blocking(move || make_durable(&*store, &*blobs, jobs))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r);
         match outcome {
-            Ok(Ok(stored)) => {
+            Ok(stored) => {
                 for (reply, (m, new)) in replies.into_iter().zip(stored) {
                     if new {
                         let _ = wake.send(m.recipient.clone());
@@ -85,12 +87,11 @@ async fn run(
                     let _ = reply.send(Ok((m, new)));
                 }
             }
-            Ok(Err(e)) => replies
-                .into_iter()
-                .for_each(|r| drop(r.send(Err(internal(&e))))),
-            Err(e) => replies
-                .into_iter()
-                .for_each(|r| drop(r.send(Err(internal(&e))))),
+            Err(e) => {
+                replies
+                    .into_iter()
+                    .for_each(|r| drop(r.send(Err(internal(&e)))));
+            }
         }
     }
 }

@@ -356,16 +356,10 @@ async fn connection(
     }
 }
 
-/// How often undelivered messages are checked for expiry.
-const EXPIRY_CHECK: Duration = Duration::from_secs(60);
-
 // Expires messages nobody fetched in time: the body goes, the sender is told.
 async fn expire_loop(state: Arc<AppState>) {
-    let period = std::env::var("KIZUNA_RELAY_EXPIRY_CHECK_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(EXPIRY_CHECK, Duration::from_secs);
-    let mut tick = tokio::time::interval(period);
+    let mut tick =
+        tokio::time::interval(Duration::from_secs(state.config.expiry_check_secs.max(1)));
     loop {
         tick.tick().await;
         let st = state.clone();
