@@ -187,7 +187,9 @@ fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
     }
     let ca = Ca::create(&data.join("ca"), "Kizuna relay")?;
     let (cert, key) = ca.issue_server(&config.hostnames, 825)?;
-    std::fs::write(data.join("server.pem"), cert)?;
+    // The CA goes with the server certificate so that a client enrolling with only the CA's
+    // fingerprint can find the CA in the handshake and check the pin before it trusts anything.
+    std::fs::write(data.join("server.pem"), format!("{cert}{}", ca.cert_pem()))?;
     write_private(&data.join("server.key"), key.as_bytes())?;
     config.save(data)?;
     let store = SqliteStore::open(&data.join("relay.db"))?;

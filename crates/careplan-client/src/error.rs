@@ -1,0 +1,116 @@
+//! What can go wrong in the client, as data; `messages` turns it into Japanese for people.
+
+use careplan_csv::Finding;
+
+/// Everything the client core can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The relay did not answer at the TCP/TLS level (down, wrong address, no network).
+    #[error("relay unreachable: {0}")]
+    Unreachable(String),
+    /// The fingerprint typed in is not 64 hex digits.
+    #[error("not a SHA-256 fingerprint")]
+    BadFingerprint,
+    /// The relay's CA does not have the fingerprint the office was given.
+    #[error("the relay's CA does not match the fingerprint")]
+    FingerprintMismatch,
+    /// Wrong office number or password (the relay does not say which).
+    #[error("wrong office number or password")]
+    WrongCredentials,
+    /// The office needs a one-time code from its authenticator.
+    #[error("a one-time code (TOTP) is required")]
+    TotpRequired,
+    /// Too many failed attempts; the relay locked the office for a while.
+    #[error("office locked after too many failed attempts")]
+    OfficeLocked,
+    /// The relay administrator disabled the office.
+    #[error("office disabled")]
+    OfficeDisabled,
+    /// The relay refused the office certificate (expired, revoked, unknown).
+    #[error("certificate refused: {0}")]
+    CertificateRefused(String),
+    /// The recipient office is not registered at the relay.
+    #[error("unknown office {0}")]
+    UnknownOffice(String),
+    /// The recipient office exists but cannot receive (disabled or never enrolled).
+    #[error("office {0} cannot receive")]
+    RecipientUnavailable(String),
+    /// The partner's certificate in the directory is not acceptable.
+    #[error("certificate of {office} not acceptable: {reason}")]
+    PartnerCertificate {
+        /// The partner office.
+        office: String,
+        /// Why.
+        reason: String,
+    },
+    /// The relay answered with an error code this client did not expect.
+    #[error("relay error {status}: {code}")]
+    Relay {
+        /// HTTP status.
+        status: u16,
+        /// The relay's error code.
+        code: String,
+    },
+    /// Files have validation errors and were not sent.
+    #[error("{} validation errors", .0.len())]
+    Invalid(Vec<(String, Finding)>),
+    /// A path could not be used as a file of the standard.
+    #[error("{path}: {reason}")]
+    NotSendable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The profile is missing or not enrolled.
+    #[error("no enrolled profile in {0}")]
+    NotEnrolled(String),
+    /// The profile is already enrolled.
+    #[error("profile {0} is already enrolled")]
+    AlreadyEnrolled(String),
+    /// The OS key store cannot be used and no passphrase was given.
+    #[error("no OS key store: {0}")]
+    KeyStoreUnavailable(String),
+    /// The office keys could not be unlocked (wrong passphrase, key store entry gone).
+    #[error("office keys could not be unlocked: {0}")]
+    KeysLocked(String),
+    /// A cryptographic operation failed.
+    #[error("crypto: {0}")]
+    Crypto(String),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The local database failed.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// Something the client sent or got could not be (de)serialised.
+    #[error("format: {0}")]
+    Format(String),
+}
+
+impl ClientError {
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        ClientError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Whether trying again later may succeed (network, relay down), as opposed to a refusal.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Unreachable(_) => true,
+            ClientError::Relay { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// Shorthand for the client's results.
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;

@@ -1,0 +1,24 @@
+//! Kizuna client core: enrolment, office keys, signed and encrypted exchange through the relay,
+//! a persistent outbox, receiving into a folder, receipts and a searchable history.
+//!
+//! No UI here: the `kizuna` CLI and the desktop app are thin shells over [`Client`].
+
+mod client;
+pub mod envelope;
+pub mod error;
+pub mod events;
+pub mod keys;
+pub mod messages;
+pub mod profile;
+mod receive;
+pub mod relay;
+mod send;
+pub mod store;
+mod sync;
+pub mod tls;
+
+pub use client::{Client, Enrolment};
+pub use error::{ClientError, Result};
+pub use receive::{Received, write_new_file};
+pub use send::{Upload, expand};
+pub use store::{HistoryEntry, HistoryQuery};

@@ -1,0 +1,330 @@
+//! Receiving: download → decrypt → verify the sender's signature and hash → validate → save the
+//! exact bytes under their own name (atomically, never overwriting) → record → signed receipt.
+//! Whatever fails verification is kept encrypted in quarantine and never saved as a file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use careplan_csv::{FileName, Input, Lang, Mode};
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::envelope::{self, RECEIPT_TYPE, Receipt, VerifyError};
+use crate::error::{ClientError, Result};
+use crate::relay::RelayMessage;
+use crate::store::{NewReceived, now};
+
+/// What happened to one received message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    /// Relay message id.
+    pub relay_id: String,
+    /// Sender office.
+    pub sender: String,
+    /// Standard file name.
+    pub file_name: String,
+    /// Where the file was saved, when it was.
+    pub saved_path: Option<PathBuf>,
+    /// Why it was quarantined, when it was.
+    pub quarantined: Option<String>,
+    /// Validation errors in the received file (saved all the same: the sender's problem).
+    pub errors: usize,
+    /// Validation warnings.
+    pub warnings: usize,
+}
+
+#[derive(Serialize)]
+struct StoredFinding {
+    severity: &'static str,
+    code: &'static str,
+    line: Option<u64>,
+    column: Option<u16>,
+    column_name: Option<&'static str>,
+    message: String,
+}
+
+struct Opened {
+    msg: RelayMessage,
+    plain: Vec<u8>,
+}
+
+impl Client {
+    /// Takes every message waiting at the relay and saves it into `out_dir`.
+    pub async fn receive(&self, out_dir: &Path) -> Result<Vec<Received>> {
+        self.ensure_certificate_valid()?;
+        std::fs::create_dir_all(out_dir).map_err(|e| ClientError::io(out_dir, e))?;
+        let mut done = Vec::new();
+        let mut after = self.db.cursor("inbox_cursor")?;
+        loop {
+            let page = self.api.inbox(after).await?;
+            let mut opened = Vec::new();
+            for msg in &page.messages {
+                if let Some((id, acknowledged, receipt)) = self.db.received_state(&msg.id)? {
+                    // Handled before a crash or cut-off: only the receipt may still be owed.
+                    if !acknowledged {
+                        self.api.ack(&msg.id, &receipt).await?;
+                        self.db.mark_acknowledged(id)?;
+                    }
+                    continue;
+                }
+                if msg.state == "acknowledged" || msg.state == "expired" {
+                    continue;
+                }
+                match self.open_message(msg).await? {
+                    Ok(plain) => opened.push(Opened {
+                        msg: msg.clone(),
+                        plain,
+                    }),
+                    Err(why) => done.push(self.quarantine(msg, why).await?),
+                }
+            }
+            // Files of one unit arrive together and are validated together.
+            let reports = careplan_csv::validate(
+                opened
+                    .iter()
+                    .map(|o| Input::bytes(o.msg.file_name.clone(), o.plain.clone())),
+                Mode::Receive,
+            );
+            for (o, report) in opened.iter().zip(reports) {
+                done.push(self.save(o, &report, out_dir).await?);
+            }
+            if let Some(last) = page.messages.last() {
+                after = last.seq;
+                self.db.set_meta("inbox_cursor", &after.to_string())?;
+            }
+            if page.next.is_none() || page.messages.is_empty() {
+                break;
+            }
+        }
+        Ok(done)
+    }
+
+    /// Downloads and verifies one message. The outer error is for the caller (network); the
+    /// inner one is the verdict on the message.
+    async fn open_message(&self, msg: &RelayMessage) -> Result<Result<Vec<u8>, VerifyError>> {
+        let Some(ciphertext) = self.api.body(&msg.id).await? else {
+            return Ok(Err(VerifyError::Mismatch("gone".into())));
+        };
+        let cert = match self.partner_certificate(&msg.sender).await {
+            Ok(c) => c,
+            Err(ClientError::PartnerCertificate { reason, .. }) => {
+                return Ok(Err(VerifyError::Certificate(reason)));
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(envelope::open_envelope(
+            &self.keys,
+            &cert,
+            &msg.manifest,
+            &ciphertext,
+            (&msg.file_name, &msg.sender, &self.config.office),
+        )
+        .map(|(_, plain)| plain)
+        .inspect_err(|_| {
+            // Keep the ciphertext for inspection.
+            let _ = self.keep_quarantined(&msg.id, &ciphertext);
+        }))
+    }
+
+    fn keep_quarantined(&self, id: &str, ciphertext: &[u8]) -> Result<()> {
+        let dir = self.quarantine_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| ClientError::io(&dir, e))?;
+        let path = dir.join(format!("{}.age", safe_component(id)));
+        std::fs::write(&path, ciphertext).map_err(|e| ClientError::io(&path, e))
+    }
+
+    async fn quarantine(&self, msg: &RelayMessage, why: VerifyError) -> Result<Received> {
+        let reason = why.to_string();
+        let receipt = self.receipt(msg, "", "rejected", Some(&reason))?;
+        let path = self
+            .quarantine_dir()
+            .join(format!("{}.age", safe_component(&msg.id)));
+        let path_text = path.display().to_string();
+        let name = FileName::parse(&msg.file_name).ok();
+        let id = self.db.record_received(&NewReceived {
+            relay_id: &msg.id,
+            relay_seq: msg.seq,
+            sender: &msg.sender,
+            file_name: &msg.file_name,
+            kind: name.as_ref().map(|n| n.kind.prefix()),
+            month: None,
+            users: None,
+            size: None,
+            sha256: None,
+            state: "quarantined",
+            saved_path: path.exists().then_some(path_text.as_str()),
+            reason: Some(&reason),
+            findings: None,
+            errors: 0,
+            warnings: 0,
+            receipt: &receipt,
+        })?;
+        tracing::warn!(message = %msg.id, sender = %msg.sender, %reason, "received file quarantined");
+        self.api.ack(&msg.id, &receipt).await?;
+        self.db.mark_acknowledged(id)?;
+        Ok(Received {
+            relay_id: msg.id.clone(),
+            sender: msg.sender.clone(),
+            file_name: msg.file_name.clone(),
+            saved_path: None,
+            quarantined: Some(reason),
+            errors: 0,
+            warnings: 0,
+        })
+    }
+
+    async fn save(
+        &self,
+        o: &Opened,
+        report: &careplan_csv::FileReport,
+        out_dir: &Path,
+    ) -> Result<Received> {
+        let msg = &o.msg;
+        let saved = write_new_file(out_dir, &msg.file_name, &o.plain)?;
+        let sha = envelope::sha256_hex(&o.plain);
+        let receipt = self.receipt(msg, &sha, "accepted", None)?;
+        let findings: Vec<StoredFinding> = report
+            .findings
+            .iter()
+            .map(|f| StoredFinding {
+                severity: if f.is_error() { "error" } else { "warning" },
+                code: f.code,
+                line: f.location.line,
+                column: f.location.column,
+                column_name: f.column_name,
+                message: f.message(Lang::Ja),
+            })
+            .collect();
+        let name = report.file_name.as_ref();
+        let month = name.and_then(|n| n.month.as_ref().map(|m| m.to_string()));
+        let saved_text = saved.display().to_string();
+        let findings_json = serde_json::to_string(&findings).unwrap_or_default();
+        let id = self.db.record_received(&NewReceived {
+            relay_id: &msg.id,
+            relay_seq: msg.seq,
+            sender: &msg.sender,
+            file_name: &msg.file_name,
+            kind: name.map(|n| n.kind.prefix()),
+            month: month.as_deref(),
+            users: Some(report.users as i64),
+            size: Some(o.plain.len() as i64),
+            sha256: Some(&sha),
+            state: "saved",
+            saved_path: Some(&saved_text),
+            reason: None,
+            findings: Some(&findings_json),
+            errors: report.error_count() as i64,
+            warnings: report.warning_count() as i64,
+            receipt: &receipt,
+        })?;
+        self.api.ack(&msg.id, &receipt).await?;
+        self.db.mark_acknowledged(id)?;
+        Ok(Received {
+            relay_id: msg.id.clone(),
+            sender: msg.sender.clone(),
+            file_name: msg.file_name.clone(),
+            saved_path: Some(saved),
+            quarantined: None,
+            errors: report.error_count(),
+            warnings: report.warning_count(),
+        })
+    }
+
+    fn receipt(
+        &self,
+        msg: &RelayMessage,
+        sha: &str,
+        outcome: &str,
+        reason: Option<&str>,
+    ) -> Result<String> {
+        envelope::sign(
+            &self.keys,
+            &Receipt {
+                r#type: RECEIPT_TYPE.to_owned(),
+                message_id: msg.id.clone(),
+                file_name: msg.file_name.clone(),
+                sha256: sha.to_owned(),
+                sender: msg.sender.clone(),
+                recipient: self.config.office.clone(),
+                received_at: now(),
+                outcome: outcome.to_owned(),
+                reason: reason.map(str::to_owned),
+            },
+        )
+    }
+}
+
+/// Only the characters an id from the relay should have, so it cannot name another folder.
+fn safe_component(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// Writes `bytes` as `name` in `dir` without ever replacing a file: when the name is taken by
+/// other bytes the new file gets ` (2)`, ` (3)`… before the extension; when it holds the same
+/// bytes already (a receive repeated after a crash) that file is the result.
+pub fn write_new_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let name = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| ClientError::Format(format!("file name {name}")))?;
+    let tmp = dir.join(format!(
+        ".{name}.{}.part",
+        hex::encode(rand::random::<[u8; 4]>())
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| ClientError::io(&tmp, e))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| ClientError::io(&tmp, e))?;
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) => (&name[..i], &name[i..]),
+        None => (name.as_str(), ""),
+    };
+    let result = (1..1000).find_map(|n| {
+        let candidate = if n == 1 {
+            dir.join(&name)
+        } else {
+            dir.join(format!("{stem} ({n}){ext}"))
+        };
+        if std::fs::read(&candidate).is_ok_and(|existing| existing == bytes) {
+            return Some(Ok(candidate));
+        }
+        // A hard link fails when the name exists, so nothing is ever overwritten, even by a
+        // file that appears between the check and the link.
+        match std::fs::hard_link(&tmp, &candidate) {
+            Ok(()) => Some(Ok(candidate)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+            Err(e) => Some(Err(ClientError::io(&candidate, e))),
+        }
+    });
+    let _ = std::fs::remove_file(&tmp);
+    result.unwrap_or_else(|| Err(ClientError::Format(format!("no free name for {name}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_received_file_never_replaces_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_new_file(dir.path(), "UPPLAN_a.csv", b"one").unwrap();
+        let second = write_new_file(dir.path(), "UPPLAN_a.csv", b"two").unwrap();
+        assert_eq!(first, dir.path().join("UPPLAN_a.csv"));
+        assert_eq!(second, dir.path().join("UPPLAN_a (2).csv"));
+        assert_eq!(std::fs::read(&first).unwrap(), b"one");
+        assert_eq!(std::fs::read(&second).unwrap(), b"two");
+    }
+
+    #[test]
+    fn the_same_bytes_received_again_are_not_saved_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_new_file(dir.path(), "UPPLAN_a.csv", b"one").unwrap();
+        let again = write_new_file(dir.path(), "UPPLAN_a.csv", b"one").unwrap();
+        assert_eq!(first, again);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,226 @@
+//! Sending: validate, queue durably (sealed to ourselves), then sign, encrypt to the recipient
+//! and upload with the idempotency key chosen at queueing, so retries never double-send.
+
+use std::path::{Path, PathBuf};
+
+use careplan_csv::{FileReport, Input, Mode};
+
+use crate::client::Client;
+use crate::envelope::{self, MANIFEST_TYPE, Manifest};
+use crate::error::{ClientError, Result};
+use crate::store::{NewSent, now};
+
+/// The outcome of one upload attempt.
+#[derive(Debug)]
+pub struct Upload {
+    /// Outbox row.
+    pub id: i64,
+    /// Standard file name.
+    pub file_name: String,
+    /// Recipient office.
+    pub recipient: String,
+    /// Accepted by the relay, or why not (transient errors stay queued).
+    pub result: Result<()>,
+}
+
+/// Expands folders into the files in them (standard files are `.csv`, images `.jpg`).
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| ClientError::io(p, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && f.extension().is_some_and(|x| {
+                            x.eq_ignore_ascii_case("csv") || x.eq_ignore_ascii_case("jpg")
+                        })
+                })
+                .collect();
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn backoff(attempts: i64) -> i64 {
+    (30_i64 << attempts.clamp(0, 7)).min(3_600)
+}
+
+impl Client {
+    /// Validates files as they would be sent (units grouped by serial), without sending.
+    pub fn check(&self, paths: &[PathBuf]) -> Result<Vec<FileReport>> {
+        let files = expand(paths)?;
+        Ok(careplan_csv::validate(
+            files.iter().map(Input::path),
+            Mode::Send,
+        ))
+    }
+
+    /// Validates and queues files for sending. Nothing is queued when any file has an error
+    /// (`Invalid` carries every finding) or is not this office's to send.
+    pub fn queue(&self, paths: &[PathBuf]) -> Result<Vec<i64>> {
+        let files = expand(paths)?;
+        if files.is_empty() {
+            return Err(ClientError::NotSendable {
+                path: paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                reason: "no_files".into(),
+            });
+        }
+        let mut bytes = Vec::new();
+        for f in &files {
+            bytes.push(std::fs::read(f).map_err(|e| ClientError::io(f, e))?);
+        }
+        // Validate exactly the bytes that will be sent, not the file as it may be later.
+        let reports = careplan_csv::validate(
+            files.iter().zip(&bytes).map(|(f, b)| {
+                let mut input = Input::bytes(file_name_of(f), b.clone());
+                input.display = f.display().to_string();
+                input
+            }),
+            Mode::Send,
+        );
+        let errors: Vec<_> = reports
+            .iter()
+            .flat_map(|r| {
+                r.findings
+                    .iter()
+                    .filter(|f| f.is_error())
+                    .map(|f| (r.display.clone(), f.clone()))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(ClientError::Invalid(errors));
+        }
+        let mut rows = Vec::new();
+        let keys: Vec<String> = files.iter().map(|_| idempotency_key()).collect();
+        let mut owned = Vec::new();
+        for ((report, b), path) in reports.iter().zip(&bytes).zip(&files) {
+            let name = report
+                .file_name
+                .as_ref()
+                .ok_or_else(|| ClientError::NotSendable {
+                    path: path.display().to_string(),
+                    reason: "bad_name".into(),
+                })?;
+            if name.sender.office.as_str() != self.config.office {
+                return Err(ClientError::NotSendable {
+                    path: path.display().to_string(),
+                    reason: format!("sender:{}", name.sender.office),
+                });
+            }
+            owned.push((
+                name.kind.prefix().to_owned(),
+                name.month.as_ref().map(|m| m.to_string()),
+                name.serial.clone(),
+                name.recipient.office.to_string(),
+                envelope::sha256_hex(b),
+                envelope::encrypt(&self.keys.encryption_recipient(), b)?,
+                report.users as i64,
+                b.len() as i64,
+            ));
+        }
+        let names: Vec<String> = files.iter().map(|f| file_name_of(f)).collect();
+        let sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        for (i, o) in owned.iter().enumerate() {
+            rows.push(NewSent {
+                idempotency_key: &keys[i],
+                file_name: &names[i],
+                source_path: &sources[i],
+                kind: &o.0,
+                month: o.1.as_deref(),
+                serial: &o.2,
+                recipient: &o.3,
+                users: o.6,
+                size: o.7,
+                sha256: &o.4,
+                sealed: &o.5,
+            });
+        }
+        self.db.queue(&rows)
+    }
+
+    /// Uploads what is queued and due (everything queued with `force`). Transient failures stay
+    /// queued with a back-off; refusals mark the file failed with the reason.
+    pub async fn flush_outbox(&self, force: bool) -> Result<Vec<Upload>> {
+        self.ensure_certificate_valid()?;
+        let mut results = Vec::new();
+        let mut unreachable = false;
+        for due in self.db.due(force)? {
+            let result = if unreachable {
+                // No point knocking again in the same round once the relay did not answer.
+                Err(ClientError::Unreachable(
+                    "relay did not answer earlier in this round".into(),
+                ))
+            } else {
+                self.upload_one(&due).await
+            };
+            let result = match result {
+                Ok(relay_id) => {
+                    self.db.mark_uploaded(due.id, &relay_id)?;
+                    Ok(())
+                }
+                Err(e) if e.is_transient() || matches!(e, ClientError::RecipientUnavailable(_)) => {
+                    unreachable |= matches!(e, ClientError::Unreachable(_));
+                    self.db
+                        .mark_retry(due.id, &e.to_string(), backoff(due.attempts))?;
+                    Err(e)
+                }
+                Err(e) => {
+                    self.db.mark_failed(due.id, &e.to_string())?;
+                    Err(e)
+                }
+            };
+            results.push(Upload {
+                id: due.id,
+                file_name: due.file_name,
+                recipient: due.recipient,
+                result,
+            });
+        }
+        Ok(results)
+    }
+
+    async fn upload_one(&self, due: &crate::store::DueSent) -> Result<String> {
+        let recipient = self.partner_certificate(&due.recipient).await?;
+        let plain = envelope::decrypt(&self.keys, &due.sealed)
+            .map_err(|e| ClientError::Crypto(e.to_string()))?;
+        let manifest = envelope::sign(
+            &self.keys,
+            &Manifest {
+                r#type: MANIFEST_TYPE.to_owned(),
+                file_name: due.file_name.clone(),
+                sha256: envelope::sha256_hex(&plain),
+                size: plain.len() as u64,
+                sender: self.config.office.clone(),
+                recipient: due.recipient.clone(),
+                created_at: now(),
+                idempotency_key: due.idempotency_key.clone(),
+            },
+        )?;
+        let ciphertext = envelope::encrypt(&recipient.encryption_key, &plain)?;
+        let uploaded = self
+            .api
+            .upload(&due.file_name, &due.idempotency_key, &manifest, ciphertext)
+            .await?;
+        Ok(uploaded.id)
+    }
+}
+
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn idempotency_key() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}

@@ -1,0 +1,521 @@
+//! The profile's SQLite database: outbox, received files, partners, timeline, cursors.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::Result;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The database of one profile.
+pub struct Db {
+    conn: Mutex<Connection>,
+}
+
+/// A file to be sent, as queued.
+pub struct NewSent<'a> {
+    /// Fresh idempotency key.
+    pub idempotency_key: &'a str,
+    /// Standard file name.
+    pub file_name: &'a str,
+    /// Where it was picked from.
+    pub source_path: &'a str,
+    /// File type prefix.
+    pub kind: &'a str,
+    /// Month segment, if any.
+    pub month: Option<&'a str>,
+    /// Serial of the transmission unit.
+    pub serial: &'a str,
+    /// Recipient office.
+    pub recipient: &'a str,
+    /// Number of users in the file.
+    pub users: i64,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes.
+    pub sha256: &'a str,
+    /// The bytes sealed to the office's own key.
+    pub sealed: &'a [u8],
+}
+
+/// A queued file due for upload.
+pub struct DueSent {
+    /// Row id.
+    pub id: i64,
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Standard file name.
+    pub file_name: String,
+    /// Recipient office.
+    pub recipient: String,
+    /// Bytes sealed to the office's own key.
+    pub sealed: Vec<u8>,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+/// A received file as recorded.
+pub struct NewReceived<'a> {
+    /// Relay message id.
+    pub relay_id: &'a str,
+    /// Relay cursor.
+    pub relay_seq: i64,
+    /// Sender office.
+    pub sender: &'a str,
+    /// Standard file name.
+    pub file_name: &'a str,
+    /// File type prefix.
+    pub kind: Option<&'a str>,
+    /// Month segment.
+    pub month: Option<&'a str>,
+    /// Users in the file.
+    pub users: Option<i64>,
+    /// Size of the plaintext.
+    pub size: Option<i64>,
+    /// SHA-256 of the plaintext.
+    pub sha256: Option<&'a str>,
+    /// saved or quarantined.
+    pub state: &'a str,
+    /// Where it was saved (or quarantined).
+    pub saved_path: Option<&'a str>,
+    /// Why it was quarantined.
+    pub reason: Option<&'a str>,
+    /// Validation findings, JSON.
+    pub findings: Option<&'a str>,
+    /// Error findings.
+    pub errors: i64,
+    /// Warning findings.
+    pub warnings: i64,
+    /// The receipt sent back.
+    pub receipt: &'a str,
+}
+
+/// One line of the history: a file sent or received.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// `sent` or `received`.
+    pub direction: String,
+    /// Row id within its direction.
+    pub id: i64,
+    /// Standard file name.
+    pub file_name: String,
+    /// The other office.
+    pub partner: String,
+    /// Its name, when known.
+    pub partner_name: Option<String>,
+    /// File type prefix.
+    pub kind: Option<String>,
+    /// Month segment.
+    pub month: Option<String>,
+    /// Users in the file.
+    pub users: Option<i64>,
+    /// Current state.
+    pub state: String,
+    /// Last error or quarantine reason.
+    pub detail: Option<String>,
+    /// Where a received file was saved.
+    pub saved_path: Option<String>,
+    /// The signed receipt, when there is one.
+    pub receipt: Option<String>,
+    /// Unix seconds of the first event.
+    pub created_at: i64,
+    /// Every state with its time.
+    pub timeline: Vec<(String, i64)>,
+}
+
+/// Filters for [`Db::history`]; empty fields match everything.
+#[derive(Debug, Default, Clone)]
+pub struct HistoryQuery {
+    /// `sent` or `received`.
+    pub direction: Option<String>,
+    /// Partner office number.
+    pub partner: Option<String>,
+    /// Month segment (YYYYMM).
+    pub month: Option<String>,
+    /// File type prefix.
+    pub kind: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// Text in the file name or partner name.
+    pub text: Option<String>,
+    /// At most this many, newest first (0 = all).
+    pub limit: usize,
+}
+
+impl Db {
+    /// Opens (and migrates) the database at `path`.
+    pub fn open(path: &Path) -> Result<Db> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Db {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A value kept in `meta`.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a value in `meta`.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// A number kept in `meta` (cursors), 0 when unset.
+    pub fn cursor(&self, key: &str) -> Result<i64> {
+        Ok(self.meta(key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    fn timeline(
+        conn: &Connection,
+        direction: &str,
+        item: i64,
+        state: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        conn.execute(
+            "INSERT INTO timeline (direction, item, state, at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![direction, item, state, now(), detail],
+        )?;
+        Ok(())
+    }
+
+    /// Queues files for sending, all or none.
+    pub fn queue(&self, files: &[NewSent<'_>]) -> Result<Vec<i64>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut ids = Vec::new();
+        let t = now();
+        for f in files {
+            tx.execute(
+                "INSERT INTO sent (idempotency_key, file_name, source_path, kind, month, serial,
+                 recipient, users, size, sha256, sealed, state, next_attempt_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?12, ?12)",
+                params![
+                    f.idempotency_key,
+                    f.file_name,
+                    f.source_path,
+                    f.kind,
+                    f.month,
+                    f.serial,
+                    f.recipient,
+                    f.users,
+                    f.size,
+                    f.sha256,
+                    f.sealed,
+                    t
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            Self::timeline(&tx, "sent", id, "queued", None)?;
+            ids.push(id);
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Queued files whose next attempt is due (all of them with `force`).
+    pub fn due(&self, force: bool) -> Result<Vec<DueSent>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, idempotency_key, file_name, recipient, sealed, attempts FROM sent
+             WHERE state = 'queued' AND (?1 OR next_attempt_at <= ?2) ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(params![force, now()], |r| {
+                Ok(DueSent {
+                    id: r.get(0)?,
+                    idempotency_key: r.get(1)?,
+                    file_name: r.get(2)?,
+                    recipient: r.get(3)?,
+                    sealed: r.get(4)?,
+                    attempts: r.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The relay accepted a file: keep its id, drop the sealed copy.
+    pub fn mark_uploaded(&self, id: i64, relay_id: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE sent SET state = 'uploaded', relay_id = ?2, sealed = NULL, last_error = NULL,
+             attempts = attempts + 1, updated_at = ?3 WHERE id = ?1",
+            params![id, relay_id, now()],
+        )?;
+        Self::timeline(&tx, "sent", id, "uploaded", None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// An attempt failed in a way that may pass: try again after `retry_in` seconds.
+    pub fn mark_retry(&self, id: i64, error: &str, retry_in: i64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE sent SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
+             updated_at = ?4 WHERE id = ?1",
+            params![id, error, now() + retry_in, now()],
+        )?;
+        Ok(())
+    }
+
+    /// The relay refused a file for good.
+    pub fn mark_failed(&self, id: i64, error: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE sent SET state = 'failed', last_error = ?2, sealed = NULL, attempts = attempts + 1,
+             updated_at = ?3 WHERE id = ?1",
+            params![id, error, now()],
+        )?;
+        Self::timeline(&tx, "sent", id, "failed", Some(error))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies the relay's view of a sent message; returns whether anything changed.
+    pub fn update_sent(
+        &self,
+        relay_id: &str,
+        seq: i64,
+        state: &str,
+        receipt: Option<(&str, &str)>,
+    ) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let row: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, state FROM sent WHERE relay_id = ?1",
+                [relay_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((id, old)) = row else {
+            return Ok(false);
+        };
+        // A receipt that says the recipient rejected the file is its own final state.
+        let state = match receipt {
+            Some((_, "rejected")) => "rejected",
+            _ => state,
+        };
+        let rank = |s: &str| match s {
+            "queued" => 0,
+            "uploaded" | "stored" => 1,
+            "delivered" => 2,
+            _ => 3,
+        };
+        let changed = rank(state) > rank(&old);
+        tx.execute(
+            "UPDATE sent SET relay_seq = ?2 WHERE id = ?1",
+            params![id, seq],
+        )?;
+        if changed {
+            tx.execute(
+                "UPDATE sent SET state = ?2, receipt = COALESCE(?3, receipt), updated_at = ?4 WHERE id = ?1",
+                params![id, state, receipt.map(|r| r.0), now()],
+            )?;
+            // Record the intermediate step too when the relay skipped past it between looks.
+            if rank(&old) < 2 && rank(state) == 3 && state != "expired" {
+                Self::timeline(&tx, "sent", id, "delivered", None)?;
+            }
+            Self::timeline(&tx, "sent", id, state, None)?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Whether a received message was already handled (and acknowledged).
+    pub fn received_state(&self, relay_id: &str) -> Result<Option<(i64, bool, String)>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, acknowledged, receipt FROM received WHERE relay_id = ?1",
+                [relay_id],
+                |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// Records a received file (before acknowledging it).
+    pub fn record_received(&self, r: &NewReceived<'_>) -> Result<i64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO received (relay_id, relay_seq, sender, file_name, kind, month, users, size,
+             sha256, state, saved_path, reason, findings, errors, warnings, receipt, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            params![
+                r.relay_id,
+                r.relay_seq,
+                r.sender,
+                r.file_name,
+                r.kind,
+                r.month,
+                r.users,
+                r.size,
+                r.sha256,
+                r.state,
+                r.saved_path,
+                r.reason,
+                r.findings,
+                r.errors,
+                r.warnings,
+                r.receipt,
+                now()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        Self::timeline(&tx, "received", id, r.state, r.reason)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The receipt of a received file reached the relay.
+    pub fn mark_acknowledged(&self, id: i64) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("UPDATE received SET acknowledged = 1 WHERE id = ?1", [id])?;
+        Self::timeline(&tx, "received", id, "acknowledged", None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Remembers a partner's name.
+    pub fn remember_partner(&self, number: &str, name: &str, kind: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO partners (number, name, kind, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (number) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+             updated_at = excluded.updated_at",
+            params![number, name, kind, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Marks or unmarks a partner as favourite.
+    pub fn set_favourite(&self, number: &str, favourite: bool) -> Result<bool> {
+        Ok(self.conn().execute(
+            "UPDATE partners SET favourite = ?2 WHERE number = ?1",
+            params![number, favourite],
+        )? == 1)
+    }
+
+    /// Counts of sent files by state and of received files not yet seen.
+    pub fn counts(&self) -> Result<(Vec<(String, i64)>, i64)> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT state, count(*) FROM sent GROUP BY state ORDER BY state")?;
+        let sent = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let unseen = conn.query_row("SELECT count(*) FROM received WHERE seen = 0", [], |r| {
+            r.get(0)
+        })?;
+        Ok((sent, unseen))
+    }
+
+    /// Sent files the relay has not finished with, by relay cursor.
+    pub fn oldest_open_sent_seq(&self) -> Result<Option<i64>> {
+        Ok(self.conn().query_row(
+            "SELECT min(relay_seq) FROM sent WHERE state IN ('uploaded', 'delivered') AND relay_seq IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether some uploaded files have not been seen in the sent list yet.
+    pub fn has_unlisted_sent(&self) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM sent WHERE state = 'uploaded' AND relay_seq IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0)
+    }
+
+    /// The history, newest first.
+    pub fn history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
+        let conn = self.conn();
+        let sql = "SELECT * FROM (
+               SELECT 'sent' AS direction, s.id, s.file_name, s.recipient AS partner, p.name,
+                      s.kind, s.month, s.users, s.state, s.last_error AS detail, NULL AS saved_path,
+                      s.receipt, s.created_at
+               FROM sent s LEFT JOIN partners p ON p.number = s.recipient
+               UNION ALL
+               SELECT 'received', r.id, r.file_name, r.sender, p.name, r.kind, r.month, r.users,
+                      CASE WHEN r.acknowledged = 1 AND r.state = 'saved' THEN 'acknowledged' ELSE r.state END,
+                      r.reason, r.saved_path, r.receipt, r.received_at
+               FROM received r LEFT JOIN partners p ON p.number = r.sender)
+             WHERE (?1 IS NULL OR direction = ?1) AND (?2 IS NULL OR partner = ?2)
+               AND (?3 IS NULL OR month = ?3) AND (?4 IS NULL OR kind = ?4)
+               AND (?5 IS NULL OR state = ?5)
+               AND (?6 IS NULL OR instr(file_name, ?6) > 0 OR instr(coalesce(name, ''), ?6) > 0
+                    OR instr(partner, ?6) > 0)
+             ORDER BY created_at DESC, id DESC";
+        let mut stmt = conn.prepare(sql)?;
+        let mut entries = stmt
+            .query_map(
+                params![q.direction, q.partner, q.month, q.kind, q.state, q.text],
+                |r| {
+                    Ok(HistoryEntry {
+                        direction: r.get(0)?,
+                        id: r.get(1)?,
+                        file_name: r.get(2)?,
+                        partner: r.get(3)?,
+                        partner_name: r.get(4)?,
+                        kind: r.get(5)?,
+                        month: r.get(6)?,
+                        users: r.get(7)?,
+                        state: r.get(8)?,
+                        detail: r.get(9)?,
+                        saved_path: r.get(10)?,
+                        receipt: r.get(11)?,
+                        created_at: r.get(12)?,
+                        timeline: Vec::new(),
+                    })
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        if q.limit > 0 {
+            entries.truncate(q.limit);
+        }
+        let mut stmt = conn.prepare(
+            "SELECT state, at FROM timeline WHERE direction = ?1 AND item = ?2 ORDER BY id",
+        )?;
+        for e in &mut entries {
+            e.timeline = stmt
+                .query_map(params![e.direction, e.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+        }
+        Ok(entries)
+    }
+}

@@ -1,0 +1,1 @@
+//! Harness for the end-to-end tests: builds and runs the real `kizuna-relay` and `kizuna` binaries.
