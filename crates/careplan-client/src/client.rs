@@ -105,7 +105,9 @@ impl Client {
         let config = ProfileConfig::load(dir)?;
         let paths = Paths::new(dir);
         let keys = OfficeKeys::unseal(&read(&paths.keys)?, &config.protection, passphrase)?;
-        let ca_der = read(&paths.ca)?;
+        let ca_pem = String::from_utf8_lossy(&read(&paths.ca)?).into_owned();
+        let ca_der = envelope::pem_to_der(&ca_pem)
+            .ok_or_else(|| ClientError::Format("CA certificate".into()))?;
         if tls::fingerprint(&ca_der) != config.ca_fingerprint {
             return Err(ClientError::FingerprintMismatch);
         }

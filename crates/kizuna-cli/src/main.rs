@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 the files have errors (validate) or the operation failed, 2 usage or
 //! I/O problems.
 
+mod exchange_cmd;
 mod sample_cmd;
 mod validate_cmd;
 
@@ -57,6 +58,8 @@ enum Command {
     },
     /// Write a complete, valid sample exchange for one month.
     Sample(sample_cmd::SampleArgs),
+    #[command(flatten)]
+    Exchange(exchange_cmd::ExchangeCommand),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
             paths,
         } => validate_cmd::run(&paths, json, lang.into(), receiving),
         Command::Sample(args) => sample_cmd::run(&args),
+        Command::Exchange(cmd) => exchange_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

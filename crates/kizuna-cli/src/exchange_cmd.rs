@@ -1,0 +1,541 @@
+//! `kizuna enroll | send | receive | status | history | partners`: the client core from a script.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use careplan_client::messages::{error_ja, state_ja};
+use careplan_client::{Client, ClientError, Enrolment, HistoryQuery};
+use careplan_csv::Lang;
+use clap::{Args, Subcommand};
+
+/// Where the profile lives and how its keys are unlocked.
+#[derive(Args)]
+pub struct ProfileArgs {
+    /// Profile folder of the office (created by `enroll`).
+    #[arg(long, env = "KIZUNA_PROFILE")]
+    pub profile: PathBuf,
+}
+
+/// The passphrase that seals the office keys where there is no OS key store (explicit opt-in).
+fn passphrase() -> Option<String> {
+    std::env::var("KIZUNA_KEY_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
+/// The exchange subcommands.
+#[derive(Subcommand)]
+pub enum ExchangeCommand {
+    /// Enrol this office with a relay: makes the keys here and gets the office certificate.
+    Enroll {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Relay address, e.g. https://relay.example.jp:8443
+        #[arg(long)]
+        relay: String,
+        /// SHA-256 fingerprint of the relay's CA, from the relay's administrator.
+        #[arg(long)]
+        ca_fingerprint: String,
+        /// 事業所番号 (10 digits).
+        #[arg(long)]
+        office: String,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// One-time code from the authenticator app, for offices with a second factor.
+        #[arg(long)]
+        totp: Option<String>,
+    },
+    /// Validate, then send files (and folders of files) through the relay.
+    /// With no paths, retries what is waiting in the outbox.
+    Send {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Files or folders.
+        paths: Vec<PathBuf>,
+    },
+    /// Receive files waiting at the relay into a folder, verify them and send receipts.
+    Receive {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Folder the files are saved in.
+        #[arg(long)]
+        out: PathBuf,
+        /// Wait up to SECONDS for at least one file, then take everything waiting.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+        /// Keep running and receive files as they arrive.
+        #[arg(long)]
+        watch: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The office, its certificate and the outbox at a glance.
+    Status {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every file sent and received, newest first.
+    History {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Only `sent` or `received`.
+        #[arg(long)]
+        direction: Option<String>,
+        /// Only this partner office.
+        #[arg(long)]
+        partner: Option<String>,
+        /// Only this month (YYYYMM).
+        #[arg(long)]
+        month: Option<String>,
+        /// Only this file type (e.g. UPPLAN).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only this state (e.g. acknowledged).
+        #[arg(long)]
+        state: Option<String>,
+        /// Text in the file name or the partner's name.
+        #[arg(long)]
+        text: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Partner offices in the relay's directory.
+    Partners {
+        #[command(subcommand)]
+        command: PartnersCommand,
+    },
+}
+
+/// `kizuna partners …`.
+#[derive(Subcommand)]
+pub enum PartnersCommand {
+    /// Offices whose number starts with TEXT or whose name contains it.
+    Search {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Number prefix or part of the name.
+        text: String,
+    },
+}
+
+/// Prints a client error for people and gives the exit code for it.
+fn fail(e: &ClientError) -> ExitCode {
+    eprintln!("kizuna: {}", error_ja(e));
+    match e {
+        ClientError::NotEnrolled(_) | ClientError::Io { .. } | ClientError::AlreadyEnrolled(_) => {
+            ExitCode::from(2)
+        }
+        _ => ExitCode::from(1),
+    }
+}
+
+fn open(p: &ProfileArgs) -> Result<Client, ClientError> {
+    Client::open(&p.profile, passphrase().as_deref())
+}
+
+/// Runs one exchange subcommand.
+pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("runtime")?;
+    rt.block_on(async move {
+        match cmd {
+            ExchangeCommand::Enroll {
+                profile,
+                relay,
+                ca_fingerprint,
+                office,
+                password_stdin: _,
+                totp,
+            } => enroll(&profile.profile, &relay, &ca_fingerprint, &office, totp).await,
+            ExchangeCommand::Send {
+                profile,
+                json,
+                paths,
+            } => send(&profile, &paths, json).await,
+            ExchangeCommand::Receive {
+                profile,
+                out,
+                wait,
+                watch,
+                json,
+            } => receive(&profile, &out, wait, watch, json).await,
+            ExchangeCommand::Status { profile, json } => status(&profile, json).await,
+            ExchangeCommand::History {
+                profile,
+                direction,
+                partner,
+                month,
+                kind,
+                state,
+                text,
+                json,
+            } => history(
+                &profile,
+                HistoryQuery {
+                    direction,
+                    partner,
+                    month,
+                    kind,
+                    state,
+                    text,
+                    limit: 0,
+                },
+                json,
+            ),
+            ExchangeCommand::Partners {
+                command:
+                    PartnersCommand::Search {
+                        profile,
+                        json,
+                        text,
+                    },
+            } => partners(&profile, &text, json).await,
+        }
+    })
+}
+
+async fn enroll(
+    dir: &Path,
+    relay: &str,
+    fingerprint: &str,
+    office: &str,
+    totp: Option<String>,
+) -> Result<ExitCode> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("パスワードを標準入力から読めません")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let pass = passphrase();
+    let result = Client::enroll(
+        dir,
+        Enrolment {
+            relay_url: relay,
+            ca_fingerprint: fingerprint,
+            office,
+            password,
+            totp: totp.as_deref(),
+            passphrase: pass.as_deref(),
+        },
+    )
+    .await;
+    match result {
+        Ok(client) => {
+            let c = client.config();
+            println!(
+                "登録しました: {} {}（証明書の有効期限まで {} 日）",
+                c.office,
+                c.office_name,
+                client.certificate_days_left()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(fail(&e)),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct SendJson {
+    file_name: String,
+    recipient: String,
+    accepted: bool,
+    error: Option<String>,
+}
+
+async fn send(p: &ProfileArgs, paths: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let client = match open(p) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    if !paths.is_empty() {
+        // Show every finding the way `kizuna validate` does before anything is queued.
+        let reports = match client.check(paths) {
+            Ok(r) => r,
+            Err(e) => return Ok(fail(&e)),
+        };
+        if reports.iter().any(|r| r.error_count() > 0) {
+            eprint!("{}", crate::validate_cmd::text_report(&reports, Lang::Ja));
+            eprintln!("kizuna: 誤りのあるファイルがあるため、何も送信していません。");
+            return Ok(ExitCode::from(1));
+        }
+        if let Err(e) = client.queue(paths) {
+            return Ok(fail(&e));
+        }
+    }
+    let uploads = match client.flush_outbox(true).await {
+        Ok(u) => u,
+        Err(e) => return Ok(fail(&e)),
+    };
+    let all_ok = uploads.iter().all(|u| u.result.is_ok());
+    if json {
+        let out: Vec<SendJson> = uploads
+            .iter()
+            .map(|u| SendJson {
+                file_name: u.file_name.clone(),
+                recipient: u.recipient.clone(),
+                accepted: u.result.is_ok(),
+                error: u.result.as_ref().err().map(error_ja),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for u in &uploads {
+            match &u.result {
+                Ok(()) => println!("送信しました: {} → {}", u.file_name, u.recipient),
+                Err(e) if e.is_transient() || matches!(e, ClientError::RecipientUnavailable(_)) => {
+                    println!(
+                        "送信待ち: {} → {}（{}）",
+                        u.file_name,
+                        u.recipient,
+                        error_ja(e)
+                    )
+                }
+                Err(e) => println!(
+                    "送信できません: {} → {}（{}）",
+                    u.file_name,
+                    u.recipient,
+                    error_ja(e)
+                ),
+            }
+        }
+        if uploads.is_empty() {
+            println!("送信待ちのファイルはありません。");
+        }
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_received(list: &[careplan_client::Received], json: bool) {
+    if json {
+        if let Ok(s) = serde_json::to_string(list) {
+            println!("{s}");
+        }
+        return;
+    }
+    for r in list {
+        match (&r.saved_path, &r.quarantined) {
+            (Some(path), _) => {
+                let note = if r.errors > 0 {
+                    format!(
+                        "（標準仕様のエラー {} 件。送信元に確認してください）",
+                        r.errors
+                    )
+                } else {
+                    String::new()
+                };
+                println!(
+                    "受信しました: {} ← {} → {}{note}",
+                    r.file_name,
+                    r.sender,
+                    path.display()
+                );
+            }
+            (None, Some(why)) => println!(
+                "隔離しました: {} ← {}（検証できないため保存していません: {why}）",
+                r.file_name, r.sender
+            ),
+            _ => {}
+        }
+    }
+}
+
+async fn receive(
+    p: &ProfileArgs,
+    out: &Path,
+    wait: Option<u64>,
+    watch: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let client = match open(p) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    // Keep the rest of the exchange moving too; failures here are reported by `status`.
+    let _ = client.flush_outbox(false).await;
+    let _ = client.refresh_sent().await;
+    let mut total = match client.receive(out).await {
+        Ok(r) => r,
+        Err(e) => return Ok(fail(&e)),
+    };
+    print_received(&total, json);
+    let deadline = wait.map(|s| Instant::now() + Duration::from_secs(s));
+    let mut stream = None;
+    loop {
+        let remaining = match deadline {
+            _ if watch => Duration::from_secs(60),
+            Some(d) if total.is_empty() => d.saturating_duration_since(Instant::now()),
+            _ => break,
+        };
+        if remaining.is_zero() {
+            break;
+        }
+        match client.next_event(&mut stream, remaining).await {
+            Ok(Some(event)) if event.kind == "message" => {}
+            Ok(Some(event)) if event.kind == "receipt" || event.kind == "expired" => {
+                let _ = client.refresh_sent().await;
+                continue;
+            }
+            Ok(Some(_)) => continue,
+            // Quiet minute or stream ended: poll anyway, then carry on.
+            Ok(None) => {}
+            Err(e) if e.is_transient() => {
+                tokio::time::sleep(Duration::from_secs(1).min(remaining)).await;
+                continue;
+            }
+            Err(e) => return Ok(fail(&e)),
+        }
+        let _ = client.flush_outbox(false).await;
+        match client.receive(out).await {
+            Ok(more) => {
+                print_received(&more, json);
+                total.extend(more);
+            }
+            Err(e) if e.is_transient() => {}
+            Err(e) => return Ok(fail(&e)),
+        }
+    }
+    if total.is_empty() && !json {
+        println!("届いているファイルはありません。");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn status(p: &ProfileArgs, json: bool) -> Result<ExitCode> {
+    let client = match open(p) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    let online = client.refresh_sent().await;
+    let (sent, unseen) = client.db().counts()?;
+    let c = client.config();
+    if json {
+        let out = serde_json::json!({
+            "office": c.office,
+            "office_name": c.office_name,
+            "relay": c.relay_url,
+            "certificate_serial": c.cert_serial,
+            "certificate_not_after": c.cert_not_after,
+            "certificate_days_left": client.certificate_days_left(),
+            "relay_reachable": online.is_ok(),
+            "sent": sent.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+            "received_unseen": unseen,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("事業所: {} {}", c.office, c.office_name);
+    println!("連携基盤: {}", c.relay_url);
+    println!(
+        "電子証明書: 有効期限まで {} 日（シリアル {}）",
+        client.certificate_days_left(),
+        c.cert_serial
+    );
+    match online {
+        Ok(_) => println!("接続: OK"),
+        Err(e) => println!("接続: {}", error_ja(&e)),
+    }
+    for (state, n) in &sent {
+        println!("送信 {}: {n} 件", state_ja(state));
+    }
+    println!("受信（未確認）: {unseen} 件");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
+    // The history is local: it needs neither the keys nor the relay.
+    let db_path = p.profile.join("kizuna.db");
+    if !db_path.exists() {
+        return Ok(fail(&ClientError::NotEnrolled(
+            p.profile.display().to_string(),
+        )));
+    }
+    let db = careplan_client::store::Db::open(&db_path)?;
+    let entries = db.history(&q)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in &entries {
+        let dir = if e.direction == "sent" {
+            "送信"
+        } else {
+            "受信"
+        };
+        let partner = match &e.partner_name {
+            Some(n) => format!("{} {n}", e.partner),
+            None => e.partner.clone(),
+        };
+        println!(
+            "{dir}  {}  {}  相手 {partner}  {}",
+            when(e.created_at),
+            e.file_name,
+            state_ja(&e.state)
+        );
+    }
+    if entries.is_empty() {
+        println!("該当する履歴はありません。");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Unix seconds as local-agnostic `YYYY-MM-DD HH:MM` (UTC+9, the standard's time zone).
+fn when(t: i64) -> String {
+    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    match time::OffsetDateTime::from_unix_timestamp(t) {
+        Ok(d) => {
+            let d = d.to_offset(jst);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                d.year(),
+                u8::from(d.month()),
+                d.day(),
+                d.hour(),
+                d.minute()
+            )
+        }
+        Err(_) => t.to_string(),
+    }
+}
+
+async fn partners(p: &ProfileArgs, text: &str, json: bool) -> Result<ExitCode> {
+    let client = match open(p) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    let found = match client.api().search(text).await {
+        Ok(f) => f,
+        Err(e) => return Ok(fail(&e)),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+    } else {
+        for o in &found {
+            println!("{}  {}  {}", o.number, o.name, o.kind);
+        }
+        if found.is_empty() {
+            println!("見つかりませんでした。");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
