@@ -1,0 +1,374 @@
+//! A month of care-plan exchange through a real relay: a 居宅 office and two service offices.
+
+use kizuna_e2e::*;
+use serde_json::Value;
+
+fn as_strs(paths: &[std::path::PathBuf]) -> Vec<&str> {
+    paths.iter().map(|p| p.to_str().unwrap()).collect()
+}
+
+/// Files grouped into transmission units (same serial, the last part of the name).
+fn units(files: &[std::path::PathBuf]) -> Vec<Vec<std::path::PathBuf>> {
+    let mut by_serial = std::collections::BTreeMap::<String, Vec<std::path::PathBuf>>::new();
+    for f in files {
+        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let serial = name.rsplit('_').next().unwrap().to_owned();
+        by_serial.entry(serial).or_default().push(f.clone());
+    }
+    by_serial.into_values().collect()
+}
+
+fn send(w: &World, o: &Office, files: &[std::path::PathBuf]) -> std::process::Output {
+    let mut args = vec!["send"];
+    args.extend(as_strs(files));
+    w.kizuna(o, &args)
+}
+
+fn history(w: &World, o: &Office) -> Vec<Value> {
+    let out = w.kizuna(o, &["history", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn receive(w: &World, o: &Office, out: &std::path::Path) -> std::process::Output {
+    let out = w.kizuna(
+        o,
+        &["receive", "--out", out.to_str().unwrap(), "--wait", "10"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    out
+}
+
+fn assert_identical(received: &std::path::Path, originals: &[std::path::PathBuf]) {
+    assert_eq!(names_in(received), names_of(originals));
+    for f in originals {
+        let got = std::fs::read(received.join(f.file_name().unwrap())).unwrap();
+        assert!(got == std::fs::read(f).unwrap(), "{} differs", f.display());
+    }
+}
+
+#[test]
+fn each_service_office_gets_exactly_its_own_files_byte_identical_and_receipts_reach_the_sender() {
+    let w = World::new(&[KYOTAKU, HOUMON, TSUSHO]);
+    for o in [KYOTAKU, HOUMON, TSUSHO] {
+        w.enroll(&o);
+    }
+    let sample = w.sample(&[HOUMON, TSUSHO]);
+    let plans = World::files_between(&sample, &KYOTAKU, None);
+    let out = send(&w, &KYOTAKU, &plans);
+    assert!(out.status.success(), "{}", text(&out));
+
+    for o in [HOUMON, TSUSHO] {
+        let inbox = w.folder(&format!("inbox-{}", o.number));
+        receive(&w, &o, &inbox);
+        assert_identical(&inbox, &World::files_between(&sample, &KYOTAKU, Some(&o)));
+    }
+
+    // The sender learns of the receipts the next time it talks to the relay.
+    let status = w.kizuna(&KYOTAKU, &["status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["sent"]["acknowledged"], plans.len());
+    let sent = history(&w, &KYOTAKU);
+    assert_eq!(sent.len(), plans.len());
+    for e in &sent {
+        assert_eq!(e["state"], "acknowledged", "{e}");
+        assert!(e["receipt"].is_string(), "{e}");
+        let steps: Vec<&str> = e["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s[0].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["queued", "uploaded", "delivered", "acknowledged"]);
+    }
+}
+
+#[test]
+fn service_results_flow_back_to_the_care_manager() {
+    let w = World::new(&[KYOTAKU, HOUMON, TSUSHO]);
+    for o in [KYOTAKU, HOUMON, TSUSHO] {
+        w.enroll(&o);
+    }
+    let sample = w.sample(&[HOUMON, TSUSHO]);
+    for o in [HOUMON, TSUSHO] {
+        let results = World::files_between(&sample, &o, Some(&KYOTAKU));
+        assert!(!results.is_empty());
+        let out = send(&w, &o, &results);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let inbox = w.folder("inbox-kyotaku");
+    receive(&w, &KYOTAKU, &inbox);
+    let mut expected = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    expected.extend(World::files_between(&sample, &TSUSHO, Some(&KYOTAKU)));
+    assert_identical(&inbox, &expected);
+    let received = history(&w, &KYOTAKU);
+    assert!(received.iter().all(|e| e["direction"] == "received"
+        && e["state"] == "acknowledged"
+        && e["partner_name"].is_string()));
+}
+
+#[test]
+fn a_sender_offline_queues_and_delivers_exactly_once_when_the_relay_is_back() {
+    let mut w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+
+    w.kill_relay();
+    let out = send(&w, &KYOTAKU, &plans);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("送信待ち"),
+        "{}",
+        text(&out)
+    );
+    // Trying again while still offline changes nothing.
+    assert_eq!(w.kizuna(&KYOTAKU, &["send"]).status.code(), Some(1));
+
+    w.start_relay();
+    let out = w.kizuna(&KYOTAKU, &["send"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Nothing left: a further retry uploads nothing twice.
+    let again = w.kizuna(&KYOTAKU, &["send"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("送信待ちのファイルはありません"));
+
+    let inbox = w.folder("inbox");
+    receive(&w, &HOUMON, &inbox);
+    assert_identical(&inbox, &plans);
+}
+
+#[test]
+fn a_relay_crash_midway_loses_nothing() {
+    let mut w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    let units = units(&plans);
+    assert_eq!(units.len(), 2);
+    assert!(send(&w, &KYOTAKU, &units[0]).status.success());
+    w.kill_relay();
+    w.start_relay();
+    assert!(send(&w, &KYOTAKU, &units[1]).status.success());
+    w.kill_relay();
+    w.start_relay();
+    let inbox = w.folder("inbox");
+    receive(&w, &HOUMON, &inbox);
+    assert_identical(&inbox, &plans);
+}
+
+#[test]
+fn a_file_with_validation_errors_is_never_uploaded() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    let plan = plans
+        .iter()
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("UPPLAN_")
+        })
+        .unwrap();
+    // Item 1 of the first record is the CSV version: make it one the standard does not know.
+    let mut bytes = std::fs::read(plan).unwrap();
+    bytes[1] = b'9';
+    std::fs::write(plan, bytes).unwrap();
+
+    let out = send(&w, &KYOTAKU, &plans);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1行目"), "{err}");
+    assert!(err.contains("何も送信していません"), "{err}");
+    assert!(history(&w, &KYOTAKU).is_empty());
+
+    let inbox = w.folder("inbox");
+    let out = w.kizuna(&HOUMON, &["receive", "--out", inbox.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(names_in(&inbox).is_empty());
+}
+
+fn relay_db(w: &World) -> rusqlite::Connection {
+    rusqlite::Connection::open(w.data().join("relay.db")).unwrap()
+}
+
+#[test]
+fn tampered_ciphertext_is_quarantined_never_saved_and_the_sender_is_told() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    let unit = &units(&plans)[0];
+    assert!(send(&w, &KYOTAKU, unit).status.success());
+
+    // Someone with access to the relay's disk flips one byte of one stored body.
+    let (id, tampered): (String, String) = relay_db(&w)
+        .query_row(
+            "SELECT id, file_name FROM messages ORDER BY seq LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let blob = w.data().join("blobs").join(&id[..2]).join(&id);
+    let mut body = std::fs::read(&blob).unwrap();
+    let last = body.len() - 20;
+    body[last] ^= 0x01;
+    std::fs::write(&blob, body).unwrap();
+
+    let inbox = w.folder("inbox");
+    let out = receive(&w, &HOUMON, &inbox);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("隔離しました"),
+        "{}",
+        text(&out)
+    );
+    let untouched: Vec<_> = unit
+        .iter()
+        .filter(|p| !p.ends_with(&tampered))
+        .cloned()
+        .collect();
+    assert_eq!(untouched.len(), unit.len() - 1);
+    assert_identical(&inbox, &untouched);
+    let h = history(&w, &HOUMON);
+    let quarantined: Vec<&Value> = h.iter().filter(|e| e["state"] == "quarantined").collect();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0]["file_name"], tampered.as_str());
+
+    let status = w.kizuna(&KYOTAKU, &["status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["sent"]["rejected"], 1, "{status}");
+}
+
+#[test]
+fn a_manifest_signed_by_another_office_is_quarantined() {
+    let w = World::new(&[KYOTAKU, HOUMON, TSUSHO]);
+    for o in [KYOTAKU, HOUMON, TSUSHO] {
+        w.enroll(&o);
+    }
+    let sample = w.sample(&[HOUMON, TSUSHO]);
+    // 通所 sends its 実績 to the 居宅 office; 訪問 sends one too.
+    let from_tsusho = World::files_between(&sample, &TSUSHO, Some(&KYOTAKU));
+    let from_houmon = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    assert!(send(&w, &TSUSHO, &from_tsusho).status.success());
+    assert!(send(&w, &HOUMON, &from_houmon).status.success());
+    // A relay that swaps manifests: 訪問's message now carries a manifest signed by 通所.
+    let db = relay_db(&w);
+    let forged: String = db
+        .query_row(
+            "SELECT manifest FROM messages WHERE sender = ?1",
+            [TSUSHO.number],
+            |r| r.get(0),
+        )
+        .unwrap();
+    db.execute(
+        "UPDATE messages SET manifest = ?1 WHERE sender = ?2",
+        [forged.as_str(), HOUMON.number],
+    )
+    .unwrap();
+
+    let inbox = w.folder("inbox");
+    receive(&w, &KYOTAKU, &inbox);
+    assert_eq!(names_in(&inbox), names_of(&from_tsusho));
+    let h = history(&w, &KYOTAKU);
+    let quarantined: Vec<&Value> = h.iter().filter(|e| e["state"] == "quarantined").collect();
+    assert_eq!(quarantined.len(), from_houmon.len());
+    assert!(quarantined.iter().all(|e| e["partner"] == HOUMON.number));
+}
+
+#[test]
+fn a_revoked_certificate_is_refused_with_a_clear_message() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let status = w.kizuna(&KYOTAKU, &["status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let serial = status["certificate_serial"].as_str().unwrap();
+    let out = w.relay_admin(&["cert", "revoke", serial], None);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let sample = w.sample(&[HOUMON]);
+    let out = send(
+        &w,
+        &KYOTAKU,
+        &World::files_between(&sample, &KYOTAKU, Some(&HOUMON)),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("失効"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn an_expired_certificate_is_refused_with_a_clear_message() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    let config = w.profile(&KYOTAKU).join("profile.toml");
+    let text_before = std::fs::read_to_string(&config).unwrap();
+    let expired: String = text_before
+        .lines()
+        .map(|l| {
+            if l.starts_with("cert_not_after") {
+                "cert_not_after = 1700000000".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&config, expired).unwrap();
+    let out = w.kizuna(&KYOTAKU, &["send"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("有効期限が切れています"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn enrolment_says_what_is_wrong() {
+    let w = World::new(&[KYOTAKU]);
+    let fp = w.fingerprint();
+    let wrong = w.enroll_with(&KYOTAKU, "not-the-password", &fp);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("パスワードが正しくありません"));
+    let other_ca = "ab".repeat(32);
+    let pinned = w.enroll_with(&KYOTAKU, "not-the-password", &other_ca);
+    assert!(String::from_utf8_lossy(&pinned.stderr).contains("フィンガープリントが一致しません"));
+    for _ in 0..5 {
+        w.enroll_with(&KYOTAKU, "not-the-password", &fp);
+    }
+    let locked = w.enroll_with(&KYOTAKU, "pw-1310000001-あいう", &fp);
+    assert!(
+        String::from_utf8_lossy(&locked.stderr).contains("ロックされています"),
+        "{}",
+        text(&locked)
+    );
+    // Nothing was left behind that would look like an enrolled profile.
+    assert!(!w.profile(&KYOTAKU).join("profile.toml").exists());
+}
+
+#[test]
+fn an_unreachable_relay_is_reported_as_such() {
+    let mut w = World::new(&[KYOTAKU]);
+    let fp = w.fingerprint();
+    w.kill_relay();
+    let out = w.enroll_with(&KYOTAKU, "pw-1310000001-あいう", &fp);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("接続できません"),
+        "{}",
+        text(&out)
+    );
+}
