@@ -251,3 +251,147 @@ pub fn open_envelope(
     }
     Ok((m, plain))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair, SanType};
+
+    struct Ca {
+        issuer: rcgen::Issuer<'static, KeyPair>,
+        der: Vec<u8>,
+    }
+
+    fn ca() -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        Ca {
+            der: cert.der().to_vec(),
+            issuer: rcgen::Issuer::new(params, key),
+        }
+    }
+
+    /// An office certificate as the relay issues it, for `keys`.
+    fn office_cert(ca: &Ca, office: &str, keys: &OfficeKeys) -> String {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.subject_alt_names = vec![
+            SanType::URI(format!("{OFFICE_URI}{office}").try_into().unwrap()),
+            SanType::URI(
+                format!("{AGE_URI}{}", keys.encryption_recipient())
+                    .try_into()
+                    .unwrap(),
+            ),
+        ];
+        let csr = rcgen::CertificateSigningRequestParams::from_pem(&keys.csr_pem(office).unwrap())
+            .unwrap();
+        params.signed_by(&csr.public_key, &ca.issuer).unwrap().pem()
+    }
+
+    fn manifest(sha: &str, size: u64) -> Manifest {
+        Manifest {
+            r#type: MANIFEST_TYPE.into(),
+            file_name: "UPJSK_x.CSV".into(),
+            sha256: sha.into(),
+            size,
+            sender: "1320000001".into(),
+            recipient: "1310000001".into(),
+            created_at: 1,
+            idempotency_key: "k".into(),
+        }
+    }
+
+    fn now() -> i64 {
+        crate::store::now()
+    }
+
+    #[test]
+    fn a_signed_envelope_opens_for_its_recipient_with_the_exact_bytes() {
+        let ca = ca();
+        let (sender, recipient) = (
+            OfficeKeys::generate().unwrap(),
+            OfficeKeys::generate().unwrap(),
+        );
+        let cert =
+            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
+                .unwrap();
+        assert_eq!(cert.office, "1320000001");
+        assert_eq!(cert.encryption_key, sender.encryption_recipient());
+        let bytes = "ｹｱﾌﾟﾗﾝ,髙橋\r\n".as_bytes();
+        let signed = sign(&sender, &manifest(&sha256_hex(bytes), bytes.len() as u64)).unwrap();
+        let ct = encrypt(&recipient.encryption_recipient(), bytes).unwrap();
+        let expect = ("UPJSK_x.CSV", "1320000001", "1310000001");
+        let (_, plain) = open_envelope(&recipient, &cert, &signed, &ct, expect).unwrap();
+        assert_eq!(plain, bytes);
+    }
+
+    #[test]
+    fn a_manifest_edited_after_signing_does_not_verify() {
+        let ca = ca();
+        let sender = OfficeKeys::generate().unwrap();
+        let cert =
+            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
+                .unwrap();
+        let signed = sign(&sender, &manifest("aa", 1)).unwrap();
+        let (_, sig) = signed.split_once('.').unwrap();
+        let edited = format!(
+            "{}.{sig}",
+            BASE64URL_NOPAD.encode(&serde_json::to_vec(&manifest("bb", 1)).unwrap())
+        );
+        assert_eq!(
+            cert.open::<Manifest>(&edited),
+            Err(VerifyError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn bytes_other_than_the_signed_ones_are_refused() {
+        let ca = ca();
+        let (sender, recipient) = (
+            OfficeKeys::generate().unwrap(),
+            OfficeKeys::generate().unwrap(),
+        );
+        let cert =
+            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
+                .unwrap();
+        let signed = sign(&sender, &manifest(&sha256_hex(b"signed"), 6)).unwrap();
+        let ct = encrypt(&recipient.encryption_recipient(), b"other!").unwrap();
+        let expect = ("UPJSK_x.CSV", "1320000001", "1310000001");
+        assert_eq!(
+            open_envelope(&recipient, &cert, &signed, &ct, expect).unwrap_err(),
+            VerifyError::HashMismatch
+        );
+    }
+
+    #[test]
+    fn a_certificate_from_another_ca_is_not_accepted() {
+        let (ours, theirs) = (ca(), ca());
+        let keys = OfficeKeys::generate().unwrap();
+        let pem = office_cert(&theirs, "1320000001", &keys);
+        assert!(matches!(
+            OfficeCertificate::verify(&pem, &ours.der, now()),
+            Err(VerifyError::Certificate(_))
+        ));
+    }
+
+    #[test]
+    fn a_manifest_for_another_message_is_refused() {
+        let ca = ca();
+        let (sender, recipient) = (
+            OfficeKeys::generate().unwrap(),
+            OfficeKeys::generate().unwrap(),
+        );
+        let cert =
+            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
+                .unwrap();
+        let signed = sign(&sender, &manifest(&sha256_hex(b"x"), 1)).unwrap();
+        let ct = encrypt(&recipient.encryption_recipient(), b"x").unwrap();
+        let other = ("UPJSK_other.CSV", "1320000001", "1310000001");
+        assert!(matches!(
+            open_envelope(&recipient, &cert, &signed, &ct, other),
+            Err(VerifyError::Mismatch(_))
+        ));
+    }
+}

@@ -519,3 +519,208 @@ impl Db {
         Ok(entries)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent<'a>(
+        key: &'a str,
+        name: &'a str,
+        recipient: &'a str,
+        kind: &'a str,
+        month: &'a str,
+    ) -> NewSent<'a> {
+        NewSent {
+            idempotency_key: key,
+            file_name: name,
+            source_path: name,
+            kind,
+            month: Some(month),
+            serial: "20261025093100",
+            recipient,
+            users: 3,
+            size: 10,
+            sha256: "00",
+            sealed: b"sealed",
+        }
+    }
+
+    fn db_with_history() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("k.db")).unwrap();
+        db.queue(&[
+            sent(
+                "k1",
+                "UPPLAN_202612_a.CSV",
+                "1320000001",
+                "UPPLAN",
+                "202612",
+            ),
+            sent(
+                "k2",
+                "UPPLAN_202611_b.CSV",
+                "1320000002",
+                "UPPLAN",
+                "202611",
+            ),
+            sent(
+                "k3",
+                "UPSIKYU_202612_c.CSV",
+                "1320000001",
+                "UPSIKYU",
+                "202612",
+            ),
+        ])
+        .unwrap();
+        db.remember_partner("1320000001", "ひまわり訪問介護", "service")
+            .unwrap();
+        db.mark_uploaded(1, "m1").unwrap();
+        db.update_sent("m1", 7, "acknowledged", Some(("receipt", "accepted")))
+            .unwrap();
+        let id = db
+            .record_received(&NewReceived {
+                relay_id: "r1",
+                relay_seq: 3,
+                sender: "1320000001",
+                file_name: "UPJSK_202612_d.CSV",
+                kind: Some("UPJSK"),
+                month: Some("202612"),
+                users: Some(3),
+                size: Some(10),
+                sha256: Some("00"),
+                state: "saved",
+                saved_path: Some("/in/UPJSK_202612_d.CSV"),
+                reason: None,
+                findings: None,
+                errors: 0,
+                warnings: 0,
+                receipt: "receipt",
+            })
+            .unwrap();
+        db.mark_acknowledged(id).unwrap();
+        (dir, db)
+    }
+
+    fn names(db: &Db, q: HistoryQuery) -> Vec<String> {
+        let mut n: Vec<String> = db
+            .history(&q)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.file_name)
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn history_filters_by_partner_month_kind_state_and_text() {
+        let (_dir, db) = db_with_history();
+        let q = HistoryQuery::default;
+        assert_eq!(db.history(&q()).unwrap().len(), 4);
+        assert_eq!(
+            names(
+                &db,
+                HistoryQuery {
+                    partner: Some("1320000001".into()),
+                    ..q()
+                }
+            ),
+            [
+                "UPJSK_202612_d.CSV",
+                "UPPLAN_202612_a.CSV",
+                "UPSIKYU_202612_c.CSV"
+            ]
+        );
+        assert_eq!(
+            names(
+                &db,
+                HistoryQuery {
+                    month: Some("202611".into()),
+                    ..q()
+                }
+            ),
+            ["UPPLAN_202611_b.CSV"]
+        );
+        assert_eq!(
+            names(
+                &db,
+                HistoryQuery {
+                    kind: Some("UPPLAN".into()),
+                    ..q()
+                }
+            ),
+            ["UPPLAN_202611_b.CSV", "UPPLAN_202612_a.CSV"]
+        );
+        assert_eq!(
+            names(
+                &db,
+                HistoryQuery {
+                    state: Some("acknowledged".into()),
+                    ..q()
+                }
+            ),
+            ["UPJSK_202612_d.CSV", "UPPLAN_202612_a.CSV"]
+        );
+        assert_eq!(
+            names(
+                &db,
+                HistoryQuery {
+                    text: Some("ひまわり".into()),
+                    direction: Some("received".into()),
+                    ..q()
+                }
+            ),
+            ["UPJSK_202612_d.CSV"]
+        );
+    }
+
+    #[test]
+    fn the_timeline_records_every_state_with_delivery_filled_in() {
+        let (_dir, db) = db_with_history();
+        let entries = db
+            .history(&HistoryQuery {
+                kind: Some("UPPLAN".into()),
+                month: Some("202612".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let steps: Vec<&str> = entries[0]
+            .timeline
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect();
+        assert_eq!(steps, ["queued", "uploaded", "delivered", "acknowledged"]);
+        assert_eq!(entries[0].receipt.as_deref(), Some("receipt"));
+    }
+
+    #[test]
+    fn a_rejecting_receipt_is_its_own_final_state() {
+        let (_dir, db) = db_with_history();
+        db.mark_uploaded(2, "m2").unwrap();
+        assert!(
+            db.update_sent("m2", 8, "acknowledged", Some(("r", "rejected")))
+                .unwrap()
+        );
+        let e = db
+            .history(&HistoryQuery {
+                month: Some("202611".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(e[0].state, "rejected");
+        // A later look that says "delivered" does not move it back.
+        assert!(!db.update_sent("m2", 8, "delivered", None).unwrap());
+    }
+
+    #[test]
+    fn uploaded_files_no_longer_keep_their_sealed_copy() {
+        let (_dir, db) = db_with_history();
+        let sealed: Option<Vec<u8>> = db
+            .conn()
+            .query_row("SELECT sealed FROM sent WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert!(sealed.is_none());
+        assert_eq!(db.due(true).unwrap().len(), 2);
+    }
+}

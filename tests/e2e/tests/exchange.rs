@@ -372,3 +372,51 @@ fn an_unreachable_relay_is_reported_as_such() {
         text(&out)
     );
 }
+
+#[test]
+fn a_send_retried_after_a_crash_before_it_was_recorded_is_stored_once() {
+    let mut w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+
+    // Queue while the relay is away, and keep the database as it was then.
+    w.kill_relay();
+    assert_eq!(send(&w, &KYOTAKU, &plans).status.code(), Some(1));
+    let db = w.profile(&KYOTAKU).join("kizuna.db");
+    let before = std::fs::read(&db).unwrap();
+
+    // The relay takes everything; then the client "crashes" before recording that: its
+    // database goes back to the queued state and it tries again.
+    w.start_relay();
+    assert!(w.kizuna(&KYOTAKU, &["send"]).status.success());
+    std::fs::write(&db, before).unwrap();
+    let retry = w.kizuna(&KYOTAKU, &["send"]);
+    assert!(retry.status.success(), "{}", text(&retry));
+
+    let stored: i64 = relay_db(&w)
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored as usize, plans.len());
+    let inbox = w.folder("inbox");
+    receive(&w, &HOUMON, &inbox);
+    assert_identical(&inbox, &plans);
+}
+
+#[test]
+fn receive_wait_picks_up_a_file_sent_while_it_waits() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    let inbox = w.folder("inbox");
+    std::thread::scope(|s| {
+        let waiting = s.spawn(|| receive(&w, &KYOTAKU, &inbox));
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        assert!(send(&w, &HOUMON, &results).status.success());
+        waiting.join().unwrap();
+    });
+    assert_identical(&inbox, &results);
+}
