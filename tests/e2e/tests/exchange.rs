@@ -420,3 +420,98 @@ fn receive_wait_picks_up_a_file_sent_while_it_waits() {
     });
     assert_identical(&inbox, &results);
 }
+
+#[test]
+fn without_a_key_store_enrolment_asks_for_a_passphrase_and_leaves_nothing_behind() {
+    let w = World::new(&[KYOTAKU]);
+    let mut cmd = std::process::Command::new(bin("kizuna"));
+    cmd.args([
+        "enroll",
+        "--relay",
+        &w.url,
+        "--ca-fingerprint",
+        &w.fingerprint(),
+    ])
+    .args(["--office", KYOTAKU.number, "--password-stdin", "--profile"])
+    .arg(w.profile(&KYOTAKU))
+    .env_remove("KIZUNA_KEY_PASSPHRASE")
+    // No Secret Service to be found: as on a server or in CI.
+    .env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/kizuna-test-bus",
+    )
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("pw-1310000001-あいう".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("KIZUNA_KEY_PASSPHRASE"),
+        "{}",
+        text(&out)
+    );
+    assert!(!w.profile(&KYOTAKU).join("profile.toml").exists());
+    assert!(!w.profile(&KYOTAKU).join("keys.age").exists());
+}
+
+#[test]
+fn with_an_os_key_store_the_keys_are_sealed_there_and_sending_works() {
+    // A Secret Service of its own: a private D-Bus session with gnome-keyring (scripts/test
+    // installs both), so the developer's own key store is never touched.
+    let have = |tool: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("dbus-run-session") || !have("gnome-keyring-daemon") {
+        eprintln!(
+            "SKIPPED: install dbus and gnome-keyring (scripts/test does) to test the OS key store"
+        );
+        return;
+    }
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let unit = &units(&World::files_between(&sample, &KYOTAKU, Some(&HOUMON)))[0];
+    let kizuna = bin("kizuna");
+    let script = format!(
+        "set -e
+         echo -n unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+         printf '%s' '{password}' | '{k}' enroll --relay '{url}' --ca-fingerprint '{fp}' \
+             --office {office} --password-stdin --profile '{profile}'
+         '{k}' send --profile '{profile}' {files}",
+        password = "pw-1310000001-あいう",
+        k = kizuna.display(),
+        url = w.url,
+        fp = w.fingerprint(),
+        office = KYOTAKU.number,
+        profile = w.profile(&KYOTAKU).display(),
+        files = unit
+            .iter()
+            .map(|p| format!("'{}'", p.display()))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env_remove("KIZUNA_KEY_PASSPHRASE")
+        // Its keyring files in the test's own folder, created fresh with the unlock password.
+        .env("XDG_DATA_HOME", w.folder("xdg-data"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let config = std::fs::read_to_string(w.profile(&KYOTAKU).join("profile.toml")).unwrap();
+    assert!(config.contains("os-key-store"), "{config}");
+    let inbox = w.folder("inbox");
+    receive(&w, &HOUMON, &inbox);
+    assert_identical(&inbox, unit);
+}
