@@ -1,7 +1,10 @@
 //! Load benchmark for the relay (docs/benchmarks.md): certificate-holding clients uploading
 //! 20 KB messages concurrently, then thousands of idle event streams.
 //!
-//! `cargo build --release -p careplan-relay && cargo run --release -p careplan-relay --example load -- [SENDERS] [SECONDS] [STREAMS]`
+//! `cargo build --release -p careplan-relay && cargo run --release -p careplan-relay --example load -- [SENDERS] [SECONDS] [STREAMS] [RATE]`
+//!
+//! RATE (uploads per second, all senders together) makes the load open-loop at that rate;
+//! without it every sender uploads as fast as the relay answers.
 //!
 //! It starts the release `kizuna-relay` in a temporary folder on 127.0.0.1 and talks to it only.
 //! `KIZUNA_LOAD_WRAP="heaptrack -o /tmp/relay"` runs the relay under a profiler.
@@ -120,6 +123,8 @@ async fn main() {
     let senders = args.next().unwrap_or(64);
     let seconds = args.next().unwrap_or(10) as u64;
     let streams = args.next().unwrap_or(10_000);
+    // Total uploads per second offered by all senders together; 0: each as fast as answered.
+    let rate = args.next().unwrap_or(0);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     admin(&data, &["init", "--hostname", "127.0.0.1"], None);
@@ -150,7 +155,10 @@ async fn main() {
             relay_bin().display(),
             data.display()
         ))
-        .env("KIZUNA_RELAY_LOG", "warn")
+        .env(
+            "KIZUNA_RELAY_LOG",
+            std::env::var("KIZUNA_LOAD_RELAY_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -170,10 +178,19 @@ async fn main() {
 
     // Uploads: every sender as fast as the relay answers, for `seconds`.
     let body = vec![0x5Au8; 20 * 1024];
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    // Open-loop runs measure the steady state: the first WARMUP seconds at the same rate are
+    // not counted (connections, caches and the database file are still being set up then).
+    let warmup = if rate > 0 {
+        Duration::from_secs(std::env::var("KIZUNA_LOAD_WARMUP").map_or(3, |w| w.parse().unwrap()))
+    } else {
+        Duration::ZERO
+    };
+    let deadline = Instant::now() + warmup + Duration::from_secs(seconds);
     let started = Instant::now();
+    let measured_from = started + warmup;
     let mut tasks = Vec::new();
-    for (office, c) in clients {
+    let interval = (rate > 0).then(|| Duration::from_secs_f64(senders as f64 / rate as f64));
+    for (k, (office, c)) in clients.into_iter().enumerate() {
         let body = body.clone();
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
@@ -182,7 +199,17 @@ async fn main() {
             let mut i = 0;
             while Instant::now() < deadline {
                 i += 1;
-                let t = Instant::now();
+                let t = match interval {
+                    // Open loop: each upload has its moment, and its latency counts from that
+                    // moment even when the sender is late (no coordinated omission).
+                    Some(every) => {
+                        let at =
+                            started + every.mul_f64(i as f64 - 1.0 + k as f64 / senders as f64);
+                        tokio::time::sleep_until(at.into()).await;
+                        at
+                    }
+                    None => Instant::now(),
+                };
                 let r = c
                     .post(format!("{url}/v1/messages"))
                     .header(
@@ -195,7 +222,17 @@ async fn main() {
                     .send()
                     .await;
                 match r {
-                    Ok(r) if r.status().is_success() => lat.push(t.elapsed()),
+                    Ok(r) if r.status().is_success() => {
+                        let l = t.elapsed();
+                        if std::env::var_os("KIZUNA_LOAD_SLOW").is_some()
+                            && l > Duration::from_millis(100)
+                        {
+                            eprintln!("slow {:.2}s {:?}", (t - started).as_secs_f64(), l);
+                        }
+                        if t >= measured_from {
+                            lat.push(l)
+                        }
+                    }
                     _ => failed += 1,
                 }
             }
@@ -209,7 +246,7 @@ async fn main() {
         lat.extend(l);
         failed += f;
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = measured_from.elapsed().as_secs_f64();
     lat.sort();
     println!(
         "uploads: {senders} senders, {seconds} s, 20 KiB each: {} accepted ({failed} failed), {:.0} msgs/s, p50 {:.1} ms, p99 {:.1} ms; relay RSS {:.0} MB",

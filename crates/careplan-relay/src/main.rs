@@ -1,5 +1,9 @@
 //! `kizuna-relay`: set up, administer and run a Kizuna relay.
 
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -106,11 +106,19 @@ fn make_durable(
         .iter()
         .map(|(m, _, b)| (m.id.as_str(), &b[..]))
         .collect();
+    let started = std::time::Instant::now();
     blobs.put_many(&bodies).map_err(|e| e.to_string())?;
+    let bodies_done = started.elapsed();
     let batch: Vec<(Message, AuditEvent)> = jobs.into_iter().map(|(m, a, _)| (m, a)).collect();
     let stored = store
         .add_messages(&batch, now_ms())
         .map_err(|e| e.to_string())?;
+    tracing::debug!(
+        uploads = batch.len(),
+        bodies_ms = bodies_done.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "batch durable"
+    );
     // A message that turned out to repeat an earlier one had its body written for nothing.
     for ((written, _), (_, new)) in batch.iter().zip(&stored) {
         if !new {

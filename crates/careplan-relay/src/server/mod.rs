@@ -25,8 +25,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::service::TowerToHyperService;
+use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use tokio::net::TcpListener;
@@ -339,9 +338,19 @@ async fn connection(
         remote,
         client_serial,
     };
-    let service = TowerToHyperService::new(app.layer(Extension(info)));
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    let conn = builder.serve_connection(TokioIo::new(tls), service);
+    // The connection's identity rides in each request's extensions. (Layering the router per
+    // connection would rebuild its route table for every connection: kilobytes each, times
+    // thousands of idle event streams.)
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(info.clone());
+            tower::ServiceExt::oneshot(app.clone(), req)
+        });
+    // HTTP/1.1 only: what the clients speak; the version-detecting builder costs memory per
+    // connection for nothing.
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .serve_connection(TokioIo::new(tls), service);
     tokio::pin!(conn);
     let result = tokio::select! {
         r = conn.as_mut() => r,
