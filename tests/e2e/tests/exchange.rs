@@ -515,3 +515,59 @@ fn with_an_os_key_store_the_keys_are_sealed_there_and_sending_works() {
     receive(&w, &HOUMON, &inbox);
     assert_identical(&inbox, unit);
 }
+
+#[test]
+fn an_office_with_a_second_factor_enrols_with_its_one_time_code() {
+    let w = World::new(&[KYOTAKU]);
+    let out = w.relay_admin(&["office", "totp", KYOTAKU.number], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let uri = String::from_utf8(out.stdout).unwrap();
+    let secret = uri
+        .split("secret=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .unwrap()
+        .to_owned();
+    let fp = w.fingerprint();
+    let password = "pw-1310000001-あいう";
+
+    let without = w.enroll_with(&KYOTAKU, password, &fp);
+    assert_eq!(without.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("確認コード"),
+        "{}",
+        text(&without)
+    );
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let code = careplan_relay::totp::code(&secret, now).unwrap();
+    let mut cmd = std::process::Command::new(bin("kizuna"));
+    cmd.args([
+        "enroll",
+        "--relay",
+        &w.url,
+        "--ca-fingerprint",
+        &fp,
+        "--totp",
+        &code,
+    ])
+    .args(["--office", KYOTAKU.number, "--password-stdin", "--profile"])
+    .arg(w.profile(&KYOTAKU))
+    .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE)
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(password.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
