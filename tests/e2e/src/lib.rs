@@ -211,6 +211,17 @@ impl World {
 
     /// Runs `kizuna enroll` with the given password and fingerprint.
     pub fn enroll_with(&self, o: &Office, password: &str, fingerprint: &str) -> Output {
+        self.enroll_args(o, password, fingerprint, &[])
+    }
+
+    /// Runs `kizuna enroll` with the given password, fingerprint and further arguments.
+    pub fn enroll_args(
+        &self,
+        o: &Office,
+        password: &str,
+        fingerprint: &str,
+        extra: &[&str],
+    ) -> Output {
         let mut cmd = Command::new(bin("kizuna"));
         cmd.args([
             "enroll",
@@ -219,6 +230,7 @@ impl World {
             "--ca-fingerprint",
             fingerprint,
         ])
+        .args(extra)
         .args(["--office", o.number, "--password-stdin", "--profile"])
         .arg(self.profile(o))
         .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE);

@@ -544,30 +544,6 @@ fn an_office_with_a_second_factor_enrols_with_its_one_time_code() {
         .unwrap()
         .as_secs() as i64;
     let code = careplan_relay::totp::code(&secret, now).unwrap();
-    let mut cmd = std::process::Command::new(bin("kizuna"));
-    cmd.args([
-        "enroll",
-        "--relay",
-        &w.url,
-        "--ca-fingerprint",
-        &fp,
-        "--totp",
-        &code,
-    ])
-    .args(["--office", KYOTAKU.number, "--password-stdin", "--profile"])
-    .arg(w.profile(&KYOTAKU))
-    .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE)
-    .stdin(std::process::Stdio::piped())
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(password.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = w.enroll_args(&KYOTAKU, password, &fp, &["--totp", &code]);
     assert!(out.status.success(), "{}", text(&out));
 }
