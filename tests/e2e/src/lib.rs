@@ -122,6 +122,15 @@ impl World {
         w
     }
 
+    /// A relay with `offices`, every one of them enrolled.
+    pub fn enrolled(offices: &[Office]) -> World {
+        let w = World::new(offices);
+        for o in offices {
+            w.enroll(o);
+        }
+        w
+    }
+
     /// The relay's data folder.
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("relay")

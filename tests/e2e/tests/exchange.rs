@@ -53,10 +53,7 @@ fn assert_identical(received: &std::path::Path, originals: &[std::path::PathBuf]
 
 #[test]
 fn each_service_office_gets_exactly_its_own_files_byte_identical_and_receipts_reach_the_sender() {
-    let w = World::new(&[KYOTAKU, HOUMON, TSUSHO]);
-    for o in [KYOTAKU, HOUMON, TSUSHO] {
-        w.enroll(&o);
-    }
+    let w = World::enrolled(&[KYOTAKU, HOUMON, TSUSHO]);
     let sample = w.sample(&[HOUMON, TSUSHO]);
     let plans = World::files_between(&sample, &KYOTAKU, None);
     let out = send(&w, &KYOTAKU, &plans);
@@ -89,10 +86,7 @@ fn each_service_office_gets_exactly_its_own_files_byte_identical_and_receipts_re
 
 #[test]
 fn service_results_flow_back_to_the_care_manager() {
-    let w = World::new(&[KYOTAKU, HOUMON, TSUSHO]);
-    for o in [KYOTAKU, HOUMON, TSUSHO] {
-        w.enroll(&o);
-    }
+    let w = World::enrolled(&[KYOTAKU, HOUMON, TSUSHO]);
     let sample = w.sample(&[HOUMON, TSUSHO]);
     for o in [HOUMON, TSUSHO] {
         let results = World::files_between(&sample, &o, Some(&KYOTAKU));
@@ -113,9 +107,7 @@ fn service_results_flow_back_to_the_care_manager() {
 
 #[test]
 fn a_sender_offline_queues_and_delivers_exactly_once_when_the_relay_is_back() {
-    let mut w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
+    let mut w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
     let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
 
@@ -144,9 +136,7 @@ fn a_sender_offline_queues_and_delivers_exactly_once_when_the_relay_is_back() {
 
 #[test]
 fn a_relay_crash_midway_loses_nothing() {
-    let mut w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
+    let mut w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
     let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
     let units = units(&plans);
@@ -164,9 +154,7 @@ fn a_relay_crash_midway_loses_nothing() {
 
 #[test]
 fn a_file_with_validation_errors_is_never_uploaded() {
-    let w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
     let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
     let plan = plans
@@ -202,9 +190,7 @@ fn relay_db(w: &World) -> rusqlite::Connection {
 
 #[test]
 fn tampered_ciphertext_is_quarantined_never_saved_and_the_sender_is_told() {
-    let w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
     let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
     let unit = &units(&plans)[0];
@@ -250,10 +236,7 @@ fn tampered_ciphertext_is_quarantined_never_saved_and_the_sender_is_told() {
 
 #[test]
 fn a_manifest_signed_by_another_office_is_quarantined() {
-    let w = World::new(&[KYOTAKU, HOUMON, TSUSHO]);
-    for o in [KYOTAKU, HOUMON, TSUSHO] {
-        w.enroll(&o);
-    }
+    let w = World::enrolled(&[KYOTAKU, HOUMON, TSUSHO]);
     let sample = w.sample(&[HOUMON, TSUSHO]);
     // 通所 sends its 実績 to the 居宅 office; 訪問 sends one too.
     let from_tsusho = World::files_between(&sample, &TSUSHO, Some(&KYOTAKU));
@@ -286,9 +269,7 @@ fn a_manifest_signed_by_another_office_is_quarantined() {
 
 #[test]
 fn a_revoked_certificate_is_refused_with_a_clear_message() {
-    let w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
     let status = w.kizuna(&KYOTAKU, &["status", "--json"]);
     let status: Value = serde_json::from_slice(&status.stdout).unwrap();
     let serial = status["certificate_serial"].as_str().unwrap();
@@ -375,9 +356,7 @@ fn an_unreachable_relay_is_reported_as_such() {
 
 #[test]
 fn a_send_retried_after_a_crash_before_it_was_recorded_is_stored_once() {
-    let mut w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
+    let mut w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
     let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
 
@@ -406,9 +385,7 @@ fn a_send_retried_after_a_crash_before_it_was_recorded_is_stored_once() {
 
 #[test]
 fn receive_wait_picks_up_a_file_sent_while_it_waits() {
-    let w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
     let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
     let inbox = w.folder("inbox");
