@@ -3,16 +3,20 @@
 //!
 //! No UI here: the `kizuna` CLI and the desktop app are thin shells over [`Client`].
 
+pub mod background;
 mod client;
 pub mod envelope;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod keys;
 pub mod messages;
+pub mod plan;
 pub mod profile;
 mod receive;
 pub mod relay;
 mod send;
+pub mod settings;
 pub mod store;
 mod sync;
 pub mod tls;

@@ -422,6 +422,18 @@ impl Db {
         Ok(())
     }
 
+    /// A partner's remembered name.
+    pub fn partner_name(&self, number: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT name FROM partners WHERE number = ?1",
+                [number],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Marks or unmarks a partner as favourite.
     pub fn set_favourite(&self, number: &str, favourite: bool) -> Result<bool> {
         Ok(self.conn().execute(

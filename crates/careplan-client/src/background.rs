@@ -1,0 +1,130 @@
+//! Keeping an office in step with the relay while the app runs: upload what is queued,
+//! receive into the chosen folder, follow states and receipts, and wait on the event stream
+//! (polling once a minute as a fallback). The desktop app runs this; so can any long-lived shell.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::client::Client;
+use crate::error::ClientError;
+use crate::receive::Received;
+
+/// Something the user may want to know about, as it happens.
+#[derive(Debug)]
+pub enum Activity {
+    /// Files arrived and were saved (or quarantined).
+    Received(Vec<Received>),
+    /// Sent files changed state (delivered, acknowledged, rejected, expired); how many.
+    SentChanged(usize),
+    /// Queued files were accepted by the relay; how many.
+    Uploaded(usize),
+    /// The office certificate ends within 30 days.
+    CertificateEnding {
+        /// Days left.
+        days_left: i64,
+    },
+    /// The relay cannot be reached or refused us; the loop keeps trying.
+    Trouble(ClientError),
+    /// The relay answers again after trouble.
+    Connected,
+}
+
+/// What the loop asks of its host each round.
+pub trait Host {
+    /// Where received files go; `None` pauses receiving (auto-receive off).
+    fn receive_dir(&self) -> Option<PathBuf>;
+    /// Tells the host what happened.
+    fn activity(&self, activity: Activity);
+    /// Whether to stop.
+    fn stopping(&self) -> bool;
+}
+
+impl Client {
+    /// One round: upload due files, receive, refresh sent states. Errors are reported to the
+    /// host; returns whether the relay answered.
+    pub async fn sync_once(&self, host: &impl Host) -> bool {
+        let mut ok = true;
+        match self.flush_outbox(false).await {
+            Ok(ups) => {
+                let n = ups.iter().filter(|u| u.result.is_ok()).count();
+                if n > 0 {
+                    host.activity(Activity::Uploaded(n));
+                }
+                if let Some(e) = ups.into_iter().find_map(|u| u.result.err()) {
+                    ok &= !e.is_transient();
+                }
+            }
+            Err(e) => {
+                host.activity(Activity::Trouble(e));
+                return false;
+            }
+        }
+        if let Some(dir) = host.receive_dir() {
+            match self.receive(&dir).await {
+                Ok(r) if !r.is_empty() => host.activity(Activity::Received(r)),
+                Ok(_) => {}
+                Err(e) => {
+                    host.activity(Activity::Trouble(e));
+                    return false;
+                }
+            }
+        }
+        match self.refresh_sent().await {
+            Ok(0) => {}
+            Ok(n) => host.activity(Activity::SentChanged(n)),
+            Err(e) => {
+                host.activity(Activity::Trouble(e));
+                return false;
+            }
+        }
+        ok
+    }
+
+    /// Runs until the host says stop.
+    pub async fn run_background(&self, host: &impl Host) {
+        let mut stream = None;
+        let mut healthy = true;
+        let mut backoff = Duration::from_secs(2);
+        let days = self.certificate_days_left();
+        if days <= 30 {
+            host.activity(Activity::CertificateEnding { days_left: days });
+        }
+        while !host.stopping() {
+            let ok = self.sync_once(host).await;
+            if ok && !healthy {
+                host.activity(Activity::Connected);
+            }
+            healthy = ok;
+            if !ok {
+                stream = None;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                continue;
+            }
+            backoff = Duration::from_secs(2);
+            // Wait for something to happen (or a minute, then look anyway), checking for a stop
+            // request every second.
+            let mut quiet_seconds = 0;
+            loop {
+                if host.stopping() {
+                    return;
+                }
+                match self.next_event(&mut stream, Duration::from_secs(1)).await {
+                    Ok(Some(e)) if e.kind == "certificate" => continue,
+                    Ok(Some(_)) => break,
+                    Ok(None) if stream.is_none() => break,
+                    Ok(None) => {
+                        quiet_seconds += 1;
+                        if quiet_seconds >= 60 {
+                            break;
+                        }
+                    }
+                    Err(_) => {
+                        stream = None;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The history as a CSV file for audits (実地指導): what was sent and received, when, to whom,
+//! and the proof of receipt. UTF-8 with a byte-order mark, so Excel opens it correctly.
+
+use crate::messages::state_ja;
+use crate::store::HistoryEntry;
+
+fn jst(t: i64) -> String {
+    let offset = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    match time::OffsetDateTime::from_unix_timestamp(t) {
+        Ok(d) => {
+            let d = d.to_offset(offset);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                d.year(),
+                u8::from(d.month()),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second()
+            )
+        }
+        Err(_) => t.to_string(),
+    }
+}
+
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The history entries as CSV bytes (times in Japan time).
+pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    out.push_str("方向,日時,ファイル名,相手事業所番号,相手事業所名,種別,対象年月,利用者数,状態,相手受信確認,経過\r\n");
+    for e in entries {
+        let timeline = e
+            .timeline
+            .iter()
+            .map(|(s, t)| format!("{} {}", jst(*t), state_ja(s)))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let row = [
+            if e.direction == "sent" {
+                "送信"
+            } else {
+                "受信"
+            }
+            .to_owned(),
+            jst(e.created_at),
+            e.file_name.clone(),
+            e.partner.clone(),
+            e.partner_name.clone().unwrap_or_default(),
+            e.kind.clone().unwrap_or_default(),
+            e.month.clone().unwrap_or_default(),
+            e.users.map(|u| u.to_string()).unwrap_or_default(),
+            state_ja(&e.state).to_owned(),
+            if e.receipt.is_some() { "あり" } else { "" }.to_owned(),
+            timeline,
+        ];
+        out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_csv_has_a_row_per_file_with_its_receipt_and_timeline() {
+        let e = HistoryEntry {
+            direction: "sent".into(),
+            id: 1,
+            file_name: "UPPLAN_202612_x.CSV".into(),
+            partner: "1320000001".into(),
+            partner_name: Some("ひまわり, 訪問介護".into()),
+            kind: Some("UPPLAN".into()),
+            month: Some("202612".into()),
+            users: Some(4),
+            state: "acknowledged".into(),
+            detail: None,
+            saved_path: None,
+            receipt: Some("r".into()),
+            created_at: 1_796_000_000,
+            timeline: vec![
+                ("queued".into(), 1_796_000_000),
+                ("acknowledged".into(), 1_796_000_060),
+            ],
+        };
+        let csv = String::from_utf8(history_csv(&[e])).unwrap();
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].starts_with("送信,2026-"), "{}", lines[1]);
+        assert!(lines[1].contains("\"ひまわり, 訪問介護\""));
+        assert!(lines[1].contains("相手受信確認済み,あり,"));
+        assert!(lines[1].contains("送信待ち / "));
+    }
+}

@@ -1,0 +1,224 @@
+//! What a set of picked files would send: one card per transmission unit (sender, recipient,
+//! serial), with kinds, month, number of users, the recipient's name and every finding. The
+//! desktop app shows these before anything is sent.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use careplan_csv::{FileReport, Lang};
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::error::Result;
+
+/// One finding, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// Rule code.
+    pub code: &'static str,
+    /// Physical line where the record starts.
+    pub line: Option<u64>,
+    /// Item No. of the spec.
+    pub column: Option<u16>,
+    /// Item name.
+    pub column_name: Option<&'static str>,
+    /// What is wrong and what to do, in the chosen language.
+    pub message: String,
+}
+
+/// One file of a unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    /// Where it was picked.
+    pub path: String,
+    /// Its name.
+    pub name: String,
+    /// File type prefix, when the name is a standard one.
+    pub kind: Option<&'static str>,
+    /// File type in Japanese.
+    pub kind_name: Option<&'static str>,
+    /// Users in it.
+    pub users: usize,
+    /// Findings.
+    pub findings: Vec<FindingView>,
+    /// Errors among them.
+    pub errors: usize,
+}
+
+/// One transmission unit as it would be sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitCard {
+    /// Recipient office number (empty when the names could not be read).
+    pub recipient: String,
+    /// Recipient's name from the directory, when it could be looked up.
+    pub recipient_name: Option<String>,
+    /// Month (YYYYMM, or 000000 for a plan unit).
+    pub month: Option<String>,
+    /// Serial shared by the unit's files.
+    pub serial: String,
+    /// Largest number of users in a file of the unit.
+    pub users: usize,
+    /// The files.
+    pub files: Vec<FileView>,
+    /// Errors in all files.
+    pub errors: usize,
+    /// Warnings in all files.
+    pub warnings: usize,
+    /// Whether the unit may be sent: no errors, and this office is its sender.
+    pub sendable: bool,
+    /// Why not, beyond the findings (e.g. another office's file).
+    pub problem: Option<String>,
+}
+
+fn file_view(r: &FileReport, lang: Lang) -> FileView {
+    FileView {
+        path: r.display.clone(),
+        name: r.name.clone(),
+        kind: r.kind.map(|k| k.prefix()),
+        kind_name: r.kind.map(|k| k.name_ja()),
+        users: r.users,
+        errors: r.error_count(),
+        findings: r
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                severity: if f.is_error() { "error" } else { "warning" },
+                code: f.code,
+                line: f.location.line,
+                column: f.location.column,
+                column_name: f.column_name,
+                message: f.message(lang),
+            })
+            .collect(),
+    }
+}
+
+/// Groups validation reports into unit cards (no network); `office` is the sending office.
+pub fn cards(reports: &[FileReport], office: &str, lang: Lang) -> Vec<UnitCard> {
+    let mut units: BTreeMap<(String, String), UnitCard> = BTreeMap::new();
+    for r in reports {
+        let (recipient, serial, month, sender) = match &r.file_name {
+            Some(n) => (
+                n.recipient.office.to_string(),
+                n.serial.clone(),
+                n.month.as_ref().map(|m| m.to_string()),
+                n.sender.office.to_string(),
+            ),
+            None => (String::new(), r.name.clone(), None, String::new()),
+        };
+        let card = units
+            .entry((recipient.clone(), serial.clone()))
+            .or_insert_with(|| UnitCard {
+                recipient,
+                recipient_name: None,
+                month: None,
+                serial,
+                users: 0,
+                files: Vec::new(),
+                errors: 0,
+                warnings: 0,
+                sendable: true,
+                problem: None,
+            });
+        if card.month.is_none() || card.month.as_deref() == Some("000000") {
+            card.month = month.or(card.month.take());
+        }
+        card.users = card.users.max(r.users);
+        card.errors += r.error_count();
+        card.warnings += r.warning_count();
+        if !sender.is_empty() && sender != office {
+            card.problem = Some(format!(
+                "送信元が事業所 {sender} のファイルです。この事業所から送れるのは自事業所のファイルだけです。"
+            ));
+        }
+        card.files.push(file_view(r, lang));
+    }
+    units
+        .into_values()
+        .map(|mut c| {
+            c.sendable = c.errors == 0 && c.problem.is_none() && !c.recipient.is_empty();
+            c
+        })
+        .collect()
+}
+
+impl Client {
+    /// Validates picked files and folders and shows them as unit cards, with the recipients'
+    /// names from the directory where the relay answers (offline, names are left out).
+    pub async fn plan(&self, paths: &[PathBuf], lang: Lang) -> Result<Vec<UnitCard>> {
+        let reports = self.check(paths)?;
+        let mut cards = cards(&reports, &self.config.office, lang);
+        for c in &mut cards {
+            if c.recipient.is_empty() {
+                continue;
+            }
+            if let Ok(entry) = self.api.directory(&c.recipient).await {
+                let _ = self
+                    .db
+                    .remember_partner(&entry.number, &entry.name, &entry.kind);
+                c.recipient_name = Some(entry.name);
+            } else if let Ok(Some(name)) = self.db.partner_name(&c.recipient) {
+                c.recipient_name = Some(name);
+            }
+        }
+        Ok(cards)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use careplan_csv::{Input, Mode};
+
+    fn sample_reports() -> Vec<FileReport> {
+        use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
+        let opts = careplan_csv::sample::SampleOptions {
+            kyotaku: OfficeNumber::parse("1310000001").unwrap(),
+            services: vec![
+                (
+                    OfficeNumber::parse("1320000001").unwrap(),
+                    ServiceType::parse("11").unwrap(),
+                ),
+                (
+                    OfficeNumber::parse("1320000002").unwrap(),
+                    ServiceType::parse("15").unwrap(),
+                ),
+            ],
+            month: YearMonth::parse("202612").unwrap(),
+            users: 2,
+        };
+        let files = careplan_csv::sample::exchange(&opts).unwrap();
+        careplan_csv::validate(
+            files
+                .into_iter()
+                .map(|f| Input::bytes(f.name.to_string(), f.bytes)),
+            Mode::Send,
+        )
+    }
+
+    #[test]
+    fn files_of_one_serial_and_recipient_make_one_card() {
+        let reports = sample_reports();
+        let office = "1310000001";
+        let cards = cards(&reports, office, Lang::Ja);
+        let mine: Vec<_> = cards.iter().filter(|c| c.problem.is_none()).collect();
+        assert!(!mine.is_empty());
+        for c in &mine {
+            let serials: std::collections::BTreeSet<_> = c
+                .files
+                .iter()
+                .map(|f| f.name.rsplit('_').next().unwrap().to_owned())
+                .collect();
+            assert_eq!(serials.len(), 1, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn another_offices_files_cannot_be_sent() {
+        let reports = sample_reports();
+        let cards = cards(&reports, "9999999999", Lang::Ja);
+        assert!(cards.iter().all(|c| !c.sendable && c.problem.is_some()));
+    }
+}

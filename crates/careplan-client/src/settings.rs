@@ -1,0 +1,78 @@
+//! The desktop settings of a profile (`settings.json` beside `profile.toml`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ClientError, Result};
+use crate::profile::write_atomic;
+
+/// What office staff can set in the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where received files are saved (the care software's import folder).
+    pub receive_dir: Option<PathBuf>,
+    /// Receive in the background as files arrive.
+    pub auto_receive: bool,
+    /// Start the app when the user logs in.
+    pub start_at_login: bool,
+    /// Show an OS notification when files arrive.
+    pub notifications: bool,
+    /// `ja` or `en`.
+    pub language: String,
+    /// HTTPS proxy, e.g. `http://proxy.example:8080`.
+    pub proxy: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            receive_dir: None,
+            auto_receive: true,
+            start_at_login: false,
+            notifications: true,
+            language: "ja".into(),
+            proxy: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings in `dir`, defaults when there are none yet.
+    pub fn load(dir: &Path) -> Result<Settings> {
+        let path = dir.join("settings.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| ClientError::Format(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(ClientError::io(&path, e)),
+        }
+    }
+
+    /// Writes the settings into `dir` atomically.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| ClientError::io(dir, e))?;
+        let bytes =
+            serde_json::to_vec_pretty(self).map_err(|e| ClientError::Format(e.to_string()))?;
+        write_atomic(&dir.join("settings.json"), &bytes, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_default_when_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), Settings::default());
+        let s = Settings {
+            receive_dir: Some("/取込".into()),
+            language: "en".into(),
+            ..Settings::default()
+        };
+        s.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), s);
+    }
+}
