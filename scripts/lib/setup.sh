@@ -25,3 +25,22 @@ ensure_rust() {
     fi
     ensure_packages build-essential pkg-config
 }
+
+# What the desktop app (Tauri 2, WebKitGTK) needs to build and run on Debian/Ubuntu.
+ensure_desktop_deps() {
+    ensure_packages libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev \
+        libsoup-3.0-dev libxdo-dev fonts-noto-cjk
+}
+
+ensure_node() {
+    if ! command -v npm >/dev/null 2>&1; then
+        ensure_packages nodejs npm
+    fi
+}
+
+# Installs the UI's npm packages (exactly as locked) and builds it into ui/dist, which the desktop
+# crate embeds at compile time.
+build_ui() {
+    ensure_node
+    (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
+}

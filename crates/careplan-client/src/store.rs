@@ -442,6 +442,25 @@ impl Db {
         )? == 1)
     }
 
+    /// Partners marked as favourite, by name.
+    pub fn favourites(&self) -> Result<Vec<(String, String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT number, name, kind FROM partners WHERE favourite = 1 ORDER BY name, number",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Marks every received file as seen (the inbox was opened).
+    pub fn mark_all_seen(&self) -> Result<()> {
+        self.conn()
+            .execute("UPDATE received SET seen = 1 WHERE seen = 0", [])?;
+        Ok(())
+    }
+
     /// Counts of sent files by state and of received files not yet seen.
     pub fn counts(&self) -> Result<(Vec<(String, i64)>, i64)> {
         let conn = self.conn();

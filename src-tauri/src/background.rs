@@ -1,0 +1,105 @@
+//! The background loop's host: notifications, tray and window events for what the client does.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use careplan_client::background::{Activity, Host};
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::state::AppState;
+
+/// The window's event for everything the background loop reports.
+pub const ACTIVITY_EVENT: &str = "kizuna://activity";
+
+/// Default folder for received files: Documents/Kizuna/受信.
+pub fn default_receive_dir(app: &AppHandle) -> PathBuf {
+    app.path()
+        .document_dir()
+        .unwrap_or_else(|_| std::env::temp_dir())
+        .join("Kizuna")
+        .join("受信")
+}
+
+struct DesktopHost {
+    app: AppHandle,
+}
+
+impl DesktopHost {
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    fn notify(&self, title: &str, body: &str) {
+        if self.state().settings().notifications {
+            let _ = self
+                .app
+                .notification()
+                .builder()
+                .title(title)
+                .body(body)
+                .show();
+        }
+    }
+}
+
+impl Host for DesktopHost {
+    fn receive_dir(&self) -> Option<PathBuf> {
+        let s = self.state().settings();
+        s.auto_receive.then(|| {
+            s.receive_dir
+                .unwrap_or_else(|| default_receive_dir(&self.app))
+        })
+    }
+
+    fn activity(&self, activity: Activity) {
+        let payload = match &activity {
+            Activity::Received(files) => {
+                let unread = self.state().add_unread(files.len());
+                crate::tray::show_unread(&self.app, unread);
+                self.state().open_inbox.store(true, Ordering::SeqCst);
+                let partners = crate::commands::partner_names(&self.app, files);
+                self.notify(
+                    "新しいケアプランが届きました",
+                    &format!("{} から {} 件", partners, files.len()),
+                );
+                serde_json::json!({ "kind": "received", "count": files.len(), "unread": unread })
+            }
+            Activity::SentChanged(n) => serde_json::json!({ "kind": "sent_changed", "count": n }),
+            Activity::Uploaded(n) => serde_json::json!({ "kind": "uploaded", "count": n }),
+            Activity::CertificateEnding { days_left } => {
+                self.notify(
+                    "電子証明書の更新が必要です",
+                    &format!(
+                        "有効期限まであと {days_left} 日です。「証明書」画面から更新してください。"
+                    ),
+                );
+                serde_json::json!({ "kind": "certificate", "days_left": days_left })
+            }
+            Activity::Trouble(e) => {
+                let message = careplan_client::messages::error_text(e, self.state().lang());
+                serde_json::json!({ "kind": "trouble", "message": message })
+            }
+            Activity::Connected => serde_json::json!({ "kind": "connected" }),
+        };
+        let _ = self.app.emit(ACTIVITY_EVENT, payload);
+    }
+
+    fn stopping(&self) -> bool {
+        self.state().stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// Starts the background loop once a client is open (again after re-enrolment it keeps the
+/// running one).
+pub fn start(app: &AppHandle, client: Arc<careplan_client::Client>) {
+    let state = app.state::<AppState>();
+    if state.background.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let host = DesktopHost { app: app.clone() };
+    tauri::async_runtime::spawn(async move {
+        client.run_background(&host).await;
+    });
+}

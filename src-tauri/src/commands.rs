@@ -1,0 +1,393 @@
+//! The commands the window calls. Each is a thin wrapper over careplan-client.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use careplan_client::plan::UnitCard;
+use careplan_client::settings::Settings;
+use careplan_client::{Client, Enrolment, HistoryEntry, HistoryQuery, Received};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_autostart::ManagerExt;
+
+use crate::state::{AppState, UiError};
+
+type Res<T> = Result<T, UiError>;
+
+/// Who this app is and how it stands.
+#[derive(Serialize)]
+pub struct StatusView {
+    enrolled: bool,
+    unlocked: bool,
+    office: Option<String>,
+    office_name: Option<String>,
+    office_kind: Option<String>,
+    relay_url: Option<String>,
+    cert_serial: Option<String>,
+    cert_not_after: Option<i64>,
+    cert_days_left: Option<i64>,
+    needs_passphrase: bool,
+    unread: usize,
+    receive_dir: String,
+    settings: Settings,
+    /// Prefilled set-up values (e.g. from the demo launcher).
+    preset_relay: Option<String>,
+    preset_fingerprint: Option<String>,
+}
+
+fn passphrase_env() -> Option<String> {
+    std::env::var("KIZUNA_KEY_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
+/// Opens the profile at start when it needs no passphrase (or one is in the environment).
+pub fn open_at_start(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Ok(config) = careplan_client::profile::ProfileConfig::load(&state.profile) else {
+        return;
+    };
+    let pass = passphrase_env();
+    if matches!(
+        config.protection,
+        careplan_client::keys::Protection::Passphrase
+    ) && pass.is_none()
+    {
+        return;
+    }
+    if let Ok(client) = Client::open(&state.profile, pass.as_deref()) {
+        install(app, client);
+    }
+}
+
+fn install(app: &AppHandle, client: Client) {
+    let client = Arc::new(client);
+    let state = app.state::<AppState>();
+    let unread = client.db().counts().map(|(_, u)| u as usize).unwrap_or(0);
+    state.unread.store(unread, Ordering::SeqCst);
+    crate::tray::show_unread(app, unread);
+    if let Ok(mut slot) = state.client.try_write() {
+        *slot = Some(client.clone());
+    }
+    crate::background::start(app, client);
+}
+
+#[tauri::command]
+pub async fn status(app: AppHandle, state: State<'_, AppState>) -> Res<StatusView> {
+    let client = state.client.read().await.clone();
+    let config = careplan_client::profile::ProfileConfig::load(&state.profile).ok();
+    let settings = state.settings();
+    let receive_dir = settings
+        .receive_dir
+        .clone()
+        .unwrap_or_else(|| crate::background::default_receive_dir(&app));
+    Ok(StatusView {
+        enrolled: config.is_some(),
+        unlocked: client.is_some(),
+        office: config.as_ref().map(|c| c.office.clone()),
+        office_name: config.as_ref().map(|c| c.office_name.clone()),
+        office_kind: config.as_ref().map(|c| c.office_kind.clone()),
+        relay_url: config.as_ref().map(|c| c.relay_url.clone()),
+        cert_serial: config.as_ref().map(|c| c.cert_serial.clone()),
+        cert_not_after: config.as_ref().map(|c| c.cert_not_after),
+        cert_days_left: client.as_ref().map(|c| c.certificate_days_left()),
+        needs_passphrase: config
+            .as_ref()
+            .is_some_and(|c| matches!(c.protection, careplan_client::keys::Protection::Passphrase)),
+        unread: state.unread.load(Ordering::SeqCst),
+        receive_dir: receive_dir.display().to_string(),
+        settings,
+        preset_relay: std::env::var("KIZUNA_RELAY_URL").ok(),
+        preset_fingerprint: std::env::var("KIZUNA_CA_FINGERPRINT").ok(),
+    })
+}
+
+/// What the set-up screen sends.
+#[derive(Deserialize)]
+pub struct EnrollArgs {
+    relay_url: String,
+    ca_fingerprint: String,
+    office: String,
+    password: String,
+    totp: Option<String>,
+    passphrase: Option<String>,
+}
+
+#[tauri::command]
+pub async fn enroll(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    args: EnrollArgs,
+) -> Res<StatusView> {
+    let passphrase = args
+        .passphrase
+        .filter(|p| !p.is_empty())
+        .or_else(passphrase_env);
+    let result = Client::enroll(
+        &state.profile,
+        Enrolment {
+            relay_url: args.relay_url.trim(),
+            ca_fingerprint: &args.ca_fingerprint,
+            office: args.office.trim(),
+            password: &args.password,
+            totp: args.totp.as_deref().filter(|t| !t.trim().is_empty()),
+            passphrase: passphrase.as_deref(),
+        },
+    )
+    .await;
+    match result {
+        Ok(client) => {
+            install(&app, client);
+            status(app.clone(), state).await
+        }
+        Err(e) => Err(state.error(&e)),
+    }
+}
+
+#[tauri::command]
+pub async fn unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> Res<StatusView> {
+    match Client::open(&state.profile, Some(&passphrase)) {
+        Ok(client) => {
+            install(&app, client);
+            status(app.clone(), state).await
+        }
+        Err(e) => Err(state.error(&e)),
+    }
+}
+
+/// Set-up values from an enrolment file handed out by the relay's administrator.
+#[derive(Serialize, Deserialize)]
+pub struct EnrolmentFile {
+    relay_url: String,
+    ca_fingerprint: String,
+    #[serde(default)]
+    office: Option<String>,
+}
+
+#[tauri::command]
+pub async fn read_enrolment_file(path: String) -> Res<EnrolmentFile> {
+    let bytes = std::fs::read(&path).map_err(|e| UiError::other(format!("{path}: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|_| {
+        UiError::other("登録用ファイルの形式が正しくありません。管理者から受け取ったファイルか確認してください。")
+    })
+}
+
+fn paths(list: Vec<String>) -> Vec<PathBuf> {
+    list.into_iter().map(PathBuf::from).collect()
+}
+
+#[tauri::command]
+pub async fn plan_send(state: State<'_, AppState>, files: Vec<String>) -> Res<Vec<UnitCard>> {
+    let client = state.client().await?;
+    client
+        .plan(&paths(files), state.lang())
+        .await
+        .map_err(|e| state.error(&e))
+}
+
+/// The result of sending one file.
+#[derive(Serialize)]
+pub struct SentView {
+    file_name: String,
+    recipient: String,
+    accepted: bool,
+    queued: bool,
+    message: Option<String>,
+}
+
+#[tauri::command]
+pub async fn send(state: State<'_, AppState>, files: Vec<String>) -> Res<Vec<SentView>> {
+    let client = state.client().await?;
+    client.queue(&paths(files)).map_err(|e| state.error(&e))?;
+    let uploads = client
+        .flush_outbox(true)
+        .await
+        .map_err(|e| state.error(&e))?;
+    let lang = state.lang();
+    Ok(uploads
+        .into_iter()
+        .map(|u| SentView {
+            queued: u.result.as_ref().is_err_and(|e| {
+                e.is_transient()
+                    || matches!(e, careplan_client::ClientError::RecipientUnavailable(_))
+            }),
+            accepted: u.result.is_ok(),
+            message: u
+                .result
+                .as_ref()
+                .err()
+                .map(|e| careplan_client::messages::error_text(e, lang)),
+            file_name: u.file_name,
+            recipient: u.recipient,
+        })
+        .collect())
+}
+
+/// Filters from the history screen.
+#[derive(Deserialize, Default)]
+pub struct HistoryArgs {
+    direction: Option<String>,
+    partner: Option<String>,
+    month: Option<String>,
+    kind: Option<String>,
+    state: Option<String>,
+    text: Option<String>,
+}
+
+fn query(a: HistoryArgs) -> HistoryQuery {
+    let some = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+    HistoryQuery {
+        direction: some(a.direction),
+        partner: some(a.partner),
+        month: some(a.month),
+        kind: some(a.kind),
+        state: some(a.state),
+        text: some(a.text),
+        limit: 500,
+    }
+}
+
+#[tauri::command]
+pub async fn history(state: State<'_, AppState>, filter: HistoryArgs) -> Res<Vec<HistoryEntry>> {
+    let client = state.client().await?;
+    client
+        .db()
+        .history(&query(filter))
+        .map_err(|e| state.error(&e))
+}
+
+#[tauri::command]
+pub async fn mark_read(app: AppHandle, state: State<'_, AppState>) -> Res<()> {
+    let client = state.client().await?;
+    client.db().mark_all_seen().map_err(|e| state.error(&e))?;
+    state.unread.store(0, Ordering::SeqCst);
+    crate::tray::show_unread(&app, 0);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn export_history(
+    state: State<'_, AppState>,
+    filter: HistoryArgs,
+    path: String,
+) -> Res<usize> {
+    let client = state.client().await?;
+    let mut q = query(filter);
+    q.limit = 0;
+    let entries = client.db().history(&q).map_err(|e| state.error(&e))?;
+    std::fs::write(&path, careplan_client::export::history_csv(&entries))
+        .map_err(|e| UiError::other(format!("{path}: {e}")))?;
+    Ok(entries.len())
+}
+
+/// A partner office.
+#[derive(Serialize)]
+pub struct PartnerView {
+    number: String,
+    name: String,
+    kind: String,
+    favourite: bool,
+}
+
+#[tauri::command]
+pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Vec<PartnerView>> {
+    let client = state.client().await?;
+    let favourites: Vec<String> = client
+        .db()
+        .favourites()
+        .map_err(|e| state.error(&e))?
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    let found = client
+        .api()
+        .search(text.trim())
+        .await
+        .map_err(|e| state.error(&e))?;
+    for o in &found {
+        let _ = client.db().remember_partner(&o.number, &o.name, &o.kind);
+    }
+    Ok(found
+        .into_iter()
+        .map(|o| PartnerView {
+            favourite: favourites.contains(&o.number),
+            number: o.number,
+            name: o.name,
+            kind: o.kind,
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn favourites(state: State<'_, AppState>) -> Res<Vec<PartnerView>> {
+    let client = state.client().await?;
+    Ok(client
+        .db()
+        .favourites()
+        .map_err(|e| state.error(&e))?
+        .into_iter()
+        .map(|(number, name, kind)| PartnerView {
+            number,
+            name,
+            kind,
+            favourite: true,
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn set_favourite(state: State<'_, AppState>, number: String, favourite: bool) -> Res<()> {
+    let client = state.client().await?;
+    client
+        .db()
+        .set_favourite(&number, favourite)
+        .map_err(|e| state.error(&e))?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn save_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> Res<Settings> {
+    settings.save(&state.profile).map_err(|e| state.error(&e))?;
+    let autostart = app.autolaunch();
+    let _ = if settings.start_at_login {
+        autostart.enable()
+    } else {
+        autostart.disable()
+    };
+    *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings.clone();
+    Ok(settings)
+}
+
+#[tauri::command]
+pub async fn open_folder(app: AppHandle, path: String) -> Res<()> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_path(&path, None::<&str>)
+        .map_err(|e| UiError::other(e.to_string()))
+}
+
+/// Names of the offices that sent `files`, for the notification.
+pub fn partner_names(app: &AppHandle, files: &[Received]) -> String {
+    let state = app.state::<AppState>();
+    let client = state.client.try_read().ok().and_then(|c| c.clone());
+    let mut names: Vec<String> = Vec::new();
+    for f in files {
+        let name = client
+            .as_ref()
+            .and_then(|c| c.db().partner_name(&f.sender).ok().flatten())
+            .unwrap_or_else(|| f.sender.clone());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join("、")
+}
