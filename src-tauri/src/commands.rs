@@ -34,6 +34,8 @@ pub struct StatusView {
     /// Prefilled set-up values (e.g. from the demo launcher).
     preset_relay: Option<String>,
     preset_fingerprint: Option<String>,
+    /// The desktop end-to-end test's hooks are on (`KIZUNA_TEST_HOOKS=1`).
+    test_hooks: bool,
 }
 
 fn passphrase_env() -> Option<String> {
@@ -100,6 +102,7 @@ pub async fn status(app: AppHandle, state: State<'_, AppState>) -> Res<StatusVie
         settings,
         preset_relay: std::env::var("KIZUNA_RELAY_URL").ok(),
         preset_fingerprint: std::env::var("KIZUNA_CA_FINGERPRINT").ok(),
+        test_hooks: std::env::var("KIZUNA_TEST_HOOKS").is_ok_and(|v| v == "1"),
     })
 }
 

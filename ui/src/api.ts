@@ -28,6 +28,7 @@ export interface Status {
   settings: Settings;
   preset_relay: string | null;
   preset_fingerprint: string | null;
+  test_hooks: boolean;
 }
 
 export interface UiError {

@@ -633,6 +633,29 @@ void getCurrentWebview().onDragDropEvent((event) => {
   if (list) void check(event.payload.paths, list);
 });
 
+// Under the desktop end-to-end test (KIZUNA_TEST_HOOKS=1) the test hands files to the send screen
+// the way a drop does: WebDriver cannot drive the OS file dialog or a drag from the desktop.
+declare global {
+  interface Window {
+    kizunaTest?: { check: (paths: string[]) => void };
+  }
+}
+
+async function installTestHooks(): Promise<void> {
+  const s = await api.status();
+  if (!s.test_hooks) return;
+  window.kizunaTest = {
+    check: (paths: string[]) => {
+      screen = "send";
+      renderApp();
+      const list = document.getElementById("cards");
+      if (list) void check(paths, list);
+    },
+  };
+}
+
+void installTestHooks();
+
 void start().catch((e) => {
   root.textContent = errorMessage(e);
 });

@@ -1,0 +1,241 @@
+// Drives the real Kizuna app through tauri-driver (W3C WebDriver) against a real relay, with the
+// `kizuna` CLI as the partner office. Started by ./run, which sets up everything it needs and
+// passes it in the environment. Screenshots of every screen go to $SHOTS.
+
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync } from "node:fs";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const env = process.env;
+const WD = `http://127.0.0.1:${env.DRIVER_PORT}`;
+const SHOTS = env.SHOTS;
+const KIZUNA = env.KIZUNA_BIN;
+const WORK = env.WORK;
+const KYOTAKU = "1310000001";
+const HOUMON = "1320000001";
+let session;
+let passed = 0;
+let failed = 0;
+
+async function wd(method, path, body) {
+  if (env.DEBUG_WD) console.log(`> ${method} ${path}`);
+  const res = await fetch(`${WD}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
+  return json.value;
+}
+
+const s = (path) => `/session/${session}${path}`;
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+async function find(css) {
+  const found = await wd("POST", s("/element"), { using: "css selector", value: css });
+  const id = found?.[ELEMENT];
+  if (!id) throw new Error(`no element ${css}: ${JSON.stringify(found)}`);
+  return id;
+}
+
+async function waitFor(css, { text, timeout = 20000 } = {}) {
+  const until = Date.now() + timeout;
+  let last = "";
+  while (Date.now() < until) {
+    try {
+      const el = await find(css);
+      last = await wd("GET", s(`/element/${el}/text`));
+      if (!text || last.includes(text)) return el;
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${css}${text ? ` containing “${text}”` : ""} (last text: “${last}”)`);
+}
+
+async function type(css, value) {
+  const el = await find(css);
+  await wd("POST", s(`/element/${el}/clear`), {});
+  await wd("POST", s(`/element/${el}/value`), { text: value });
+}
+
+async function click(css) {
+  const el = await find(css);
+  await wd("POST", s(`/element/${el}/click`), {});
+}
+
+async function script(body, args = []) {
+  return wd("POST", s("/execute/sync"), { script: body, args });
+}
+
+// The screen as a person sees it (the X display), not WebDriver's page capture, which hangs
+// under Xvfb with WebKitGTK here.
+async function shot(name) {
+  await new Promise((r) => setTimeout(r, 300)); // let the last change paint
+  execFileSync("import", ["-display", env.DISPLAY, "-window", "root", join(SHOTS, `${name}.png`)]);
+}
+
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ""}`);
+    try {
+      await shot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-")}`);
+    } catch {
+      // no window to take a picture of
+    }
+  }
+}
+
+function cli(args, input) {
+  return execFileSync(KIZUNA, args, {
+    input,
+    env: { ...env, KIZUNA_KEY_PASSPHRASE: "partner-passphrase" },
+    encoding: "utf8",
+  });
+}
+
+function filesBetween(dir, from, to) {
+  return readdirSync(dir)
+    .filter((n) => n.split("_").includes(from) && n.split("_").indexOf(from) < n.split("_").indexOf(to))
+    .sort();
+}
+
+async function main() {
+  session = (
+    await wd("POST", "/session", {
+      capabilities: { alwaysMatch: { "tauri:options": { application: env.APP_BIN } } },
+    })
+  ).sessionId;
+
+  // The partner office enrols with the CLI; the sample exchange is written for both.
+  cli(["enroll", "--profile", join(WORK, "houmon"), "--relay", env.RELAY_URL, "--ca-fingerprint",
+    env.FINGERPRINT, "--office", HOUMON, "--password-stdin"], env.HOUMON_PASSWORD);
+  const sample = join(WORK, "sample");
+  cli(["sample", "--out", sample, "--kyotaku", KYOTAKU, "--service", `${HOUMON}:11`, "--users", "3"]);
+
+  await step("set-up screen shows with the relay filled in", async () => {
+    await waitFor("#enroll");
+    await shot("01-setup");
+  });
+
+  await step("a wrong password is explained", async () => {
+    await type("#office", KYOTAKU);
+    await type("#password", "wrong-password");
+    await type("#passphrase", "desktop-passphrase");
+    await click("#enroll");
+    await waitFor("#setup-message", { text: "パスワードが正しくありません" });
+    await shot("02-setup-wrong-password");
+  });
+
+  await step("enrolment with the right password opens the app", async () => {
+    await type("#password", env.KYOTAKU_PASSWORD);
+    await click("#enroll");
+    await waitFor("#nav-send", { timeout: 30000 });
+    await shot("03-send-empty");
+  });
+
+  const units = {};
+  for (const name of filesBetween(sample, KYOTAKU, HOUMON)) {
+    const serial = name.replace(/\.[^.]+$/, "").split("_").pop();
+    (units[serial] ??= []).push(join(sample, name));
+  }
+  const planUnit = Object.values(units).find((u) => u.some((p) => p.includes("UPPLAN_")));
+
+  await step("a broken file shows its findings and cannot be sent", async () => {
+    const broken = join(WORK, "broken");
+    mkdirSync(broken, { recursive: true });
+    const copies = planUnit.map((p) => {
+      const to = join(broken, p.split("/").pop());
+      copyFileSync(p, to);
+      return to;
+    });
+    const plan = copies.find((p) => p.includes("UPPLAN_"));
+    const bytes = readFileSync(plan);
+    bytes[1] = "9".charCodeAt(0); // an unknown CSV version in line 1, item 1
+    writeFileSync(plan, bytes);
+    await script("window.kizunaTest.check(arguments[0])", [copies]);
+    await waitFor(".unit .findings li.error", { text: "1行目" });
+    const disabled = await script("return document.querySelector('.unit footer button').disabled");
+    assert.equal(disabled, true, "the send button is disabled while errors remain");
+    await shot("04-send-findings");
+  });
+
+  await step("the sample unit is sent and the partner's CLI receives it byte-identical", async () => {
+    await script("window.kizunaTest.check(arguments[0])", [planUnit]);
+    await waitFor(".unit .pill.ok", { text: "誤りはありません" });
+    await shot("05-send-ready");
+    await click(".unit footer button");
+    await waitFor(".unit .result", { text: "送信しました" });
+    await shot("06-sent");
+    const inbox = join(WORK, "houmon-inbox");
+    cli(["receive", "--profile", join(WORK, "houmon"), "--out", inbox, "--wait", "20"]);
+    for (const p of planUnit) {
+      const got = readFileSync(join(inbox, p.split("/").pop()));
+      assert.ok(got.equals(readFileSync(p)), `${p} arrived byte-identical`);
+    }
+  });
+
+  await step("実績 sent back by the CLI shows in the inbox and raises a notification", async () => {
+    const results = filesBetween(sample, HOUMON, KYOTAKU).map((n) => join(sample, n));
+    cli(["send", "--profile", join(WORK, "houmon"), ...results]);
+    await waitFor("#unread", { timeout: 90000 });
+    await click("#nav-inbox");
+    await waitFor("#inbox", { text: "ひまわり" });
+    await shot("07-inbox");
+    const notified = await waitForNotification("新しいケアプランが届きました", 20000);
+    assert.ok(notified.includes("ひまわり"), `notification names the partner: ${notified}`);
+  });
+
+  await step("history shows the receipt and the timeline", async () => {
+    await click("#nav-history");
+    await waitFor("#history", { text: "相手受信確認済み" });
+    await shot("08-history");
+  });
+
+  await step("partners, certificate and settings screens", async () => {
+    await click("#nav-partners");
+    await type("#partner-text", "13");
+    await script("document.querySelector('form.filters').requestSubmit()");
+    await waitFor("#partners", { text: "ひまわり" });
+    await shot("09-partners");
+    await click("#nav-certificate");
+    await waitFor("#certificate", { text: KYOTAKU });
+    await shot("10-certificate");
+    await click("#nav-settings");
+    await waitFor("#save-settings");
+    await shot("11-settings");
+  });
+
+  await wd("DELETE", s(""));
+}
+
+// The notifications the app sent, as dbus-monitor saw them (./run starts it).
+async function waitForNotification(text, timeout) {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    const log = readFileSync(env.NOTIFY_LOG, "utf8");
+    const i = log.indexOf(text);
+    if (i >= 0) return log.slice(i, i + 400);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no notification “${text}”`);
+}
+
+main()
+  .catch((e) => {
+    failed++;
+    console.log(`FAIL ${e.message}`);
+  })
+  .finally(() => {
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exit(failed ? 1 : 0);
+  });
+
