@@ -394,3 +394,15 @@ pub fn partner_names(app: &AppHandle, files: &[Received]) -> String {
     }
     names.join("、")
 }
+
+/// The window has drawn its first screen: with `KIZUNA_STARTUP_PROBE=1` the time since the process
+/// started is printed (docs/benchmarks.md measures cold start with it).
+#[tauri::command]
+pub fn first_screen(state: State<'_, AppState>) {
+    if std::env::var("KIZUNA_STARTUP_PROBE").is_ok_and(|v| v == "1") {
+        eprintln!(
+            "first screen after {} ms",
+            state.started.elapsed().as_millis()
+        );
+    }
+}

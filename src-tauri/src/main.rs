@@ -15,6 +15,7 @@ use careplan_client::settings::Settings;
 use tauri::{Manager, WindowEvent};
 
 fn main() {
+    let started = std::time::Instant::now();
     careplan_client::tls::install_crypto_provider();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -35,7 +36,7 @@ fn main() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--hidden"]),
         ))
-        .setup(|app| {
+        .setup(move |app| {
             // KIZUNA_PROFILE points the app at another profile (demo, tests).
             let profile = match std::env::var_os("KIZUNA_PROFILE") {
                 Some(p) => p.into(),
@@ -51,6 +52,7 @@ fn main() {
                 open_inbox: AtomicBool::new(false),
                 stopping: std::sync::Arc::new(AtomicBool::new(false)),
                 background: AtomicBool::new(false),
+                started,
             });
             tray::build(app.handle())?;
             commands::open_at_start(app.handle());
@@ -94,6 +96,7 @@ fn main() {
             commands::set_favourite,
             commands::save_settings,
             commands::open_folder,
+            commands::first_screen,
         ])
         .run(tauri::generate_context!())
         .expect("Kizuna could not start");

@@ -25,6 +25,8 @@ pub struct AppState {
     pub stopping: Arc<AtomicBool>,
     /// Whether the background loop runs.
     pub background: AtomicBool,
+    /// When the process started, for the start-up measurement.
+    pub started: std::time::Instant,
 }
 
 impl AppState {

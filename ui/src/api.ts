@@ -147,6 +147,7 @@ export const api = {
     invoke<void>("set_favourite", { number, favourite }),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   openFolder: (path: string) => invoke<void>("open_folder", { path }),
+  firstScreen: () => invoke<void>("first_screen"),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {

@@ -26,9 +26,10 @@ let banner: { kind: "info" | "error"; text: string } | null = null;
 async function start(): Promise<void> {
   status = await api.status();
   setLanguage(status.settings.language);
-  if (!status.enrolled) return renderSetup();
-  if (!status.unlocked) return renderUnlock();
-  renderApp();
+  if (!status.enrolled) renderSetup();
+  else if (!status.unlocked) renderUnlock();
+  else renderApp();
+  requestAnimationFrame(() => void api.firstScreen());
 }
 
 // ---------- set-up ----------
