@@ -16,7 +16,7 @@ use crate::state::{AppState, UiError};
 type Res<T> = Result<T, UiError>;
 
 /// Who this app is and how it stands.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct StatusView {
     enrolled: bool,
     unlocked: bool,
@@ -107,7 +107,7 @@ pub async fn status(app: AppHandle, state: State<'_, AppState>) -> Res<StatusVie
 }
 
 /// What the set-up screen sends.
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS)]
 pub struct EnrollArgs {
     relay_url: String,
     ca_fingerprint: String,
@@ -164,7 +164,7 @@ pub async fn unlock(
 }
 
 /// Set-up values from an enrolment file handed out by the relay's administrator.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ts_rs::TS)]
 pub struct EnrolmentFile {
     relay_url: String,
     ca_fingerprint: String,
@@ -194,7 +194,7 @@ pub async fn plan_send(state: State<'_, AppState>, files: Vec<String>) -> Res<Ve
 }
 
 /// The result of sending one file.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct SentView {
     file_name: String,
     recipient: String,
@@ -232,7 +232,7 @@ pub async fn send(state: State<'_, AppState>, files: Vec<String>) -> Res<Vec<Sen
 }
 
 /// Filters from the history screen.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ts_rs::TS)]
 pub struct HistoryArgs {
     direction: Option<String>,
     partner: Option<String>,
@@ -289,7 +289,7 @@ pub async fn export_history(
 }
 
 /// A partner office.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct PartnerView {
     number: String,
     name: String,

@@ -4,6 +4,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod background;
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod state;
 mod tray;

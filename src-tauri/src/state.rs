@@ -68,7 +68,7 @@ impl AppState {
 }
 
 /// An error for the window: a stable code for the UI's logic and a sentence for people.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct UiError {
     /// Stable code, e.g. `wrong_credentials`.
     pub code: &'static str,

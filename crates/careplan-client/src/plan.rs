@@ -12,6 +12,7 @@ use crate::client::Client;
 use crate::error::Result;
 
 /// One finding, ready to show.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingView {
     /// `error` or `warning`.
@@ -29,6 +30,7 @@ pub struct FindingView {
 }
 
 /// One file of a unit.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FileView {
     /// Where it was picked.
@@ -48,6 +50,7 @@ pub struct FileView {
 }
 
 /// One transmission unit as it would be sent.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitCard {
     /// Recipient office number (empty when the names could not be read).

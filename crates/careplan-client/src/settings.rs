@@ -8,6 +8,7 @@ use crate::error::{ClientError, Result};
 use crate::profile::write_atomic;
 
 /// What office staff can set in the app.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {

@@ -99,6 +99,7 @@ pub struct NewReceived<'a> {
 }
 
 /// One line of the history: a file sent or received.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
     /// `sent` or `received`.

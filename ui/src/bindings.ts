@@ -1,0 +1,214 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.
+// Regenerate: KIZUNA_BLESS=1 cargo test -p kizuna-desktop bindings
+
+export type StatusView = { enrolled: boolean, unlocked: boolean, office: string | null, office_name: string | null, office_kind: string | null, relay_url: string | null, cert_serial: string | null, cert_not_after: number | null, cert_days_left: number | null, needs_passphrase: boolean, unread: number, receive_dir: string, settings: Settings, 
+/**
+ * Prefilled set-up values (e.g. from the demo launcher).
+ */
+preset_relay: string | null, preset_fingerprint: string | null, 
+/**
+ * The desktop end-to-end test's hooks are on (`KIZUNA_TEST_HOOKS=1`).
+ */
+test_hooks: boolean, };
+
+export type Settings = { 
+/**
+ * Where received files are saved (the care software's import folder).
+ */
+receive_dir: string | null, 
+/**
+ * Receive in the background as files arrive.
+ */
+auto_receive: boolean, 
+/**
+ * Start the app when the user logs in.
+ */
+start_at_login: boolean, 
+/**
+ * Show an OS notification when files arrive.
+ */
+notifications: boolean, 
+/**
+ * `ja` or `en`.
+ */
+language: string, 
+/**
+ * HTTPS proxy, e.g. `http://proxy.example:8080`.
+ */
+proxy: string | null, };
+
+export type UiError = { 
+/**
+ * Stable code, e.g. `wrong_credentials`.
+ */
+code: string, 
+/**
+ * What happened and what to do.
+ */
+message: string, };
+
+export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: string, password: string, totp: string | null, passphrase: string | null, };
+
+export type EnrolmentFile = { relay_url: string, ca_fingerprint: string, office: string | null, };
+
+export type UnitCard = { 
+/**
+ * Recipient office number (empty when the names could not be read).
+ */
+recipient: string, 
+/**
+ * Recipient's name from the directory, when it could be looked up.
+ */
+recipient_name: string | null, 
+/**
+ * Month (YYYYMM, or 000000 for a plan unit).
+ */
+month: string | null, 
+/**
+ * Serial shared by the unit's files.
+ */
+serial: string, 
+/**
+ * Largest number of users in a file of the unit.
+ */
+users: number, 
+/**
+ * The files.
+ */
+files: Array<FileView>, 
+/**
+ * Errors in all files.
+ */
+errors: number, 
+/**
+ * Warnings in all files.
+ */
+warnings: number, 
+/**
+ * Whether the unit may be sent: no errors, and this office is its sender.
+ */
+sendable: boolean, 
+/**
+ * Why not, beyond the findings (e.g. another office's file).
+ */
+problem: string | null, };
+
+export type FileView = { 
+/**
+ * Where it was picked.
+ */
+path: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * File type prefix, when the name is a standard one.
+ */
+kind: string | null, 
+/**
+ * File type in Japanese.
+ */
+kind_name: string | null, 
+/**
+ * Users in it.
+ */
+users: number, 
+/**
+ * Findings.
+ */
+findings: Array<FindingView>, 
+/**
+ * Errors among them.
+ */
+errors: number, };
+
+export type FindingView = { 
+/**
+ * `error` or `warning`.
+ */
+severity: string, 
+/**
+ * Rule code.
+ */
+code: string, 
+/**
+ * Physical line where the record starts.
+ */
+line: number | null, 
+/**
+ * Item No. of the spec.
+ */
+column: number | null, 
+/**
+ * Item name.
+ */
+column_name: string | null, 
+/**
+ * What is wrong and what to do, in the chosen language.
+ */
+message: string, };
+
+export type SentView = { file_name: string, recipient: string, accepted: boolean, queued: boolean, message: string | null, };
+
+export type HistoryEntry = { 
+/**
+ * `sent` or `received`.
+ */
+direction: string, 
+/**
+ * Row id within its direction.
+ */
+id: number, 
+/**
+ * Standard file name.
+ */
+file_name: string, 
+/**
+ * The other office.
+ */
+partner: string, 
+/**
+ * Its name, when known.
+ */
+partner_name: string | null, 
+/**
+ * File type prefix.
+ */
+kind: string | null, 
+/**
+ * Month segment.
+ */
+month: string | null, 
+/**
+ * Users in the file.
+ */
+users: number | null, 
+/**
+ * Current state.
+ */
+state: string, 
+/**
+ * Last error or quarantine reason.
+ */
+detail: string | null, 
+/**
+ * Where a received file was saved.
+ */
+saved_path: string | null, 
+/**
+ * The signed receipt, when there is one.
+ */
+receipt: string | null, 
+/**
+ * Unix seconds of the first event.
+ */
+created_at: number, 
+/**
+ * Every state with its time.
+ */
+timeline: Array<[string, number]>, };
+
+export type HistoryArgs = { direction: string | null, partner: string | null, month: string | null, kind: string | null, state: string | null, text: string | null, };
+
+export type PartnerView = { number: string, name: string, kind: string, favourite: boolean, };
