@@ -4,7 +4,8 @@
 use crate::messages::state_ja;
 use crate::store::HistoryEntry;
 
-fn jst(t: i64) -> String {
+/// Unix seconds as Japan time (the standard's time zone), `2026-12-01 09:30:00`.
+pub fn jst(t: i64) -> String {
     let offset = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
     match time::OffsetDateTime::from_unix_timestamp(t) {
         Ok(d) => {

@@ -75,6 +75,18 @@ pub struct UnitCard {
     pub problem: Option<String>,
 }
 
+/// A finding as the window and the history show it.
+pub(crate) fn finding_view(f: &careplan_csv::Finding, lang: Lang) -> FindingView {
+    FindingView {
+        severity: if f.is_error() { "error" } else { "warning" },
+        code: f.code,
+        line: f.location.line,
+        column: f.location.column,
+        column_name: f.column_name,
+        message: f.message(lang),
+    }
+}
+
 fn file_view(r: &FileReport, lang: Lang) -> FileView {
     FileView {
         path: r.display.clone(),
@@ -83,18 +95,7 @@ fn file_view(r: &FileReport, lang: Lang) -> FileView {
         kind_name: r.kind.map(|k| k.name_ja()),
         users: r.users,
         errors: r.error_count(),
-        findings: r
-            .findings
-            .iter()
-            .map(|f| FindingView {
-                severity: if f.is_error() { "error" } else { "warning" },
-                code: f.code,
-                line: f.location.line,
-                column: f.location.column,
-                column_name: f.column_name,
-                message: f.message(lang),
-            })
-            .collect(),
+        findings: r.findings.iter().map(|f| finding_view(f, lang)).collect(),
     }
 }
 

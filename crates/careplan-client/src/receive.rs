@@ -33,16 +33,6 @@ pub struct Received {
     pub warnings: usize,
 }
 
-#[derive(Serialize)]
-struct StoredFinding {
-    severity: &'static str,
-    code: &'static str,
-    line: Option<u64>,
-    column: Option<u16>,
-    column_name: Option<&'static str>,
-    message: String,
-}
-
 struct Opened {
     msg: RelayMessage,
     plain: Vec<u8>,
@@ -183,17 +173,10 @@ impl Client {
         let saved = write_new_file(out_dir, &msg.file_name, &o.plain)?;
         let sha = envelope::sha256_hex(&o.plain);
         let receipt = self.receipt(msg, &sha, "accepted", None)?;
-        let findings: Vec<StoredFinding> = report
+        let findings: Vec<_> = report
             .findings
             .iter()
-            .map(|f| StoredFinding {
-                severity: if f.is_error() { "error" } else { "warning" },
-                code: f.code,
-                line: f.location.line,
-                column: f.location.column,
-                column_name: f.column_name,
-                message: f.message(Lang::Ja),
-            })
+            .map(|f| crate::plan::finding_view(f, Lang::Ja))
             .collect();
         let name = report.file_name.as_ref();
         let month = name.and_then(|n| n.month.as_ref().map(|m| m.to_string()));

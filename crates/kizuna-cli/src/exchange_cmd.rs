@@ -488,7 +488,7 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
         };
         println!(
             "{dir}  {}  {}  相手 {partner}  {}",
-            when(e.created_at),
+            careplan_client::export::jst(e.created_at),
             e.file_name,
             state_ja(&e.state)
         );
@@ -497,25 +497,6 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
         println!("該当する履歴はありません。");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Unix seconds as local-agnostic `YYYY-MM-DD HH:MM` (UTC+9, the standard's time zone).
-fn when(t: i64) -> String {
-    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    match time::OffsetDateTime::from_unix_timestamp(t) {
-        Ok(d) => {
-            let d = d.to_offset(jst);
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}",
-                d.year(),
-                u8::from(d.month()),
-                d.day(),
-                d.hour(),
-                d.minute()
-            )
-        }
-        Err(_) => t.to_string(),
-    }
 }
 
 async fn partners(p: &ProfileArgs, text: &str, json: bool) -> Result<ExitCode> {
