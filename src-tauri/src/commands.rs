@@ -69,15 +69,13 @@ fn install(app: &AppHandle, client: Client) {
     let unread = client.db().counts().map(|(_, u)| u as usize).unwrap_or(0);
     state.unread.store(unread, Ordering::SeqCst);
     crate::tray::show_unread(app, unread);
-    if let Ok(mut slot) = state.client.try_write() {
-        *slot = Some(client.clone());
-    }
+    *state.client.write().unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
     crate::background::start(app, client);
 }
 
 #[tauri::command]
 pub async fn status(app: AppHandle, state: State<'_, AppState>) -> Res<StatusView> {
-    let client = state.client.read().await.clone();
+    let client = state.current();
     let config = careplan_client::profile::ProfileConfig::load(&state.profile).ok();
     let settings = state.settings();
     let receive_dir = settings
@@ -381,7 +379,7 @@ pub async fn open_folder(app: AppHandle, path: String) -> Res<()> {
 /// Names of the offices that sent `files`, for the notification.
 pub fn partner_names(app: &AppHandle, files: &[Received]) -> String {
     let state = app.state::<AppState>();
-    let client = state.client.try_read().ok().and_then(|c| c.clone());
+    let client = state.current();
     let mut names: Vec<String> = Vec::new();
     for f in files {
         let name = client

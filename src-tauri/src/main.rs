@@ -48,7 +48,7 @@ fn main() {
             let settings = Settings::load(&profile).unwrap_or_default();
             app.manage(state::AppState {
                 profile,
-                client: tokio::sync::RwLock::new(None),
+                client: std::sync::RwLock::new(None),
                 settings: Mutex::new(settings),
                 unread: AtomicUsize::new(0),
                 open_inbox: AtomicBool::new(false),

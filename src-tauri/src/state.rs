@@ -14,7 +14,7 @@ pub struct AppState {
     /// The office's profile folder.
     pub profile: PathBuf,
     /// The opened client, once enrolled and unlocked.
-    pub client: tokio::sync::RwLock<Option<Arc<Client>>>,
+    pub client: std::sync::RwLock<Option<Arc<Client>>>,
     /// Desktop settings (kept in the profile folder).
     pub settings: Mutex<Settings>,
     /// Received files not yet looked at.
@@ -49,11 +49,19 @@ impl AppState {
 
     /// The opened client, or the error that says enrolment or unlocking comes first.
     pub async fn client(&self) -> Result<Arc<Client>, UiError> {
-        self.client.read().await.clone().ok_or_else(|| {
+        self.current().ok_or_else(|| {
             self.error(&ClientError::NotEnrolled(
                 self.profile.display().to_string(),
             ))
         })
+    }
+
+    /// The opened client, if there is one. (Never held across an await: a plain lock.)
+    pub fn current(&self) -> Option<Arc<Client>> {
+        self.client
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// An error as the window shows it.

@@ -26,6 +26,7 @@ let banner: { kind: "info" | "error"; text: string } | null = null;
 async function start(): Promise<void> {
   status = await api.status();
   setLanguage(status.settings.language);
+  if (status.test_hooks) installTestHooks();
   if (!status.enrolled) renderSetup();
   else if (!status.unlocked) renderUnlock();
   else renderApp();
@@ -642,9 +643,7 @@ declare global {
   }
 }
 
-async function installTestHooks(): Promise<void> {
-  const s = await api.status();
-  if (!s.test_hooks) return;
+function installTestHooks(): void {
   window.kizunaTest = {
     check: (paths: string[]) => {
       screen = "send";
@@ -654,8 +653,6 @@ async function installTestHooks(): Promise<void> {
     },
   };
 }
-
-void installTestHooks();
 
 void start().catch((e) => {
   root.textContent = errorMessage(e);

@@ -52,8 +52,7 @@ impl Client {
                 if let Some((id, acknowledged, receipt)) = self.db.received_state(&msg.id)? {
                     // Handled before a crash or cut-off: only the receipt may still be owed.
                     if !acknowledged {
-                        self.api.ack(&msg.id, &receipt).await?;
-                        self.db.mark_acknowledged(id)?;
+                        self.acknowledge(id, &msg.id, &receipt).await?;
                     }
                     continue;
                 }
@@ -61,11 +60,13 @@ impl Client {
                     continue;
                 }
                 match self.open_message(msg).await? {
-                    Ok(plain) => opened.push(Opened {
+                    // Acknowledged or expired since it was listed: nothing to take any more.
+                    None => {}
+                    Some(Ok(plain)) => opened.push(Opened {
                         msg: msg.clone(),
                         plain,
                     }),
-                    Err(why) => done.push(self.quarantine(msg, why).await?),
+                    Some(Err(why)) => done.push(self.quarantine(msg, why).await?),
                 }
             }
             // Files of one unit arrive together and are validated together.
@@ -89,31 +90,36 @@ impl Client {
         Ok(done)
     }
 
-    /// Downloads and verifies one message. The outer error is for the caller (network); the
-    /// inner one is the verdict on the message.
-    async fn open_message(&self, msg: &RelayMessage) -> Result<Result<Vec<u8>, VerifyError>> {
+    /// Downloads and verifies one message. The outer error is for the caller (network); `None`
+    /// when the body is gone; the inner result is the verdict on the message.
+    async fn open_message(
+        &self,
+        msg: &RelayMessage,
+    ) -> Result<Option<Result<Vec<u8>, VerifyError>>> {
         let Some(ciphertext) = self.api.body(&msg.id).await? else {
-            return Ok(Err(VerifyError::Mismatch("gone".into())));
+            return Ok(None);
         };
         let cert = match self.partner_certificate(&msg.sender).await {
             Ok(c) => c,
             Err(ClientError::PartnerCertificate { reason, .. }) => {
-                return Ok(Err(VerifyError::Certificate(reason)));
+                return Ok(Some(Err(VerifyError::Certificate(reason))));
             }
             Err(e) => return Err(e),
         };
-        Ok(envelope::open_envelope(
-            &self.keys,
-            &cert,
-            &msg.manifest,
-            &ciphertext,
-            (&msg.file_name, &msg.sender, &self.config.office),
-        )
-        .map(|(_, plain)| plain)
-        .inspect_err(|_| {
-            // Keep the ciphertext for inspection.
-            let _ = self.keep_quarantined(&msg.id, &ciphertext);
-        }))
+        Ok(Some(
+            envelope::open_envelope(
+                &self.keys,
+                &cert,
+                &msg.manifest,
+                &ciphertext,
+                (&msg.file_name, &msg.sender, &self.config.office),
+            )
+            .map(|(_, plain)| plain)
+            .inspect_err(|_| {
+                // Keep the ciphertext for inspection.
+                let _ = self.keep_quarantined(&msg.id, &ciphertext);
+            }),
+        ))
     }
 
     fn keep_quarantined(&self, id: &str, ciphertext: &[u8]) -> Result<()> {
@@ -150,8 +156,7 @@ impl Client {
             receipt: &receipt,
         })?;
         tracing::warn!(message = %msg.id, sender = %msg.sender, %reason, "received file quarantined");
-        self.api.ack(&msg.id, &receipt).await?;
-        self.db.mark_acknowledged(id)?;
+        self.acknowledge(id, &msg.id, &receipt).await?;
         Ok(Received {
             relay_id: msg.id.clone(),
             sender: msg.sender.clone(),
@@ -200,8 +205,7 @@ impl Client {
             warnings: report.warning_count() as i64,
             receipt: &receipt,
         })?;
-        self.api.ack(&msg.id, &receipt).await?;
-        self.db.mark_acknowledged(id)?;
+        self.acknowledge(id, &msg.id, &receipt).await?;
         Ok(Received {
             relay_id: msg.id.clone(),
             sender: msg.sender.clone(),
@@ -211,6 +215,12 @@ impl Client {
             errors: report.error_count(),
             warnings: report.warning_count(),
         })
+    }
+
+    /// Sends the receipt of a recorded message and notes that it reached the relay.
+    async fn acknowledge(&self, row: i64, relay_id: &str, receipt: &str) -> Result<()> {
+        self.api.ack(relay_id, receipt).await?;
+        self.db.mark_acknowledged(row)
     }
 
     fn receipt(

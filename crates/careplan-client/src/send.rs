@@ -101,48 +101,30 @@ impl Client {
             return Err(ClientError::Invalid(errors));
         }
         let mut rows = Vec::new();
-        let keys: Vec<String> = files.iter().map(|_| idempotency_key()).collect();
-        let mut owned = Vec::new();
         for ((report, b), path) in reports.iter().zip(&bytes).zip(&files) {
+            let not_sendable = |reason: String| ClientError::NotSendable {
+                path: path.display().to_string(),
+                reason,
+            };
             let name = report
                 .file_name
                 .as_ref()
-                .ok_or_else(|| ClientError::NotSendable {
-                    path: path.display().to_string(),
-                    reason: "bad_name".into(),
-                })?;
+                .ok_or_else(|| not_sendable("bad_name".into()))?;
             if name.sender.office.as_str() != self.config.office {
-                return Err(ClientError::NotSendable {
-                    path: path.display().to_string(),
-                    reason: format!("sender:{}", name.sender.office),
-                });
+                return Err(not_sendable(format!("sender:{}", name.sender.office)));
             }
-            owned.push((
-                name.kind.prefix().to_owned(),
-                name.month.as_ref().map(|m| m.to_string()),
-                name.serial.clone(),
-                name.recipient.office.to_string(),
-                envelope::sha256_hex(b),
-                envelope::encrypt(&self.keys.encryption_recipient(), b)?,
-                report.users as i64,
-                b.len() as i64,
-            ));
-        }
-        let names: Vec<String> = files.iter().map(|f| file_name_of(f)).collect();
-        let sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-        for (i, o) in owned.iter().enumerate() {
             rows.push(NewSent {
-                idempotency_key: &keys[i],
-                file_name: &names[i],
-                source_path: &sources[i],
-                kind: &o.0,
-                month: o.1.as_deref(),
-                serial: &o.2,
-                recipient: &o.3,
-                users: o.6,
-                size: o.7,
-                sha256: &o.4,
-                sealed: &o.5,
+                idempotency_key: idempotency_key(),
+                file_name: file_name_of(path),
+                source_path: path.display().to_string(),
+                kind: name.kind.prefix(),
+                month: name.month.as_ref().map(|m| m.to_string()),
+                serial: name.serial.clone(),
+                recipient: name.recipient.office.to_string(),
+                users: report.users as i64,
+                size: b.len() as i64,
+                sha256: envelope::sha256_hex(b),
+                sealed: envelope::encrypt(&self.keys.encryption_recipient(), b)?,
             });
         }
         self.db.queue(&rows)
@@ -154,6 +136,8 @@ impl Client {
         self.ensure_certificate_valid()?;
         let mut results = Vec::new();
         let mut unreachable = false;
+        // One directory look-up per recipient and round, not one per file of its units.
+        let mut recipients = std::collections::HashMap::new();
         for due in self.db.due(force)? {
             let result = if unreachable {
                 // No point knocking again in the same round once the relay did not answer.
@@ -161,7 +145,7 @@ impl Client {
                     "relay did not answer earlier in this round".into(),
                 ))
             } else {
-                self.upload_one(&due).await
+                self.upload_one(&due, &mut recipients).await
             };
             let result = match result {
                 Ok(relay_id) => {
@@ -189,8 +173,22 @@ impl Client {
         Ok(results)
     }
 
-    async fn upload_one(&self, due: &crate::store::DueSent) -> Result<String> {
-        let recipient = self.partner_certificate(&due.recipient).await?;
+    async fn upload_one(
+        &self,
+        due: &crate::store::DueSent,
+        recipients: &mut std::collections::HashMap<String, String>,
+    ) -> Result<String> {
+        let recipient_key = match recipients.get(&due.recipient) {
+            Some(key) => key.clone(),
+            None => {
+                let key = self
+                    .partner_certificate(&due.recipient)
+                    .await?
+                    .encryption_key;
+                recipients.insert(due.recipient.clone(), key.clone());
+                key
+            }
+        };
         let plain = envelope::decrypt(&self.keys, &due.sealed)
             .map_err(|e| ClientError::Crypto(e.to_string()))?;
         let manifest = envelope::sign(
@@ -206,7 +204,7 @@ impl Client {
                 idempotency_key: due.idempotency_key.clone(),
             },
         )?;
-        let ciphertext = envelope::encrypt(&recipient.encryption_key, &plain)?;
+        let ciphertext = envelope::encrypt(&recipient_key, &plain)?;
         let uploaded = self
             .api
             .upload(&due.file_name, &due.idempotency_key, &manifest, ciphertext)

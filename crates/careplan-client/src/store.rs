@@ -21,29 +21,29 @@ pub struct Db {
 }
 
 /// A file to be sent, as queued.
-pub struct NewSent<'a> {
+pub struct NewSent {
     /// Fresh idempotency key.
-    pub idempotency_key: &'a str,
+    pub idempotency_key: String,
     /// Standard file name.
-    pub file_name: &'a str,
+    pub file_name: String,
     /// Where it was picked from.
-    pub source_path: &'a str,
+    pub source_path: String,
     /// File type prefix.
-    pub kind: &'a str,
+    pub kind: &'static str,
     /// Month segment, if any.
-    pub month: Option<&'a str>,
+    pub month: Option<String>,
     /// Serial of the transmission unit.
-    pub serial: &'a str,
+    pub serial: String,
     /// Recipient office.
-    pub recipient: &'a str,
+    pub recipient: String,
     /// Number of users in the file.
     pub users: i64,
     /// Size in bytes.
     pub size: i64,
     /// SHA-256 of the bytes.
-    pub sha256: &'a str,
+    pub sha256: String,
     /// The bytes sealed to the office's own key.
-    pub sealed: &'a [u8],
+    pub sealed: Vec<u8>,
 }
 
 /// A queued file due for upload.
@@ -212,7 +212,7 @@ impl Db {
     }
 
     /// Queues files for sending, all or none.
-    pub fn queue(&self, files: &[NewSent<'_>]) -> Result<Vec<i64>> {
+    pub fn queue(&self, files: &[NewSent]) -> Result<Vec<i64>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut ids = Vec::new();
@@ -556,25 +556,19 @@ impl Db {
 mod tests {
     use super::*;
 
-    fn sent<'a>(
-        key: &'a str,
-        name: &'a str,
-        recipient: &'a str,
-        kind: &'a str,
-        month: &'a str,
-    ) -> NewSent<'a> {
+    fn sent(key: &str, name: &str, recipient: &str, kind: &'static str, month: &str) -> NewSent {
         NewSent {
-            idempotency_key: key,
-            file_name: name,
-            source_path: name,
+            idempotency_key: key.into(),
+            file_name: name.into(),
+            source_path: name.into(),
             kind,
-            month: Some(month),
-            serial: "20261025093100",
-            recipient,
+            month: Some(month.into()),
+            serial: "20261025093100".into(),
+            recipient: recipient.into(),
             users: 3,
             size: 10,
-            sha256: "00",
-            sealed: b"sealed",
+            sha256: "00".into(),
+            sealed: b"sealed".to_vec(),
         }
     }
 
