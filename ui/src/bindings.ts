@@ -177,6 +177,10 @@ partner_name: string | null,
  */
 kind: string | null, 
 /**
+ * File type as office staff name it (第6表（サービス利用票）予定 …).
+ */
+kind_name: string | null, 
+/**
  * Month segment.
  */
 month: string | null, 

@@ -346,7 +346,7 @@ async function renderInbox(): Promise<void> {
             "tr",
             { class: e.state === "quarantined" ? "bad" : "" },
             h("td", {}, formatTime(e.created_at)),
-            h("td", {}, e.kind ?? "?"),
+            h("td", {}, e.kind_name ?? e.kind ?? "?"),
             h("td", {}, e.partner_name ?? e.partner),
             h("td", {}, formatMonth(e.month)),
             h("td", {}, e.state === "quarantined" ? t("quarantined") : `${t("verified")}・${stateLabel(e.state)}`),
@@ -429,7 +429,7 @@ function drawHistory(table: HTMLElement, entries: HistoryEntry[]): void {
             h("td", {}, e.direction === "sent" ? "↑ " + t("sent") : "↓ " + t("received")),
             h("td", {}, formatTime(e.created_at)),
             h("td", {}, e.partner_name ?? e.partner),
-            h("td", {}, e.kind ?? ""),
+            h("td", {}, e.kind_name ?? e.kind ?? ""),
             h("td", {}, formatMonth(e.month)),
             h(
               "td",

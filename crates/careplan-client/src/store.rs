@@ -114,6 +114,8 @@ pub struct HistoryEntry {
     pub partner_name: Option<String>,
     /// File type prefix.
     pub kind: Option<String>,
+    /// File type as office staff name it (第6表（サービス利用票）予定 …).
+    pub kind_name: Option<String>,
     /// Month segment.
     pub month: Option<String>,
     /// Users in the file.
@@ -525,6 +527,7 @@ impl Db {
                         partner: r.get(3)?,
                         partner_name: r.get(4)?,
                         kind: r.get(5)?,
+                        kind_name: None,
                         month: r.get(6)?,
                         users: r.get(7)?,
                         state: r.get(8)?,
@@ -544,6 +547,11 @@ impl Db {
             "SELECT state, at FROM timeline WHERE direction = ?1 AND item = ?2 ORDER BY id",
         )?;
         for e in &mut entries {
+            e.kind_name = e
+                .kind
+                .as_deref()
+                .and_then(careplan_csv::FileKind::from_prefix)
+                .map(|k| k.name_ja().to_owned());
             e.timeline = stmt
                 .query_map(params![e.direction, e.id], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -718,6 +726,14 @@ mod tests {
             .collect();
         assert_eq!(steps, ["queued", "uploaded", "delivered", "acknowledged"]);
         assert_eq!(entries[0].receipt.as_deref(), Some("receipt"));
+        assert_eq!(
+            entries[0].kind_name.as_deref(),
+            Some(
+                careplan_csv::FileKind::from_prefix("UPPLAN")
+                    .unwrap()
+                    .name_ja()
+            )
+        );
     }
 
     #[test]
