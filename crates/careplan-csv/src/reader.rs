@@ -214,6 +214,8 @@ pub struct Field<'a> {
     pub value: &'a str,
     /// Whether the item was written inside quotes.
     pub quoted: bool,
+    /// Length of the value in the file's encoding, in bytes (MS932 counts a 全角 character as 2).
+    pub bytes: usize,
 }
 
 /// A syntax problem inside one record (R5).
@@ -234,10 +236,11 @@ pub enum SyntaxIssue {
 /// Splits records into items; reuses its buffers from record to record.
 #[derive(Debug, Default)]
 pub struct Splitter {
-    /// Where each item's text is, and whether it was quoted.
-    spans: Vec<(Span, bool)>,
-    /// ASCII items, one after the other; checked as UTF-8 once per record (cheap for ASCII),
-    /// which is cheaper than once per item.
+    /// Where each item's text is, whether it was quoted, and its length in bytes.
+    spans: Vec<(Span, bool, usize)>,
+    /// The record with every byte's top bit cleared, so all of it is ASCII: an ASCII item is
+    /// then read in place at its own offsets, and the whole is checked as UTF-8 once per record
+    /// instead of copying and checking item by item. Unescaped ASCII items follow it.
     ascii: Vec<u8>,
     /// Items with other characters, decoded (and unescaped).
     decoded: String,
@@ -270,6 +273,7 @@ impl Splitter {
     ) -> bool {
         self.spans.clear();
         self.ascii.clear();
+        self.ascii.extend(record.iter().map(|&c| c & 0x7F));
         self.decoded.clear();
         let mut clean = true;
         let b = record;
@@ -302,8 +306,8 @@ impl Splitter {
                 if comma.unwrap_or(len) > j {
                     issues.push(SyntaxIssue::TextAfterQuote { field: index });
                 }
-                let span = self.push_text(&b[content..content_end], enc, escaped, &mut clean);
-                self.spans.push((span, true));
+                let (span, n) = self.push_text(b, content, content_end, enc, escaped, &mut clean);
+                self.spans.push((span, true, n));
                 match comma {
                     Some(c) => i = c + 1,
                     None => break,
@@ -325,61 +329,72 @@ impl Splitter {
                 if quote {
                     issues.push(SyntaxIssue::StrayQuote { field: index });
                 }
-                let span = if high {
-                    self.push_text(&b[i..j], enc, false, &mut clean)
+                let (span, n) = if high {
+                    self.push_text(b, i, j, enc, false, &mut clean)
                 } else {
-                    let start = self.ascii.len();
-                    self.ascii.extend_from_slice(&b[i..j]);
-                    Span::Ascii(start, self.ascii.len())
+                    (Span::Ascii(i, j), j - i)
                 };
-                self.spans.push((span, false));
+                self.spans.push((span, false, n));
                 if j == len {
                     break;
                 }
                 i = j + 1;
             }
         }
-        // Only ASCII is pushed to `ascii`, so this cannot fail.
+        // Only ASCII is in `ascii`, so this cannot fail.
         let ascii = std::str::from_utf8(&self.ascii).unwrap_or_default();
         let decoded = self.decoded.as_str();
-        fields.extend(self.spans.iter().map(|&(span, quoted)| Field {
+        fields.extend(self.spans.iter().map(|&(span, quoted, bytes)| Field {
             value: match span {
                 Span::Ascii(s, e) => ascii.get(s..e).unwrap_or_default(),
                 Span::Decoded(s, e) => decoded.get(s..e).unwrap_or_default(),
             },
             quoted,
+            bytes,
         }));
         clean
     }
 
     // Appends the text of one item: ASCII as it is, the rest decoded; then `""` unescaped.
+    // Also returns the unescaped length in bytes of the file's encoding.
     fn push_text(
         &mut self,
-        bytes: &[u8],
+        record: &[u8],
+        from: usize,
+        to: usize,
         enc: TextEncoding,
         escaped: bool,
         clean: &mut bool,
-    ) -> Span {
+    ) -> (Span, usize) {
+        let bytes = &record[from..to];
         if bytes.is_ascii() {
+            if !escaped {
+                return (Span::Ascii(from, to), to - from);
+            }
             let start = self.ascii.len();
             self.ascii.extend_from_slice(bytes);
             if escaped {
                 unescape(&mut self.ascii, start);
             }
-            return Span::Ascii(start, self.ascii.len());
+            return (
+                Span::Ascii(start, self.ascii.len()),
+                self.ascii.len() - start,
+            );
         }
         let start = self.decoded.len();
         match enc {
             TextEncoding::Ms932 => *clean &= encoding::decode_append(bytes, &mut self.decoded),
             TextEncoding::Utf8 => self.decoded.push_str(&String::from_utf8_lossy(bytes)),
         }
+        let mut len = bytes.len();
         if escaped {
             // `"` is ASCII, so unescaping the decoded text is the same as unescaping the bytes.
             let unescaped = self.decoded[start..].replace("\"\"", "\"");
+            len -= self.decoded.len() - start - unescaped.len();
             self.decoded.truncate(start);
             self.decoded.push_str(&unescaped);
         }
-        Span::Decoded(start, self.decoded.len())
+        (Span::Decoded(start, self.decoded.len()), len)
     }
 }
 
@@ -506,6 +521,20 @@ mod tests {
         let (f, _) = fields(b"1,\x8E\x52\x96\x7B,\"\xFB\xFC\x8B\xB4\"\"\x89\xD4\"");
         assert_eq!(f[1].0, "山本");
         assert_eq!(f[2].0, "髙橋\"花");
+    }
+
+    #[test]
+    fn items_know_their_length_in_file_bytes_after_unescaping() {
+        let mut s = Splitter::default();
+        let mut f = Vec::new();
+        s.split(
+            b"ab,\x8E\x52\x96\x7B,\"\x8E\x52\"\"\",\"a\"\"\"",
+            TextEncoding::Ms932,
+            &mut f,
+            &mut Vec::new(),
+        );
+        let lens: Vec<usize> = f.iter().map(|f| f.bytes).collect();
+        assert_eq!(lens, vec![2, 4, 3, 2]);
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Per-item checks from the column tables of `careplan-v41.json`: required, length, format, codes.
 
-use crate::encoding;
 use crate::finding::{Problem, Severity};
 use crate::kind::FileKind;
 use crate::reader::Field;
@@ -215,23 +214,20 @@ pub(crate) fn check(
                 let chars = v.chars().count();
                 if chars > max {
                     report!("COL-LENGTH", Problem::TooLong { len: chars, max });
-                } else if !v.is_ascii() {
-                    let mut bytes = Vec::new();
-                    encoding::encode(v, &mut bytes);
-                    if bytes.len() > max {
-                        sink.column(
-                            line,
-                            kind,
-                            col,
-                            "COL-LENGTH",
-                            Severity::Warning,
-                            Problem::TooManyBytes {
-                                bytes: bytes.len(),
-                                max,
-                            },
-                            false,
-                        );
-                    }
+                } else if f.bytes > max {
+                    // The file's own bytes: 全角 counts twice, as in the spec's 項目長.
+                    sink.column(
+                        line,
+                        kind,
+                        col,
+                        "COL-LENGTH",
+                        Severity::Warning,
+                        Problem::TooManyBytes {
+                            bytes: f.bytes,
+                            max,
+                        },
+                        false,
+                    );
                 }
             }
         }
