@@ -32,6 +32,7 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::AlreadyEnrolled(dir) => format!("{dir} には既に事業所が登録されています。別の事業所は別のプロファイルに登録してください。"),
         ClientError::KeyStoreUnavailable(_) => "この PC では OS の鍵保管庫を使えません。鍵を守るパスフレーズを設定して（環境変数 KIZUNA_KEY_PASSPHRASE）、もう一度登録してください。".into(),
         ClientError::KeysLocked(_) => "事業所の鍵を開けませんでした。パスフレーズ（KIZUNA_KEY_PASSPHRASE）が正しいか確認してください。".into(),
+        ClientError::NotKept => "このファイルは控えが残っていないため、保存し直せません。送信元の事業所に再送を依頼してください。".into(),
         ClientError::Crypto(_) => "暗号処理に失敗しました。もう一度お試しください。続く場合は管理者に連絡してください。".into(),
         ClientError::Io { path, source } => format!("{path} を読み書きできませんでした（{source}）。場所と権限を確認してください。"),
         ClientError::Db(_) => "履歴データベースを読み書きできませんでした。ディスクの空きと権限を確認してください。".into(),
@@ -59,6 +60,7 @@ pub fn state_ja(state: &str) -> &'static str {
         "failed" => "送信できませんでした",
         "saved" => "受信・保存済み",
         "quarantined" => "検証エラーのため隔離",
+        "saved_again" => "保存し直し",
         _ => "不明",
     }
 }
@@ -79,6 +81,7 @@ mod tests {
             "failed",
             "saved",
             "quarantined",
+            "saved_again",
         ] {
             assert_ne!(state_ja(s), "不明", "{s}");
         }

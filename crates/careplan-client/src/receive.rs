@@ -149,6 +149,7 @@ impl Client {
             sha256: None,
             state: "quarantined",
             saved_path: path.exists().then_some(path_text.as_str()),
+            sealed: None,
             reason: Some(&reason),
             findings: None,
             errors: 0,
@@ -177,6 +178,7 @@ impl Client {
         let msg = &o.msg;
         let saved = write_new_file(out_dir, &msg.file_name, &o.plain)?;
         let sha = envelope::sha256_hex(&o.plain);
+        let sealed = envelope::encrypt(&self.keys.encryption_recipient(), &o.plain)?;
         let receipt = self.receipt(msg, &sha, "accepted", None)?;
         let findings: Vec<_> = report
             .findings
@@ -199,6 +201,7 @@ impl Client {
             sha256: Some(&sha),
             state: "saved",
             saved_path: Some(&saved_text),
+            sealed: Some(&sealed),
             reason: None,
             findings: Some(&findings_json),
             errors: report.error_count() as i64,
@@ -215,6 +218,23 @@ impl Client {
             errors: report.error_count(),
             warnings: report.warning_count(),
         })
+    }
+
+    /// Writes a received file again from its kept copy into `dir` (normally the receive folder),
+    /// never over another file: for when the care software moved or deleted it.
+    pub fn save_again(&self, id: i64, dir: &Path) -> Result<PathBuf> {
+        let (file_name, sha, sealed) = self.db.received_copy(id)?.ok_or(ClientError::NotKept)?;
+        let plain = envelope::decrypt(&self.keys, &sealed)
+            .map_err(|e| ClientError::Crypto(e.to_string()))?;
+        if envelope::sha256_hex(&plain) != sha {
+            return Err(ClientError::Crypto(
+                "kept copy does not match its hash".into(),
+            ));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| ClientError::io(dir, e))?;
+        let path = write_new_file(dir, &file_name, &plain)?;
+        self.db.mark_saved_again(id, &path.display().to_string())?;
+        Ok(path)
     }
 
     /// Sends the receipt of a recorded message and notes that it reached the relay.

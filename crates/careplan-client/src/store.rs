@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_received_copy.sql"),
+];
 
 /// Unix seconds now.
 pub fn now() -> i64 {
@@ -86,6 +89,8 @@ pub struct NewReceived<'a> {
     pub state: &'a str,
     /// Where it was saved (or quarantined).
     pub saved_path: Option<&'a str>,
+    /// The file encrypted to the office's own key, kept to save it again.
+    pub sealed: Option<&'a [u8]>,
     /// Why it was quarantined.
     pub reason: Option<&'a str>,
     /// Validation findings, JSON.
@@ -376,8 +381,10 @@ impl Db {
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO received (relay_id, relay_seq, sender, file_name, kind, month, users, size,
-             sha256, state, saved_path, reason, findings, errors, warnings, receipt, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             sha256, state, saved_path, reason, findings, errors, warnings, receipt, received_at,
+             sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18)",
             params![
                 r.relay_id,
                 r.relay_seq,
@@ -395,13 +402,40 @@ impl Db {
                 r.errors,
                 r.warnings,
                 r.receipt,
-                now()
+                now(),
+                r.sealed
             ],
         )?;
         let id = tx.last_insert_rowid();
         Self::timeline(&tx, "received", id, r.state, r.reason)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// The kept copy of a received file: its name, hash and sealed bytes, when there is one.
+    pub fn received_copy(&self, id: i64) -> Result<Option<(String, String, Vec<u8>)>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT file_name, sha256, sealed FROM received
+                 WHERE id = ?1 AND sealed IS NOT NULL AND sha256 IS NOT NULL",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// A received file was written again, to `path`.
+    pub fn mark_saved_again(&self, id: i64, path: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE received SET saved_path = ?2 WHERE id = ?1",
+            params![id, path],
+        )?;
+        Self::timeline(&tx, "received", id, "saved_again", Some(path))?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The receipt of a received file reached the relay.
@@ -625,6 +659,7 @@ mod tests {
                 sha256: Some("00"),
                 state: "saved",
                 saved_path: Some("/in/UPJSK_202612_d.CSV"),
+                sealed: None,
                 reason: None,
                 findings: None,
                 errors: 0,

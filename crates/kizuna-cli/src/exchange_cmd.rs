@@ -111,6 +111,17 @@ pub enum ExchangeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Save a received file again from its kept copy (the care software moved or deleted it);
+    /// ID is the number `history` shows for it.
+    SaveAgain {
+        #[command(flatten)]
+        profile: ProfileArgs,
+        /// Folder to save it in.
+        #[arg(long)]
+        out: PathBuf,
+        /// The received file's number in the history.
+        id: i64,
+    },
     /// Partner offices in the relay's directory.
     Partners {
         #[command(subcommand)]
@@ -199,6 +210,7 @@ pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
                 },
                 json,
             ),
+            ExchangeCommand::SaveAgain { profile, out, id } => save_again(&profile, &out, id),
             ExchangeCommand::Partners {
                 command:
                     PartnersCommand::Search {
@@ -487,7 +499,8 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
             None => e.partner.clone(),
         };
         println!(
-            "{dir}  {}  {}  相手 {partner}  {}",
+            "{dir} {:>4}  {}  {}  相手 {partner}  {}",
+            e.id,
             careplan_client::export::jst(e.created_at),
             e.file_name,
             state_ja(&e.state)
@@ -497,6 +510,20 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
         println!("該当する履歴はありません。");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn save_again(p: &ProfileArgs, out: &Path, id: i64) -> Result<ExitCode> {
+    let client = match open(p) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    match client.save_again(id, out) {
+        Ok(path) => {
+            println!("保存しました: {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(fail(&e)),
+    }
 }
 
 async fn partners(p: &ProfileArgs, text: &str, json: bool) -> Result<ExitCode> {

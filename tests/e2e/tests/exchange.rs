@@ -106,6 +106,61 @@ fn service_results_flow_back_to_the_care_manager() {
 }
 
 #[test]
+fn a_received_file_deleted_by_the_care_software_can_be_saved_again_identical() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    assert!(send(&w, &HOUMON, &results).status.success());
+    let inbox = w.folder("inbox");
+    receive(&w, &KYOTAKU, &inbox);
+    let original = &results[0];
+    let name = original.file_name().unwrap();
+    std::fs::remove_file(inbox.join(name)).unwrap();
+
+    let entry = history(&w, &KYOTAKU)
+        .into_iter()
+        .find(|e| e["file_name"] == name.to_str().unwrap())
+        .unwrap();
+    let id = entry["id"].to_string();
+    let again = |dir: &std::path::Path| {
+        let out = w.kizuna(
+            &KYOTAKU,
+            &["save-again", "--out", dir.to_str().unwrap(), &id],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    again(&inbox);
+    assert!(std::fs::read(inbox.join(name)).unwrap() == std::fs::read(original).unwrap());
+    // Saving again while the file is still there adds no copy.
+    again(&inbox);
+    assert_eq!(names_in(&inbox).len(), results.len());
+
+    let entry = history(&w, &KYOTAKU)
+        .into_iter()
+        .find(|e| e["file_name"] == name.to_str().unwrap())
+        .unwrap();
+    let steps: Vec<&str> = entry["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[0].as_str().unwrap())
+        .collect();
+    assert_eq!(steps.last(), Some(&"saved_again"), "{entry}");
+}
+
+#[test]
+fn a_file_without_a_kept_copy_cannot_be_saved_again_and_says_why() {
+    let w = World::enrolled(&[KYOTAKU]);
+    let dir = w.folder("inbox");
+    let out = w.kizuna(
+        &KYOTAKU,
+        &["save-again", "--out", dir.to_str().unwrap(), "999"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("控えが残っていない"), "{}", text(&out));
+}
+
+#[test]
 fn a_sender_offline_queues_and_delivers_exactly_once_when_the_relay_is_back() {
     let mut w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
