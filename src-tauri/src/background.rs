@@ -15,8 +15,11 @@ pub const ACTIVITY_EVENT: &str = "kizuna://activity";
 
 /// Default folder for received files: Documents/Kizuna/受信.
 pub fn default_receive_dir(app: &AppHandle) -> PathBuf {
-    app.path()
-        .document_dir()
+    // Not every Linux desktop declares a documents folder; the home folder outlives a reboot,
+    // unlike the temporary one.
+    let path = app.path();
+    path.document_dir()
+        .or_else(|_| path.home_dir())
         .unwrap_or_else(|_| std::env::temp_dir())
         .join("Kizuna")
         .join("受信")

@@ -368,6 +368,29 @@ pub async fn save_settings(
     Ok(settings)
 }
 
+/// Saves a received file again from its kept copy into `folder`, or the receive folder when
+/// none is chosen; answers where it now is.
+#[tauri::command]
+pub async fn save_again(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+    folder: Option<String>,
+) -> Res<String> {
+    let client = state.client().await?;
+    let dir = folder.map(PathBuf::from).unwrap_or_else(|| {
+        state
+            .settings()
+            .receive_dir
+            .unwrap_or_else(|| crate::background::default_receive_dir(&app))
+    });
+    let path = tauri::async_runtime::spawn_blocking(move || client.save_again(id, &dir))
+        .await
+        .map_err(|e| UiError::other(e.to_string()))?
+        .map_err(|e| state.error(&e))?;
+    Ok(path.display().to_string())
+}
+
 #[tauri::command]
 pub async fn open_folder(app: AppHandle, path: String) -> Res<()> {
     use tauri_plugin_opener::OpenerExt;

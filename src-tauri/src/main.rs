@@ -98,6 +98,7 @@ fn main() {
             commands::set_favourite,
             commands::save_settings,
             commands::open_folder,
+            commands::save_again,
             commands::first_screen,
         ])
         .run(tauri::generate_context!())

@@ -3,7 +3,7 @@
 // passes it in the environment. Screenshots of every screen go to $SHOTS.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
@@ -194,6 +194,17 @@ async function main() {
     assert.ok(notified.includes("ひまわり"), `notification names the partner: ${notified}`);
   });
 
+  await step("a received file the care software deleted is saved again from the inbox", async () => {
+    const name = filesBetween(sample, HOUMON, KYOTAKU)[0];
+    const saved = findFile(join(WORK, "home"), name);
+    assert.ok(saved, `${name} was saved in the receive folder`);
+    unlinkSync(saved);
+    await click(`#inbox tr[data-file="${name}"] .save-again`);
+    await waitFor(".banner", { text: "保存しました" });
+    await shot("07b-inbox-saved-again");
+    assert.ok(readFileSync(saved).equals(readFileSync(join(sample, name))), "saved again byte-identical");
+  });
+
   await step("history shows the receipt and the timeline", async () => {
     await click("#nav-history");
     await waitFor("#history", { text: "相手受信確認済み" });
@@ -215,6 +226,20 @@ async function main() {
   });
 
   await wd("DELETE", s(""));
+}
+
+// The first file called `name` under `dir`, searched depth first.
+function findFile(dir, name) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isFile() && e.name === name) return p;
+    // Hidden folders hold caches (and the document portal's mount), never received files.
+    if (e.isDirectory() && !e.name.startsWith(".")) {
+      const found = findFile(p, name);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 // The notifications the app sent, as dbus-monitor saw them (./run starts it).

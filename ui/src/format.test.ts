@@ -10,6 +10,11 @@ describe("format", () => {
     expect(stateLabel("acknowledged")).toBe("Receipt confirmed");
   });
 
+  it("names a received file's receipt as ours, not the partner's", () => {
+    expect(stateLabel("acknowledged", "received")).toBe("受信確認を返送済み");
+    expect(stateLabel("saved", "received")).toBe("受信・保存済み");
+  });
+
   it("shows times in Japan time", () => {
     // 2026-11-30T15:00:00Z is 2026-12-01 00:00 in Japan.
     expect(formatTime(Date.UTC(2026, 10, 30, 15, 0, 0) / 1000)).toBe("2026-12-01 00:00");

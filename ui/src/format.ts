@@ -12,6 +12,7 @@ const STATES_JA: Record<string, string> = {
   failed: "送信できませんでした",
   saved: "受信・保存済み",
   quarantined: "検証エラーのため隔離",
+  saved_again: "保存し直し",
 };
 
 const STATES_EN: Record<string, string> = {
@@ -24,12 +25,18 @@ const STATES_EN: Record<string, string> = {
   failed: "Not sent",
   saved: "Received and saved",
   quarantined: "Quarantined",
+  saved_again: "Saved again",
 };
 
+// A received file's receipt is ours; a sent file's is the partner's.
+const RECEIVED_JA: Record<string, string> = { acknowledged: "受信確認を返送済み" };
+const RECEIVED_EN: Record<string, string> = { acknowledged: "Receipt sent" };
+
 /** The name of a sent or received file's state. */
-export function stateLabel(state: string): string {
-  const table = language() === "en" ? STATES_EN : STATES_JA;
-  return table[state] ?? state;
+export function stateLabel(state: string, direction = "sent"): string {
+  const en = language() === "en";
+  const own = direction === "received" ? (en ? RECEIVED_EN : RECEIVED_JA)[state] : undefined;
+  return own ?? (en ? STATES_EN : STATES_JA)[state] ?? state;
 }
 
 /** Unix seconds as Japan time, `2026-12-01 09:30`. */

@@ -344,17 +344,21 @@ async function renderInbox(): Promise<void> {
         entries.map((e) =>
           h(
             "tr",
-            { class: e.state === "quarantined" ? "bad" : "" },
+            { class: e.state === "quarantined" ? "bad" : "", "data-file": e.file_name },
             h("td", {}, formatTime(e.created_at)),
             h("td", {}, e.kind_name ?? e.kind ?? "?"),
             h("td", {}, e.partner_name ?? e.partner),
             h("td", {}, formatMonth(e.month)),
-            h("td", {}, e.state === "quarantined" ? t("quarantined") : `${t("verified")}・${stateLabel(e.state)}`),
+            h("td", {}, e.state === "quarantined" ? t("quarantined") : `${t("verified")}・${stateLabel(e.state, "received")}`),
             h(
               "td",
-              {},
+              { class: "actions" },
               e.saved_path && e.state !== "quarantined"
-                ? h("button", { class: "link", onclick: () => api.openFolder(dirname(e.saved_path!)) }, t("openFolder"))
+                ? [
+                    h("button", { class: "link", onclick: () => api.openFolder(dirname(e.saved_path!)) }, t("openFolder")),
+                    h("button", { class: "link save-again", onclick: () => saveAgain(e.id, false) }, t("saveAgain")),
+                    h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
+                  ]
                 : null,
             ),
           ),
@@ -362,6 +366,23 @@ async function renderInbox(): Promise<void> {
       ),
     ),
   );
+}
+
+// The care software moved or deleted a received file: write it again from the kept copy.
+async function saveAgain(id: number, choose: boolean): Promise<void> {
+  try {
+    let folder: string | null = null;
+    if (choose) {
+      const picked = await open({ directory: true });
+      if (typeof picked !== "string") return;
+      folder = picked;
+    }
+    const path = await api.saveAgain(id, folder);
+    banner = { kind: "info", text: `${t("savedAgain")}: ${path}` };
+  } catch (e) {
+    banner = { kind: "error", text: errorMessage(e) };
+  }
+  renderApp();
 }
 
 function dirname(path: string): string {
@@ -434,11 +455,11 @@ function drawHistory(table: HTMLElement, entries: HistoryEntry[]): void {
             h(
               "td",
               {},
-              h("span", { class: isGoodState(e.state) ? "pill ok" : "pill" }, stateLabel(e.state)),
+              h("span", { class: isGoodState(e.state) ? "pill ok" : "pill" }, stateLabel(e.state, e.direction)),
               h(
                 "ol",
                 { class: "timeline" },
-                e.timeline.map(([s, at]) => h("li", {}, `${formatTime(at)} ${stateLabel(s)}`)),
+                e.timeline.map(([s, at]) => h("li", {}, `${formatTime(at)} ${stateLabel(s, e.direction)}`)),
               ),
             ),
             h("td", {}, e.receipt ? "✔" : ""),

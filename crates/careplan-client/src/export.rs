@@ -35,12 +35,12 @@ fn field(s: &str) -> String {
 /// The history entries as CSV bytes (times in Japan time).
 pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
-    out.push_str("方向,日時,ファイル名,相手事業所番号,相手事業所名,種別,対象年月,利用者数,状態,相手受信確認,経過\r\n");
+    out.push_str("方向,日時,ファイル名,相手事業所番号,相手事業所名,種別,対象年月,利用者数,状態,署名付き受信確認,経過\r\n");
     for e in entries {
         let timeline = e
             .timeline
             .iter()
-            .map(|(s, t)| format!("{} {}", jst(*t), state_ja(s)))
+            .map(|(s, t)| format!("{} {}", jst(*t), state_ja(&e.direction, s)))
             .collect::<Vec<_>>()
             .join(" / ");
         let row = [
@@ -57,7 +57,7 @@ pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
             e.kind_name.clone().or(e.kind.clone()).unwrap_or_default(),
             e.month.clone().unwrap_or_default(),
             e.users.map(|u| u.to_string()).unwrap_or_default(),
-            state_ja(&e.state).to_owned(),
+            state_ja(&e.direction, &e.state).to_owned(),
             if e.receipt.is_some() { "あり" } else { "" }.to_owned(),
             timeline,
         ];

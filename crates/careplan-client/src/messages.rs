@@ -48,9 +48,11 @@ pub fn error_text(e: &ClientError, lang: Lang) -> String {
     }
 }
 
-/// Japanese name of a sent or received file's state.
-pub fn state_ja(state: &str) -> &'static str {
+/// Japanese name of a sent or received file's state; `direction` is `sent` or `received`, as in
+/// the history (a received file's receipt is ours, a sent file's is the partner's).
+pub fn state_ja(direction: &str, state: &str) -> &'static str {
     match state {
+        "acknowledged" if direction == "received" => "受信確認を返送済み",
         "queued" => "送信待ち",
         "uploaded" => "送信済み（連携基盤で保管中）",
         "delivered" => "相手が受信中",
@@ -83,7 +85,13 @@ mod tests {
             "quarantined",
             "saved_again",
         ] {
-            assert_ne!(state_ja(s), "不明", "{s}");
+            assert_ne!(state_ja("sent", s), "不明", "{s}");
         }
+    }
+
+    #[test]
+    fn a_receipt_is_the_partners_when_sent_and_ours_when_received() {
+        assert_eq!(state_ja("sent", "acknowledged"), "相手受信確認済み");
+        assert_eq!(state_ja("received", "acknowledged"), "受信確認を返送済み");
     }
 }

@@ -468,7 +468,7 @@ async fn status(p: &ProfileArgs, json: bool) -> Result<ExitCode> {
         Err(e) => println!("接続: {}", error_ja(&e)),
     }
     for (state, n) in &sent {
-        println!("送信 {}: {n} 件", state_ja(state));
+        println!("送信 {}: {n} 件", state_ja("sent", state));
     }
     println!("受信（未確認）: {unseen} 件");
     Ok(ExitCode::SUCCESS)
@@ -503,7 +503,7 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
             e.id,
             careplan_client::export::jst(e.created_at),
             e.file_name,
-            state_ja(&e.state)
+            state_ja(&e.direction, &e.state)
         );
     }
     if entries.is_empty() {
