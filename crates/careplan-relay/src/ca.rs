@@ -9,7 +9,8 @@ use std::path::Path;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateSigningRequestParams, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType,
+    SerialNumber,
 };
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
@@ -35,6 +36,9 @@ pub enum CaError {
     /// The encryption key is not an age X25519 recipient.
     #[error("the encryption key is not an age X25519 recipient")]
     BadEncryptionKey,
+    /// A renewal asked for a key other than the certificate's.
+    #[error("the certificate request is for another key")]
+    OtherKey,
 }
 
 /// The CA: its certificate and its signing key.
@@ -189,6 +193,20 @@ impl Ca {
             serial: serial_hex,
             not_after: params.not_after,
         })
+    }
+}
+
+/// Checks that a CSR asks for the same public key as a certificate (renewal keeps the key, so a
+/// certificate in the wrong hands cannot be turned into one for a key of their choosing).
+pub fn same_key(csr_pem: &str, cert_pem: &str) -> Result<(), CaError> {
+    let csr = CertificateSigningRequestParams::from_pem(csr_pem).map_err(|_| CaError::BadCsr)?;
+    let (_, pem) =
+        x509_parser::pem::parse_x509_pem(cert_pem.as_bytes()).map_err(|_| CaError::OtherKey)?;
+    let cert = pem.parse_x509().map_err(|_| CaError::OtherKey)?;
+    if cert.public_key().subject_public_key.data.as_ref() == csr.public_key.der_bytes() {
+        Ok(())
+    } else {
+        Err(CaError::OtherKey)
     }
 }
 

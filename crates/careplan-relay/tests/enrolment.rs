@@ -238,6 +238,57 @@ async fn an_office_with_a_second_factor_needs_the_current_one_time_code() {
 }
 
 /// Every route that needs a certificate, with a request that would otherwise be valid.
+/// A CSR for the key in `key_pem`.
+fn csr_for(key_pem: &str) -> String {
+    let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
+    rcgen::CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .pem()
+        .unwrap()
+}
+
+async fn renew(relay: &Relay, identity: (&str, &str), csr: &str) -> reqwest::Response {
+    client(&relay.ca_pem(), Some(identity))
+        .post(format!("{}/v1/renew", relay.url))
+        .json(&serde_json::json!({ "csr_pem": csr }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_valid_certificate_renews_for_the_same_keys_without_the_password() {
+    let relay = Relay::start(&[]);
+    let (cert, key, serial) = enrolled(&relay).await;
+    let r = renew(&relay, (&cert, &key), &csr_for(&key)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let renewed = v["certificate_pem"].as_str().unwrap();
+    assert_ne!(v["serial"], serial.as_str());
+    assert_eq!(v["office"]["number"], KYOTAKU);
+    let der = CertificateDer::from_pem_slice(renewed.as_bytes()).unwrap();
+    let (_, x) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let sans = format!("{:?}", x.subject_alternative_name().unwrap().unwrap().value);
+    assert!(sans.contains(AGE), "the encryption key stays bound: {sans}");
+
+    let r = me(&relay, Some((renewed, &key))).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_ne!(v["serial"], serial.as_str());
+}
+
+#[tokio::test]
+async fn a_renewal_for_another_key_is_refused() {
+    let relay = Relay::start(&[]);
+    let (cert, key, _) = enrolled(&relay).await;
+    let (_, other) = greedy_csr();
+    let r = renew(&relay, (&cert, &key), &other).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "other_key");
+}
+
 fn authenticated_routes(
     relay: &Relay,
     c: &reqwest::Client,
@@ -245,6 +296,11 @@ fn authenticated_routes(
     let u = &relay.url;
     vec![
         ("me", c.get(format!("{u}/v1/me"))),
+        (
+            "renew",
+            c.post(format!("{u}/v1/renew"))
+                .json(&serde_json::json!({"csr_pem": greedy_csr().1})),
+        ),
         ("inbox", c.get(format!("{u}/v1/inbox"))),
         ("sent", c.get(format!("{u}/v1/sent"))),
         ("events", c.get(format!("{u}/v1/events"))),

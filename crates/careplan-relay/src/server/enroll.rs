@@ -114,30 +114,75 @@ fn enroll_blocking(
         String::new(),
     );
     metrics::inc(&state.metrics.logins_ok, 1);
+    issue(
+        state,
+        office,
+        &req.csr_pem,
+        req.encryption_key,
+        remote,
+        "enroll",
+    )
+}
+
+/// Renewal: a new certificate for the same keys, asked for with the current one, so an office
+/// renews before expiry without its password.
+#[derive(Deserialize)]
+pub struct RenewRequest {
+    /// PKCS#10 request (PEM) for the key of the certificate in use.
+    pub csr_pem: String,
+}
+
+pub(super) async fn renew(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Json(req): Json<RenewRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let st = state.clone();
+    blocking(move || {
+        crate::ca::same_key(&req.csr_pem, &a.cert.pem).map_err(ca_refusal)?;
+        let key = a.cert.encryption_key.clone();
+        issue(&st, a.office, &req.csr_pem, key, a.remote, "renew")
+    })
+    .await?
+    .map(Json)
+}
+
+fn ca_refusal(e: crate::ca::CaError) -> ApiError {
+    match e {
+        crate::ca::CaError::BadCsr => err(StatusCode::BAD_REQUEST, "bad_csr"),
+        crate::ca::CaError::BadEncryptionKey => err(StatusCode::BAD_REQUEST, "bad_encryption_key"),
+        crate::ca::CaError::OtherKey => err(StatusCode::BAD_REQUEST, "other_key"),
+        e => internal(e),
+    }
+}
+
+// Issues, stores and audits an office certificate (`event` says why: enroll or renew).
+fn issue(
+    state: &AppState,
+    office: Office,
+    csr_pem: &str,
+    encryption_key: String,
+    remote: SocketAddr,
+    event: &str,
+) -> Result<EnrollResponse, ApiError> {
     let valid = time::Duration::days(state.config.cert_days);
     let issued = state
         .ca
-        .issue_office(&office.number, &req.csr_pem, &req.encryption_key, valid)
-        .map_err(|e| match e {
-            crate::ca::CaError::BadCsr => err(StatusCode::BAD_REQUEST, "bad_csr"),
-            crate::ca::CaError::BadEncryptionKey => {
-                err(StatusCode::BAD_REQUEST, "bad_encryption_key")
-            }
-            e => internal(e),
-        })?;
+        .issue_office(&office.number, csr_pem, &encryption_key, valid)
+        .map_err(ca_refusal)?;
     let record = CertRecord {
         serial: issued.serial.clone(),
         office: office.number.clone(),
-        encryption_key: req.encryption_key,
+        encryption_key,
         pem: issued.pem.clone(),
         issued_at: now(),
         not_after: issued.not_after.unix_timestamp(),
         revoked_at: None,
     };
-    store.add_certificate(&record).map_err(internal)?;
+    state.store.add_certificate(&record).map_err(internal)?;
     audit(
         state,
-        "enroll",
+        event,
         Some(&office.number),
         remote,
         format!("certificate {}", issued.serial),

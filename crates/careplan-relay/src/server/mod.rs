@@ -240,6 +240,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/v1/enroll", post(enroll::enroll))
         .route("/v1/me", get(enroll::me))
+        .route("/v1/renew", post(enroll::renew))
         .route("/v1/messages", post(messages::upload))
         .route("/v1/messages/{id}/body", get(messages::download))
         .route("/v1/messages/{id}/ack", post(messages::acknowledge))
