@@ -113,6 +113,7 @@ pub struct EnrollArgs {
     password: String,
     totp: Option<String>,
     passphrase: Option<String>,
+    proxy: Option<String>,
 }
 
 #[tauri::command]
@@ -134,6 +135,7 @@ pub async fn enroll(
             password: &args.password,
             totp: args.totp.as_deref().filter(|t| !t.trim().is_empty()),
             passphrase: passphrase.as_deref(),
+            proxy: args.proxy.as_deref(),
         },
     )
     .await;
@@ -357,7 +359,12 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> Res<Settings> {
+    settings.check_proxy().map_err(|e| state.error(&e))?;
+    let proxy_changed = settings.proxy != state.settings().proxy;
     settings.save(&state.profile).map_err(|e| state.error(&e))?;
+    if let (true, Some(client)) = (proxy_changed, state.current()) {
+        client.reconnect().map_err(|e| state.error(&e))?;
+    }
     let autostart = app.autolaunch();
     let _ = if settings.start_at_login {
         autostart.enable()
@@ -366,6 +373,17 @@ pub async fn save_settings(
     };
     *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings.clone();
     Ok(settings)
+}
+
+/// Renews the office certificate with the one in use (no password); answers the new status.
+#[tauri::command]
+pub async fn renew_certificate(app: AppHandle, state: State<'_, AppState>) -> Res<StatusView> {
+    let client = state.client().await?;
+    client
+        .renew_certificate()
+        .await
+        .map_err(|e| state.error(&e))?;
+    status(app.clone(), state).await
 }
 
 /// Saves a received file again from its kept copy into `folder`, or the receive folder when

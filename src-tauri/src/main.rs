@@ -99,6 +99,7 @@ fn main() {
             commands::save_settings,
             commands::open_folder,
             commands::save_again,
+            commands::renew_certificate,
             commands::first_screen,
         ])
         .run(tauri::generate_context!())

@@ -51,6 +51,7 @@ export const api = {
     invoke<void>("set_favourite", { number, favourite }),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   openFolder: (path: string) => invoke<void>("open_folder", { path }),
+  renewCertificate: () => invoke<Status>("renew_certificate"),
   saveAgain: (id: number, folder: string | null) => invoke<string>("save_again", { id, folder }),
   firstScreen: () => invoke<void>("first_screen"),
 };

@@ -47,7 +47,7 @@ code: string,
  */
 message: string, };
 
-export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: string, password: string, totp: string | null, passphrase: string | null, };
+export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: string, password: string, totp: string | null, passphrase: string | null, proxy: string | null, };
 
 export type EnrolmentFile = { relay_url: string, ca_fingerprint: string, office: string | null, };
 

@@ -49,6 +49,7 @@ function renderSetup(): void {
   const password = input("password", { type: "password" });
   const totp = input("totp", { inputmode: "numeric", maxlength: "6" });
   const passphrase = input("passphrase", { type: "password" });
+  const proxy = input("setup-proxy", { placeholder: "http://proxy.example.jp:8080" });
   const message = h("div", { class: "message", role: "alert", id: "setup-message" });
   const button = h("button", { type: "submit", class: "primary", id: "enroll" }, t("enrollButton"));
   const loadFile = async () => {
@@ -80,6 +81,7 @@ function renderSetup(): void {
             password: password.value,
             totp: totp.value || null,
             passphrase: passphrase.value || null,
+            proxy: proxy.value.trim() || null,
           });
           renderApp();
         } catch (err) {
@@ -96,6 +98,7 @@ function renderSetup(): void {
     field(t("caFingerprint"), fingerprint),
     h("div", { class: "row" }, field(t("officeNumber"), office), field(t("password"), password)),
     h("div", { class: "row" }, field(t("totp"), totp), field(t("passphrase"), passphrase)),
+    field(t("proxy"), proxy),
     message,
     button,
   );
@@ -552,7 +555,21 @@ function renderCertificate(): void {
       h("dd", { class: days <= 30 ? "bad" : "" }, `${days} ${t("days")}`),
     ),
     h("p", { class: "lead" }, t("renewLead")),
+    h("button", { class: "primary", id: "renew", onclick: (e: Event) => renew(e.currentTarget as HTMLButtonElement) }, t("renew")),
   );
+}
+
+// Renews with the certificate in use; the relay needs no password for that.
+async function renew(button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  button.textContent = t("renewing");
+  try {
+    status = await api.renewCertificate();
+    banner = { kind: "info", text: `${t("renewed")}: ${formatTime(status.cert_not_after ?? 0)}` };
+  } catch (e) {
+    banner = { kind: "error", text: errorMessage(e) };
+  }
+  renderApp();
 }
 
 // ---------- 設定 ----------

@@ -1,6 +1,7 @@
 //! An opened profile: keys unlocked, relay connection ready, database open.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use crate::envelope::{self, OfficeCertificate};
 use crate::error::{ClientError, Result};
@@ -24,20 +25,52 @@ pub struct Enrolment<'a> {
     pub totp: Option<&'a str>,
     /// Seal the keys with this passphrase instead of the OS key store.
     pub passphrase: Option<&'a str>,
+    /// HTTPS proxy to reach the relay through (kept in the settings); `None` for the system's.
+    pub proxy: Option<&'a str>,
 }
 
 /// One enrolled office, ready to send and receive.
 pub struct Client {
     pub(crate) dir: PathBuf,
-    pub(crate) config: ProfileConfig,
+    /// This office's number (never changes for a profile).
+    pub(crate) office: String,
+    // Renewal replaces the certificate, and with it the connection, while the client is shared.
+    config: RwLock<ProfileConfig>,
     pub(crate) keys: OfficeKeys,
     pub(crate) ca_der: Vec<u8>,
-    pub(crate) api: RelayApi,
+    api: RwLock<Arc<RelayApi>>,
     pub(crate) db: Db,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| ClientError::io(path, e))
+}
+
+/// The proxy chosen in the settings of the profile in `dir`, if any.
+fn proxy_setting(dir: &Path) -> Option<String> {
+    crate::settings::Settings::load(dir)
+        .ok()
+        .and_then(|s| s.proxy)
+        .filter(|p| !p.trim().is_empty())
+}
+
+// The mutually authenticated connection with the certificate on disk.
+fn connect(
+    dir: &Path,
+    config: &ProfileConfig,
+    ca_der: &[u8],
+    keys: &OfficeKeys,
+) -> Result<RelayApi> {
+    let cert_pem = String::from_utf8_lossy(&read(&Paths::new(dir).cert)?).into_owned();
+    let cert_der = envelope::pem_to_der(&cert_pem)
+        .ok_or_else(|| ClientError::Format("office certificate".into()))?;
+    RelayApi::office(
+        &config.relay_url,
+        ca_der,
+        &cert_der,
+        keys.signing_pkcs8(),
+        proxy_setting(dir).as_deref(),
+    )
 }
 
 impl Client {
@@ -49,6 +82,8 @@ impl Client {
         }
         let pin =
             tls::normalise_fingerprint(e.ca_fingerprint).ok_or(ClientError::BadFingerprint)?;
+        // Before anything is made: a wrong proxy setting leaves nothing behind.
+        let api = RelayApi::pinned(e.relay_url, &pin, e.proxy)?;
         std::fs::create_dir_all(dir).map_err(|err| ClientError::io(dir, err))?;
         let keys = OfficeKeys::generate()?;
         let protection = match e.passphrase {
@@ -59,7 +94,6 @@ impl Client {
         };
         // Sealing first: an unusable key store shows before the relay issues anything.
         let sealed = keys.seal(&protection, e.passphrase)?;
-        let api = RelayApi::pinned(e.relay_url, &pin)?;
         let csr = keys.csr_pem(e.office)?;
         let answer = api
             .enroll(&EnrollRequest {
@@ -97,6 +131,11 @@ impl Client {
             receive_dir: None,
         };
         config.save(dir)?;
+        if let Some(proxy) = e.proxy.filter(|p| !p.trim().is_empty()) {
+            let mut settings = crate::settings::Settings::load(dir)?;
+            settings.proxy = Some(proxy.trim().to_owned());
+            settings.save(dir)?;
+        }
         Client::open(dir, e.passphrase)
     }
 
@@ -111,24 +150,25 @@ impl Client {
         if tls::fingerprint(&ca_der) != config.ca_fingerprint {
             return Err(ClientError::FingerprintMismatch);
         }
-        let cert_pem = String::from_utf8_lossy(&read(&paths.cert)?).into_owned();
-        let cert_der = envelope::pem_to_der(&cert_pem)
-            .ok_or_else(|| ClientError::Format("office certificate".into()))?;
-        let api = RelayApi::office(&config.relay_url, &ca_der, &cert_der, keys.signing_pkcs8())?;
+        let api = connect(dir, &config, &ca_der, &keys)?;
         let db = Db::open(&paths.db)?;
         Ok(Client {
             dir: dir.to_owned(),
-            config,
+            office: config.office.clone(),
+            config: RwLock::new(config),
             keys,
             ca_der,
-            api,
+            api: RwLock::new(Arc::new(api)),
             db,
         })
     }
 
-    /// The profile's settings.
-    pub fn config(&self) -> &ProfileConfig {
-        &self.config
+    /// The profile's settings as they are now.
+    pub fn config(&self) -> ProfileConfig {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The profile's database (history, counts).
@@ -136,19 +176,53 @@ impl Client {
         &self.db
     }
 
-    /// The relay connection.
-    pub fn api(&self) -> &RelayApi {
-        &self.api
+    /// The relay connection (a renewal or a new proxy setting replaces it).
+    pub fn api(&self) -> Arc<RelayApi> {
+        self.api.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Connects again with the certificate and proxy setting now in the profile.
+    pub fn reconnect(&self) -> Result<()> {
+        let api = connect(&self.dir, &self.config(), &self.ca_der, &self.keys)?;
+        *self.api.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(api);
+        Ok(())
+    }
+
+    /// Renews the office certificate with the one in use, before it ends: same keys, a new
+    /// validity, no password. Answers the days left afterwards.
+    pub async fn renew_certificate(&self) -> Result<i64> {
+        self.ensure_certificate_valid()?;
+        let csr = self.keys.csr_pem(&self.office)?;
+        let answer = self.api().renew(&csr).await?;
+        let cert = OfficeCertificate::verify(&answer.certificate_pem, &self.ca_der, now())
+            .map_err(|err| ClientError::Crypto(err.to_string()))?;
+        if cert.office != self.office || cert.encryption_key != self.keys.encryption_recipient() {
+            return Err(ClientError::Crypto(
+                "the relay issued a certificate for other keys".into(),
+            ));
+        }
+        // Certificate first: a crash before the profile is updated leaves it with an earlier end
+        // date than the real one, which only makes the app remind too early.
+        let paths = Paths::new(&self.dir);
+        write_atomic(&paths.cert, answer.certificate_pem.as_bytes(), false)?;
+        let mut config = self.config();
+        config.cert_serial = answer.serial;
+        config.cert_not_after = answer.not_after;
+        config.save(&self.dir)?;
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        self.reconnect()?;
+        tracing::info!(office = %self.office, "certificate renewed");
+        Ok(self.certificate_days_left())
     }
 
     /// Days until the office certificate ends (negative once it has).
     pub fn certificate_days_left(&self) -> i64 {
-        (self.config.cert_not_after - now()).div_euclid(86_400)
+        (self.config().cert_not_after - now()).div_euclid(86_400)
     }
 
     /// Refuses early, with a clear reason, when the office certificate has ended.
     pub(crate) fn ensure_certificate_valid(&self) -> Result<()> {
-        if self.config.cert_not_after <= now() {
+        if self.config().cert_not_after <= now() {
             return Err(ClientError::CertificateRefused(
                 "certificate_expired".into(),
             ));
@@ -159,7 +233,7 @@ impl Client {
     /// A partner's certificate from the directory, checked against the pinned CA; its name is
     /// remembered for the history.
     pub(crate) async fn partner_certificate(&self, office: &str) -> Result<OfficeCertificate> {
-        let entry = self.api.directory(office).await?;
+        let entry = self.api().directory(office).await?;
         self.db
             .remember_partner(&entry.number, &entry.name, &entry.kind)?;
         if !entry.active {

@@ -74,6 +74,9 @@ pub enum ClientError {
     /// The office keys could not be unlocked (wrong passphrase, key store entry gone).
     #[error("office keys could not be unlocked: {0}")]
     KeysLocked(String),
+    /// The proxy setting is not a proxy address.
+    #[error("not a proxy address: {0}")]
+    BadProxy(String),
     /// A received file has no kept copy (quarantined, or received before copies were kept).
     #[error("no kept copy of this received file")]
     NotKept,

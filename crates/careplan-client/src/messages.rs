@@ -32,6 +32,7 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::AlreadyEnrolled(dir) => format!("{dir} には既に事業所が登録されています。別の事業所は別のプロファイルに登録してください。"),
         ClientError::KeyStoreUnavailable(_) => "この PC では OS の鍵保管庫を使えません。鍵を守るパスフレーズを設定して（環境変数 KIZUNA_KEY_PASSPHRASE）、もう一度登録してください。".into(),
         ClientError::KeysLocked(_) => "事業所の鍵を開けませんでした。パスフレーズ（KIZUNA_KEY_PASSPHRASE）が正しいか確認してください。".into(),
+        ClientError::BadProxy(p) => format!("プロキシの指定「{p}」が正しくありません。http://proxy.example.jp:8080 のように入力するか、空欄にしてください（空欄なら OS の設定を使います）。"),
         ClientError::NotKept => "このファイルは控えが残っていないため、保存し直せません。送信元の事業所に再送を依頼してください。".into(),
         ClientError::Crypto(_) => "暗号処理に失敗しました。もう一度お試しください。続く場合は管理者に連絡してください。".into(),
         ClientError::Io { path, source } => format!("{path} を読み書きできませんでした（{source}）。場所と権限を確認してください。"),

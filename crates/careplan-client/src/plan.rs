@@ -153,12 +153,12 @@ impl Client {
     /// names from the directory where the relay answers (offline, names are left out).
     pub async fn plan(&self, paths: &[PathBuf], lang: Lang) -> Result<Vec<UnitCard>> {
         let reports = self.check(paths)?;
-        let mut cards = cards(&reports, &self.config.office, lang);
+        let mut cards = cards(&reports, &self.office, lang);
         for c in &mut cards {
             if c.recipient.is_empty() {
                 continue;
             }
-            if let Ok(entry) = self.api.directory(&c.recipient).await {
+            if let Ok(entry) = self.api().directory(&c.recipient).await {
                 let _ = self
                     .db
                     .remember_partner(&entry.number, &entry.name, &entry.kind);

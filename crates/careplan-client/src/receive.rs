@@ -46,7 +46,7 @@ impl Client {
         let mut done = Vec::new();
         let mut after = self.db.cursor("inbox_cursor")?;
         loop {
-            let page = self.api.inbox(after).await?;
+            let page = self.api().inbox(after).await?;
             let mut opened = Vec::new();
             for msg in &page.messages {
                 if let Some((id, acknowledged, receipt)) = self.db.received_state(&msg.id)? {
@@ -96,7 +96,7 @@ impl Client {
         &self,
         msg: &RelayMessage,
     ) -> Result<Option<Result<Vec<u8>, VerifyError>>> {
-        let Some(ciphertext) = self.api.body(&msg.id).await? else {
+        let Some(ciphertext) = self.api().body(&msg.id).await? else {
             return Ok(None);
         };
         let cert = match self.partner_certificate(&msg.sender).await {
@@ -112,7 +112,7 @@ impl Client {
                 &cert,
                 &msg.manifest,
                 &ciphertext,
-                (&msg.file_name, &msg.sender, &self.config.office),
+                (&msg.file_name, &msg.sender, &self.office),
             )
             .map(|(_, plain)| plain)
             .inspect_err(|_| {
@@ -239,7 +239,7 @@ impl Client {
 
     /// Sends the receipt of a recorded message and notes that it reached the relay.
     async fn acknowledge(&self, row: i64, relay_id: &str, receipt: &str) -> Result<()> {
-        self.api.ack(relay_id, receipt).await?;
+        self.api().ack(relay_id, receipt).await?;
         self.db.mark_acknowledged(row)
     }
 
@@ -258,7 +258,7 @@ impl Client {
                 file_name: msg.file_name.clone(),
                 sha256: sha.to_owned(),
                 sender: msg.sender.clone(),
-                recipient: self.config.office.clone(),
+                recipient: self.office.clone(),
                 received_at: now(),
                 outcome: outcome.to_owned(),
                 reason: reason.map(str::to_owned),

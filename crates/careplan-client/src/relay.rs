@@ -185,11 +185,17 @@ async fn json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
 }
 
 impl RelayApi {
-    fn build(base: &str, config: rustls::ClientConfig) -> Result<RelayApi> {
-        let http = reqwest::Client::builder()
+    fn build(base: &str, config: rustls::ClientConfig, proxy: Option<&str>) -> Result<RelayApi> {
+        let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(config)
             .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60))
+            .read_timeout(Duration::from_secs(60));
+        // Without a proxy of its own the office gets the system's (HTTPS_PROXY and the like).
+        if let Some(url) = proxy.map(str::trim).filter(|u| !u.is_empty()) {
+            let p = reqwest::Proxy::all(url).map_err(|_| ClientError::BadProxy(url.to_owned()))?;
+            builder = builder.proxy(p);
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Crypto(e.to_string()))?;
         Ok(RelayApi {
@@ -198,19 +204,25 @@ impl RelayApi {
         })
     }
 
-    /// A connection for enrolment, trusting only a CA with fingerprint `pin`.
-    pub fn pinned(base: &str, pin: &str) -> Result<RelayApi> {
-        Self::build(base, tls::pinned_config(pin)?)
+    /// A connection for enrolment, trusting only a CA with fingerprint `pin`; through `proxy`
+    /// when given.
+    pub fn pinned(base: &str, pin: &str, proxy: Option<&str>) -> Result<RelayApi> {
+        Self::build(base, tls::pinned_config(pin)?, proxy)
     }
 
-    /// A mutually authenticated connection as an enrolled office.
+    /// A mutually authenticated connection as an enrolled office; through `proxy` when given.
     pub fn office(
         base: &str,
         ca_der: &[u8],
         cert_der: &[u8],
         key_pkcs8: &[u8],
+        proxy: Option<&str>,
     ) -> Result<RelayApi> {
-        Self::build(base, tls::office_config(ca_der, cert_der, key_pkcs8)?)
+        Self::build(
+            base,
+            tls::office_config(ca_der, cert_der, key_pkcs8)?,
+            proxy,
+        )
     }
 
     fn url(&self, path: &str) -> String {
@@ -224,6 +236,19 @@ impl RelayApi {
             .send()
             .await
             .map_err(transport_error)
+    }
+
+    /// Renews the certificate in use: a CSR for the same key → a new certificate.
+    pub async fn renew(&self, csr_pem: &str) -> Result<EnrollResponse> {
+        let resp = self
+            .http
+            .post(self.url("/v1/renew"))
+            .timeout(CALL_TIMEOUT)
+            .json(&serde_json::json!({ "csr_pem": csr_pem }))
+            .send()
+            .await
+            .map_err(transport_error)?;
+        json(resp).await
     }
 
     /// Enrols: password + CSR + encryption key → certificate.

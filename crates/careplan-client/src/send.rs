@@ -110,7 +110,7 @@ impl Client {
                 .file_name
                 .as_ref()
                 .ok_or_else(|| not_sendable("bad_name".into()))?;
-            if name.sender.office.as_str() != self.config.office {
+            if name.sender.office.as_str() != self.office {
                 return Err(not_sendable(format!("sender:{}", name.sender.office)));
             }
             rows.push(NewSent {
@@ -198,7 +198,7 @@ impl Client {
                 file_name: due.file_name.clone(),
                 sha256: envelope::sha256_hex(&plain),
                 size: plain.len() as u64,
-                sender: self.config.office.clone(),
+                sender: self.office.clone(),
                 recipient: due.recipient.clone(),
                 created_at: now(),
                 idempotency_key: due.idempotency_key.clone(),
@@ -206,7 +206,7 @@ impl Client {
         )?;
         let ciphertext = envelope::encrypt(&recipient_key, &plain)?;
         let uploaded = self
-            .api
+            .api()
             .upload(&due.file_name, &due.idempotency_key, &manifest, ciphertext)
             .await?;
         Ok(uploaded.id)

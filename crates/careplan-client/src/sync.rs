@@ -20,7 +20,7 @@ impl Client {
         let mut certs: HashMap<String, Option<OfficeCertificate>> = HashMap::new();
         let mut changed = 0;
         loop {
-            let page = self.api.sent(after).await?;
+            let page = self.api().sent(after).await?;
             for msg in &page.messages {
                 let receipt = match &msg.receipt {
                     Some(signed) => {
@@ -70,7 +70,7 @@ impl Client {
     ) -> Result<Option<Event>> {
         if stream.is_none() {
             let after = self.db.cursor("event_cursor")?;
-            *stream = Some(self.api.events(Some(after)).await?);
+            *stream = Some(self.api().events(Some(after)).await?);
         }
         let Some(s) = stream.as_mut() else {
             return Ok(None);

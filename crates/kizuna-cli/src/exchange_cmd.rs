@@ -48,6 +48,15 @@ pub enum ExchangeCommand {
         /// One-time code from the authenticator app, for offices with a second factor.
         #[arg(long)]
         totp: Option<String>,
+        /// HTTPS proxy to reach the relay through, e.g. http://proxy.example.jp:8080 (kept for
+        /// later calls; without it the system's proxy settings apply).
+        #[arg(long)]
+        proxy: Option<String>,
+    },
+    /// Renew the office certificate before it ends (same keys, no password).
+    Renew {
+        #[command(flatten)]
+        profile: ProfileArgs,
     },
     /// Validate, then send files (and folders of files) through the relay.
     /// With no paths, retries what is waiting in the outbox.
@@ -174,7 +183,18 @@ pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
                 office,
                 password_stdin: _,
                 totp,
-            } => enroll(&profile.profile, &relay, &ca_fingerprint, &office, totp).await,
+                proxy,
+            } => {
+                let who = EnrollCli {
+                    relay: &relay,
+                    fingerprint: &ca_fingerprint,
+                    office: &office,
+                    totp: totp.as_deref(),
+                    proxy: proxy.as_deref(),
+                };
+                enroll(&profile.profile, who).await
+            }
+            ExchangeCommand::Renew { profile } => renew(&profile).await,
             ExchangeCommand::Send {
                 profile,
                 json,
@@ -223,13 +243,16 @@ pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
     })
 }
 
-async fn enroll(
-    dir: &Path,
-    relay: &str,
-    fingerprint: &str,
-    office: &str,
-    totp: Option<String>,
-) -> Result<ExitCode> {
+/// What `kizuna enroll` was given besides the password.
+struct EnrollCli<'a> {
+    relay: &'a str,
+    fingerprint: &'a str,
+    office: &'a str,
+    totp: Option<&'a str>,
+    proxy: Option<&'a str>,
+}
+
+async fn enroll(dir: &Path, who: EnrollCli<'_>) -> Result<ExitCode> {
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
@@ -239,12 +262,13 @@ async fn enroll(
     let result = Client::enroll(
         dir,
         Enrolment {
-            relay_url: relay,
-            ca_fingerprint: fingerprint,
-            office,
+            relay_url: who.relay,
+            ca_fingerprint: who.fingerprint,
+            office: who.office,
             password,
-            totp: totp.as_deref(),
+            totp: who.totp,
             passphrase: pass.as_deref(),
+            proxy: who.proxy,
         },
     )
     .await;
@@ -510,6 +534,20 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
         println!("該当する履歴はありません。");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn renew(p: &ProfileArgs) -> Result<ExitCode> {
+    let client = match open(p) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    match client.renew_certificate().await {
+        Ok(days) => {
+            println!("電子証明書を更新しました（有効期限まで {days} 日）");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(fail(&e)),
+    }
 }
 
 fn save_again(p: &ProfileArgs, out: &Path, id: i64) -> Result<ExitCode> {

@@ -4,6 +4,10 @@
 //! The binaries are the ones `cargo test --workspace` builds next to this test's executable
 //! (the relay's and the CLI's own tests need them, so they are always fresh there).
 
+mod proxy;
+
+pub use proxy::ConnectProxy;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -77,7 +81,8 @@ pub struct World {
     port: u16,
 }
 
-fn password(o: &Office) -> String {
+/// The password an office is registered with.
+pub fn password(o: &Office) -> String {
     format!("pw-{}-あいう", o.number)
 }
 

@@ -160,6 +160,75 @@ fn a_file_without_a_kept_copy_cannot_be_saved_again_and_says_why() {
     assert!(text(&out).contains("控えが残っていない"), "{}", text(&out));
 }
 
+fn status(w: &World, o: &Office) -> Value {
+    let out = w.kizuna(o, &["status", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_office_renews_its_certificate_without_its_password_and_keeps_exchanging() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let before = status(&w, &KYOTAKU)["certificate_serial"].clone();
+    let out = w.kizuna(&KYOTAKU, &["renew"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("更新しました"), "{}", text(&out));
+    let after = status(&w, &KYOTAKU)["certificate_serial"].clone();
+    assert_ne!(before, after);
+
+    // The renewed certificate is the one in use from now on.
+    let sample = w.sample(&[HOUMON]);
+    let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    assert!(send(&w, &HOUMON, &results).status.success());
+    let inbox = w.folder("inbox");
+    receive(&w, &KYOTAKU, &inbox);
+    assert_identical(&inbox, &results);
+    let certs = w.relay_admin(&["cert", "list"], None);
+    let listed = String::from_utf8_lossy(&certs.stdout);
+    assert!(listed.contains(after.as_str().unwrap()), "{listed}");
+}
+
+#[test]
+fn an_office_behind_a_proxy_enrols_and_receives_through_it() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    let proxy = ConnectProxy::start();
+    let out = w.enroll_args(
+        &KYOTAKU,
+        &password(&KYOTAKU),
+        &w.fingerprint(),
+        &["--proxy", &proxy.url],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let after_enrolment = proxy.tunnels();
+    assert!(after_enrolment >= 1, "enrolment went through the proxy");
+
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    assert!(send(&w, &HOUMON, &results).status.success());
+    let inbox = w.folder("inbox");
+    receive(&w, &KYOTAKU, &inbox);
+    assert_identical(&inbox, &results);
+    assert!(
+        proxy.tunnels() > after_enrolment,
+        "receiving went through the proxy too"
+    );
+}
+
+#[test]
+fn a_proxy_setting_that_is_not_an_address_is_explained() {
+    let w = World::new(&[KYOTAKU]);
+    let out = w.enroll_args(
+        &KYOTAKU,
+        &password(&KYOTAKU),
+        &w.fingerprint(),
+        &["--proxy", "proxy の アドレス"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("プロキシの指定"), "{}", text(&out));
+    assert!(!w.profile(&KYOTAKU).join("keys.age").exists());
+}
+
 #[test]
 fn a_sender_offline_queues_and_delivers_exactly_once_when_the_relay_is_back() {
     let mut w = World::enrolled(&[KYOTAKU, HOUMON]);
