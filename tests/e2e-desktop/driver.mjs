@@ -3,7 +3,7 @@
 // passes it in the environment. Screenshots of every screen go to $SHOTS.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, unlinkSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, unlinkSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
@@ -223,6 +223,28 @@ async function main() {
     await click("#nav-settings");
     await waitFor("#save-settings");
     await shot("11-settings");
+  });
+
+  await step("the certificate is renewed from its screen without the password", async () => {
+    await click("#nav-certificate");
+    const before = await wd("GET", s(`/element/${await find("#certificate code")}/text`));
+    await click("#renew");
+    await waitFor(".banner", { text: "更新しました" });
+    await waitFor("#certificate");
+    const after = await wd("GET", s(`/element/${await find("#certificate code")}/text`));
+    assert.notEqual(after, before, "a new serial");
+    await shot("12-certificate-renewed");
+  });
+
+  await step("a proxy setting that is not an address is explained and not kept", async () => {
+    await click("#nav-settings");
+    await type("#proxy", "proxy の アドレス");
+    await click("#save-settings");
+    await waitFor(".banner.error", { text: "プロキシの指定" });
+    await shot("13-settings-bad-proxy");
+    const file = join(WORK, "app-profile", "settings.json");
+    const saved = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+    assert.equal(saved.proxy ?? null, null);
   });
 
   await wd("DELETE", s(""));

@@ -574,6 +574,8 @@ async function renew(button: HTMLButtonElement): Promise<void> {
 
 // ---------- 設定 ----------
 
+let refusedProxy: string | null = null;
+
 function renderSettings(): void {
   const s = { ...status.settings };
   const dir = h("code", { id: "receive-dir" }, s.receive_dir ?? status.receive_dir);
@@ -586,7 +588,8 @@ function renderSettings(): void {
   const lang = h("select", { id: "language" }, h("option", { value: "ja" }, "日本語"), h("option", { value: "en" }, "English"));
   lang.value = s.language;
   const proxy = h("input", { id: "proxy", placeholder: "http://proxy.example:8080" });
-  proxy.value = s.proxy ?? "";
+  proxy.value = refusedProxy ?? s.proxy ?? "";
+  refusedProxy = null;
   content.append(
     h("h1", {}, t("settingsTitle")),
     h(
@@ -628,10 +631,15 @@ function renderSettings(): void {
           id: "save-settings",
           onclick: async () => {
             s.language = lang.value;
-            s.proxy = proxy.value || null;
-            status.settings = await api.saveSettings(s);
-            setLanguage(s.language);
-            banner = { kind: "info", text: t("saved") };
+            s.proxy = proxy.value.trim() || null;
+            try {
+              status.settings = await api.saveSettings(s);
+              setLanguage(s.language);
+              banner = { kind: "info", text: t("saved") };
+            } catch (e) {
+              banner = { kind: "error", text: errorMessage(e) };
+              refusedProxy = proxy.value; // shown again, so it can be corrected
+            }
             renderApp();
           },
         },
