@@ -13,6 +13,44 @@ use crate::state::AppState;
 /// The window's event for everything the background loop reports.
 pub const ACTIVITY_EVENT: &str = "kizuna://activity";
 
+/// The window's event asking it to show a screen (its name is the payload).
+pub const NAVIGATE_EVENT: &str = "kizuna://navigate";
+
+/// What the window hears on [`ACTIVITY_EVENT`].
+#[derive(Clone, serde::Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActivityEvent {
+    /// Files arrived and were saved (or quarantined).
+    Received {
+        /// How many just now.
+        count: usize,
+        /// Unread in total.
+        unread: usize,
+    },
+    /// Sent files changed state (delivered, receipt, expired).
+    SentChanged {
+        /// How many.
+        count: usize,
+    },
+    /// Queued files reached the relay.
+    Uploaded {
+        /// How many.
+        count: usize,
+    },
+    /// The office certificate ends soon.
+    Certificate {
+        /// Days left.
+        days_left: i64,
+    },
+    /// The relay cannot be reached or refused; the message says what to do.
+    Trouble {
+        /// In the app's language.
+        message: String,
+    },
+    /// Connected (again) to the relay.
+    Connected,
+}
+
 /// Default folder for received files: Documents/Kizuna/受信.
 pub fn default_receive_dir(app: &AppHandle) -> PathBuf {
     // Not every Linux desktop declares a documents folder; the home folder outlives a reboot,
@@ -67,10 +105,13 @@ impl Host for DesktopHost {
                     "新しいケアプランが届きました",
                     &format!("{} から {} 件", partners, files.len()),
                 );
-                serde_json::json!({ "kind": "received", "count": files.len(), "unread": unread })
+                ActivityEvent::Received {
+                    count: files.len(),
+                    unread,
+                }
             }
-            Activity::SentChanged(n) => serde_json::json!({ "kind": "sent_changed", "count": n }),
-            Activity::Uploaded(n) => serde_json::json!({ "kind": "uploaded", "count": n }),
+            Activity::SentChanged(n) => ActivityEvent::SentChanged { count: *n },
+            Activity::Uploaded(n) => ActivityEvent::Uploaded { count: *n },
             Activity::CertificateEnding { days_left } => {
                 self.notify(
                     "電子証明書の更新が必要です",
@@ -78,13 +119,14 @@ impl Host for DesktopHost {
                         "有効期限まであと {days_left} 日です。「証明書」画面から更新してください。"
                     ),
                 );
-                serde_json::json!({ "kind": "certificate", "days_left": days_left })
+                ActivityEvent::Certificate {
+                    days_left: *days_left,
+                }
             }
-            Activity::Trouble(e) => {
-                let message = careplan_client::messages::error_text(e, self.state().lang());
-                serde_json::json!({ "kind": "trouble", "message": message })
-            }
-            Activity::Connected => serde_json::json!({ "kind": "connected" }),
+            Activity::Trouble(e) => ActivityEvent::Trouble {
+                message: careplan_client::messages::error_text(e, self.state().lang()),
+            },
+            Activity::Connected => ActivityEvent::Connected,
         };
         let _ = self.app.emit(ACTIVITY_EVENT, payload);
     }

@@ -19,6 +19,7 @@ pub fn typescript() -> String {
         careplan_client::HistoryEntry::decl(&cfg),
         crate::commands::HistoryArgs::decl(&cfg),
         crate::commands::PartnerView::decl(&cfg),
+        crate::background::ActivityEvent::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.\n// Regenerate: KIZUNA_BLESS=1 cargo test -p kizuna-desktop bindings\n\n",
@@ -28,8 +29,12 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
-    out.truncate(out.trim_end().len());
-    out.push('\n');
+    for (name, value) in [
+        ("ACTIVITY_EVENT", crate::background::ACTIVITY_EVENT),
+        ("NAVIGATE_EVENT", crate::background::NAVIGATE_EVENT),
+    ] {
+        out.push_str(&format!("export const {name} = {value:?};\n"));
+    }
     out
 }
 

@@ -87,6 +87,6 @@ pub fn show_window(app: &AppHandle) {
         .open_inbox
         .swap(false, Ordering::SeqCst)
     {
-        let _ = app.emit("kizuna://navigate", "inbox");
+        let _ = app.emit(crate::background::NAVIGATE_EVENT, "inbox");
     }
 }

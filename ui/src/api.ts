@@ -4,7 +4,9 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
+import { ACTIVITY_EVENT, NAVIGATE_EVENT } from "./bindings";
 import type {
+  ActivityEvent,
   EnrolmentFile,
   EnrollArgs,
   FileView,
@@ -26,13 +28,7 @@ export type Partner = PartnerView;
 /** History filters: every field may be left out. */
 export type HistoryFilter = Partial<HistoryArgs>;
 
-export type Activity =
-  | { kind: "received"; count: number; unread: number }
-  | { kind: "sent_changed"; count: number }
-  | { kind: "uploaded"; count: number }
-  | { kind: "certificate"; days_left: number }
-  | { kind: "trouble"; message: string }
-  | { kind: "connected" };
+export type Activity = ActivityEvent;
 
 export const api = {
   status: () => invoke<Status>("status"),
@@ -57,11 +53,11 @@ export const api = {
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {
-  return listen<Activity>("kizuna://activity", (e) => handler(e.payload));
+  return listen<Activity>(ACTIVITY_EVENT, (e) => handler(e.payload));
 }
 
 export function onNavigate(handler: (screen: string) => void): Promise<UnlistenFn> {
-  return listen<string>("kizuna://navigate", (e) => handler(e.payload));
+  return listen<string>(NAVIGATE_EVENT, (e) => handler(e.payload));
 }
 
 /** The message of an error thrown by a command. */

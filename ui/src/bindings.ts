@@ -216,3 +216,32 @@ timeline: Array<[string, number]>, };
 export type HistoryArgs = { direction: string | null, partner: string | null, month: string | null, kind: string | null, state: string | null, text: string | null, };
 
 export type PartnerView = { number: string, name: string, kind: string, favourite: boolean, };
+
+export type ActivityEvent = { "kind": "received", 
+/**
+ * How many just now.
+ */
+count: number, 
+/**
+ * Unread in total.
+ */
+unread: number, } | { "kind": "sent_changed", 
+/**
+ * How many.
+ */
+count: number, } | { "kind": "uploaded", 
+/**
+ * How many.
+ */
+count: number, } | { "kind": "certificate", 
+/**
+ * Days left.
+ */
+days_left: number, } | { "kind": "trouble", 
+/**
+ * In the app's language.
+ */
+message: string, } | { "kind": "connected" };
+
+export const ACTIVITY_EVENT = "kizuna://activity";
+export const NAVIGATE_EVENT = "kizuna://navigate";
