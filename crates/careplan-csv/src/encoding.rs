@@ -158,23 +158,42 @@ pub fn decode_into(bytes: &[u8], out: &mut String) -> bool {
 
 /// Like [`decode_into`] but appends to `out`.
 pub fn decode_append(bytes: &[u8], out: &mut String) -> bool {
+    decode_each(bytes, |c| out.push(c))
+}
+
+/// Like [`decode_append`], appending the UTF-8 bytes of the text to a byte buffer.
+pub fn decode_append_utf8(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    decode_each(bytes, |c| {
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    })
+}
+
+/// Whether `bytes` are clean MS932 text (no undecodable sequence, no 外字), without decoding.
+pub fn is_clean(bytes: &[u8]) -> bool {
+    decode_each(bytes, |_| {})
+}
+
+// Hands every character (U+FFFD for what is not one) to `emit`; false when any was not.
+#[inline]
+fn decode_each(bytes: &[u8], mut emit: impl FnMut(char)) -> bool {
     let table = DOUBLE.as_slice();
     let mut clean = true;
     let mut i = 0;
     while i < bytes.len() {
         match step(table, bytes, i) {
             Step::Char(c, n) => {
-                out.push(c);
+                emit(c);
                 i += n;
             }
             Step::Bad(n) => {
                 clean = false;
-                out.push('\u{FFFD}');
+                emit('\u{FFFD}');
                 i += n;
             }
             Step::Gaiji => {
                 clean = false;
-                out.push('\u{FFFD}');
+                emit('\u{FFFD}');
                 i += 2;
             }
         }

@@ -210,11 +210,13 @@ fn find_end(
 /// One item of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field<'a> {
-    /// The value, with quotes removed and `""` unescaped.
+    /// The value, with quotes removed and `""` unescaped. Empty for an opaque item that is not
+    /// ASCII (see [`Splitter::split`]): [`Items::text`] decodes it when it is wanted.
     pub value: &'a str,
     /// Whether the item was written inside quotes.
     pub quoted: bool,
-    /// Length of the value in the file's encoding, in bytes (MS932 counts a 全角 character as 2).
+    /// Length of the value in the file's encoding, in bytes (MS932 counts a 全角 character as 2);
+    /// 0 exactly when the item is empty.
     pub bytes: usize,
 }
 
@@ -233,54 +235,148 @@ pub enum SyntaxIssue {
     },
 }
 
+/// Where one item's value is. Kept to 16 bytes so that pushing one stays in registers (a wider
+/// one was assembled on the stack and cost a store-forwarding stall per item); offsets of a
+/// record beyond 4 GiB saturate, and its items then read as empty rather than panicking.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+    /// Unescaped length in the file's encoding.
+    bytes: u32,
+    kind: SpanKind,
+}
+
+impl Span {
+    fn new(start: usize, end: usize, bytes: usize, kind: SpanKind) -> Span {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span {
+            start: narrow(start),
+            end: narrow(end),
+            bytes: narrow(bytes),
+            kind,
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpanKind {
+    /// `start..end` of the text buffer; quoted or not.
+    Text { quoted: bool },
+    /// Not decoded: `start..end` of the record (quoted, `""` still doubled when `escaped`).
+    Opaque { escaped: bool },
+}
+
 /// Splits records into items; reuses its buffers from record to record.
 #[derive(Debug, Default)]
 pub struct Splitter {
-    /// Where each item's text is, whether it was quoted, and its length in bytes.
-    spans: Vec<(Span, bool, usize)>,
-    /// The record with every byte's top bit cleared, so all of it is ASCII: an ASCII item is
-    /// then read in place at its own offsets, and the whole is checked as UTF-8 once per record
-    /// instead of copying and checking item by item. Unescaped ASCII items follow it.
-    ascii: Vec<u8>,
-    /// Items with other characters, decoded (and unescaped).
-    decoded: String,
+    spans: Vec<Span>,
+    /// The record with every byte's top bit cleared, so all of it is ASCII: an ASCII item is read
+    /// in place at its own offsets. Unescaped ASCII items and decoded items follow it as UTF-8,
+    /// and the whole is checked as UTF-8 once per record instead of item by item.
+    text: Vec<u8>,
 }
 
+/// The items of one record, as [`Splitter::split`] found them.
 #[derive(Debug, Clone, Copy)]
-enum Span {
-    Ascii(usize, usize),
-    Decoded(usize, usize),
+pub struct Items<'a> {
+    record: &'a [u8],
+    text: &'a str,
+    spans: &'a [Span],
+    clean: bool,
 }
 
-/// Empties a vector of items and hands its allocation to items borrowing from other text, so a
-/// loop over records allocates the vector once.
-pub fn recycle<'b>(mut v: Vec<Field<'_>>) -> Vec<Field<'b>> {
-    v.clear();
-    v.into_iter().map(|_| unreachable!("cleared")).collect()
+impl<'a> Items<'a> {
+    /// Number of items (at least one: an empty record is one empty item).
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are no items (never, for a split record).
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Whether every byte was clean text in the record's encoding. When not, the bad bytes were
+    /// replaced, and [`encoding::scan`] on the record tells where they are.
+    pub fn clean(&self) -> bool {
+        self.clean
+    }
+
+    /// Item `i` (0-based).
+    pub fn get(&self, i: usize) -> Option<Field<'a>> {
+        self.spans.get(i).map(|s| self.field(s))
+    }
+
+    /// Every item in order.
+    pub fn iter(&self) -> impl Iterator<Item = Field<'a>> + '_ {
+        self.spans.iter().map(|s| self.field(s))
+    }
+
+    /// The text of item `i`, decoding it now if it was split as opaque.
+    pub fn text(&self, i: usize) -> std::borrow::Cow<'a, str> {
+        match self.spans.get(i) {
+            Some(
+                s @ &Span {
+                    kind: SpanKind::Opaque { escaped },
+                    ..
+                },
+            ) => {
+                let mut text = String::new();
+                let raw = self.record.get(s.range()).unwrap_or_default();
+                encoding::decode_append(raw, &mut text);
+                if escaped {
+                    text = text.replace("\"\"", "\"");
+                }
+                text.into()
+            }
+            Some(s) => self.field(s).value.into(),
+            None => "".into(),
+        }
+    }
+
+    fn field(&self, s: &Span) -> Field<'a> {
+        let (value, quoted) = match s.kind {
+            SpanKind::Text { quoted } => (self.text.get(s.range()).unwrap_or_default(), quoted),
+            SpanKind::Opaque { .. } => ("", true),
+        };
+        Field {
+            value,
+            quoted,
+            bytes: s.bytes as usize,
+        }
+    }
 }
 
 impl Splitter {
-    /// Splits `record` into `fields`. Never fails: syntax problems go to `issues` and the item is
-    /// read as leniently as possible so the rest can still be checked. Returns false when some
-    /// bytes are not clean text in `encoding` (undecodable, 外字): they are then replaced, and
-    /// [`encoding::scan`] on the record tells where they are.
+    /// Splits `record` into items. Never fails: syntax problems go to `issues` and the item is
+    /// read as leniently as possible so the rest can still be checked. Items whose index is
+    /// `true` in `opaque` are only checked to be clean text, not decoded, when they are not
+    /// ASCII: validation needs no more of free text, which is most of the non-ASCII bytes.
     pub fn split<'a>(
         &'a mut self,
         record: &'a [u8],
         enc: TextEncoding,
-        fields: &mut Vec<Field<'a>>,
+        opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
-    ) -> bool {
+    ) -> Items<'a> {
         self.spans.clear();
-        self.ascii.clear();
-        self.ascii.extend(record.iter().map(|&c| c & 0x7F));
-        self.decoded.clear();
+        self.text.clear();
+        self.text.resize(record.len(), 0);
+        for (t, &c) in self.text.iter_mut().zip(record) {
+            *t = c & 0x7F;
+        }
         let mut clean = true;
         let b = record;
         let len = b.len();
         let mut i = 0;
         loop {
             let index = self.spans.len();
+            let opaque = opaque.get(index).copied().unwrap_or(false);
             if b.get(i) == Some(&b'"') {
                 let content = i + 1;
                 let mut j = content;
@@ -306,8 +402,9 @@ impl Splitter {
                 if comma.unwrap_or(len) > j {
                     issues.push(SyntaxIssue::TextAfterQuote { field: index });
                 }
-                let (span, n) = self.push_text(b, content, content_end, enc, escaped, &mut clean);
-                self.spans.push((span, true, n));
+                let span =
+                    self.push_text(b, content, content_end, enc, escaped, opaque, &mut clean);
+                self.spans.push(span);
                 match comma {
                     Some(c) => i = c + 1,
                     None => break,
@@ -329,34 +426,34 @@ impl Splitter {
                 if quote {
                     issues.push(SyntaxIssue::StrayQuote { field: index });
                 }
-                let (span, n) = if high {
-                    self.push_text(b, i, j, enc, false, &mut clean)
+                // Pushed in each branch: a span chosen at a join was assembled on the stack.
+                if high {
+                    let mut span = self.push_text(b, i, j, enc, false, false, &mut clean);
+                    span.kind = SpanKind::Text { quoted: false };
+                    self.spans.push(span);
                 } else {
-                    (Span::Ascii(i, j), j - i)
-                };
-                self.spans.push((span, false, n));
+                    self.spans
+                        .push(Span::new(i, j, j - i, SpanKind::Text { quoted: false }));
+                }
                 if j == len {
                     break;
                 }
                 i = j + 1;
             }
         }
-        // Only ASCII is in `ascii`, so this cannot fail.
-        let ascii = std::str::from_utf8(&self.ascii).unwrap_or_default();
-        let decoded = self.decoded.as_str();
-        fields.extend(self.spans.iter().map(|&(span, quoted, bytes)| Field {
-            value: match span {
-                Span::Ascii(s, e) => ascii.get(s..e).unwrap_or_default(),
-                Span::Decoded(s, e) => decoded.get(s..e).unwrap_or_default(),
-            },
-            quoted,
-            bytes,
-        }));
-        clean
+        // Only ASCII and decoded text are in `text`, so this cannot fail.
+        let text = std::str::from_utf8(&self.text).unwrap_or_default();
+        Items {
+            record,
+            text,
+            spans: &self.spans,
+            clean,
+        }
     }
 
-    // Appends the text of one item: ASCII as it is, the rest decoded; then `""` unescaped.
-    // Also returns the unescaped length in bytes of the file's encoding.
+    // The span of one item's value from `record[from..to]`: ASCII in place (or unescaped after
+    // the record), an opaque item checked but left in the record, anything else decoded.
+    #[allow(clippy::too_many_arguments)]
     fn push_text(
         &mut self,
         record: &[u8],
@@ -364,37 +461,48 @@ impl Splitter {
         to: usize,
         enc: TextEncoding,
         escaped: bool,
+        opaque: bool,
         clean: &mut bool,
-    ) -> (Span, usize) {
+    ) -> Span {
         let bytes = &record[from..to];
+        let quoted = SpanKind::Text { quoted: true };
         if bytes.is_ascii() {
             if !escaped {
-                return (Span::Ascii(from, to), to - from);
+                return Span::new(from, to, to - from, quoted);
             }
-            let start = self.ascii.len();
-            self.ascii.extend_from_slice(bytes);
-            if escaped {
-                unescape(&mut self.ascii, start);
-            }
-            return (
-                Span::Ascii(start, self.ascii.len()),
-                self.ascii.len() - start,
+            let start = self.text.len();
+            self.text.extend_from_slice(bytes);
+            unescape(&mut self.text, start);
+            let end = self.text.len();
+            return Span::new(start, end, end - start, quoted);
+        }
+        // `""` stands for one byte; a `"` never occurs inside an MS932 character.
+        let doubled = if escaped {
+            memchr::memmem::find_iter(bytes, b"\"\"").count()
+        } else {
+            0
+        };
+        if opaque && enc == TextEncoding::Ms932 {
+            *clean &= encoding::is_clean(bytes);
+            return Span::new(
+                from,
+                to,
+                bytes.len() - doubled,
+                SpanKind::Opaque { escaped },
             );
         }
-        let start = self.decoded.len();
+        let start = self.text.len();
         match enc {
-            TextEncoding::Ms932 => *clean &= encoding::decode_append(bytes, &mut self.decoded),
-            TextEncoding::Utf8 => self.decoded.push_str(&String::from_utf8_lossy(bytes)),
+            TextEncoding::Ms932 => *clean &= encoding::decode_append_utf8(bytes, &mut self.text),
+            TextEncoding::Utf8 => self
+                .text
+                .extend_from_slice(String::from_utf8_lossy(bytes).as_bytes()),
         }
-        let mut len = bytes.len();
         if escaped {
-            // `"` is ASCII, so unescaping the decoded text is the same as unescaping the bytes.
-            let unescaped = self.decoded[start..].replace("\"\"", "\"");
-            len -= self.decoded.len() - start - unescaped.len();
-            self.decoded.truncate(start);
-            self.decoded.push_str(&unescaped);
+            // UTF-8 continuation bytes are never `"`, so this unescapes characters, not bytes.
+            unescape(&mut self.text, start);
         }
-        (Span::Decoded(start, self.decoded.len()), len)
+        Span::new(start, self.text.len(), bytes.len() - doubled, quoted)
     }
 }
 
@@ -429,15 +537,13 @@ mod tests {
 
     fn fields(bytes: &[u8]) -> (Vec<(String, bool)>, Vec<SyntaxIssue>) {
         let mut s = Splitter::default();
-        let mut f = Vec::new();
         let mut issues = Vec::new();
-        s.split(bytes, TextEncoding::Ms932, &mut f, &mut issues);
-        (
-            f.into_iter()
-                .map(|f| (f.value.to_owned(), f.quoted))
-                .collect(),
-            issues,
-        )
+        let items = s.split(bytes, TextEncoding::Ms932, &[], &mut issues);
+        let f = items
+            .iter()
+            .map(|f| (f.value.to_owned(), f.quoted))
+            .collect();
+        (f, issues)
     }
 
     #[test]
@@ -526,22 +632,38 @@ mod tests {
     #[test]
     fn items_know_their_length_in_file_bytes_after_unescaping() {
         let mut s = Splitter::default();
-        let mut f = Vec::new();
-        s.split(
+        let items = s.split(
             b"ab,\x8E\x52\x96\x7B,\"\x8E\x52\"\"\",\"a\"\"\"",
             TextEncoding::Ms932,
-            &mut f,
+            &[],
             &mut Vec::new(),
         );
-        let lens: Vec<usize> = f.iter().map(|f| f.bytes).collect();
+        let lens: Vec<usize> = items.iter().map(|f| f.bytes).collect();
         assert_eq!(lens, vec![2, 4, 3, 2]);
+    }
+
+    #[test]
+    fn opaque_items_are_checked_not_decoded_and_decode_on_demand() {
+        let mut s = Splitter::default();
+        let record = b"1,\"\x8E\x52\"\"\x96\x7B\",\"\x85\x40\"";
+        let items = s.split(
+            record,
+            TextEncoding::Ms932,
+            &[false, true, true],
+            &mut Vec::new(),
+        );
+        assert!(!items.clean(), "the undecodable opaque item is found");
+        let f = items.get(1).unwrap();
+        assert_eq!((f.value, f.quoted, f.bytes), ("", true, 5));
+        assert_eq!(items.text(1), "山\"本");
+        assert_eq!(items.text(0), "1");
     }
 
     #[test]
     fn undecodable_items_make_the_split_unclean() {
         let mut s = Splitter::default();
-        let mut f = Vec::new();
-        assert!(!s.split(b"1,\x85\x40", TextEncoding::Ms932, &mut f, &mut Vec::new()));
+        let items = s.split(b"1,\x85\x40", TextEncoding::Ms932, &[], &mut Vec::new());
+        assert!(!items.clean());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::io::Read;
 
 use crate::encoding::{self, Conversion, TextEncoding};
 use crate::kind::FileKind;
-use crate::reader::{Field, RecordReader, Splitter, SyntaxIssue, recycle};
+use crate::reader::{RecordReader, Splitter, SyntaxIssue};
 use crate::spec::spec;
 
 /// One record of a file type: its item values, No.1..N.
@@ -184,7 +184,6 @@ pub fn parse(kind: FileKind, src: impl Read) -> Result<Vec<Record>, ParseError> 
     }
     reader.skip(skip);
     let mut splitter = Splitter::default();
-    let mut spare: Vec<Field<'static>> = Vec::new();
     let mut issues: Vec<SyntaxIssue> = Vec::new();
     while let Some(rec) = reader.next_record()? {
         if rec.bytes.is_empty() {
@@ -193,15 +192,14 @@ pub fn parse(kind: FileKind, src: impl Read) -> Result<Vec<Record>, ParseError> 
         if rec.unterminated_quote {
             return Err(ParseError::Syntax { line: rec.line });
         }
-        let mut fields = recycle(std::mem::take(&mut spare));
-        if !splitter.split(rec.bytes, TextEncoding::Ms932, &mut fields, &mut issues) {
+        let items = splitter.split(rec.bytes, TextEncoding::Ms932, &[], &mut issues);
+        if !items.clean() {
             return Err(ParseError::Encoding { line: rec.line });
         }
         if !issues.is_empty() {
             return Err(ParseError::Syntax { line: rec.line });
         }
-        let values = fields.iter().map(|f| f.value.to_owned()).collect();
-        spare = recycle(fields);
+        let values = items.iter().map(|f| f.value.to_owned()).collect();
         let record = Record::from_values(kind, values).map_err(|source| ParseError::Record {
             line: rec.line,
             source,

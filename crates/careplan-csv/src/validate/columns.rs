@@ -42,7 +42,8 @@ pub(crate) fn check(
         }};
     }
 
-    if v.is_empty() {
+    // Not `v`: an opaque item's text is not decoded.
+    if f.bytes == 0 {
         match col.required {
             Required::Yes => report!(
                 "COL-REQUIRED",

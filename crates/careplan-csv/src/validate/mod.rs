@@ -16,7 +16,8 @@ use crate::encoding::{self, TextEncoding, UTF8_BOM};
 use crate::filename::FileName;
 use crate::finding::{Finding, Problem, Severity};
 use crate::kind::FileKind;
-use crate::reader::{Field, RecordReader, Splitter, SyntaxIssue, recycle};
+use crate::reader::{RecordReader, Splitter, SyntaxIssue};
+use crate::spec::Format;
 use crate::values::{YearMonth, all_digits};
 
 pub use sink::MAX_FINDINGS_PER_FILE;
@@ -67,6 +68,14 @@ impl Input {
             display: path.display().to_string(),
             name,
             source: Source::Path(path.to_owned()),
+        }
+    }
+
+    // Bytes to read, for scheduling (0 when unknown).
+    fn size(&self) -> u64 {
+        match &self.source {
+            Source::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Source::Bytes(b) => b.len() as u64,
         }
     }
 
@@ -156,8 +165,11 @@ pub fn validate_with_threads(
     let mut checked: Vec<Checked> = if threads == 1 {
         inputs.into_iter().map(check_file).collect()
     } else {
-        // Files are independent until the unit checks: workers take the next unread file.
-        let queue = std::sync::Mutex::new(inputs.into_iter().enumerate());
+        // Files are independent until the unit checks: workers take the next unread file,
+        // largest first, so that no worker is left with a big file while the other idles.
+        let mut queued: Vec<(usize, Input)> = inputs.into_iter().enumerate().collect();
+        queued.sort_by_key(|(_, input)| std::cmp::Reverse(input.size()));
+        let queue = std::sync::Mutex::new(queued.into_iter());
         let next = || queue.lock().unwrap_or_else(|e| e.into_inner()).next();
         let mut done: Vec<(usize, Checked)> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..threads)
@@ -300,8 +312,13 @@ fn check_csv<R: Read>(
 
     let mut state = FileState::new(kind, name);
     let mut splitter = Splitter::default();
-    let mut spare: Vec<Field<'static>> = Vec::new();
     let mut issues: Vec<SyntaxIssue> = Vec::new();
+    // Free text is only checked to be clean and present, so it need not be decoded.
+    let opaque: Vec<bool> = layout
+        .columns
+        .iter()
+        .map(|c| c.format == Format::FreeText)
+        .collect();
     let mut pending_empty: Option<u64> = None;
     let mut first = true;
     while let Some(rec) = reader.next_record()? {
@@ -314,9 +331,8 @@ fn check_csv<R: Read>(
             sink.record(l, "R10", Severity::Warning, Problem::EmptyLine);
         }
         let line = rec.line;
-        let mut fields = recycle(std::mem::take(&mut spare));
-        let clean = splitter.split(rec.bytes, enc, &mut fields, &mut issues);
-        if !clean {
+        let items = splitter.split(rec.bytes, enc, &opaque, &mut issues);
+        if !items.clean() {
             for issue in encoding::scan(rec.bytes) {
                 let at = issue.offset();
                 let issue_line = line + memchr::memchr_iter(b'\n', &rec.bytes[..at]).count() as u64;
@@ -347,28 +363,27 @@ fn check_csv<R: Read>(
                 _ => sink.record(line, "R5", Severity::Error, problem),
             }
         }
+        let first_item = items.get(0).map_or("", |f| f.value);
         if std::mem::take(&mut first)
-            && !(fields[0].value.len() == 6 && all_digits(fields[0].value.as_bytes()))
+            && !(first_item.len() == 6 && all_digits(first_item.as_bytes()))
         {
             sink.record(line, "R8", Severity::Warning, Problem::HeaderSkipped);
-            spare = recycle(fields);
             continue;
         }
-        if fields.len() != layout.column_count {
+        if items.len() != layout.column_count {
             let p = Problem::ColumnCount {
                 kind,
-                actual: fields.len(),
+                actual: items.len(),
                 expected: layout.column_count,
             };
             sink.record(line, "R11", Severity::Error, p);
             state.facts.records += 1;
         } else {
-            for (col, f) in layout.columns.iter().zip(&fields) {
-                columns::check(kind, col, f, line, sink);
+            for (col, f) in layout.columns.iter().zip(items.iter()) {
+                columns::check(kind, col, &f, line, sink);
             }
-            state.record(line, &fields, sink);
+            state.record(line, &items, sink);
         }
-        spare = recycle(fields);
     }
     let facts = state.finish(sink);
     if facts.records == 0 {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::filename::{FileName, NameMonth};
 use crate::finding::{Problem, Severity};
 use crate::kind::FileKind;
-use crate::reader::Field;
+use crate::reader::Items;
 use crate::spec::CURRENT_CSV_VERSION;
 use crate::validate::sink::Sink;
 use crate::values::{Date, YearMonth};
@@ -55,8 +55,20 @@ pub(crate) struct FileState<'n> {
     pub facts: Facts,
 }
 
-fn get<'a>(f: &[Field<'a>], no: u16) -> &'a str {
-    f[usize::from(no) - 1].value
+/// The text of item No. `no` (1-based). Free text is not decoded when split: rules that read it
+/// use [`Items::text`] or [`filled`].
+fn get<'a>(f: &Items<'a>, no: u16) -> &'a str {
+    let item = f.get(usize::from(no) - 1);
+    debug_assert!(
+        item.is_none_or(|i| !i.value.is_empty() || i.bytes == 0),
+        "item No.{no} is free text: read it with Items::text"
+    );
+    item.map_or("", |i| i.value)
+}
+
+/// Whether item No. `no` (1-based) holds anything.
+fn filled(f: &Items<'_>, no: u16) -> bool {
+    f.get(usize::from(no) - 1).is_some_and(|i| i.bytes > 0)
 }
 
 fn num(s: &str) -> u32 {
@@ -84,7 +96,7 @@ impl<'n> FileState<'n> {
     }
 
     /// Checks one record whose item count is right.
-    pub fn record(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+    pub fn record(&mut self, line: u64, f: &Items<'_>, sink: &mut Sink) {
         self.facts.records += 1;
         self.version(line, get(f, 1), sink);
         let kind = self.kind;
@@ -109,7 +121,7 @@ impl<'n> FileState<'n> {
             FileKind::Up3Kyo => {
                 let groups = [6..=9u16, 10..=12, 13..=13]
                     .into_iter()
-                    .filter(|g| g.clone().any(|no| !get(f, no).is_empty()))
+                    .filter(|g| g.clone().any(|no| filled(f, no)))
                     .count();
                 if groups > 1 {
                     sink.record(line, "R75", Severity::Warning, Problem::Plan3Mixed);
@@ -156,7 +168,7 @@ impl<'n> FileState<'n> {
     }
 
     // Keys repeat on consecutive records of a user; only a new key is stored.
-    fn new_key(last: &mut Option<Key>, f: &[Field<'_>], third: u16) -> Option<Key> {
+    fn new_key(last: &mut Option<Key>, f: &Items<'_>, third: u16) -> Option<Key> {
         let (a, b, c) = (get(f, 2), get(f, 3), get(f, third));
         if last
             .as_ref()
@@ -169,13 +181,13 @@ impl<'n> FileState<'n> {
         Some(key)
     }
 
-    fn parent_key(&mut self, f: &[Field<'_>], third: u16) {
+    fn parent_key(&mut self, f: &Items<'_>, third: u16) {
         if let Some(key) = Self::new_key(&mut self.last_parent_key, f, third) {
             self.facts.parent_keys.insert(key);
         }
     }
 
-    fn child_key(&mut self, line: u64, f: &[Field<'_>], third: u16) {
+    fn child_key(&mut self, line: u64, f: &Items<'_>, third: u16) {
         if let Some(key) = Self::new_key(&mut self.last_child_key, f, third) {
             self.facts.child_keys.entry(key).or_insert(line);
         }
@@ -283,13 +295,13 @@ impl<'n> FileState<'n> {
     fn follow_up(
         &mut self,
         line: u64,
-        f: &[Field<'_>],
+        f: &Items<'_>,
         code_no: u16,
         code: &str,
         text_no: u16,
         sink: &mut Sink,
     ) {
-        if get(f, code_no) == code && get(f, text_no).trim().is_empty() {
+        if get(f, code_no) == code && f.text(usize::from(text_no) - 1).trim().is_empty() {
             sink.item(
                 line,
                 self.kind,
@@ -302,7 +314,7 @@ impl<'n> FileState<'n> {
     }
 
     // 第6表 予定/実績 (UPPLAN, UPJSK): R28/R29, R33, R35, R36, R60–R64, R78.
-    fn schedule(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+    fn schedule(&mut self, line: u64, f: &Items<'_>, sink: &mut Sink) {
         let kind = self.kind;
         let month = self.month(line, 5, get(f, 5), sink);
         if let (Some(m), Some(d)) = (month, Date::parse(get(f, 10))) {
@@ -404,7 +416,7 @@ impl<'n> FileState<'n> {
     }
 
     // 第7表 (UPSIKYU): R28/R29, R35, R60, R66–R68, R70, R78.
-    fn sikyu(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+    fn sikyu(&mut self, line: u64, f: &Items<'_>, sink: &mut Sink) {
         let kind = self.kind;
         self.month(line, 5, get(f, 5), sink);
         let code = get(f, 9);
@@ -459,7 +471,7 @@ impl<'n> FileState<'n> {
     }
 
     // 利用者補足情報 (UPHOSOKU): R30, R72, R78.
-    fn hosoku(&mut self, line: u64, f: &[Field<'_>], sink: &mut Sink) {
+    fn hosoku(&mut self, line: u64, f: &Items<'_>, sink: &mut Sink) {
         let kind = self.kind;
         let name_month = self.name.and_then(|n| n.month);
         let (no4, no63) = (get(f, 4), get(f, 63));
@@ -562,7 +574,7 @@ impl<'n> FileState<'n> {
     }
 
     // R73: 第2表 in printed order per user.
-    fn plan2_order(&mut self, line: u64, user: (&str, &str), f: &[Field<'_>], sink: &mut Sink) {
+    fn plan2_order(&mut self, line: u64, user: (&str, &str), f: &Items<'_>, sink: &mut Sink) {
         let order = (num(get(f, 6)), num(get(f, 8)), num(get(f, 13)));
         let agg = self.user(line, user);
         let out_of_order = agg.last_order.is_some_and(|last| order < last);

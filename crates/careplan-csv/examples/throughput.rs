@@ -1,0 +1,74 @@
+//! Quick check of the validation throughput ratio (docs/benchmarks.md): the same data set as the
+//! criterion benchmark, but validation and the bare encoding_rs decode are timed alternately and
+//! the best of N rounds is kept, which is steadier on a shared machine than separate runs.
+//!
+//! `cargo run --release -p careplan-csv --example throughput [ROUNDS]`
+
+use std::time::Instant;
+
+use careplan_csv::sample::{SampleOptions, exchange};
+use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
+use careplan_csv::{Input, Mode, validate_with_threads};
+
+fn main() {
+    let opts = SampleOptions {
+        kyotaku: OfficeNumber::parse("1310000001").unwrap(),
+        services: ["11", "15", "17", "13"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    OfficeNumber::parse(&format!("132000000{}", i + 1)).unwrap(),
+                    ServiceType::parse(t).unwrap(),
+                )
+            })
+            .collect(),
+        month: YearMonth::parse("202512").unwrap(),
+        users: 4000,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    let mut bytes = Vec::new();
+    for f in exchange(&opts).unwrap() {
+        let p = dir.path().join(f.name.to_string());
+        std::fs::write(&p, &f.bytes).unwrap();
+        paths.push(p);
+        bytes.push(f.bytes);
+    }
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .map_or(12, |a| a.parse().expect("ROUNDS is a number"));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut decode = f64::MAX;
+    let mut validate = [f64::MAX, f64::MAX];
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let n: usize = bytes
+            .iter()
+            .map(|b| {
+                encoding_rs::SHIFT_JIS
+                    .decode_without_bom_handling(b)
+                    .0
+                    .len()
+            })
+            .sum();
+        std::hint::black_box(n);
+        decode = decode.min(t.elapsed().as_secs_f64());
+        for (i, threads) in [1, cores].into_iter().enumerate() {
+            let t = Instant::now();
+            let reports = validate_with_threads(paths.iter().map(Input::path), Mode::Send, threads);
+            assert!(reports.iter().all(|r| r.is_valid()));
+            validate[i] = validate[i].min(t.elapsed().as_secs_f64());
+        }
+    }
+    let mb = bytes.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+    println!("{mb:.1} MB, best of {rounds}:");
+    println!("  encoding_rs decode   {:6.1} ms", decode * 1e3);
+    for (i, threads) in [1, cores].into_iter().enumerate() {
+        println!(
+            "  validate, {threads} thread(s) {:6.1} ms  ratio {:.2}",
+            validate[i] * 1e3,
+            decode / validate[i]
+        );
+    }
+}
