@@ -170,8 +170,29 @@ pub fn decode_append_utf8(bytes: &[u8], out: &mut Vec<u8>) -> bool {
 }
 
 /// Whether `bytes` are clean MS932 text (no undecodable sequence, no 外字), without decoding.
+/// Validation runs this over all free text, so it stops at the first problem and skips the
+/// character values that decoding would produce.
 pub fn is_clean(bytes: &[u8]) -> bool {
-    decode_each(bytes, |_| {})
+    let table = DOUBLE.as_slice();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            0x00..=0x7F | 0xA1..=0xDF => i += 1,
+            // 外字 (F0–F9) is never clean, whatever follows.
+            0x81..=0x9F | 0xE0..=0xEF | 0xFA..=0xFC => {
+                let known = bytes
+                    .get(i + 1)
+                    .and_then(|&t| double_index(b, t))
+                    .is_some_and(|x| table.get(x).is_some_and(|&c| c != 0));
+                if !known {
+                    return false;
+                }
+                i += 2;
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 // Hands every character (U+FFFD for what is not one) to `emit`; false when any was not.
@@ -326,6 +347,27 @@ pub fn is_ms932_clean(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_clean_agrees_with_decoding_on_every_byte_pair_and_triple_start() {
+        for x in 0..=0xFFu8 {
+            assert_eq!(is_clean(&[x]), decode_each(&[x], |_| {}), "{x:02X}");
+            for y in 0..=0xFFu8 {
+                let pair = [x, y];
+                assert_eq!(
+                    is_clean(&pair),
+                    decode_each(&pair, |_| {}),
+                    "{x:02X}{y:02X}"
+                );
+                let triple = [x, y, b'a'];
+                assert_eq!(
+                    is_clean(&triple),
+                    decode_each(&triple, |_| {}),
+                    "{x:02X}{y:02X}61"
+                );
+            }
+        }
+    }
 
     fn dec(b: &[u8]) -> (String, bool) {
         let mut s = String::new();

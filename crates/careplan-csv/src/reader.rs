@@ -79,27 +79,39 @@ impl<R: Read> RecordReader<R> {
     pub fn next_record(&mut self) -> io::Result<Option<RawRecord<'_>>> {
         let mut scan = self.start;
         let mut state = Scan::Outside;
-        let mut lfs = 0u64;
+        let mut quoted = false;
         loop {
             if let Some(lf) = find_end(
                 &self.buf[..self.end],
                 self.start,
                 &mut scan,
                 &mut state,
-                &mut lfs,
+                &mut quoted,
             ) {
-                return Ok(Some(self.take(lf, lf + 1, lfs + 1, false)));
+                let lines = self.inner_lines(lf, quoted) + 1;
+                return Ok(Some(self.take(lf, lf + 1, lines, false)));
             }
             if self.eof {
                 if self.start >= self.end {
                     return Ok(None);
                 }
                 let end = self.end;
-                return Ok(Some(self.take(end, end, lfs, state != Scan::Outside)));
+                let lines = self.inner_lines(end, quoted);
+                return Ok(Some(self.take(end, end, lines, state != Scan::Outside)));
             }
             let shift = self.start;
             self.fill()?;
             scan -= shift - self.start;
+        }
+    }
+
+    // Line breaks inside the record up to `end`: only quoted items hold any, so a record without
+    // quotes needs no count, and one with quotes is counted once rather than item by item.
+    fn inner_lines(&self, end: usize, quoted: bool) -> u64 {
+        if quoted {
+            memchr::memchr_iter(b'\n', &self.buf[self.start..end]).count() as u64
+        } else {
+            0
         }
     }
 
@@ -152,13 +164,13 @@ impl<R: Read> RecordReader<R> {
 
 // Finds the LF that ends the record starting at `start`, resuming at `scan` in `state`. Only a
 // quote at the start of an item opens quoting, as in the item splitter, so a stray `"` inside an
-// unquoted item cannot swallow the following lines. LFs inside quoted items are counted in `lfs`.
+// unquoted item cannot swallow the following lines. `quoted` tells whether an item was quoted.
 fn find_end(
     buf: &[u8],
     start: usize,
     scan: &mut usize,
     state: &mut Scan,
-    lfs: &mut u64,
+    quoted: &mut bool,
 ) -> Option<usize> {
     let mut i = *scan;
     loop {
@@ -173,6 +185,7 @@ fn find_end(
                     i = q + 1;
                     if q == start || buf[q - 1] == b',' {
                         *state = Scan::Quoted;
+                        *quoted = true;
                     }
                 }
                 None => {
@@ -182,12 +195,10 @@ fn find_end(
             },
             Scan::Quoted => match memchr::memchr(b'"', &buf[i..]) {
                 Some(k) => {
-                    *lfs += memchr::memchr_iter(b'\n', &buf[i..i + k]).count() as u64;
                     i += k + 1;
                     *state = Scan::QuoteInQuoted;
                 }
                 None => {
-                    *lfs += memchr::memchr_iter(b'\n', &buf[i..]).count() as u64;
                     *scan = buf.len();
                     return None;
                 }
@@ -398,7 +409,12 @@ impl Splitter {
                         }
                     }
                 };
-                let comma = memchr::memchr(b',', &b[j..]).map(|k| j + k);
+                // Almost always the very next byte.
+                let comma = if b.get(j) == Some(&b',') {
+                    Some(j)
+                } else {
+                    memchr::memchr(b',', &b[j..]).map(|k| j + k)
+                };
                 if comma.unwrap_or(len) > j {
                     issues.push(SyntaxIssue::TextAfterQuote { field: index });
                 }
