@@ -222,6 +222,27 @@ impl Spec {
         self.service_types.in_scope.contains_key(code)
     }
 
+    /// Where a service type stands, looked up in a table built once: validation asks this for
+    /// every service code, and two map look-ups per item showed in profiles.
+    pub fn scope_of(&self, t: crate::values::ServiceType) -> Scope {
+        static TABLE: LazyLock<Vec<Scope>> = LazyLock::new(|| {
+            let mut table = vec![Scope::Unknown; 36 * 36];
+            let spec = spec();
+            for (codes, scope) in [
+                (&spec.service_types.in_scope, Scope::In),
+                (&spec.service_types.out_of_scope, Scope::Out),
+            ] {
+                for code in codes.keys() {
+                    if let Some(i) = crate::values::ServiceType::parse(code).map(scope_index) {
+                        table[i] = scope;
+                    }
+                }
+            }
+            table
+        });
+        TABLE[scope_index(t)]
+    }
+
     /// Whether a service-type code is explicitly out of scope.
     pub fn is_out_of_scope(&self, code: &str) -> bool {
         self.service_types.out_of_scope.contains_key(code)
@@ -264,9 +285,56 @@ impl Spec {
     }
 }
 
+/// Whether a service type is one the standard covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// In the standard's scope.
+    In,
+    /// Named by the standard as out of its scope.
+    Out,
+    /// Not a type the standard knows.
+    Unknown,
+}
+
+// 0–9 and A–Z in each of the two places.
+fn scope_index(t: crate::values::ServiceType) -> usize {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => usize::from(c - b'0'),
+        _ => usize::from(c.saturating_sub(b'A')) + 10,
+    };
+    let b = t.as_str().as_bytes();
+    (digit(b[0]) * 36 + digit(b[1])).min(36 * 36 - 1)
+}
+
 impl FileSpec {
     /// The column with item No. `no` (1-based).
     pub fn column(&self, no: u16) -> &ColumnSpec {
         &self.columns[usize::from(no) - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::ServiceType;
+
+    #[test]
+    fn the_scope_table_agrees_with_the_spec_for_every_two_character_type() {
+        let spec = spec();
+        let chars = ('0'..='9').chain('A'..='Z');
+        for a in chars.clone() {
+            for b in chars.clone() {
+                let code = format!("{a}{b}");
+                let t = ServiceType::parse(&code).unwrap();
+                let expected = if spec.is_out_of_scope(&code) {
+                    Scope::Out
+                } else if spec.is_in_scope(&code) {
+                    Scope::In
+                } else {
+                    Scope::Unknown
+                };
+                assert_eq!(spec.scope_of(t), expected, "{code}");
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 use crate::finding::{Problem, Severity};
 use crate::kind::FileKind;
 use crate::reader::Field;
-use crate::spec::{ColumnSpec, Confidence, Format, Required};
+use crate::spec::{ColumnSpec, Confidence, Format, Required, Scope};
 use crate::validate::sink::Sink;
 use crate::values::{Date, ServiceType, YearMonth, all_digits, is_hhmm};
 
@@ -259,9 +259,9 @@ fn bad(col: &ColumnSpec, v: &str) -> Problem {
 
 // Out-of-scope types are warned about when received (R33); unknown ones too (R21).
 fn scope(kind: FileKind, col: &'static ColumnSpec, line: u64, t: ServiceType, sink: &mut Sink) {
-    let spec = crate::spec::spec();
     let code = t.as_str();
-    if spec.is_out_of_scope(code) {
+    let scope = crate::spec::spec().scope_of(t);
+    if scope == Scope::Out {
         sink.column(
             line,
             kind,
@@ -273,7 +273,7 @@ fn scope(kind: FileKind, col: &'static ColumnSpec, line: u64, t: ServiceType, si
             },
             false,
         );
-    } else if !spec.is_in_scope(code) {
+    } else if scope == Scope::Unknown {
         sink.column(
             line,
             kind,
