@@ -79,39 +79,27 @@ impl<R: Read> RecordReader<R> {
     pub fn next_record(&mut self) -> io::Result<Option<RawRecord<'_>>> {
         let mut scan = self.start;
         let mut state = Scan::Outside;
-        let mut quoted = false;
+        let mut lfs = 0u64;
         loop {
             if let Some(lf) = find_end(
                 &self.buf[..self.end],
                 self.start,
                 &mut scan,
                 &mut state,
-                &mut quoted,
+                &mut lfs,
             ) {
-                let lines = self.inner_lines(lf, quoted) + 1;
-                return Ok(Some(self.take(lf, lf + 1, lines, false)));
+                return Ok(Some(self.take(lf, lf + 1, lfs + 1, false)));
             }
             if self.eof {
                 if self.start >= self.end {
                     return Ok(None);
                 }
                 let end = self.end;
-                let lines = self.inner_lines(end, quoted);
-                return Ok(Some(self.take(end, end, lines, state != Scan::Outside)));
+                return Ok(Some(self.take(end, end, lfs, state != Scan::Outside)));
             }
             let shift = self.start;
             self.fill()?;
             scan -= shift - self.start;
-        }
-    }
-
-    // Line breaks inside the record up to `end`: only quoted items hold any, so a record without
-    // quotes needs no count, and one with quotes is counted once rather than item by item.
-    fn inner_lines(&self, end: usize, quoted: bool) -> u64 {
-        if quoted {
-            memchr::memchr_iter(b'\n', &self.buf[self.start..end]).count() as u64
-        } else {
-            0
         }
     }
 
@@ -164,13 +152,13 @@ impl<R: Read> RecordReader<R> {
 
 // Finds the LF that ends the record starting at `start`, resuming at `scan` in `state`. Only a
 // quote at the start of an item opens quoting, as in the item splitter, so a stray `"` inside an
-// unquoted item cannot swallow the following lines. `quoted` tells whether an item was quoted.
+// unquoted item cannot swallow the following lines. LFs inside quoted items are counted in `lfs`.
 fn find_end(
     buf: &[u8],
     start: usize,
     scan: &mut usize,
     state: &mut Scan,
-    quoted: &mut bool,
+    lfs: &mut u64,
 ) -> Option<usize> {
     let mut i = *scan;
     loop {
@@ -185,7 +173,6 @@ fn find_end(
                     i = q + 1;
                     if q == start || buf[q - 1] == b',' {
                         *state = Scan::Quoted;
-                        *quoted = true;
                     }
                 }
                 None => {
@@ -193,7 +180,12 @@ fn find_end(
                     return None;
                 }
             },
-            Scan::Quoted => match memchr::memchr(b'"', &buf[i..]) {
+            // Line breaks are rare inside items; counting them here saves a pass over the record.
+            Scan::Quoted => match memchr::memchr2(b'"', b'\n', &buf[i..]) {
+                Some(k) if buf[i + k] == b'\n' => {
+                    *lfs += 1;
+                    i += k + 1;
+                }
                 Some(k) => {
                     i += k + 1;
                     *state = Scan::QuoteInQuoted;
