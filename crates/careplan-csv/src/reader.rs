@@ -418,19 +418,7 @@ impl Splitter {
                     None => break,
                 }
             } else {
-                // Items are a few bytes long: one pass beats separate searches here.
-                let mut j = i;
-                let mut high = false;
-                let mut quote = false;
-                while j < len {
-                    let c = b[j];
-                    if c == b',' {
-                        break;
-                    }
-                    high |= c >= 0x80;
-                    quote |= c == b'"';
-                    j += 1;
-                }
+                let (j, high, quote) = scan_item(b, i);
                 if quote {
                     issues.push(SyntaxIssue::StrayQuote { field: index });
                 }
@@ -512,6 +500,45 @@ impl Splitter {
         }
         Span::new(start, self.text.len(), bytes.len() - doubled, quoted)
     }
+}
+
+/// Where the unquoted item starting at `i` ends (its `,`, or the end of the record), and whether
+/// it holds a byte ≥ 0x80 or a `"`. Items are a few bytes long, too short for memchr to pay, so
+/// eight bytes are looked at at once in a `u64` (exact per-byte tests, no false matches).
+fn scan_item(b: &[u8], mut j: usize) -> (usize, bool, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // 0x80 in every byte of `x` that is zero, nothing elsewhere (no carries between bytes).
+    let zero_bytes = |x: u64| !(((x & SEVEN) + SEVEN) | x | SEVEN);
+    let (mut high, mut quote) = (false, false);
+    while let Some(chunk) = b.get(j..j + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let commas = zero_bytes(w ^ (ONES * u64::from(b',')));
+        let quotes = zero_bytes(w ^ (ONES * u64::from(b'"')));
+        let highs = w & HIGH;
+        if commas != 0 {
+            // Every bit below the first comma's flag: the bytes before it.
+            let before = (commas & commas.wrapping_neg()) - 1;
+            high |= highs & before != 0;
+            quote |= quotes & before != 0;
+            return (j + (commas.trailing_zeros() / 8) as usize, high, quote);
+        }
+        high |= highs != 0;
+        quote |= quotes != 0;
+        j += 8;
+    }
+    while let Some(&c) = b.get(j) {
+        if c == b',' {
+            break;
+        }
+        high |= c >= 0x80;
+        quote |= c == b'"';
+        j += 1;
+    }
+    (j, high, quote)
 }
 
 // Turns each `""` after `start` into `"`, in place.
@@ -648,6 +675,29 @@ mod tests {
         );
         let lens: Vec<usize> = items.iter().map(|f| f.bytes).collect();
         assert_eq!(lens, vec![2, 4, 3, 2]);
+    }
+
+    #[test]
+    fn the_word_scan_finds_the_same_item_ends_as_a_byte_scan() {
+        let bytes: Vec<u8> = b"ab,\x81\x40\",xyz\"0123456789,\xE0\x40,,\x80,1234567,12345678,"
+            .iter()
+            .copied()
+            .cycle()
+            .take(300)
+            .collect();
+        for from in 0..bytes.len() {
+            for to in from..bytes.len().min(from + 40) {
+                let b = &bytes[..to];
+                let mut j = from;
+                let (mut high, mut quote) = (false, false);
+                while j < b.len() && b[j] != b',' {
+                    high |= b[j] >= 0x80;
+                    quote |= b[j] == b'"';
+                    j += 1;
+                }
+                assert_eq!(scan_item(b, from), (j, high, quote), "{from}..{to}");
+            }
+        }
     }
 
     #[test]
