@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 
 use careplan_client::background::{Activity, Host};
 use tauri::{AppHandle, Emitter, Manager};
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 
 use crate::state::AppState;
@@ -72,8 +73,20 @@ impl DesktopHost {
         self.app.state::<AppState>()
     }
 
-    fn notify(&self, title: &str, body: &str) {
-        if self.state().settings().notifications {
+    // `opens_inbox`: clicking the notification brings the window back on the inbox.
+    fn notify(&self, title: &str, body: &str, opens_inbox: bool) {
+        if !self.state().settings().notifications {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            notify_clickable(&self.app, title, body, opens_inbox);
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            // Windows and macOS bring the app forward on a click; the focus handler then opens
+            // the inbox.
+            let _ = opens_inbox;
             let _ = self
                 .app
                 .notification()
@@ -83,6 +96,30 @@ impl DesktopHost {
                 .show();
         }
     }
+}
+
+/// Shows a desktop notification through the freedesktop service directly: the notification
+/// plugin offers no click callback on Linux. A thread waits for the click (or the close).
+#[cfg(target_os = "linux")]
+fn notify_clickable(app: &AppHandle, title: &str, body: &str, opens_inbox: bool) {
+    let app = app.clone();
+    let mut n = notify_rust::Notification::new();
+    n.appname("Kizuna").summary(title).body(body);
+    if opens_inbox {
+        n.action("default", "受信箱を開く");
+    }
+    std::thread::spawn(move || match n.show() {
+        Ok(handle) if opens_inbox => handle.wait_for_action(|action| {
+            if action == "default" {
+                app.state::<AppState>()
+                    .open_inbox
+                    .store(true, Ordering::SeqCst);
+                crate::tray::show_window(&app);
+            }
+        }),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "no desktop notification"),
+    });
 }
 
 impl Host for DesktopHost {
@@ -104,6 +141,7 @@ impl Host for DesktopHost {
                 self.notify(
                     "新しいケアプランが届きました",
                     &format!("{} から {} 件", partners, files.len()),
+                    true,
                 );
                 ActivityEvent::Received {
                     count: files.len(),
@@ -118,6 +156,7 @@ impl Host for DesktopHost {
                     &format!(
                         "有効期限まであと {days_left} 日です。「証明書」画面から更新してください。"
                     ),
+                    false,
                 );
                 ActivityEvent::Certificate {
                     days_left: *days_left,

@@ -183,15 +183,20 @@ async function main() {
     }
   });
 
-  await step("実績 sent back by the CLI shows in the inbox and raises a notification", async () => {
+  await step("実績 sent back by the CLI raises a notification whose click opens the inbox", async () => {
+    await click("#nav-history");
+    await waitFor("#history");
     const results = filesBetween(sample, HOUMON, KYOTAKU).map((n) => join(sample, n));
     cli(["send", "--profile", join(WORK, "houmon"), ...results]);
     await waitFor("#unread", { timeout: 90000 });
-    await click("#nav-inbox");
-    await waitFor("#inbox", { text: "ひまわり" });
-    await shot("07-inbox");
     const notified = await waitForNotification("新しいケアプランが届きました", 20000);
     assert.ok(notified.includes("ひまわり"), `notification names the partner: ${notified}`);
+    // The service clicks 3 s after the notification appeared: until then the screen stays.
+    await find("#history");
+    await waitFor("#inbox", { text: "ひまわり", timeout: 15000 });
+    const shown = readFileSync(env.NOTIFY_SERVER_LOG, "utf8");
+    assert.ok(/新しいケアプランが届きました.*\tdefault,/.test(shown), `offered a click: ${shown}`);
+    await shot("07-inbox");
   });
 
   await step("a received file the care software deleted is saved again from the inbox", async () => {
