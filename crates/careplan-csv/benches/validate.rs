@@ -2,44 +2,14 @@
 //! bytes with encoding_rs (the floor any validator of this format pays). Results and how to
 //! read them: docs/benchmarks.md.
 
-use std::path::PathBuf;
+mod common;
 
-use careplan_csv::sample::{SampleOptions, exchange};
-use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
 use careplan_csv::{Input, Mode, validate_with_threads};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-fn dataset(dir: &std::path::Path) -> (Vec<PathBuf>, Vec<Vec<u8>>) {
-    let opts = SampleOptions {
-        kyotaku: OfficeNumber::parse("1310000001").unwrap(),
-        services: ["11", "15", "17", "13"]
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                (
-                    OfficeNumber::parse(&format!("132000000{}", i + 1)).unwrap(),
-                    ServiceType::parse(t).unwrap(),
-                )
-            })
-            .collect(),
-        month: YearMonth::parse("202512").unwrap(),
-        users: 4000,
-    };
-    let files = exchange(&opts).unwrap();
-    let mut paths = Vec::new();
-    let mut bytes = Vec::new();
-    for f in files {
-        let p = dir.join(f.name.to_string());
-        std::fs::write(&p, &f.bytes).unwrap();
-        paths.push(p);
-        bytes.push(f.bytes);
-    }
-    (paths, bytes)
-}
-
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let (paths, bytes) = dataset(dir.path());
+    let (paths, bytes) = common::write_dataset(dir.path());
     let total: u64 = bytes.iter().map(|b| b.len() as u64).sum();
     eprintln!(
         "data set: {} files, {:.1} MB",

@@ -4,37 +4,16 @@
 //!
 //! `cargo run --release -p careplan-csv --example throughput [ROUNDS]`
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
-use careplan_csv::sample::{SampleOptions, exchange};
-use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
 use careplan_csv::{Input, Mode, validate_with_threads};
 
 fn main() {
-    let opts = SampleOptions {
-        kyotaku: OfficeNumber::parse("1310000001").unwrap(),
-        services: ["11", "15", "17", "13"]
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                (
-                    OfficeNumber::parse(&format!("132000000{}", i + 1)).unwrap(),
-                    ServiceType::parse(t).unwrap(),
-                )
-            })
-            .collect(),
-        month: YearMonth::parse("202512").unwrap(),
-        users: 4000,
-    };
     let dir = tempfile::tempdir().unwrap();
-    let mut paths = Vec::new();
-    let mut bytes = Vec::new();
-    for f in exchange(&opts).unwrap() {
-        let p = dir.path().join(f.name.to_string());
-        std::fs::write(&p, &f.bytes).unwrap();
-        paths.push(p);
-        bytes.push(f.bytes);
-    }
+    let (paths, bytes) = common::write_dataset(dir.path());
     let rounds: usize = std::env::args()
         .nth(1)
         .map_or(12, |a| a.parse().expect("ROUNDS is a number"));

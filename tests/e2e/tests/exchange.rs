@@ -34,6 +34,16 @@ fn history(w: &World, o: &Office) -> Vec<Value> {
         .clone()
 }
 
+/// The states of a history entry's timeline, in order.
+fn steps(entry: &Value) -> Vec<&str> {
+    entry["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[0].as_str().unwrap())
+        .collect()
+}
+
 fn receive(w: &World, o: &Office, out: &std::path::Path) -> std::process::Output {
     let out = w.kizuna(
         o,
@@ -74,13 +84,10 @@ fn each_service_office_gets_exactly_its_own_files_byte_identical_and_receipts_re
     for e in &sent {
         assert_eq!(e["state"], "acknowledged", "{e}");
         assert!(e["receipt"].is_string(), "{e}");
-        let steps: Vec<&str> = e["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s[0].as_str().unwrap())
-            .collect();
-        assert_eq!(steps, ["queued", "uploaded", "delivered", "acknowledged"]);
+        assert_eq!(
+            steps(e),
+            ["queued", "uploaded", "delivered", "acknowledged"]
+        );
     }
 }
 
@@ -139,13 +146,7 @@ fn a_received_file_deleted_by_the_care_software_can_be_saved_again_identical() {
         .into_iter()
         .find(|e| e["file_name"] == name.to_str().unwrap())
         .unwrap();
-    let steps: Vec<&str> = entry["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s[0].as_str().unwrap())
-        .collect();
-    assert_eq!(steps.last(), Some(&"saved_again"), "{entry}");
+    assert_eq!(steps(&entry).last(), Some(&"saved_again"), "{entry}");
 }
 
 #[test]
