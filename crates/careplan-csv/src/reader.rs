@@ -2,8 +2,10 @@
 //!
 //! Everything structural is done on raw bytes: in MS932 (and in UTF-8) the bytes of `"`, `,`, CR
 //! and LF never occur inside a multi-byte character (MS932 trail bytes are 0x40–0x7E, 0x80–0xFC),
-//! so quote-aware splitting needs no decoding. Only items holding non-ASCII bytes are decoded;
-//! ASCII items (most of every layout) are used in place.
+//! so quote-aware splitting needs no decoding. ASCII items (most of every layout) are used in
+//! place; items holding other bytes are decoded, except those the caller marks opaque (free
+//! text, which validation only needs to be clean MS932): they are checked, and decoded only when
+//! asked for.
 
 use std::io::{self, Read};
 
