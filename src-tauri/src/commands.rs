@@ -141,6 +141,10 @@ pub async fn enroll(
     .await;
     match result {
         Ok(client) => {
+            // Enrolment keeps the proxy it went through in the profile's settings.
+            if let Ok(saved) = Settings::load(&state.profile) {
+                *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = saved;
+            }
             install(&app, client);
             status(app.clone(), state).await
         }

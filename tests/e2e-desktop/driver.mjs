@@ -135,11 +135,13 @@ async function main() {
     await shot("02-setup-wrong-password");
   });
 
-  await step("enrolment with the right password opens the app", async () => {
+  await step("enrolment through the office's proxy with the right password opens the app", async () => {
     await type("#password", env.KYOTAKU_PASSWORD);
+    await type("#setup-proxy", env.PROXY_URL);
     await click("#enroll");
     await waitFor("#nav-send", { timeout: 30000 });
     await shot("03-send-empty");
+    assert.ok(tunnels() >= 1, "enrolment went through the proxy");
   });
 
   const units = {};
@@ -241,18 +243,26 @@ async function main() {
     await shot("12-certificate-renewed");
   });
 
-  await step("a proxy setting that is not an address is explained and not kept", async () => {
+  await step("the proxy from enrolment is the setting; one that is not an address is refused", async () => {
     await click("#nav-settings");
+    await waitFor("#proxy");
+    const current = await script("return document.querySelector('#proxy').value");
+    assert.equal(current, env.PROXY_URL, "the proxy used at enrolment is the setting");
     await type("#proxy", "proxy の アドレス");
     await click("#save-settings");
     await waitFor(".banner.error", { text: "プロキシの指定" });
     await shot("13-settings-bad-proxy");
-    const file = join(WORK, "app-profile", "settings.json");
-    const saved = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
-    assert.equal(saved.proxy ?? null, null);
+    const saved = JSON.parse(readFileSync(join(WORK, "app-profile", "settings.json"), "utf8"));
+    assert.equal(saved.proxy, env.PROXY_URL);
+    assert.ok(tunnels() >= 2, `the app kept using the proxy (${tunnels()} tunnels)`);
   });
 
   await wd("DELETE", s(""));
+}
+
+// How many tunnels the office's proxy has opened.
+function tunnels() {
+  return existsSync(env.PROXY_LOG) ? Number(readFileSync(env.PROXY_LOG, "utf8")) : 0;
 }
 
 // The first file called `name` under `dir`, searched depth first.
