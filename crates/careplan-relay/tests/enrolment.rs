@@ -277,6 +277,16 @@ async fn a_valid_certificate_renews_for_the_same_keys_without_the_password() {
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.unwrap();
     assert_ne!(v["serial"], serial.as_str());
+
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    let renewals: i64 = db
+        .query_row(
+            "SELECT count(*) FROM audit WHERE event = 'renew'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(renewals, 1, "the renewal is audited");
 }
 
 #[tokio::test]
