@@ -465,11 +465,15 @@ async fn status(p: &ProfileArgs, json: bool) -> Result<ExitCode> {
     let online = client.refresh_sent().await;
     let (sent, unseen) = client.db().counts()?;
     let c = client.config();
+    let proxy = careplan_client::settings::Settings::load(&p.profile)
+        .ok()
+        .and_then(|s| s.proxy);
     if json {
         let out = serde_json::json!({
             "office": c.office,
             "office_name": c.office_name,
             "relay": c.relay_url,
+            "proxy": proxy,
             "certificate_serial": c.cert_serial,
             "certificate_not_after": c.cert_not_after,
             "certificate_days_left": client.certificate_days_left(),
@@ -482,6 +486,9 @@ async fn status(p: &ProfileArgs, json: bool) -> Result<ExitCode> {
     }
     println!("事業所: {} {}", c.office, c.office_name);
     println!("連携基盤: {}", c.relay_url);
+    if let Some(proxy) = &proxy {
+        println!("プロキシ: {proxy}");
+    }
     println!(
         "電子証明書: 有効期限まで {} 日（シリアル {}）",
         client.certificate_days_left(),

@@ -214,6 +214,7 @@ fn an_office_behind_a_proxy_enrols_and_receives_through_it() {
         proxy.tunnels() > after_enrolment,
         "receiving went through the proxy too"
     );
+    assert_eq!(status(&w, &KYOTAKU)["proxy"], proxy.url.as_str());
 }
 
 #[test]
