@@ -290,6 +290,15 @@ mod tests {
         params.signed_by(&csr.public_key, &ca.issuer).unwrap().pem()
     }
 
+    /// The sending office 1320000001: its keys and its verified certificate.
+    fn sender() -> (OfficeKeys, OfficeCertificate) {
+        let ca = ca();
+        let keys = OfficeKeys::generate().unwrap();
+        let pem = office_cert(&ca, "1320000001", &keys);
+        let cert = OfficeCertificate::verify(&pem, &ca.der, now()).unwrap();
+        (keys, cert)
+    }
+
     fn manifest(sha: &str, size: u64) -> Manifest {
         Manifest {
             r#type: MANIFEST_TYPE.into(),
@@ -309,14 +318,8 @@ mod tests {
 
     #[test]
     fn a_signed_envelope_opens_for_its_recipient_with_the_exact_bytes() {
-        let ca = ca();
-        let (sender, recipient) = (
-            OfficeKeys::generate().unwrap(),
-            OfficeKeys::generate().unwrap(),
-        );
-        let cert =
-            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
-                .unwrap();
+        let (sender, cert) = sender();
+        let recipient = OfficeKeys::generate().unwrap();
         assert_eq!(cert.office, "1320000001");
         assert_eq!(cert.encryption_key, sender.encryption_recipient());
         let bytes = "ｹｱﾌﾟﾗﾝ,髙橋\r\n".as_bytes();
@@ -329,11 +332,7 @@ mod tests {
 
     #[test]
     fn a_manifest_edited_after_signing_does_not_verify() {
-        let ca = ca();
-        let sender = OfficeKeys::generate().unwrap();
-        let cert =
-            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
-                .unwrap();
+        let (sender, cert) = sender();
         let signed = sign(&sender, &manifest("aa", 1)).unwrap();
         let (_, sig) = signed.split_once('.').unwrap();
         let edited = format!(
@@ -348,14 +347,8 @@ mod tests {
 
     #[test]
     fn bytes_other_than_the_signed_ones_are_refused() {
-        let ca = ca();
-        let (sender, recipient) = (
-            OfficeKeys::generate().unwrap(),
-            OfficeKeys::generate().unwrap(),
-        );
-        let cert =
-            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
-                .unwrap();
+        let (sender, cert) = sender();
+        let recipient = OfficeKeys::generate().unwrap();
         let signed = sign(&sender, &manifest(&sha256_hex(b"signed"), 6)).unwrap();
         let ct = encrypt(&recipient.encryption_recipient(), b"other!").unwrap();
         let expect = ("UPJSK_x.CSV", "1320000001", "1310000001");
@@ -378,14 +371,8 @@ mod tests {
 
     #[test]
     fn a_manifest_for_another_message_is_refused() {
-        let ca = ca();
-        let (sender, recipient) = (
-            OfficeKeys::generate().unwrap(),
-            OfficeKeys::generate().unwrap(),
-        );
-        let cert =
-            OfficeCertificate::verify(&office_cert(&ca, "1320000001", &sender), &ca.der, now())
-                .unwrap();
+        let (sender, cert) = sender();
+        let recipient = OfficeKeys::generate().unwrap();
         let signed = sign(&sender, &manifest(&sha256_hex(b"x"), 1)).unwrap();
         let ct = encrypt(&recipient.encryption_recipient(), b"x").unwrap();
         let other = ("UPJSK_other.CSV", "1320000001", "1310000001");

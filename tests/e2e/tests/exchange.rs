@@ -53,6 +53,13 @@ fn receive(w: &World, o: &Office, out: &std::path::Path) -> std::process::Output
     out
 }
 
+/// Receives as `o` into a fresh folder and checks it got exactly `expected`, byte for byte.
+fn receive_identical(w: &World, o: &Office, expected: &[std::path::PathBuf]) {
+    let inbox = w.folder("inbox");
+    receive(w, o, &inbox);
+    assert_identical(&inbox, expected);
+}
+
 fn assert_identical(received: &std::path::Path, originals: &[std::path::PathBuf]) {
     assert_eq!(names_in(received), names_of(originals));
     for f in originals {
@@ -181,9 +188,7 @@ fn an_office_renews_its_certificate_without_its_password_and_keeps_exchanging() 
     let sample = w.sample(&[HOUMON]);
     let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
     assert!(send(&w, &HOUMON, &results).status.success());
-    let inbox = w.folder("inbox");
-    receive(&w, &KYOTAKU, &inbox);
-    assert_identical(&inbox, &results);
+    receive_identical(&w, &KYOTAKU, &results);
     let certs = w.relay_admin(&["cert", "list"], None);
     let listed = String::from_utf8_lossy(&certs.stdout);
     assert!(listed.contains(after.as_str().unwrap()), "{listed}");
@@ -207,9 +212,7 @@ fn an_office_behind_a_proxy_enrols_and_receives_through_it() {
     let sample = w.sample(&[HOUMON]);
     let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
     assert!(send(&w, &HOUMON, &results).status.success());
-    let inbox = w.folder("inbox");
-    receive(&w, &KYOTAKU, &inbox);
-    assert_identical(&inbox, &results);
+    receive_identical(&w, &KYOTAKU, &results);
     assert!(
         proxy.tunnels() > after_enrolment,
         "receiving went through the proxy too"
@@ -255,9 +258,7 @@ fn a_sender_offline_queues_and_delivers_exactly_once_when_the_relay_is_back() {
     let again = w.kizuna(&KYOTAKU, &["send"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("送信待ちのファイルはありません"));
 
-    let inbox = w.folder("inbox");
-    receive(&w, &HOUMON, &inbox);
-    assert_identical(&inbox, &plans);
+    receive_identical(&w, &HOUMON, &plans);
 }
 
 #[test]
@@ -273,9 +274,7 @@ fn a_relay_crash_midway_loses_nothing() {
     assert!(send(&w, &KYOTAKU, &units[1]).status.success());
     w.kill_relay();
     w.start_relay();
-    let inbox = w.folder("inbox");
-    receive(&w, &HOUMON, &inbox);
-    assert_identical(&inbox, &plans);
+    receive_identical(&w, &HOUMON, &plans);
 }
 
 #[test]
@@ -504,9 +503,7 @@ fn a_send_retried_after_a_crash_before_it_was_recorded_is_stored_once() {
         .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored as usize, plans.len());
-    let inbox = w.folder("inbox");
-    receive(&w, &HOUMON, &inbox);
-    assert_identical(&inbox, &plans);
+    receive_identical(&w, &HOUMON, &plans);
 }
 
 #[test]
@@ -614,9 +611,7 @@ fn with_an_os_key_store_the_keys_are_sealed_there_and_sending_works() {
     assert!(out.status.success(), "{}", text(&out));
     let config = std::fs::read_to_string(w.profile(&KYOTAKU).join("profile.toml")).unwrap();
     assert!(config.contains("os-key-store"), "{config}");
-    let inbox = w.folder("inbox");
-    receive(&w, &HOUMON, &inbox);
-    assert_identical(&inbox, unit);
+    receive_identical(&w, &HOUMON, unit);
 }
 
 #[test]
