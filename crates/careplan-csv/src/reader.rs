@@ -276,6 +276,17 @@ enum SpanKind {
     Opaque { escaped: bool },
 }
 
+/// How an item was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    Unquoted,
+    /// In quotes; `escaped` when it holds `""`; `opaque` when the caller does not need its text.
+    Quoted {
+        escaped: bool,
+        opaque: bool,
+    },
+}
+
 /// Splits records into items; reuses its buffers from record to record.
 #[derive(Debug, Default)]
 pub struct Splitter {
@@ -412,8 +423,8 @@ impl Splitter {
                 if comma.unwrap_or(len) > j {
                     issues.push(SyntaxIssue::TextAfterQuote { field: index });
                 }
-                let span =
-                    self.push_text(b, content, content_end, enc, escaped, opaque, &mut clean);
+                let how = Quoting::Quoted { escaped, opaque };
+                let span = self.push_text(b, content, content_end, enc, how, &mut clean);
                 self.spans.push(span);
                 match comma {
                     Some(c) => i = c + 1,
@@ -426,8 +437,7 @@ impl Splitter {
                 }
                 // Pushed in each branch: a span chosen at a join was assembled on the stack.
                 if high {
-                    let mut span = self.push_text(b, i, j, enc, false, false, &mut clean);
-                    span.kind = SpanKind::Text { quoted: false };
+                    let span = self.push_text(b, i, j, enc, Quoting::Unquoted, &mut clean);
                     self.spans.push(span);
                 } else {
                     self.spans
@@ -451,19 +461,23 @@ impl Splitter {
 
     // The span of one item's value from `record[from..to]`: ASCII in place (or unescaped after
     // the record), an opaque item checked but left in the record, anything else decoded.
-    #[allow(clippy::too_many_arguments)]
     fn push_text(
         &mut self,
         record: &[u8],
         from: usize,
         to: usize,
         enc: TextEncoding,
-        escaped: bool,
-        opaque: bool,
+        how: Quoting,
         clean: &mut bool,
     ) -> Span {
         let bytes = &record[from..to];
-        let quoted = SpanKind::Text { quoted: true };
+        let (escaped, opaque) = match how {
+            Quoting::Unquoted => (false, false),
+            Quoting::Quoted { escaped, opaque } => (escaped, opaque),
+        };
+        let quoted = SpanKind::Text {
+            quoted: how != Quoting::Unquoted,
+        };
         if bytes.is_ascii() {
             if !escaped {
                 return Span::new(from, to, to - from, quoted);
