@@ -46,12 +46,11 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| ClientError::io(path, e))
 }
 
-/// The proxy chosen in the settings of the profile in `dir`, if any.
+/// The proxy setting of the profile in `dir`, if any.
 fn proxy_setting(dir: &Path) -> Option<String> {
     crate::settings::Settings::load(dir)
         .ok()
         .and_then(|s| s.proxy)
-        .filter(|p| !p.trim().is_empty())
 }
 
 // The mutually authenticated connection with the certificate on disk.

@@ -184,6 +184,17 @@ async fn json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         .map_err(|e| ClientError::Format(e.to_string()))
 }
 
+/// The proxy a setting names: `None` when it is empty (the system's applies), an error when it
+/// is not a proxy address.
+pub(crate) fn proxy_from(setting: Option<&str>) -> Result<Option<reqwest::Proxy>> {
+    match setting.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => reqwest::Proxy::all(url)
+            .map(Some)
+            .map_err(|_| ClientError::BadProxy(url.to_owned())),
+        None => Ok(None),
+    }
+}
+
 impl RelayApi {
     fn build(base: &str, config: rustls::ClientConfig, proxy: Option<&str>) -> Result<RelayApi> {
         let mut builder = reqwest::Client::builder()
@@ -191,8 +202,7 @@ impl RelayApi {
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(60));
         // Without a proxy of its own the office gets the system's (HTTPS_PROXY and the like).
-        if let Some(url) = proxy.map(str::trim).filter(|u| !u.is_empty()) {
-            let p = reqwest::Proxy::all(url).map_err(|_| ClientError::BadProxy(url.to_owned()))?;
+        if let Some(p) = proxy_from(proxy)? {
             builder = builder.proxy(p);
         }
         let http = builder

@@ -53,17 +53,7 @@ impl Settings {
 
     /// Refuses a proxy setting that is not a proxy address (empty means the system's).
     pub fn check_proxy(&self) -> Result<()> {
-        match self
-            .proxy
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            Some(p) => reqwest::Proxy::all(p)
-                .map(drop)
-                .map_err(|_| ClientError::BadProxy(p.to_owned())),
-            None => Ok(()),
-        }
+        crate::relay::proxy_from(self.proxy.as_deref()).map(drop)
     }
 
     /// Writes the settings into `dir` atomically.
