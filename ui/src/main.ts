@@ -178,6 +178,8 @@ function renderApp(): void {
 }
 
 function go(next: Screen): void {
+  // A message belongs to the screen it was said on.
+  if (next !== screen) banner = null;
   screen = next;
   renderApp();
 }
@@ -355,7 +357,7 @@ async function renderInbox(): Promise<void> {
             h("td", {}, e.state === "quarantined" ? t("quarantined") : `${t("verified")}・${stateLabel(e.state, "received")}`),
             h(
               "td",
-              { class: "actions" },
+              { class: "row-actions" },
               e.saved_path && e.state !== "quarantined"
                 ? [
                     h("button", { class: "link", onclick: () => api.openFolder(dirname(e.saved_path!)) }, t("openFolder")),
