@@ -3,6 +3,12 @@
 //! the best of N rounds is kept, which is steadier on a shared machine than separate runs.
 //!
 //! `cargo run --release -p careplan-csv --example throughput [ROUNDS]`
+//!
+//! `throughput --validate-only DIR` validates the files of DIR once, on one thread, and prints
+//! nothing: under `valgrind --tool=cachegrind` it counts the instructions of one validation (this
+//! machine has no hardware counters), the steadiest measure of a change here. Write DIR with
+//! `kizuna sample --service 1320000001:11,1320000002:15,1320000003:17,1320000004:13 --month
+//! 202512 --users 4000`, the same set as below.
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -12,6 +18,13 @@ use std::time::Instant;
 use careplan_csv::{Input, Mode, validate_with_threads};
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--validate-only") {
+        let dir = std::env::args().nth(2).expect("--validate-only DIR");
+        let paths = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path());
+        let reports = validate_with_threads(paths.map(Input::path), Mode::Send, 1);
+        assert!(reports.iter().all(|r| r.is_valid()));
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let (paths, bytes) = common::write_dataset(dir.path());
     let rounds: usize = std::env::args()

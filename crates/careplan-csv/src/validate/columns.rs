@@ -233,9 +233,10 @@ pub(crate) fn check(
             }
         }
         Format::Code => {
-            let codes = col.codes.as_ref();
-            if !codes.is_some_and(|c| c.contains_key(v)) {
-                let allowed = codes
+            if !col.has_code(v) {
+                let allowed = col
+                    .codes
+                    .as_ref()
                     .map(|c| c.keys().cloned().collect())
                     .unwrap_or_default();
                 report!(

@@ -1,6 +1,9 @@
 //! Rules across the items of a record and across the records of one file (rules.md C, D, G).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+// Keys and users are hashed once or more per record: a fast hash with a per-process seed.
+use foldhash::{HashMap, HashSet};
 
 use crate::filename::{FileName, NameMonth};
 use crate::finding::{Problem, Severity};
@@ -34,8 +37,9 @@ struct UserAgg {
     first_line: u64,
     has_receiver: bool,
     grand_totals: usize,
-    detail_rows: BTreeMap<String, usize>,
-    aaaa: BTreeSet<String>,
+    /// Per service type (its two characters): detail rows, and whether it has an AAAA subtotal.
+    detail_rows: BTreeMap<[u8; 2], usize>,
+    aaaa: BTreeSet<[u8; 2]>,
     last_order: Option<(u32, u32, u32)>,
     order_reported: bool,
 }
@@ -82,8 +86,8 @@ impl<'n> FileState<'n> {
             name,
             version: None,
             month: None,
-            once: HashSet::new(),
-            users: HashMap::new(),
+            once: HashSet::default(),
+            users: HashMap::default(),
             current: None,
             last_child_key: None,
             last_parent_key: None,
@@ -420,7 +424,7 @@ impl<'n> FileState<'n> {
         let kind = self.kind;
         self.month(line, 5, get(f, 5), sink);
         let code = get(f, 9);
-        let ty = code.get(..2).unwrap_or_default().to_owned();
+        let ty = code.get(..2).unwrap_or_default();
         let suffix = code.get(2..).unwrap_or_default();
         let grand_total = code == "999999";
         let subtotal = matches!(suffix, "AAAA" | "EEEE" | "ZZZZ");
@@ -428,10 +432,7 @@ impl<'n> FileState<'n> {
             if get(f, 13) != "0" || !get(f, 14).is_empty() || !get(f, 15).is_empty() {
                 sink.record(line, "R68", Severity::Warning, Problem::SubtotalValues);
             }
-        } else if matches!(ty.as_str(), "17" | "67")
-            && get(f, 10).is_empty()
-            && get(f, 11).is_empty()
-        {
+        } else if matches!(ty, "17" | "67") && get(f, 10).is_empty() && get(f, 11).is_empty() {
             sink.item(
                 line,
                 kind,
@@ -456,8 +457,11 @@ impl<'n> FileState<'n> {
             );
         }
         self.updater(line, 36, get(f, 36), sink);
-        let receiver = self.name.map(|n| n.recipient.office.as_str().to_owned());
-        let provider_is_receiver = receiver.as_deref() == Some(get(f, 7));
+        let provider_is_receiver = self
+            .name
+            .is_some_and(|n| n.recipient.office.as_str() == get(f, 7));
+        // The column check has reported a service code that is not 6 characters.
+        let ty = <[u8; 2]>::try_from(ty.as_bytes()).unwrap_or_default();
         let agg = self.user(line, (get(f, 2), get(f, 3)));
         if grand_total {
             agg.grand_totals += 1;
@@ -618,7 +622,7 @@ impl<'n> FileState<'n> {
                 for (ty, n) in &u.detail_rows {
                     if *n > 1 && !u.aaaa.contains(ty) {
                         let p = Problem::SubtotalMissing {
-                            service_type: ty.clone(),
+                            service_type: String::from_utf8_lossy(ty).into_owned(),
                         };
                         sink.record(u.first_line, "R67", Severity::Warning, p);
                     }
