@@ -20,7 +20,10 @@ pub(crate) fn shown(v: &str) -> String {
     }
 }
 
-/// Checks one item against its column spec.
+/// Checks one item against its column spec. Runs for every item of every record, and almost
+/// every item is valid: the checks are inlined into the record loop, and everything that builds
+/// a finding is out of line in [`flag`], behind closures that only run when something is wrong.
+#[inline(always)]
 pub(crate) fn check(
     kind: FileKind,
     col: &'static ColumnSpec,
@@ -29,17 +32,17 @@ pub(crate) fn check(
     sink: &mut Sink,
 ) {
     let v: &str = f.value;
+    let at = At { kind, col, line };
     // Findings about an item whose spec reading is uncertain are warnings that point at the entry.
     macro_rules! report {
-        ($code:expr, $problem:expr) => {{
-            let certain = col.confidence == Confidence::High;
-            let severity = if certain {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            sink.column(line, kind, col, $code, severity, $problem, !certain)
-        }};
+        ($code:expr, $problem:expr) => {
+            flag(sink, at, $code, Grade::Spec, || $problem)
+        };
+    }
+    macro_rules! warn {
+        ($code:expr, $problem:expr) => {
+            flag(sink, at, $code, Grade::Warning, || $problem)
+        };
     }
 
     // Not `v`: an opaque item's text is not decoded.
@@ -54,48 +57,27 @@ pub(crate) fn check(
                 }
             ),
             // 委託の有無 is "to be filled by both" but carries only one of its two marks.
-            Required::Conditional if col.format == Format::Code => sink.column(
-                line,
-                kind,
-                col,
-                "COL-REQUIRED",
-                Severity::Warning,
-                Problem::Required {
-                    confidence: col.confidence,
-                    kind,
-                    no: col.no,
-                },
-                true,
-            ),
+            Required::Conditional if col.format == Format::Code => {
+                flag(sink, at, "COL-REQUIRED", Grade::WarningAtEntry, || {
+                    Problem::Required {
+                        confidence: col.confidence,
+                        kind,
+                        no: col.no,
+                    }
+                })
+            }
             // TAIS/届出 and 明細判別コード depend on the service code: see the record rules.
             _ => {}
         }
         return;
     }
-
     match col.format {
         Format::FreeText => {
             if !f.quoted {
-                sink.column(
-                    line,
-                    kind,
-                    col,
-                    "R5",
-                    Severity::Warning,
-                    Problem::FreeTextNotQuoted,
-                    false,
-                );
+                warn!("R5", Problem::FreeTextNotQuoted);
             }
         }
-        Format::Unused => sink.column(
-            line,
-            kind,
-            col,
-            "R77",
-            Severity::Warning,
-            Problem::UnusedFilled,
-            false,
-        ),
+        Format::Unused => warn!("R77", Problem::UnusedFilled),
         Format::Yyyymm => {
             let ok = YearMonth::parse(v).is_some()
                 || (kind == FileKind::UpHosoku && col.no == 63 && v == "000000");
@@ -146,15 +128,7 @@ pub(crate) fn check(
                     }
                 );
             } else if neg {
-                sink.column(
-                    line,
-                    kind,
-                    col,
-                    "COL-FORMAT",
-                    Severity::Warning,
-                    Problem::Negative { value: shown(v) },
-                    false,
-                );
+                warn!("COL-FORMAT", Problem::Negative { value: shown(v) });
             }
         }
         Format::InsuredNumber => {
@@ -167,7 +141,7 @@ pub(crate) fn check(
         }
         Format::ServiceType => match ServiceType::parse(v) {
             None => report!("COL-FORMAT", bad(col, v)),
-            Some(t) => scope(kind, col, line, t, sink),
+            Some(t) => scope(sink, at, t),
         },
         Format::ServiceCode => {
             let b = v.as_bytes();
@@ -178,7 +152,7 @@ pub(crate) fn check(
                 report!("COL-FORMAT", bad(col, v));
             } else if v != "999999" {
                 if let Some(t) = ServiceType::parse(&v[..2]) {
-                    scope(kind, col, line, t, sink);
+                    scope(sink, at, t);
                 }
             }
         }
@@ -217,17 +191,12 @@ pub(crate) fn check(
                     report!("COL-LENGTH", Problem::TooLong { len: chars, max });
                 } else if f.bytes > max {
                     // The file's own bytes: 全角 counts twice, as in the spec's 項目長.
-                    sink.column(
-                        line,
-                        kind,
-                        col,
+                    warn!(
                         "COL-LENGTH",
-                        Severity::Warning,
                         Problem::TooManyBytes {
                             bytes: f.bytes,
                             max,
-                        },
-                        false,
+                        }
                     );
                 }
             }
@@ -251,6 +220,44 @@ pub(crate) fn check(
     }
 }
 
+/// Where an item is: enough to build its finding.
+#[derive(Clone, Copy)]
+struct At {
+    kind: FileKind,
+    col: &'static ColumnSpec,
+    line: u64,
+}
+
+/// How serious a finding about an item is.
+#[derive(Clone, Copy)]
+enum Grade {
+    /// An error where the spec reading is certain, else a warning that points at the entry.
+    Spec,
+    /// A warning.
+    Warning,
+    /// A warning that points at the spec entry.
+    WarningAtEntry,
+}
+
+/// Records a finding about an item.
+#[cold]
+#[inline(never)]
+fn flag(
+    sink: &mut Sink,
+    at: At,
+    code: &'static str,
+    grade: Grade,
+    problem: impl FnOnce() -> Problem,
+) {
+    let certain = at.col.confidence == Confidence::High;
+    let (severity, pointer) = match grade {
+        Grade::Spec if certain => (Severity::Error, false),
+        Grade::Spec | Grade::WarningAtEntry => (Severity::Warning, true),
+        Grade::Warning => (Severity::Warning, false),
+    };
+    sink.column(at.line, at.kind, at.col, code, severity, problem(), pointer);
+}
+
 fn bad(col: &ColumnSpec, v: &str) -> Problem {
     Problem::BadFormat {
         format: col.format,
@@ -259,32 +266,18 @@ fn bad(col: &ColumnSpec, v: &str) -> Problem {
 }
 
 // Out-of-scope types are warned about when received (R33); unknown ones too (R21).
-fn scope(kind: FileKind, col: &'static ColumnSpec, line: u64, t: ServiceType, sink: &mut Sink) {
+fn scope(sink: &mut Sink, at: At, t: ServiceType) {
     let code = t.as_str();
     let scope = crate::spec::spec().scope_of(t);
     if scope == Scope::Out {
-        sink.column(
-            line,
-            kind,
-            col,
-            "R33",
-            Severity::Warning,
-            Problem::OutOfScope {
-                service_type: code.to_owned(),
-            },
-            false,
-        );
+        flag(sink, at, "R33", Grade::Warning, || Problem::OutOfScope {
+            service_type: code.to_owned(),
+        });
     } else if scope == Scope::Unknown {
-        sink.column(
-            line,
-            kind,
-            col,
-            "R21",
-            Severity::Warning,
+        flag(sink, at, "R21", Grade::Warning, || {
             Problem::UnknownServiceType {
                 value: code.to_owned(),
-            },
-            false,
-        );
+            }
+        });
     }
 }
