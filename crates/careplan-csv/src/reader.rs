@@ -13,7 +13,7 @@ use crate::encoding::{self, TextEncoding};
 
 const CHUNK: usize = 64 * 1024;
 
-/// One record as found in the byte stream, before decoding.
+/// One record as read from the byte stream, split into its items.
 #[derive(Debug)]
 pub struct RawRecord<'a> {
     /// Physical line (1-based) on which the record starts.
@@ -24,6 +24,8 @@ pub struct RawRecord<'a> {
     pub bytes: &'a [u8],
     /// Whether the input ended inside a quoted item.
     pub unterminated_quote: bool,
+    /// The items.
+    pub items: Items<'a>,
 }
 
 /// Where the scanner stopped inside an unfinished record.
@@ -37,7 +39,21 @@ enum Scan {
     QuoteInQuoted,
 }
 
+/// The record being read: from the reader's `start` to `lf`.
+#[derive(Debug, Clone, Copy)]
+struct Current {
+    /// The LF that ends it, or `None` when it runs to the end of the input.
+    lf: Option<usize>,
+    /// Line breaks inside quoted items.
+    breaks: u64,
+}
+
 /// Reads records one at a time from any byte source; memory stays at one record plus one chunk.
+///
+/// A record is taken to end at the next LF and split; only when the splitter ends inside a
+/// quoted item are the quotes followed to the record's real end. Line breaks inside items are
+/// rare, so almost every byte is looked at by one LF search and the splitter, with no separate
+/// pass to follow quotes.
 pub struct RecordReader<R> {
     src: R,
     buf: Vec<u8>,
@@ -46,6 +62,7 @@ pub struct RecordReader<R> {
     eof: bool,
     line: u64,
     offset: u64,
+    current: Option<Current>,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -59,6 +76,7 @@ impl<R: Read> RecordReader<R> {
             eof: false,
             line: 1,
             offset: 0,
+            current: None,
         }
     }
 
@@ -77,31 +95,101 @@ impl<R: Read> RecordReader<R> {
         self.offset += n as u64;
     }
 
-    /// The next record, or `None` at the end of the input.
-    pub fn next_record(&mut self) -> io::Result<Option<RawRecord<'_>>> {
+    /// The next record, split by `splitter` (see [`Splitter::split`]), or `None` at the end of
+    /// the input. `issues` gets the record's syntax issues.
+    pub fn next_record<'a>(
+        &'a mut self,
+        splitter: &'a mut Splitter,
+        enc: TextEncoding,
+        opaque: &[bool],
+        issues: &mut Vec<SyntaxIssue>,
+    ) -> io::Result<Option<RawRecord<'a>>> {
+        self.advance();
+        let lf = self.find_lf(self.start)?;
+        if lf.is_none() && self.start >= self.end {
+            return Ok(None);
+        }
+        let mut current = Current { lf, breaks: 0 };
+        let before = issues.len();
+        let content = self.content(current.lf);
+        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
+        if split.open && current.lf.is_some() {
+            // A line break inside a quoted item (rare): the quotes are followed from the start
+            // of the record to its real end, and the whole is split once more. Adding a line at
+            // a time would split a record of n lines n times.
+            current = self.find_record_end()?;
+            issues.truncate(before);
+            let content = self.content(current.lf);
+            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
+        }
+        let (clean, unterminated_quote) = (split.clean, split.open);
+        self.current = Some(current);
+        let bytes = &self.buf[self.start..self.content(current.lf)];
+        Ok(Some(RawRecord {
+            line: self.line,
+            offset: self.offset,
+            bytes,
+            unterminated_quote,
+            items: splitter.items(bytes, clean),
+        }))
+    }
+
+    // The end of the record starting at `start`, following its quotes.
+    fn find_record_end(&mut self) -> io::Result<Current> {
         let mut scan = self.start;
         let mut state = Scan::Outside;
-        let mut lfs = 0u64;
+        let mut breaks = 0;
         loop {
-            if let Some(lf) = find_end(
-                &self.buf[..self.end],
-                self.start,
-                &mut scan,
-                &mut state,
-                &mut lfs,
-            ) {
-                return Ok(Some(self.take(lf, lf + 1, lfs + 1, false)));
+            let buf = &self.buf[..self.end];
+            if let Some(lf) = find_end(buf, self.start, &mut scan, &mut state, &mut breaks) {
+                return Ok(Current {
+                    lf: Some(lf),
+                    breaks,
+                });
             }
             if self.eof {
-                if self.start >= self.end {
-                    return Ok(None);
-                }
-                let end = self.end;
-                return Ok(Some(self.take(end, end, lfs, state != Scan::Outside)));
+                return Ok(Current { lf: None, breaks });
             }
             let shift = self.start;
             self.fill()?;
             scan -= shift - self.start;
+        }
+    }
+
+    // Where the current record's content ends: before its LF (and a CR before that).
+    fn content(&self, lf: Option<usize>) -> usize {
+        let end = lf.unwrap_or(self.end);
+        if end > self.start && self.buf[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        }
+    }
+
+    // Moves past the record last returned.
+    fn advance(&mut self) {
+        if let Some(c) = self.current.take() {
+            let next = c.lf.map_or(self.end, |lf| lf + 1);
+            self.line += c.breaks + u64::from(c.lf.is_some());
+            self.offset += (next - self.start) as u64;
+            self.start = next;
+        }
+    }
+
+    // The first LF at or after `from`, reading more as needed; `None` at the end of the input.
+    // Reading may move the record to the front of the buffer: positions are kept relative to it.
+    fn find_lf(&mut self, mut from: usize) -> io::Result<Option<usize>> {
+        loop {
+            if let Some(k) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
+                return Ok(Some(from + k));
+            }
+            if self.eof {
+                return Ok(None);
+            }
+            let shift = self.start;
+            let searched = self.end;
+            self.fill()?;
+            from = searched - shift;
         }
     }
 
@@ -125,30 +213,6 @@ impl<R: Read> RecordReader<R> {
         self.end += n;
         self.eof = n == 0;
         Ok(())
-    }
-
-    fn take(
-        &mut self,
-        end: usize,
-        next: usize,
-        lines: u64,
-        unterminated_quote: bool,
-    ) -> RawRecord<'_> {
-        let start = self.start;
-        let mut content_end = end;
-        if content_end > start && self.buf[content_end - 1] == b'\r' {
-            content_end -= 1;
-        }
-        let record = RawRecord {
-            line: self.line,
-            offset: self.offset,
-            bytes: &self.buf[start..content_end],
-            unterminated_quote,
-        };
-        self.line += lines;
-        self.offset += (next - start) as u64;
-        self.start = next;
-        record
     }
 }
 
@@ -287,6 +351,15 @@ enum Quoting {
     },
 }
 
+/// What splitting a record found besides its items.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    /// Every byte was clean text.
+    clean: bool,
+    /// The record ended inside a quoted item.
+    open: bool,
+}
+
 /// Splits records into items; reuses its buffers from record to record.
 #[derive(Debug, Default)]
 pub struct Splitter {
@@ -380,6 +453,30 @@ impl Splitter {
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
     ) -> Items<'a> {
+        let split = self.scan(record, enc, opaque, issues);
+        self.items(record, split.clean)
+    }
+
+    // The items of the last scanned record.
+    fn items<'a>(&'a self, record: &'a [u8], clean: bool) -> Items<'a> {
+        // Only ASCII and decoded text are in `text`, so this cannot fail.
+        let text = std::str::from_utf8(&self.text).unwrap_or_default();
+        Items {
+            record,
+            text,
+            spans: &self.spans,
+            clean,
+        }
+    }
+
+    // Splits `record` into the spans and text buffer.
+    fn scan(
+        &mut self,
+        record: &[u8],
+        enc: TextEncoding,
+        opaque: &[bool],
+        issues: &mut Vec<SyntaxIssue>,
+    ) -> Split {
         self.spans.clear();
         self.text.clear();
         self.text.resize(record.len(), 0);
@@ -387,6 +484,7 @@ impl Splitter {
             *t = c & 0x7F;
         }
         let mut clean = true;
+        let mut open = false;
         let b = record;
         let len = b.len();
         let mut i = 0;
@@ -408,7 +506,9 @@ impl Splitter {
                             break j - 1;
                         }
                         None => {
-                            // Unterminated: the reader reports it; take the rest as the value.
+                            // Unterminated: the reader adds the next line, or reports it at
+                            // the end of the input; the rest is the value.
+                            open = true;
                             j = len;
                             break len;
                         }
@@ -449,14 +549,7 @@ impl Splitter {
                 i = j + 1;
             }
         }
-        // Only ASCII and decoded text are in `text`, so this cannot fail.
-        let text = std::str::from_utf8(&self.text).unwrap_or_default();
-        Items {
-            record,
-            text,
-            spans: &self.spans,
-            clean,
-        }
+        Split { clean, open }
     }
 
     // The span of one item's value from `record[from..to]`: ASCII in place (or unescaped after
@@ -578,9 +671,29 @@ mod tests {
     use super::*;
 
     fn records(input: &[u8]) -> Vec<(u64, Vec<u8>, bool)> {
+        records_from(input)
+    }
+
+    // A source that hands out at most three bytes per read, so records cross many reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(3);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn records_from(input: impl Read) -> Vec<(u64, Vec<u8>, bool)> {
         let mut r = RecordReader::new(input);
+        let mut s = Splitter::default();
         let mut out = Vec::new();
-        while let Some(rec) = r.next_record().unwrap() {
+        while let Some(rec) = r
+            .next_record(&mut s, TextEncoding::Ms932, &[], &mut Vec::new())
+            .unwrap()
+        {
             out.push((rec.line, rec.bytes.to_vec(), rec.unterminated_quote));
         }
         out
@@ -636,6 +749,71 @@ mod tests {
         let r = records(b"1,\"abc\r\n2,3\r\n");
         assert_eq!(r.len(), 1);
         assert!(r[0].2);
+    }
+
+    // Records as the quote-following state machine finds them over the whole input at once.
+    fn records_by_quotes(input: &[u8]) -> Vec<(u64, Vec<u8>, bool)> {
+        let strip_cr = |b: &[u8]| b.strip_suffix(b"\r").unwrap_or(b).to_vec();
+        let (mut start, mut line, mut out) = (0, 1, Vec::new());
+        while start < input.len() {
+            let (mut scan, mut state, mut lfs) = (start, Scan::Outside, 0);
+            match find_end(input, start, &mut scan, &mut state, &mut lfs) {
+                Some(lf) => {
+                    out.push((line, strip_cr(&input[start..lf]), false));
+                    line += lfs + 1;
+                    start = lf + 1;
+                }
+                None => {
+                    out.push((line, strip_cr(&input[start..]), state == Scan::Quoted));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn records_end_where_the_quotes_say_for_any_mix_of_quotes_commas_and_line_breaks() {
+        let pieces: [&[u8]; 8] = [
+            b"a",
+            b",",
+            b"\"",
+            b"\r\n",
+            b"\n",
+            b"\"\"",
+            b"\x82\xA0",
+            b",\"",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            for _ in 0..(state % 16) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                input.extend_from_slice(pieces[(state >> 8) as usize % pieces.len()]);
+            }
+            let expected = records_by_quotes(&input);
+            assert_eq!(records(&input), expected, "{input:02X?}");
+            assert_eq!(records_from(Trickle(&input)), expected, "{input:02X?}");
+        }
+    }
+
+    #[test]
+    fn a_record_continued_on_the_next_line_reports_its_syntax_issues_once() {
+        let mut r = RecordReader::new(&b"1,a\"b,\"x\r\ny\",2\r\n3\r\n"[..]);
+        let (mut s, mut issues) = (Splitter::default(), Vec::new());
+        let rec = r
+            .next_record(&mut s, TextEncoding::Ms932, &[], &mut issues)
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.items.len(), 4);
+        assert_eq!(issues, vec![SyntaxIssue::StrayQuote { field: 1 }]);
+    }
+
+    #[test]
+    fn a_closed_quote_at_the_very_end_of_the_input_is_not_unterminated() {
+        assert_eq!(records(b"1,\"ab\""), vec![(1, b"1,\"ab\"".to_vec(), false)]);
     }
 
     #[test]

@@ -185,14 +185,16 @@ pub fn parse(kind: FileKind, src: impl Read) -> Result<Vec<Record>, ParseError> 
     reader.skip(skip);
     let mut splitter = Splitter::default();
     let mut issues: Vec<SyntaxIssue> = Vec::new();
-    while let Some(rec) = reader.next_record()? {
+    while let Some(rec) =
+        reader.next_record(&mut splitter, TextEncoding::Ms932, &[], &mut issues)?
+    {
         if rec.bytes.is_empty() {
             continue;
         }
         if rec.unterminated_quote {
             return Err(ParseError::Syntax { line: rec.line });
         }
-        let items = splitter.split(rec.bytes, TextEncoding::Ms932, &[], &mut issues);
+        let items = rec.items;
         if !items.clean() {
             return Err(ParseError::Encoding { line: rec.line });
         }

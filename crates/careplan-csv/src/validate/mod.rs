@@ -321,8 +321,9 @@ fn check_csv<R: Read>(
         .collect();
     let mut pending_empty: Option<u64> = None;
     let mut first = true;
-    while let Some(rec) = reader.next_record()? {
+    while let Some(rec) = reader.next_record(&mut splitter, enc, &opaque, &mut issues)? {
         if rec.bytes.is_empty() {
+            issues.clear();
             // R10: skipped; warned about only when a record follows.
             pending_empty.get_or_insert(rec.line);
             continue;
@@ -331,7 +332,7 @@ fn check_csv<R: Read>(
             sink.record(l, "R10", Severity::Warning, Problem::EmptyLine);
         }
         let line = rec.line;
-        let items = splitter.split(rec.bytes, enc, &opaque, &mut issues);
+        let items = rec.items;
         if !items.clean() {
             for issue in encoding::scan(rec.bytes) {
                 let at = issue.offset();
