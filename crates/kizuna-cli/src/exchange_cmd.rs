@@ -98,24 +98,8 @@ pub enum ExchangeCommand {
     History {
         #[command(flatten)]
         profile: ProfileArgs,
-        /// Only `sent` or `received`.
-        #[arg(long)]
-        direction: Option<String>,
-        /// Only this partner office.
-        #[arg(long)]
-        partner: Option<String>,
-        /// Only this month (YYYYMM).
-        #[arg(long)]
-        month: Option<String>,
-        /// Only this file type (e.g. UPPLAN).
-        #[arg(long)]
-        kind: Option<String>,
-        /// Only this state (e.g. acknowledged).
-        #[arg(long)]
-        state: Option<String>,
-        /// Text in the file name or the partner's name.
-        #[arg(long)]
-        text: Option<String>,
+        #[command(flatten)]
+        filter: HistoryFilter,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
@@ -210,26 +194,9 @@ pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
             ExchangeCommand::Status { profile, json } => status(&profile, json).await,
             ExchangeCommand::History {
                 profile,
-                direction,
-                partner,
-                month,
-                kind,
-                state,
-                text,
+                filter,
                 json,
-            } => history(
-                &profile,
-                HistoryQuery {
-                    direction,
-                    partner,
-                    month,
-                    kind,
-                    state,
-                    text,
-                    limit: 0,
-                },
-                json,
-            ),
+            } => history(&profile, filter.into(), json),
             ExchangeCommand::SaveAgain { profile, out, id } => save_again(&profile, &out, id),
             ExchangeCommand::Partners {
                 command:
@@ -505,6 +472,43 @@ async fn status(p: &ProfileArgs, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `kizuna history` lists: every filter is optional and they combine.
+#[derive(Args)]
+pub struct HistoryFilter {
+    /// Only `sent` or `received`.
+    #[arg(long)]
+    direction: Option<String>,
+    /// Only this partner office.
+    #[arg(long)]
+    partner: Option<String>,
+    /// Only this month (YYYYMM).
+    #[arg(long)]
+    month: Option<String>,
+    /// Only this file type (e.g. UPPLAN).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Only this state (e.g. acknowledged).
+    #[arg(long)]
+    state: Option<String>,
+    /// Text in the file name or the partner's name.
+    #[arg(long)]
+    text: Option<String>,
+}
+
+impl From<HistoryFilter> for HistoryQuery {
+    fn from(f: HistoryFilter) -> HistoryQuery {
+        HistoryQuery {
+            direction: f.direction,
+            partner: f.partner,
+            month: f.month,
+            kind: f.kind,
+            state: f.state,
+            text: f.text,
+            limit: 0,
+        }
+    }
+}
+
 fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
     // The history is local: it needs neither the keys nor the relay.
     let db_path = p.profile.join("kizuna.db");
@@ -591,4 +595,60 @@ async fn partners(p: &ProfileArgs, text: &str, json: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    }
+
+    #[test]
+    fn history_filters_become_the_history_query() {
+        let args = [
+            "kizuna",
+            "history",
+            "--profile",
+            "p",
+            "--direction",
+            "sent",
+            "--partner",
+            "1320000001",
+            "--month",
+            "202512",
+            "--kind",
+            "UPPLAN",
+            "--state",
+            "acknowledged",
+            "--text",
+            "訪問",
+            "--json",
+        ];
+        let Ok(Cli {
+            command: ExchangeCommand::History { filter, json, .. },
+        }) = Cli::try_parse_from(args)
+        else {
+            panic!("history with every filter parses");
+        };
+        let q = HistoryQuery::from(filter);
+        assert!(json);
+        assert_eq!(
+            [q.direction, q.partner, q.month, q.kind, q.state, q.text],
+            [
+                "sent",
+                "1320000001",
+                "202512",
+                "UPPLAN",
+                "acknowledged",
+                "訪問"
+            ]
+            .map(|s| Some(s.into()))
+        );
+        assert_eq!(q.limit, 0, "the command lists everything");
+    }
 }
