@@ -4,7 +4,7 @@
 use careplan_csv::record::{self, Record};
 use careplan_csv::sample::{SampleOptions, every_kind, exchange};
 use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
-use careplan_csv::{FileKind, FileName, Input, Mode, Severity, validate};
+use careplan_csv::{FileKind, FileName, Input, Mode, Problem, Severity, validate};
 
 use Severity::{Error as E, Warning as W};
 
@@ -600,6 +600,29 @@ fn r46_a_second_table_user_must_be_in_the_first_table() {
     let mut f = Files::exchange();
     f.set(KYO2, 2, 3, "0009999999");
     f.expect(KYO2, &[("R46", E, at(3), None)]);
+}
+
+#[test]
+fn r46_names_the_missing_key_item_by_item() {
+    let mut f = Files::exchange();
+    f.set(KYO2, 2, 3, "0009999999");
+    let (name, _) = &f.0[f.index(KYO2)];
+    let inputs = f.0.iter().map(|(n, b)| Input::bytes(n.clone(), b.clone()));
+    let report = validate(inputs, Mode::Send)
+        .into_iter()
+        .find(|r| &r.name == name)
+        .unwrap();
+    let keys: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| match &f.problem {
+            Problem::NoParentRecord { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    let record = &f.records(KYO2)[2];
+    let expected = format!("{} / 0009999999 / {}", record.get(2), record.get(5));
+    assert_eq!(keys, [expected.as_str()]);
 }
 
 #[test]

@@ -13,8 +13,19 @@ use crate::spec::CURRENT_CSV_VERSION;
 use crate::validate::sink::Sink;
 use crate::values::{Date, YearMonth};
 
-/// 保険者番号 + 被保険者番号 + the third key item of a family (a date or a month).
-pub(crate) type Key = (String, String, String);
+/// 保険者番号, 被保険者番号 and the third key item of a family (a date or a month), joined by
+/// [`KEY_SEPARATOR`]: one allocation per key.
+pub(crate) type Key = String;
+
+/// Between the items of a [`Key`] (a control character, which no valid item holds).
+pub(crate) const KEY_SEPARATOR: char = '\u{1f}';
+
+/// The key items of the record before, in buffers reused from record to record.
+#[derive(Debug, Default)]
+struct LastKey {
+    items: [String; 3],
+    set: bool,
+}
 
 /// What one file contributes to the checks across the files of a unit.
 #[derive(Debug, Default)]
@@ -54,8 +65,8 @@ pub(crate) struct FileState<'n> {
     /// aside in `current`, since records of a user are almost always adjacent.
     users: HashMap<String, UserAgg>,
     current: Option<(String, UserAgg)>,
-    last_child_key: Option<Key>,
-    last_parent_key: Option<Key>,
+    last_child_key: LastKey,
+    last_parent_key: LastKey,
     pub facts: Facts,
 }
 
@@ -89,8 +100,8 @@ impl<'n> FileState<'n> {
             once: HashSet::default(),
             users: HashMap::default(),
             current: None,
-            last_child_key: None,
-            last_parent_key: None,
+            last_child_key: LastKey::default(),
+            last_parent_key: LastKey::default(),
             facts: Facts::default(),
         }
     }
@@ -172,16 +183,21 @@ impl<'n> FileState<'n> {
     }
 
     // Keys repeat on consecutive records of a user; only a new key is stored.
-    fn new_key(last: &mut Option<Key>, f: &Items<'_>, third: u16) -> Option<Key> {
-        let (a, b, c) = (get(f, 2), get(f, 3), get(f, third));
-        if last
-            .as_ref()
-            .is_some_and(|(x, y, z)| x == a && y == b && z == c)
-        {
+    fn new_key(last: &mut LastKey, f: &Items<'_>, third: u16) -> Option<Key> {
+        let items = [get(f, 2), get(f, 3), get(f, third)];
+        if last.set && last.items.iter().zip(items).all(|(x, y)| x == y) {
             return None;
         }
-        let key = (a.to_owned(), b.to_owned(), c.to_owned());
-        *last = Some(key.clone());
+        last.set = true;
+        let mut key = String::with_capacity(items.iter().map(|i| i.len() + 1).sum());
+        for (i, (buf, item)) in last.items.iter_mut().zip(items).enumerate() {
+            buf.clear();
+            buf.push_str(item);
+            if i > 0 {
+                key.push(KEY_SEPARATOR);
+            }
+            key.push_str(item);
+        }
         Some(key)
     }
 

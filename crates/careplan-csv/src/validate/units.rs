@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::filename::NameMonth;
 use crate::finding::{Problem, Severity};
 use crate::kind::FileKind;
+use crate::validate::records::KEY_SEPARATOR;
 use crate::validate::{Checked, Mode};
 
 /// A unit member as the send-unit table sees it: UPHOSOKU belongs to the plan unit (K1) with
@@ -208,7 +209,7 @@ fn check_unit(files: &mut [Checked], members: &[usize], allowed: &[Vec<Slot>], m
                 f.child_keys
                     .iter()
                     .filter(|(k, _)| !parent_keys.contains(*k))
-                    .map(|((a, b, c), line)| (*line, format!("{a} / {b} / {c}")))
+                    .map(|(key, line)| (*line, key.replace(KEY_SEPARATOR, " / ")))
                     .collect()
             })
             .unwrap_or_default();
