@@ -32,16 +32,21 @@ pub(crate) fn check(
     sink: &mut Sink,
 ) {
     let v: &str = f.value;
-    let at = At { kind, col, line };
+    // Built where a finding is made, not per item.
+    macro_rules! at {
+        () => {
+            At { kind, col, line }
+        };
+    }
     // Findings about an item whose spec reading is uncertain are warnings that point at the entry.
     macro_rules! report {
         ($code:expr, $problem:expr) => {
-            flag(sink, at, $code, Grade::Spec, || $problem)
+            flag(sink, at!(), $code, Grade::Spec, || $problem)
         };
     }
     macro_rules! warn {
         ($code:expr, $problem:expr) => {
-            flag(sink, at, $code, Grade::Warning, || $problem)
+            flag(sink, at!(), $code, Grade::Warning, || $problem)
         };
     }
 
@@ -58,7 +63,7 @@ pub(crate) fn check(
             ),
             // 委託の有無 is "to be filled by both" but carries only one of its two marks.
             Required::Conditional if col.format == Format::Code => {
-                flag(sink, at, "COL-REQUIRED", Grade::WarningAtEntry, || {
+                flag(sink, at!(), "COL-REQUIRED", Grade::WarningAtEntry, || {
                     Problem::Required {
                         confidence: col.confidence,
                         kind,
@@ -141,7 +146,7 @@ pub(crate) fn check(
         }
         Format::ServiceType => match ServiceType::parse(v) {
             None => report!("COL-FORMAT", bad(col, v)),
-            Some(t) => scope(sink, at, t),
+            Some(t) => scope(sink, || at!(), t),
         },
         Format::ServiceCode => {
             let b = v.as_bytes();
@@ -152,7 +157,7 @@ pub(crate) fn check(
                 report!("COL-FORMAT", bad(col, v));
             } else if v != "999999" {
                 if let Some(t) = ServiceType::parse(&v[..2]) {
-                    scope(sink, at, t);
+                    scope(sink, || at!(), t);
                 }
             }
         }
@@ -266,9 +271,14 @@ fn bad(col: &ColumnSpec, v: &str) -> Problem {
 }
 
 // Out-of-scope types are warned about when received (R33); unknown ones too (R21).
-fn scope(sink: &mut Sink, at: At, t: ServiceType) {
+#[inline]
+fn scope(sink: &mut Sink, at: impl FnOnce() -> At, t: ServiceType) {
     let code = t.as_str();
     let scope = crate::spec::spec().scope_of(t);
+    if scope == Scope::In {
+        return;
+    }
+    let at = at();
     if scope == Scope::Out {
         flag(sink, at, "R33", Grade::Warning, || Problem::OutOfScope {
             service_type: code.to_owned(),
