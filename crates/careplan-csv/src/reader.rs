@@ -479,10 +479,7 @@ impl Splitter {
     ) -> Split {
         self.spans.clear();
         self.text.clear();
-        self.text.resize(record.len(), 0);
-        for (t, &c) in self.text.iter_mut().zip(record) {
-            *t = c & 0x7F;
-        }
+        self.text.extend(record.iter().map(|&c| c & 0x7F));
         let mut clean = true;
         let mut open = false;
         let b = record;
@@ -490,8 +487,8 @@ impl Splitter {
         let mut i = 0;
         loop {
             let index = self.spans.len();
-            let opaque = opaque.get(index).copied().unwrap_or(false);
             if b.get(i) == Some(&b'"') {
+                let opaque = opaque.get(index).copied().unwrap_or(false);
                 let content = i + 1;
                 let mut j = content;
                 let mut escaped = false;
