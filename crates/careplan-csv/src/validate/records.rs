@@ -14,11 +14,48 @@ use crate::validate::sink::Sink;
 use crate::values::{Date, YearMonth};
 
 /// 保険者番号, 被保険者番号 and the third key item of a family (a date or a month), joined by
-/// [`KEY_SEPARATOR`]: one allocation per key.
-pub(crate) type Key = String;
+/// [`KEY_SEPARATOR`]. A valid key is at most 28 bytes and is held inline, so that the tens of
+/// thousands of keys of a send unit are neither allocated nor freed one by one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Key {
+    /// Length in the first byte, then the text.
+    Short([u8; 32]),
+    /// Longer than 31 bytes (only in a broken file).
+    Long(String),
+}
+
+impl Key {
+    fn new(items: [&str; 3]) -> Key {
+        let len = items.iter().map(|i| i.len()).sum::<usize>() + 2;
+        if len > 31 {
+            return Key::Long(items.join(KEY_SEPARATOR));
+        }
+        let mut b = [0u8; 32];
+        b[0] = len as u8;
+        let mut at = 1;
+        for (n, item) in items.iter().enumerate() {
+            if n > 0 {
+                b[at] = KEY_SEPARATOR.as_bytes()[0];
+                at += 1;
+            }
+            b[at..at + item.len()].copy_from_slice(item.as_bytes());
+            at += item.len();
+        }
+        Key::Short(b)
+    }
+
+    /// The key's items as a user reads them: "131016 / 0001000100 / 20251120".
+    pub fn shown(&self) -> String {
+        let text = match self {
+            Key::Short(b) => String::from_utf8_lossy(&b[1..=usize::from(b[0])]),
+            Key::Long(s) => s.into(),
+        };
+        text.replace(KEY_SEPARATOR, " / ")
+    }
+}
 
 /// Between the items of a [`Key`] (a control character, which no valid item holds).
-pub(crate) const KEY_SEPARATOR: char = '\u{1f}';
+const KEY_SEPARATOR: &str = "\u{1f}";
 
 /// The key items of the record before, in buffers reused from record to record.
 #[derive(Debug, Default)]
@@ -215,15 +252,11 @@ impl<'n> FileState<'n> {
             return None;
         }
         last.set = true;
-        let mut key = String::with_capacity(items.iter().map(|i| i.len() + 1).sum());
-        for (i, (buf, item)) in last.items.iter_mut().zip(items).enumerate() {
+        for (buf, item) in last.items.iter_mut().zip(items) {
             buf.clear();
             buf.push_str(item);
-            if i > 0 {
-                key.push(KEY_SEPARATOR);
-            }
-            key.push_str(item);
         }
+        let key = Key::new(items);
         Some(key)
     }
 
@@ -677,7 +710,19 @@ impl<'n> FileState<'n> {
 
 #[cfg(test)]
 mod tests {
-    use super::same;
+    use super::{Key, same};
+
+    #[test]
+    fn keys_are_shown_item_by_item_whether_held_inline_or_not() {
+        let short = Key::new(["131016", "0001000100", "20251120"]);
+        assert!(matches!(short, Key::Short(_)));
+        assert_eq!(short.shown(), "131016 / 0001000100 / 20251120");
+        let long = Key::new(["131016", "利用者番号がとても長い", "20251120"]);
+        assert!(matches!(long, Key::Long(_)));
+        assert_eq!(long.shown(), "131016 / 利用者番号がとても長い / 20251120");
+        assert_ne!(Key::new(["1", "23", "4"]), Key::new(["12", "3", "4"]));
+        assert_eq!(Key::new(["", "", ""]).shown(), " /  / ");
+    }
 
     #[test]
     fn short_strings_are_equal_exactly_when_their_bytes_are() {

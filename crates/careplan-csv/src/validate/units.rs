@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use crate::filename::NameMonth;
 use crate::finding::{Problem, Severity};
 use crate::kind::FileKind;
-use crate::validate::records::KEY_SEPARATOR;
 use crate::validate::{Checked, Mode};
 
 /// A unit member as the send-unit table sees it: UPHOSOKU belongs to the plan unit (K1) with
@@ -209,7 +208,7 @@ fn check_unit(files: &mut [Checked], members: &[usize], allowed: &[Vec<Slot>], m
                 f.child_keys
                     .iter()
                     .filter(|(k, _)| !parent_keys.contains(*k))
-                    .map(|(key, line)| (*line, key.replace(KEY_SEPARATOR, " / ")))
+                    .map(|(key, line)| (*line, key.shown()))
                     .collect()
             })
             .unwrap_or_default();
