@@ -406,6 +406,14 @@ impl<'a> Items<'a> {
         self.spans.iter().map(|s| self.field(s))
     }
 
+    /// Every item in order, `None` for an empty one, whose field is then not built (a third of
+    /// all items are empty).
+    pub fn filled(&self) -> impl Iterator<Item = Option<Field<'a>>> + '_ {
+        self.spans
+            .iter()
+            .map(|s| (s.bytes > 0).then(|| self.field(s)))
+    }
+
     /// The text of item `i`, decoding it now if it was split as opaque.
     pub fn text(&self, i: usize) -> std::borrow::Cow<'a, str> {
         match self.spans.get(i) {

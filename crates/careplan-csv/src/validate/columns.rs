@@ -20,18 +20,18 @@ pub(crate) fn shown(v: &str) -> String {
     }
 }
 
-/// Checks one item against its column spec. Runs for every item of every record, and almost
-/// every item is valid: the checks are inlined into the record loop, and everything that builds
-/// a finding is out of line in [`flag`], behind closures that only run when something is wrong.
+/// Checks one item (`None` when it is empty) against its column spec. Runs for every item of
+/// every record, and almost every item is valid: the checks are inlined into the record loop,
+/// and everything that builds a finding is out of line in [`flag`], behind closures that only
+/// run when something is wrong.
 #[inline(always)]
 pub(crate) fn check(
     kind: FileKind,
     col: &'static ColumnSpec,
-    f: &Field<'_>,
+    f: Option<Field<'_>>,
     line: u64,
     sink: &mut Sink,
 ) {
-    let v: &str = f.value;
     // Built where a finding is made, not per item.
     macro_rules! at {
         () => {
@@ -50,8 +50,7 @@ pub(crate) fn check(
         };
     }
 
-    // Not `v`: an opaque item's text is not decoded.
-    if f.bytes == 0 {
+    let Some(f) = f else {
         match col.required {
             Required::Yes => report!(
                 "COL-REQUIRED",
@@ -75,7 +74,9 @@ pub(crate) fn check(
             _ => {}
         }
         return;
-    }
+    };
+    // Empty for an opaque (free text) item, whose text is not decoded: its checks use `f`.
+    let v: &str = f.value;
     match col.format {
         Format::FreeText => {
             if !f.quoted {

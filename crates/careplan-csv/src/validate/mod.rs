@@ -380,8 +380,8 @@ fn check_csv<R: Read>(
             sink.record(line, "R11", Severity::Error, p);
             state.facts.records += 1;
         } else {
-            for (col, f) in layout.columns.iter().zip(items.iter()) {
-                columns::check(kind, col, &f, line, sink);
+            for (col, f) in layout.columns.iter().zip(items.filled()) {
+                columns::check(kind, col, f, line, sink);
             }
             state.record(line, &items, sink);
         }
