@@ -274,6 +274,10 @@ impl<'n> FileState<'n> {
 
     // R25–R27.
     fn version(&mut self, line: u64, v: &str, sink: &mut Sink) {
+        // Nearly every record repeats the first record's value, which was checked then.
+        if self.version.as_ref().is_some_and(|first| same(first, v)) {
+            return;
+        }
         if YearMonth::parse(v).is_none() {
             return; // the column check reports the format
         }
@@ -317,6 +321,12 @@ impl<'n> FileState<'n> {
 
     // R28/R29 (and R27, which needs the month).
     fn month(&mut self, line: u64, no: u16, v: &str, sink: &mut Sink) -> Option<YearMonth> {
+        // As for the version: the first record's month was checked against the name then.
+        if let (Some(first), Some(ym)) = (&self.month, self.facts.month) {
+            if same(first, v) {
+                return Some(ym);
+            }
+        }
         let ym = YearMonth::parse(v)?;
         if let Some(name) = self.name.and_then(FileName::service_month) {
             if name != ym && self.once("R29") {
