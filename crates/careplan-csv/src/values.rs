@@ -16,12 +16,15 @@ pub struct YearMonth {
 impl YearMonth {
     /// Parses exactly six ASCII digits forming a real year-month.
     pub fn parse(s: &str) -> Option<YearMonth> {
-        let b = s.as_bytes();
-        if b.len() != 6 || !all_digits(b) {
+        let b: &[u8; 6] = s.as_bytes().try_into().ok()?;
+        if !all_digits(b) {
             return None;
         }
-        let year = num(&b[..4]) as u16;
-        let month = num(&b[4..]) as u8;
+        YearMonth::checked(digits4(b[..4].try_into().ok()?), digits2(b[4], b[5]))
+    }
+
+    // A year-month from numbers, when they make one.
+    fn checked(year: u16, month: u8) -> Option<YearMonth> {
         ((1900..=2999).contains(&year) && (1..=12).contains(&month))
             .then_some(YearMonth { year, month })
     }
@@ -70,15 +73,13 @@ pub struct Date {
 impl Date {
     /// Parses exactly eight ASCII digits forming a real calendar date.
     pub fn parse(s: &str) -> Option<Date> {
-        let b = s.as_bytes();
-        if b.len() != 8 {
+        // Nearly a tenth of all items are dates: the eight digits are tested in one word.
+        let b: &[u8; 8] = s.as_bytes().try_into().ok()?;
+        if !all_digits(b) {
             return None;
         }
-        let ym = YearMonth::parse(s.get(..6)?)?;
-        if !all_digits(&b[6..]) {
-            return None;
-        }
-        let day = num(&b[6..]) as u8;
+        let ym = YearMonth::checked(digits4(b[..4].try_into().ok()?), digits2(b[4], b[5]))?;
+        let day = digits2(b[6], b[7]);
         (1..=ym.days()).contains(&day).then_some(Date { ym, day })
     }
 }
@@ -220,6 +221,17 @@ pub(crate) fn all_digits(b: &[u8]) -> bool {
     }
 }
 
+// The value of four ASCII digits (already checked to be digits).
+fn digits4(b: [u8; 4]) -> u16 {
+    let d = |c: u8| u16::from(c - b'0');
+    d(b[0]) * 1000 + d(b[1]) * 100 + d(b[2]) * 10 + d(b[3])
+}
+
+// The value of two ASCII digits (already checked to be digits).
+fn digits2(tens: u8, ones: u8) -> u8 {
+    (tens - b'0') * 10 + (ones - b'0')
+}
+
 fn num(b: &[u8]) -> u32 {
     b.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
 }
@@ -249,6 +261,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_date_is_exactly_eight_digits_of_a_real_day() {
+        assert_eq!(
+            Date::parse("20250430").map(|d| (d.ym.year, d.ym.month, d.day)),
+            Some((2025, 4, 30))
+        );
+        for bad in [
+            "20250431",
+            "2025043",
+            "202504301",
+            "2025-4-1",
+            "2025043a",
+            "１2250430",
+            "",
+        ] {
+            assert!(Date::parse(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            YearMonth::parse("299912"),
+            Some(YearMonth {
+                year: 2999,
+                month: 12
+            })
+        );
+        assert!(YearMonth::parse("189912").is_none());
     }
 
     #[test]
