@@ -53,21 +53,31 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 ///
 /// A Shift-JIS file with Japanese text is practically never valid UTF-8, while UTF-8 Japanese
 /// often *is* structurally valid Shift-JIS (E3 81 82 decodes to two kanji), so the UTF-8 test
-/// must come first. A multi-byte sequence cut at the end of the sample is tolerated.
+/// must come first. A multi-byte sequence cut at the end of the sample is tolerated. But a short
+/// MS932 file can be valid UTF-8 by chance (ﾞ① is DE 87 40, and DE 87 is a two-byte UTF-8
+/// sequence): when the bytes are clean MS932 too and hold no sequence of three or more bytes,
+/// which Japanese in UTF-8 always does (kana and kanji are U+3000 and up), it is MS932.
 pub fn sniff(sample: &[u8]) -> TextEncoding {
     if sample.is_ascii() {
         return TextEncoding::Ms932;
     }
-    match std::str::from_utf8(sample) {
-        Ok(_) => TextEncoding::Utf8,
+    let valid = match std::str::from_utf8(sample) {
+        Ok(_) => sample,
         Err(e) if e.error_len().is_none() && e.valid_up_to() + 4 > sample.len() => {
-            if sample[..e.valid_up_to()].is_ascii() {
-                TextEncoding::Ms932
-            } else {
-                TextEncoding::Utf8
-            }
+            &sample[..e.valid_up_to()]
         }
-        Err(_) => TextEncoding::Ms932,
+        Err(_) => return TextEncoding::Ms932,
+    };
+    if valid.is_ascii() {
+        return TextEncoding::Ms932;
+    }
+    let three_or_more = valid.iter().any(|&b| b >= 0xE0);
+    // The sample may end inside a double-byte character.
+    let clean_ms932 = is_clean(valid) || is_clean(&valid[..valid.len() - 1]);
+    if three_or_more || !clean_ms932 {
+        TextEncoding::Utf8
+    } else {
+        TextEncoding::Ms932
     }
 }
 
@@ -433,6 +443,21 @@ mod tests {
             }
             assert_eq!(is_clean(&text), decode_each(&text, |_| {}), "{text:02X?}");
         }
+    }
+
+    #[test]
+    fn japanese_in_utf8_is_recognised() {
+        assert_eq!(sniff("202407,\"訪問介護\"".as_bytes()), TextEncoding::Utf8);
+        assert_eq!(sniff("温度 37.5°C".as_bytes()), TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn a_short_ms932_file_that_happens_to_be_valid_utf8_is_ms932() {
+        // ﾞ① in MS932: DE 87 40, where DE 87 is also a two-byte UTF-8 sequence (U+07C7).
+        assert_eq!(sniff(b"202407,,\xDE\x87\x40,\r\n"), TextEncoding::Ms932);
+        assert_eq!(sniff("202407,\"山本\"".as_bytes()), TextEncoding::Utf8);
+        let ms932 = SHIFT_JIS.encode("202407,\"山本\"").0;
+        assert_eq!(sniff(&ms932), TextEncoding::Ms932);
     }
 
     fn dec(b: &[u8]) -> (String, bool) {
