@@ -98,10 +98,12 @@ pub(crate) struct FileState<'n> {
     version: Option<String>,
     month: Option<String>,
     once: HashSet<&'static str>,
-    /// Per user, keyed by 保険者番号 + U+001F + 被保険者番号; the current user's entry is held
-    /// aside in `current`, since records of a user are almost always adjacent.
-    users: HashMap<String, UserAgg>,
-    current: Option<(String, UserAgg)>,
+    /// Per user, in the order of their first records; found by 保険者番号 + U+001F +
+    /// 被保険者番号 in `user_index`. Records of a user are almost always adjacent, so the map is
+    /// only consulted when the user changes (`current`: the key and place of the last user).
+    users: Vec<UserAgg>,
+    user_index: HashMap<String, usize>,
+    current: Option<(String, usize)>,
     last_child_key: LastKey,
     last_parent_key: LastKey,
     pub facts: Facts,
@@ -161,7 +163,8 @@ impl<'n> FileState<'n> {
             version: None,
             month: None,
             once: HashSet::default(),
-            users: HashMap::default(),
+            users: Vec::new(),
+            user_index: HashMap::default(),
             current: None,
             last_child_key: LastKey::default(),
             last_parent_key: LastKey::default(),
@@ -232,17 +235,26 @@ impl<'n> FileState<'n> {
                 && same(&k.as_bytes()[k.len() - insured.len()..], insured)
         });
         if !same {
-            if let Some((k, agg)) = self.current.take() {
-                self.users.insert(k, agg);
-            }
-            let key = format!("{insurer}\u{1f}{insured}");
-            let agg = self.users.remove(&key).unwrap_or(UserAgg {
-                first_line: line,
-                ..UserAgg::default()
-            });
-            self.current = Some((key, agg));
+            let (mut key, _) = self.current.take().unwrap_or_default();
+            key.clear();
+            key.push_str(insurer);
+            key.push('\u{1f}');
+            key.push_str(insured);
+            let at = match self.user_index.get(key.as_str()) {
+                Some(&at) => at,
+                None => {
+                    self.users.push(UserAgg {
+                        first_line: line,
+                        ..UserAgg::default()
+                    });
+                    self.user_index.insert(key.clone(), self.users.len() - 1);
+                    self.users.len() - 1
+                }
+            };
+            self.current = Some((key, at));
         }
-        &mut self.current.as_mut().expect("set above").1
+        let at = self.current.as_ref().map_or(0, |(_, at)| *at);
+        &mut self.users[at]
     }
 
     // Keys repeat on consecutive records of a user; only a new key is stored.
@@ -676,12 +688,9 @@ impl<'n> FileState<'n> {
 
     /// Rules that need every record of a user: R35, R66, R67.
     pub fn finish(mut self, sink: &mut Sink) -> Facts {
-        if let Some((k, agg)) = self.current.take() {
-            self.users.insert(k, agg);
-        }
         self.facts.users = self.users.len();
-        let mut users: Vec<_> = self.users.into_values().collect();
-        users.sort_by_key(|u| u.first_line);
+        // Already in the order of their first lines.
+        let users = self.users;
         let related_check =
             self.name.is_some() && matches!(self.kind, FileKind::UpPlan | FileKind::UpSikyu);
         for u in &users {
