@@ -189,9 +189,10 @@ pub(crate) fn check(
             }
         }
         Format::Text => {
-            if v.contains(['\r', '\n']) {
+            if memchr::memchr2(b'\r', b'\n', v.as_bytes()).is_some() {
                 report!("COL-FORMAT", bad(col, v));
-            } else if let Some(max) = col.max_len {
+            } else if let Some(max) = col.max_len.filter(|m| v.len() > *m || f.bytes > *m) {
+                // Within the limit in both encodings, so in characters too: nothing to count.
                 let chars = v.chars().count();
                 if chars > max {
                     report!("COL-LENGTH", Problem::TooLong { len: chars, max });
