@@ -880,6 +880,14 @@ fn col_length_over_in_ms932_bytes_only_is_a_warning() {
 }
 
 #[test]
+fn col_length_over_in_characters_is_an_error() {
+    let mut f = Files::exchange();
+    let i = f.find(PLAN, |r| r.get(15).starts_with("17"));
+    f.set(PLAN, i, 16, "0017000012345678901234");
+    f.expect(PLAN, &[("COL-LENGTH", E, at(i as u64 + 1), no(16))]);
+}
+
+#[test]
 fn col_format_date_must_be_real() {
     let mut f = Files::exchange();
     f.set(HOSOKU_M, 0, 8, "19380231");
