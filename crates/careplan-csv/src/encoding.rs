@@ -426,21 +426,9 @@ mod tests {
             b"\x81",
             b"\x87\x40",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        for _ in 0..20_000 {
-            let mut text = Vec::new();
-            for _ in 0..(state % 24) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                // Mostly clean 全角, so that the fast path runs before the odd piece.
-                let k = if state % 4 == 0 {
-                    (state >> 8) as usize % 9
-                } else {
-                    0
-                };
-                text.extend_from_slice(pieces[k]);
-            }
+        // Mostly clean 全角, so that the fast path runs before the odd piece.
+        let pick = |r: u64| if r % 4 == 0 { (r >> 8) as usize } else { 0 };
+        for text in crate::testing::mixes(&pieces, 24, pick) {
             assert_eq!(is_clean(&text), decode_each(&text, |_| {}), "{text:02X?}");
         }
     }

@@ -18,6 +18,9 @@ pub mod spec;
 pub mod validate;
 pub mod values;
 
+#[cfg(test)]
+mod testing;
+
 pub use filename::{FileName, FileNameError, NameMonth, Party, Role};
 pub use finding::{Finding, Lang, Location, Problem, Severity};
 pub use kind::FileKind;

@@ -789,15 +789,7 @@ mod tests {
             b"\x82\xA0",
             b",\"",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..20_000 {
-            let mut input = Vec::new();
-            for _ in 0..(state % 16) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                input.extend_from_slice(pieces[(state >> 8) as usize % pieces.len()]);
-            }
+        for input in crate::testing::mixes(&pieces, 16, |r| (r >> 8) as usize) {
             let expected = records_by_quotes(&input);
             assert_eq!(records(&input), expected, "{input:02X?}");
             assert_eq!(records_from(Trickle(&input)), expected, "{input:02X?}");
