@@ -98,7 +98,7 @@ pub(crate) struct FileState<'n> {
     version: Option<String>,
     month: Option<String>,
     once: HashSet<&'static str>,
-    /// Per user, in the order of their first records; found by 保険者番号 + U+001F +
+    /// Per user, in the order of their first records; found by 保険者番号 + [`KEY_SEPARATOR`] +
     /// 被保険者番号 in `user_index`. Records of a user are almost always adjacent, so the map is
     /// only consulted when the user changes (`current`: the key and place of the last user).
     users: Vec<UserAgg>,
@@ -229,31 +229,37 @@ impl<'n> FileState<'n> {
     }
 
     fn user(&mut self, line: u64, (insurer, insured): (&str, &str)) -> &mut UserAgg {
-        let same = self.current.as_ref().is_some_and(|(k, _)| {
-            k.len() == insurer.len() + 1 + insured.len()
-                && same(&k.as_bytes()[..insurer.len()], insurer)
-                && same(&k.as_bytes()[k.len() - insured.len()..], insured)
-        });
-        if !same {
-            let (mut key, _) = self.current.take().unwrap_or_default();
-            key.clear();
-            key.push_str(insurer);
-            key.push('\u{1f}');
-            key.push_str(insured);
-            let at = match self.user_index.get(key.as_str()) {
-                Some(&at) => at,
-                None => {
-                    self.users.push(UserAgg {
-                        first_line: line,
-                        ..UserAgg::default()
-                    });
-                    self.user_index.insert(key.clone(), self.users.len() - 1);
-                    self.users.len() - 1
-                }
-            };
-            self.current = Some((key, at));
-        }
-        let at = self.current.as_ref().map_or(0, |(_, at)| *at);
+        let at = match self.current.take() {
+            Some((key, at))
+                if key.len() == insurer.len() + 1 + insured.len()
+                    && same(&key.as_bytes()[..insurer.len()], insurer)
+                    && same(&key.as_bytes()[key.len() - insured.len()..], insured) =>
+            {
+                self.current = Some((key, at));
+                at
+            }
+            other => {
+                // The key's buffer is reused; it is copied only for a new user.
+                let (mut key, _) = other.unwrap_or_default();
+                key.clear();
+                key.push_str(insurer);
+                key.push_str(KEY_SEPARATOR);
+                key.push_str(insured);
+                let at = match self.user_index.get(key.as_str()) {
+                    Some(&at) => at,
+                    None => {
+                        self.users.push(UserAgg {
+                            first_line: line,
+                            ..UserAgg::default()
+                        });
+                        self.user_index.insert(key.clone(), self.users.len() - 1);
+                        self.users.len() - 1
+                    }
+                };
+                self.current = Some((key, at));
+                at
+            }
+        };
         &mut self.users[at]
     }
 
@@ -268,8 +274,7 @@ impl<'n> FileState<'n> {
             buf.clear();
             buf.push_str(item);
         }
-        let key = Key::new(items);
-        Some(key)
+        Some(Key::new(items))
     }
 
     fn parent_key(&mut self, f: &Items<'_>, third: u16) {
@@ -293,8 +298,9 @@ impl<'n> FileState<'n> {
         if YearMonth::parse(v).is_none() {
             return; // the column check reports the format
         }
+        // A value equal to the first returned above.
         match &self.version {
-            Some(first) if !same(first, v) => {
+            Some(first) => {
                 let first = first.clone();
                 if self.once("R25") {
                     let p = Problem::VersionMixed {
@@ -304,7 +310,6 @@ impl<'n> FileState<'n> {
                     sink.item(line, self.kind, 1, "R25", Severity::Error, p);
                 }
             }
-            Some(_) => {}
             None => {
                 self.version = Some(v.to_owned());
                 let known = crate::spec::spec().known_csv_versions.contains_key(v);
@@ -350,7 +355,7 @@ impl<'n> FileState<'n> {
             }
         }
         match &self.month {
-            Some(first) if !same(first, v) => {
+            Some(first) => {
                 let first = first.clone();
                 if self.once("R28") {
                     let p = Problem::MonthMixed {
@@ -360,7 +365,6 @@ impl<'n> FileState<'n> {
                     sink.item(line, self.kind, no, "R28", Severity::Error, p);
                 }
             }
-            Some(_) => {}
             None => {
                 self.month = Some(v.to_owned());
                 self.facts.month = Some(ym);
