@@ -20,11 +20,13 @@ impl YearMonth {
         if !all_digits(b) {
             return None;
         }
-        YearMonth::checked(digits4(b[..4].try_into().ok()?), digits2(b[4], b[5]))
+        YearMonth::from_digits(b)
     }
 
-    // A year-month from numbers, when they make one.
-    fn checked(year: u16, month: u8) -> Option<YearMonth> {
+    // The year-month that six bytes already checked to be digits make, if they make one.
+    fn from_digits(b: &[u8]) -> Option<YearMonth> {
+        let year = digits4([b[0], b[1], b[2], b[3]]);
+        let month = digits2(b[4], b[5]);
         ((1900..=2999).contains(&year) && (1..=12).contains(&month))
             .then_some(YearMonth { year, month })
     }
@@ -78,7 +80,7 @@ impl Date {
         if !all_digits(b) {
             return None;
         }
-        let ym = YearMonth::checked(digits4(b[..4].try_into().ok()?), digits2(b[4], b[5]))?;
+        let ym = YearMonth::from_digits(b)?;
         let day = digits2(b[6], b[7]);
         (1..=ym.days()).contains(&day).then_some(Date { ym, day })
     }
