@@ -10,6 +10,7 @@
 use std::io::{self, Read};
 
 use crate::encoding::{self, TextEncoding};
+use crate::values::same;
 
 const CHUNK: usize = 64 * 1024;
 
@@ -112,7 +113,7 @@ impl<R: Read> RecordReader<R> {
         let mut current = Current { lf, breaks: 0 };
         let before = issues.len();
         let content = self.content(current.lf);
-        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
+        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, true);
         if split.open && current.lf.is_some() {
             // A line break inside a quoted item (rare): the quotes are followed from the start
             // of the record to its real end, and the whole is split once more. Adding a line at
@@ -120,7 +121,7 @@ impl<R: Read> RecordReader<R> {
             current = self.find_record_end()?;
             issues.truncate(before);
             let content = self.content(current.lf);
-            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
+            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, false);
         }
         let (clean, unterminated_quote) = (split.clean, split.open);
         self.current = Some(current);
@@ -368,6 +369,23 @@ pub struct Splitter {
     /// in place at its own offsets. Unescaped ASCII items and decoded items follow it as UTF-8,
     /// and the whole is checked as UTF-8 once per record instead of item by item.
     text: Vec<u8>,
+    /// A copy of the record, kept to compare the next one with.
+    copy: Vec<u8>,
+    /// Whether the record was clean text.
+    clean: bool,
+    /// The record split before this one.
+    prev: Previous,
+}
+
+/// The buffers of the record split before the current one: records of one file repeat most of
+/// their items (the same user, office, month and names from record to record), and an item the
+/// same as the one before needs no second look.
+#[derive(Debug, Default)]
+struct Previous {
+    record: Vec<u8>,
+    spans: Vec<Span>,
+    text: Vec<u8>,
+    clean: bool,
 }
 
 /// The items of one record, as [`Splitter::split`] found them.
@@ -377,6 +395,8 @@ pub struct Items<'a> {
     text: &'a str,
     spans: &'a [Span],
     clean: bool,
+    prev_text: &'a [u8],
+    prev_spans: &'a [Span],
 }
 
 impl<'a> Items<'a> {
@@ -412,6 +432,26 @@ impl<'a> Items<'a> {
         self.spans
             .iter()
             .map(|s| (s.bytes > 0).then(|| self.field(s)))
+    }
+
+    /// Whether item `i` has the same value, quoting and length as item `i` of the record split
+    /// before this one, so that any check of it finds what it found there. Opaque items are
+    /// never the same here: their only check is done while splitting.
+    pub fn repeats(&self, i: usize) -> bool {
+        let (Some(s), Some(p)) = (self.spans.get(i), self.prev_spans.get(i)) else {
+            return false;
+        };
+        match (s.kind, p.kind) {
+            (SpanKind::Text { quoted }, SpanKind::Text { quoted: before }) => {
+                quoted == before
+                    && s.bytes == p.bytes
+                    && same(
+                        self.text.as_bytes().get(s.range()).unwrap_or_default(),
+                        self.prev_text.get(p.range()).unwrap_or_default(),
+                    )
+            }
+            _ => false,
+        }
     }
 
     /// The text of item `i`, decoding it now if it was split as opaque.
@@ -461,7 +501,7 @@ impl Splitter {
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
     ) -> Items<'a> {
-        let split = self.scan(record, enc, opaque, issues);
+        let split = self.scan(record, enc, opaque, issues, true);
         self.items(record, split.clean)
     }
 
@@ -474,17 +514,27 @@ impl Splitter {
             text,
             spans: &self.spans,
             clean,
+            prev_text: &self.prev.text,
+            prev_spans: &self.prev.spans,
         }
     }
 
-    // Splits `record` into the spans and text buffer.
+    // Splits `record` into the spans and text buffer. A `fresh` record comes after the one last
+    // scanned; one that is not is the last one again, read on to its end.
     fn scan(
         &mut self,
         record: &[u8],
         enc: TextEncoding,
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
+        fresh: bool,
     ) -> Split {
+        if fresh {
+            std::mem::swap(&mut self.spans, &mut self.prev.spans);
+            std::mem::swap(&mut self.text, &mut self.prev.text);
+            std::mem::swap(&mut self.copy, &mut self.prev.record);
+            self.prev.clean = self.clean;
+        }
         self.spans.clear();
         self.text.clear();
         self.text.extend(record.iter().map(|&c| c & 0x7F));
@@ -552,6 +602,9 @@ impl Splitter {
                 i = j + 1;
             }
         }
+        self.copy.clear();
+        self.copy.extend_from_slice(record);
+        self.clean = clean;
         Split { clean, open }
     }
 
@@ -593,7 +646,14 @@ impl Splitter {
             0
         };
         if opaque && enc == TextEncoding::Ms932 {
-            *clean &= encoding::is_clean(bytes);
+            // The same bytes as in a clean record before are clean.
+            let index = self.spans.len();
+            let repeated = self.prev.clean
+                && self.prev.spans.get(index).is_some_and(|p| {
+                    p.kind == SpanKind::Opaque { escaped }
+                        && same(self.prev.record.get(p.range()).unwrap_or_default(), bytes)
+                });
+            *clean &= repeated || encoding::is_clean(bytes);
             let kind = SpanKind::Opaque { escaped };
             return self
                 .spans
@@ -963,7 +1023,7 @@ mod tests {
             let (expected, expected_issues, expected_open) = items_by_bytes(&record);
             for opaque in [&[][..], &[true; 32][..]] {
                 let mut issues = Vec::new();
-                let split = s.scan(&record, TextEncoding::Ms932, opaque, &mut issues);
+                let split = s.scan(&record, TextEncoding::Ms932, opaque, &mut issues, true);
                 assert_eq!(split.open, expected_open, "{record:02X?}");
                 assert_eq!(issues, expected_issues, "{record:02X?}");
                 let items = s.items(&record, split.clean);

@@ -223,6 +223,32 @@ pub(crate) fn all_digits(b: &[u8]) -> bool {
     }
 }
 
+/// Whether two short strings are equal, compared in at most two loads each: validation compares
+/// items of every record with values held and with the record before, and the calls to `memcmp`
+/// that `==` makes showed in profiles.
+#[inline]
+pub(crate) fn same(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
+    let (a, b) = (a.as_ref(), b.as_ref());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    // Two overlapping words cover every byte.
+    let u32_at = |s: &[u8], i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
+    let u64_at = |s: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        _ => a == b,
+    }
+}
+
 // The value of four ASCII digits (already checked to be digits).
 fn digits4(b: [u8; 4]) -> u16 {
     let d = |c: u8| u16::from(c - b'0');
@@ -245,6 +271,35 @@ fn is_leap(y: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_strings_are_equal_exactly_when_their_bytes_are() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "1310000001",
+            "131000000",
+            "202512",
+            "20251201",
+        ];
+        for n in 0..=20 {
+            let base: String = "0123456789abcdefghij"[..n].to_owned();
+            for i in 0..n {
+                let mut other = base.clone().into_bytes();
+                other[i] = b'x';
+                let other = String::from_utf8(other).unwrap();
+                assert!(!same(&base, &other), "{base} {other}");
+            }
+            assert!(same(&base, base.clone()));
+        }
+        for a in words {
+            for b in words {
+                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn all_digits_agrees_with_a_byte_test_at_every_length_and_position() {

@@ -259,6 +259,22 @@ fn r9_a_utf8_bom_is_stripped_with_a_warning() {
 }
 
 #[test]
+fn r1_the_same_undecodable_name_on_two_records_is_an_error_on_each() {
+    let mut f = Files::exchange();
+    f.bytes(PLAN, |b| {
+        // The care manager's name opens every record: spoil it in the first two.
+        let mut start = 0;
+        for _ in 0..2 {
+            let name = start + b[start..].iter().position(|c| *c == b'"').unwrap() + 1;
+            b[name] = 0x85;
+            b[name + 1] = 0x40;
+            start += b[start..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        }
+    });
+    f.expect(PLAN, &[("R1", E, at(1), None), ("R1", E, at(2), None)]);
+}
+
+#[test]
 fn r5_an_unterminated_quote_is_an_error() {
     let mut f = Files::exchange();
     let rs = f.records(SIKYU);
@@ -832,6 +848,29 @@ fn r80_insured_numbers_are_10_digits_or_h_and_9_digits() {
 }
 
 // --- column rules of the JSON ---
+
+#[test]
+fn a_wrong_item_is_reported_on_every_record_that_repeats_it() {
+    let mut f = Files::exchange();
+    f.set(PLAN, 0, 10, "20250631").set(PLAN, 1, 10, "20250631");
+    f.expect(
+        PLAN,
+        &[
+            ("COL-FORMAT", E, at(1), no(10)),
+            ("COL-FORMAT", E, at(2), no(10)),
+        ],
+    );
+}
+
+#[test]
+fn a_wrong_item_before_a_line_break_in_free_text_is_reported() {
+    // The record is split twice (up to the break, then whole): the first split must not count
+    // as the record before, whose items were checked.
+    let mut f = Files::exchange();
+    f.set(PLAN, 1, 10, "20250631")
+        .set(PLAN, 1, 21, "デイサービスセンター\r\nけやき");
+    f.expect(PLAN, &[("COL-FORMAT", E, at(2), no(10))]);
+}
 
 #[test]
 fn col_required_item_empty_is_an_error() {

@@ -11,7 +11,7 @@ use crate::kind::FileKind;
 use crate::reader::Items;
 use crate::spec::CURRENT_CSV_VERSION;
 use crate::validate::sink::Sink;
-use crate::values::{Date, YearMonth};
+use crate::values::{Date, YearMonth, same};
 
 /// 保険者番号, 被保険者番号 and the third key item of a family (a date or a month), joined by
 /// [`KEY_SEPARATOR`]. A valid key is at most 28 bytes and is held inline, so that the tens of
@@ -123,32 +123,6 @@ fn get<'a>(f: &Items<'a>, no: u16) -> &'a str {
 /// Whether item No. `no` (1-based) holds anything.
 fn filled(f: &Items<'_>, no: u16) -> bool {
     f.get(usize::from(no) - 1).is_some_and(|i| i.bytes > 0)
-}
-
-/// Whether two short strings are equal, compared in at most two loads each: rules compare
-/// several items of every record with a value held, and the calls to `memcmp` that `==` makes
-/// showed in profiles.
-#[inline]
-fn same(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
-    let (a, b) = (a.as_ref(), b.as_ref());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    // Two overlapping words cover every byte.
-    let u32_at = |s: &[u8], i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
-    let u64_at = |s: &[u8], i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    match n {
-        0 => true,
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
-        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
-        _ => a == b,
-    }
 }
 
 fn num(s: &str) -> u32 {
@@ -733,7 +707,7 @@ impl<'n> FileState<'n> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Key, same};
+    use super::Key;
 
     #[test]
     fn keys_are_shown_item_by_item_whether_held_inline_or_not() {
@@ -745,34 +719,5 @@ mod tests {
         assert_eq!(long.shown(), "131016 / 利用者番号がとても長い / 20251120");
         assert_ne!(Key::new(["1", "23", "4"]), Key::new(["12", "3", "4"]));
         assert_eq!(Key::new(["", "", ""]).shown(), " /  / ");
-    }
-
-    #[test]
-    fn short_strings_are_equal_exactly_when_their_bytes_are() {
-        let words = [
-            "",
-            "a",
-            "ab",
-            "abc",
-            "1310000001",
-            "131000000",
-            "202512",
-            "20251201",
-        ];
-        for n in 0..=20 {
-            let base: String = "0123456789abcdefghij"[..n].to_owned();
-            for i in 0..n {
-                let mut other = base.clone().into_bytes();
-                other[i] = b'x';
-                let other = String::from_utf8(other).unwrap();
-                assert!(!same(&base, &other), "{base} {other}");
-            }
-            assert!(same(&base, base.clone()));
-        }
-        for a in words {
-            for b in words {
-                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
-            }
-        }
     }
 }
