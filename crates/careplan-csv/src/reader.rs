@@ -280,9 +280,11 @@ fn find_end(
 /// One item of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field<'a> {
-    /// The value, with quotes removed and `""` unescaped. Empty for an opaque item that is not
-    /// ASCII (see [`Splitter::split`]): [`Items::text`] decodes it when it is wanted.
-    pub value: &'a str,
+    /// The value as UTF-8, with quotes removed and `""` unescaped. Empty for an opaque item that
+    /// is not ASCII (see [`Splitter::split`]): [`Items::text`] decodes it when it is wanted.
+    /// Bytes, not `str`: checks read items as bytes, and proving each item UTF-8 again to make
+    /// it a `str` was a tenth of validation. [`Items::text`] gives the `str`.
+    pub value: &'a [u8],
     /// Whether the item was written inside quotes.
     pub quoted: bool,
     /// Length of the value in the file's encoding, in bytes (MS932 counts a 全角 character as 2);
@@ -335,7 +337,9 @@ impl Span {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SpanKind {
-    /// `start..end` of the text buffer; quoted or not.
+    /// ASCII at `start..end` of the record; quoted or not.
+    Ascii { quoted: bool },
+    /// `start..end` of the text buffer (decoded or unescaped); quoted or not.
     Text { quoted: bool },
     /// Not decoded: `start..end` of the record (quoted, `""` still doubled when `escaped`).
     Opaque { escaped: bool },
@@ -365,9 +369,7 @@ struct Split {
 #[derive(Debug, Default)]
 pub struct Splitter {
     spans: Vec<Span>,
-    /// The record with every byte's top bit cleared, so all of it is ASCII: an ASCII item is read
-    /// in place at its own offsets. Unescaped ASCII items and decoded items follow it as UTF-8,
-    /// and the whole is checked as UTF-8 once per record instead of item by item.
+    /// Unescaped and decoded items as UTF-8 (an ASCII item without `""` is read in place).
     text: Vec<u8>,
     /// A copy of the record, kept to compare the next one with.
     copy: Vec<u8>,
@@ -392,11 +394,18 @@ struct Previous {
 #[derive(Debug, Clone, Copy)]
 pub struct Items<'a> {
     record: &'a [u8],
-    text: &'a str,
+    text: &'a [u8],
     spans: &'a [Span],
     clean: bool,
-    prev_text: &'a [u8],
-    prev_spans: &'a [Span],
+    prev: Items0<'a>,
+}
+
+/// The buffers of the record before, as [`Items`] reads them.
+#[derive(Debug, Clone, Copy)]
+struct Items0<'a> {
+    record: &'a [u8],
+    text: &'a [u8],
+    spans: &'a [Span],
 }
 
 impl<'a> Items<'a> {
@@ -438,17 +447,22 @@ impl<'a> Items<'a> {
     /// before this one, so that any check of it finds what it found there. Opaque items are
     /// never the same here: their only check is done while splitting.
     pub fn repeats(&self, i: usize) -> bool {
-        let (Some(s), Some(p)) = (self.spans.get(i), self.prev_spans.get(i)) else {
+        let (Some(s), Some(p)) = (self.spans.get(i), self.prev.spans.get(i)) else {
             return false;
         };
-        match (s.kind, p.kind) {
-            (SpanKind::Text { quoted }, SpanKind::Text { quoted: before }) => {
-                quoted == before
-                    && s.bytes == p.bytes
-                    && same(
-                        self.text.as_bytes().get(s.range()).unwrap_or_default(),
-                        self.prev_text.get(p.range()).unwrap_or_default(),
-                    )
+        let value = |buffers: Items0<'a>, s: &Span| match s.kind {
+            SpanKind::Ascii { quoted } => Some((buffers.record.get(s.range()), quoted)),
+            SpanKind::Text { quoted } => Some((buffers.text.get(s.range()), quoted)),
+            SpanKind::Opaque { .. } => None,
+        };
+        let now = Items0 {
+            record: self.record,
+            text: self.text,
+            spans: self.spans,
+        };
+        match (value(now, s), value(self.prev, p)) {
+            (Some((Some(a), quoted)), Some((Some(b), before))) => {
+                quoted == before && s.bytes == p.bytes && same(a, b)
             }
             _ => false,
         }
@@ -471,15 +485,17 @@ impl<'a> Items<'a> {
                 }
                 text.into()
             }
-            Some(s) => self.field(s).value.into(),
+            // ASCII, or UTF-8 made by decoding: never lossy.
+            Some(s) => String::from_utf8_lossy(self.field(s).value),
             None => "".into(),
         }
     }
 
     fn field(&self, s: &Span) -> Field<'a> {
         let (value, quoted) = match s.kind {
+            SpanKind::Ascii { quoted } => (self.record.get(s.range()).unwrap_or_default(), quoted),
             SpanKind::Text { quoted } => (self.text.get(s.range()).unwrap_or_default(), quoted),
-            SpanKind::Opaque { .. } => ("", true),
+            SpanKind::Opaque { .. } => (&[][..], true),
         };
         Field {
             value,
@@ -507,15 +523,16 @@ impl Splitter {
 
     // The items of the last scanned record.
     fn items<'a>(&'a self, record: &'a [u8], clean: bool) -> Items<'a> {
-        // Only ASCII and decoded text are in `text`, so this cannot fail.
-        let text = std::str::from_utf8(&self.text).unwrap_or_default();
         Items {
             record,
-            text,
+            text: &self.text,
             spans: &self.spans,
             clean,
-            prev_text: &self.prev.text,
-            prev_spans: &self.prev.spans,
+            prev: Items0 {
+                record: &self.prev.record,
+                text: &self.prev.text,
+                spans: &self.prev.spans,
+            },
         }
     }
 
@@ -537,7 +554,6 @@ impl Splitter {
         }
         self.spans.clear();
         self.text.clear();
-        self.text.extend(record.iter().map(|&c| c & 0x7F));
         let mut clean = true;
         let mut open = false;
         let b = record;
@@ -594,7 +610,7 @@ impl Splitter {
                     self.push_text(b, i, j, enc, Quoting::Unquoted, &mut clean);
                 } else {
                     self.spans
-                        .push(Span::new(i, j, j - i, SpanKind::Text { quoted: false }));
+                        .push(Span::new(i, j, j - i, SpanKind::Ascii { quoted: false }));
                 }
                 if j == len {
                     break;
@@ -626,13 +642,13 @@ impl Splitter {
             Quoting::Unquoted => (false, false),
             Quoting::Quoted { escaped, opaque } => (escaped, opaque),
         };
-        let quoted = SpanKind::Text {
-            quoted: how != Quoting::Unquoted,
-        };
+        let quoted = how != Quoting::Unquoted;
         if bytes.is_ascii() {
             if !escaped {
-                return self.spans.push(Span::new(from, to, to - from, quoted));
+                let kind = SpanKind::Ascii { quoted };
+                return self.spans.push(Span::new(from, to, to - from, kind));
             }
+            let quoted = SpanKind::Text { quoted };
             let start = self.text.len();
             self.text.extend_from_slice(bytes);
             unescape(&mut self.text, start);
@@ -671,8 +687,9 @@ impl Splitter {
             unescape(&mut self.text, start);
         }
         let end = self.text.len();
+        let kind = SpanKind::Text { quoted };
         self.spans
-            .push(Span::new(start, end, bytes.len() - doubled, quoted));
+            .push(Span::new(start, end, bytes.len() - doubled, kind));
     }
 }
 
@@ -770,7 +787,7 @@ mod tests {
         let items = s.split(bytes, TextEncoding::Ms932, &[], &mut issues);
         let f = items
             .iter()
-            .map(|f| (f.value.to_owned(), f.quoted))
+            .map(|f| (String::from_utf8(f.value.to_vec()).unwrap(), f.quoted))
             .collect();
         (f, issues)
     }
@@ -1054,7 +1071,7 @@ mod tests {
         );
         assert!(!items.clean(), "the undecodable opaque item is found");
         let f = items.get(1).unwrap();
-        assert_eq!((f.value, f.quoted, f.bytes), ("", true, 5));
+        assert_eq!((f.value, f.quoted, f.bytes), (&b""[..], true, 5));
         assert_eq!(items.text(1), "山\"本");
         assert_eq!(items.text(0), "1");
     }

@@ -201,7 +201,9 @@ pub fn parse(kind: FileKind, src: impl Read) -> Result<Vec<Record>, ParseError> 
         if !issues.is_empty() {
             return Err(ParseError::Syntax { line: rec.line });
         }
-        let values = items.iter().map(|f| f.value.to_owned()).collect();
+        let values = (0..items.len())
+            .map(|k| items.text(k).into_owned())
+            .collect();
         let record = Record::from_values(kind, values).map_err(|source| ParseError::Record {
             line: rec.line,
             source,

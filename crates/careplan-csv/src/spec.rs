@@ -221,10 +221,14 @@ impl Format {
 
 impl ColumnSpec {
     /// Whether `value` is one of the item's codes (false for an item without a code list).
-    pub fn has_code(&self, value: &str) -> bool {
+    pub fn has_code(&self, value: impl AsRef<[u8]>) -> bool {
+        let value = value.as_ref();
         match &self.packed_codes {
-            Some(packed) => pack_code(value.as_bytes()).is_some_and(|v| packed.contains(&v)),
-            None => self.codes.as_ref().is_some_and(|c| c.contains_key(value)),
+            Some(packed) => pack_code(value).is_some_and(|v| packed.contains(&v)),
+            None => self
+                .codes
+                .as_ref()
+                .is_some_and(|c| std::str::from_utf8(value).is_ok_and(|v| c.contains_key(v))),
         }
     }
 }

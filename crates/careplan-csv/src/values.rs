@@ -15,8 +15,8 @@ pub struct YearMonth {
 
 impl YearMonth {
     /// Parses exactly six ASCII digits forming a real year-month.
-    pub fn parse(s: &str) -> Option<YearMonth> {
-        let b: &[u8; 6] = s.as_bytes().try_into().ok()?;
+    pub fn parse(s: impl AsRef<[u8]>) -> Option<YearMonth> {
+        let b: &[u8; 6] = s.as_ref().try_into().ok()?;
         if !all_digits(b) {
             return None;
         }
@@ -74,9 +74,9 @@ pub struct Date {
 
 impl Date {
     /// Parses exactly eight ASCII digits forming a real calendar date.
-    pub fn parse(s: &str) -> Option<Date> {
+    pub fn parse(s: impl AsRef<[u8]>) -> Option<Date> {
         // Nearly a tenth of all items are dates: the eight digits are tested in one word.
-        let b: &[u8; 8] = s.as_bytes().try_into().ok()?;
+        let b: &[u8; 8] = s.as_ref().try_into().ok()?;
         if !all_digits(b) {
             return None;
         }
@@ -105,8 +105,8 @@ impl fmt::Display for Date {
 }
 
 /// Whether `s` is HHMM with 00–23 hours and 00–59 minutes (2400 accepted as an end of day).
-pub fn is_hhmm(s: &str) -> bool {
-    let b = s.as_bytes();
+pub fn is_hhmm(s: impl AsRef<[u8]>) -> bool {
+    let b = s.as_ref();
     if b.len() != 4 || !all_digits(b) {
         return false;
     }
@@ -156,8 +156,8 @@ pub struct ServiceType([u8; 2]);
 
 impl ServiceType {
     /// Accepts exactly two characters of `[0-9A-Z]`.
-    pub fn parse(s: &str) -> Option<ServiceType> {
-        let b = s.as_bytes();
+    pub fn parse(s: impl AsRef<[u8]>) -> Option<ServiceType> {
+        let b = s.as_ref();
         (b.len() == 2
             && b.iter()
                 .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))

@@ -10,9 +10,11 @@ use crate::values::{Date, ServiceType, YearMonth, all_digits, is_hhmm};
 /// Longest value quoted back in a message.
 const SHOWN: usize = 24;
 
-pub(crate) fn shown(v: &str) -> String {
+pub(crate) fn shown(v: impl AsRef<[u8]>) -> String {
+    // Items are ASCII or decoded text: UTF-8, so nothing is lost.
+    let v = String::from_utf8_lossy(v.as_ref());
     if v.chars().count() <= SHOWN {
-        v.to_owned()
+        v.into_owned()
     } else {
         let mut s: String = v.chars().take(SHOWN).collect();
         s.push('…');
@@ -76,7 +78,7 @@ pub(crate) fn check(
         return;
     };
     // Empty for an opaque (free text) item, whose text is not decoded: its checks use `f`.
-    let v: &str = f.value;
+    let v: &[u8] = f.value;
     match col.format {
         Format::FreeText => {
             if !f.quoted {
@@ -86,14 +88,14 @@ pub(crate) fn check(
         Format::Unused => warn!("R77", Problem::UnusedFilled),
         Format::Yyyymm => {
             let ok = YearMonth::parse(v).is_some()
-                || (kind == FileKind::UpHosoku && col.no == 63 && v == "000000");
+                || (kind == FileKind::UpHosoku && col.no == 63 && v == b"000000");
             if !ok {
                 report!("COL-FORMAT", bad(col, v));
             }
         }
         Format::Yyyymmdd => {
             let ok = Date::parse(v).is_some()
-                || (kind == FileKind::UpHosoku && col.no == 4 && v == "00000000");
+                || (kind == FileKind::UpHosoku && col.no == 4 && v == b"00000000");
             if !ok {
                 report!("COL-FORMAT", bad(col, v));
             }
@@ -104,26 +106,26 @@ pub(crate) fn check(
             }
         }
         Format::HhmmOr9999 => {
-            if !(is_hhmm(v) || v == "9999") {
+            if !(is_hhmm(v) || v == b"9999") {
                 report!("R63", bad(col, v));
             }
         }
         Format::Digits | Format::OfficeNumber => {
             let exact = (col.format == Format::OfficeNumber).then_some(10);
-            if !all_digits(v.as_bytes()) || exact.is_some_and(|n| v.len() != n) {
+            if !all_digits(v) || exact.is_some_and(|n| v.len() != n) {
                 report!("COL-FORMAT", bad(col, v));
             } else if let Some(max) = col.max_len.filter(|m| v.len() > *m) {
                 report!("COL-LENGTH", Problem::TooLong { len: v.len(), max });
             }
         }
         Format::Integer => {
-            let (neg, digits) = match v.strip_prefix('-') {
+            let (neg, digits) = match v.strip_prefix(b"-") {
                 Some(d) => (true, d),
                 None => (false, v),
             };
             // 明細判別コード has no 項目長 in the source: accept 1–2 digits (README §10).
             let max = col.max_len.unwrap_or(2);
-            if !all_digits(digits.as_bytes()) {
+            if !all_digits(digits) {
                 report!("COL-FORMAT", bad(col, v));
             } else if digits.len() > max {
                 report!(
@@ -138,7 +140,7 @@ pub(crate) fn check(
             }
         }
         Format::InsuredNumber => {
-            let b = v.as_bytes();
+            let b = v;
             let ok = (b.len() == 10 && all_digits(b))
                 || (b.len() == 10 && b[0] == b'H' && all_digits(&b[1..]));
             if !ok {
@@ -150,50 +152,54 @@ pub(crate) fn check(
             Some(t) => scope(sink, || at!(), t),
         },
         Format::ServiceCode => {
-            let b = v.as_bytes();
+            let b = v;
             let ok = b.len() == 6
                 && b.iter()
                     .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
             if !ok {
                 report!("COL-FORMAT", bad(col, v));
-            } else if v != "999999" {
+            } else if v != b"999999" {
                 if let Some(t) = ServiceType::parse(&v[..2]) {
                     scope(sink, || at!(), t);
                 }
             }
         }
         Format::Bitstring31 => {
-            if v.len() != 31 || !v.bytes().all(|c| c == b'0' || c == b'1') {
+            if v.len() != 31 || !v.iter().all(|&c| c == b'0' || c == b'1') {
                 report!("R62", bad(col, v));
             }
         }
         Format::Decimal9999 => {
-            let ok = match v.split_once('.') {
+            let ok = match v
+                .iter()
+                .position(|&c| c == b'.')
+                .map(|p| (&v[..p], &v[p + 1..]))
+            {
                 Some((i, d)) => {
                     (1..=2).contains(&i.len())
-                        && all_digits(i.as_bytes())
+                        && all_digits(i)
                         && (1..=2).contains(&d.len())
-                        && all_digits(d.as_bytes())
+                        && all_digits(d)
                 }
-                None => (1..=2).contains(&v.len()) && all_digits(v.as_bytes()),
+                None => (1..=2).contains(&v.len()) && all_digits(v),
             };
             if !ok {
                 report!("COL-FORMAT", bad(col, v));
             }
         }
         Format::PostalCode => {
-            let b = v.as_bytes();
+            let b = v;
             let ok = b.len() == 8 && b[3] == b'-' && all_digits(&b[..3]) && all_digits(&b[4..]);
             if !ok {
                 report!("COL-FORMAT", bad(col, v));
             }
         }
         Format::Text => {
-            if memchr::memchr2(b'\r', b'\n', v.as_bytes()).is_some() {
+            if memchr::memchr2(b'\r', b'\n', v).is_some() {
                 report!("COL-FORMAT", bad(col, v));
             } else if let Some(max) = col.max_len.filter(|m| v.len() > *m || f.bytes > *m) {
                 // Within the limit in both encodings, so in characters too: nothing to count.
-                let chars = v.chars().count();
+                let chars = String::from_utf8_lossy(v).chars().count();
                 if chars > max {
                     report!("COL-LENGTH", Problem::TooLong { len: chars, max });
                 } else if f.bytes > max {
@@ -265,7 +271,7 @@ fn flag(
     sink.column(at.line, at.kind, at.col, code, severity, problem(), pointer);
 }
 
-fn bad(col: &ColumnSpec, v: &str) -> Problem {
+fn bad(col: &ColumnSpec, v: &[u8]) -> Problem {
     Problem::BadFormat {
         format: col.format,
         value: shown(v),

@@ -368,10 +368,8 @@ fn check_csv<R: Read>(
                 _ => sink.record(line, "R5", Severity::Error, problem),
             }
         }
-        let first_item = items.get(0).map_or("", |f| f.value);
-        if std::mem::take(&mut first)
-            && !(first_item.len() == 6 && all_digits(first_item.as_bytes()))
-        {
+        let first_item = items.get(0).map_or(&[][..], |f| f.value);
+        if std::mem::take(&mut first) && !(first_item.len() == 6 && all_digits(first_item)) {
             sink.record(line, "R8", Severity::Warning, Problem::HeaderSkipped);
             continue;
         }

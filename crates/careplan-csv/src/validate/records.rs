@@ -25,10 +25,10 @@ pub(crate) enum Key {
 }
 
 impl Key {
-    fn new(items: [&str; 3]) -> Key {
+    fn new(items: [&[u8]; 3]) -> Key {
         let len = items.iter().map(|i| i.len()).sum::<usize>() + 2;
         if len > 31 {
-            return Key::Long(items.join(KEY_SEPARATOR));
+            return Key::Long(text(&items.join(KEY_SEPARATOR.as_bytes())));
         }
         let mut b = [0u8; 32];
         b[0] = len as u8;
@@ -38,7 +38,7 @@ impl Key {
                 b[at] = KEY_SEPARATOR.as_bytes()[0];
                 at += 1;
             }
-            b[at..at + item.len()].copy_from_slice(item.as_bytes());
+            b[at..at + item.len()].copy_from_slice(item);
             at += item.len();
         }
         Key::Short(b)
@@ -60,7 +60,7 @@ const KEY_SEPARATOR: &str = "\u{1f}";
 /// The key items of the record before, in buffers reused from record to record.
 #[derive(Debug, Default)]
 struct LastKey {
-    items: [String; 3],
+    items: [Vec<u8>; 3],
     set: bool,
 }
 
@@ -102,8 +102,8 @@ pub(crate) struct FileState<'n> {
     /// 被保険者番号 in `user_index`. Records of a user are almost always adjacent, so the map is
     /// only consulted when the user changes (`current`: the key and place of the last user).
     users: Vec<UserAgg>,
-    user_index: HashMap<String, usize>,
-    current: Option<(String, usize)>,
+    user_index: HashMap<Vec<u8>, usize>,
+    current: Option<(Vec<u8>, usize)>,
     last_child_key: LastKey,
     last_parent_key: LastKey,
     pub facts: Facts,
@@ -111,13 +111,18 @@ pub(crate) struct FileState<'n> {
 
 /// The text of item No. `no` (1-based). Free text is not decoded when split: rules that read it
 /// use [`Items::text`] or [`filled`].
-fn get<'a>(f: &Items<'a>, no: u16) -> &'a str {
+fn get<'a>(f: &Items<'a>, no: u16) -> &'a [u8] {
     let item = f.get(usize::from(no) - 1);
     debug_assert!(
         item.is_none_or(|i| !i.value.is_empty() || i.bytes == 0),
         "item No.{no} is free text: read it with Items::text"
     );
-    item.map_or("", |i| i.value)
+    item.map_or(b"".as_slice(), |i| i.value)
+}
+
+/// An item's bytes as text for a message (items are ASCII or decoded: nothing is lost).
+fn text(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).into_owned()
 }
 
 /// Whether item No. `no` (1-based) holds anything.
@@ -125,8 +130,11 @@ fn filled(f: &Items<'_>, no: u16) -> bool {
     f.get(usize::from(no) - 1).is_some_and(|i| i.bytes > 0)
 }
 
-fn num(s: &str) -> u32 {
-    s.parse().unwrap_or(0)
+fn num(s: &[u8]) -> u32 {
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 impl<'n> FileState<'n> {
@@ -189,7 +197,7 @@ impl<'n> FileState<'n> {
                 self.parent_key(f, 4);
                 let image = get(f, 62);
                 if !image.is_empty() {
-                    self.facts.image_refs.push((image.to_owned(), line));
+                    self.facts.image_refs.push((text(image), line));
                 }
             }
             FileKind::UpYobo => self.parent_key(f, 4),
@@ -202,12 +210,12 @@ impl<'n> FileState<'n> {
         self.user(line, user);
     }
 
-    fn user(&mut self, line: u64, (insurer, insured): (&str, &str)) -> &mut UserAgg {
+    fn user(&mut self, line: u64, (insurer, insured): (&[u8], &[u8])) -> &mut UserAgg {
         let at = match self.current.take() {
             Some((key, at))
                 if key.len() == insurer.len() + 1 + insured.len()
-                    && same(&key.as_bytes()[..insurer.len()], insurer)
-                    && same(&key.as_bytes()[key.len() - insured.len()..], insured) =>
+                    && same(&key[..insurer.len()], insurer)
+                    && same(&key[key.len() - insured.len()..], insured) =>
             {
                 self.current = Some((key, at));
                 at
@@ -216,10 +224,10 @@ impl<'n> FileState<'n> {
                 // The key's buffer is reused; it is copied only for a new user.
                 let (mut key, _) = other.unwrap_or_default();
                 key.clear();
-                key.push_str(insurer);
-                key.push_str(KEY_SEPARATOR);
-                key.push_str(insured);
-                let at = match self.user_index.get(key.as_str()) {
+                key.extend_from_slice(insurer);
+                key.extend_from_slice(KEY_SEPARATOR.as_bytes());
+                key.extend_from_slice(insured);
+                let at = match self.user_index.get(&key) {
                     Some(&at) => at,
                     None => {
                         self.users.push(UserAgg {
@@ -246,7 +254,7 @@ impl<'n> FileState<'n> {
         last.set = true;
         for (buf, item) in last.items.iter_mut().zip(items) {
             buf.clear();
-            buf.push_str(item);
+            buf.extend_from_slice(item);
         }
         Some(Key::new(items))
     }
@@ -264,7 +272,7 @@ impl<'n> FileState<'n> {
     }
 
     // R25–R27.
-    fn version(&mut self, line: u64, v: &str, sink: &mut Sink) {
+    fn version(&mut self, line: u64, v: &[u8], sink: &mut Sink) {
         // Nearly every record repeats the first record's value, which was checked then.
         if self.version.as_ref().is_some_and(|first| same(first, v)) {
             return;
@@ -279,15 +287,16 @@ impl<'n> FileState<'n> {
                 if self.once("R25") {
                     let p = Problem::VersionMixed {
                         first,
-                        found: v.to_owned(),
+                        found: text(v),
                     };
                     sink.item(line, self.kind, 1, "R25", Severity::Error, p);
                 }
             }
             None => {
-                self.version = Some(v.to_owned());
-                let known = crate::spec::spec().known_csv_versions.contains_key(v);
-                let p = match v {
+                let v = text(v);
+                self.version = Some(v.clone());
+                let known = crate::spec::spec().known_csv_versions.contains_key(&v);
+                let p = match v.as_str() {
                     CURRENT_CSV_VERSION => None,
                     "202504" => Some((Severity::Warning, Problem::Version40)),
                     _ if known => Some((
@@ -311,7 +320,7 @@ impl<'n> FileState<'n> {
     }
 
     // R28/R29 (and R27, which needs the month).
-    fn month(&mut self, line: u64, no: u16, v: &str, sink: &mut Sink) -> Option<YearMonth> {
+    fn month(&mut self, line: u64, no: u16, v: &[u8], sink: &mut Sink) -> Option<YearMonth> {
         // As for the version: the first record's month was checked against the name then.
         if let (Some(first), Some(ym)) = (&self.month, self.facts.month) {
             if same(first, v) {
@@ -322,7 +331,7 @@ impl<'n> FileState<'n> {
         if let Some(name) = self.name.and_then(FileName::service_month) {
             if name != ym && self.once("R29") {
                 let p = Problem::MonthNotName {
-                    record: v.to_owned(),
+                    record: text(v),
                     name: name.to_string(),
                 };
                 sink.item(line, self.kind, no, "R29", Severity::Error, p);
@@ -334,13 +343,13 @@ impl<'n> FileState<'n> {
                 if self.once("R28") {
                     let p = Problem::MonthMixed {
                         first,
-                        found: v.to_owned(),
+                        found: text(v),
                     };
                     sink.item(line, self.kind, no, "R28", Severity::Error, p);
                 }
             }
             None => {
-                self.month = Some(v.to_owned());
+                self.month = Some(text(v));
                 self.facts.month = Some(ym);
                 let in_force_from = YearMonth {
                     year: 2025,
@@ -349,7 +358,7 @@ impl<'n> FileState<'n> {
                 if self.version.as_deref() == Some(CURRENT_CSV_VERSION) && ym < in_force_from {
                     let p = Problem::VersionNotInForce {
                         value: CURRENT_CSV_VERSION.into(),
-                        month: v.to_owned(),
+                        month: text(v),
                     };
                     sink.item(line, self.kind, 1, "R27", Severity::Warning, p);
                 }
@@ -359,11 +368,11 @@ impl<'n> FileState<'n> {
     }
 
     // R78: 更新業者コード names the sender.
-    fn updater(&mut self, line: u64, no: u16, v: &str, sink: &mut Sink) {
+    fn updater(&mut self, line: u64, no: u16, v: &[u8], sink: &mut Sink) {
         let Some(name) = self.name else { return };
         if !v.is_empty() && !same(v, name.sender.office.as_str()) && self.once("R78") {
             let p = Problem::UpdaterNotSender {
-                value: v.to_owned(),
+                value: text(v),
                 sender: name.sender.office.to_string(),
             };
             sink.item(line, self.kind, no, "R78", Severity::Warning, p);
@@ -380,7 +389,8 @@ impl<'n> FileState<'n> {
         text_no: u16,
         sink: &mut Sink,
     ) {
-        if get(f, code_no) == code && f.text(usize::from(text_no) - 1).trim().is_empty() {
+        if get(f, code_no) == code.as_bytes() && f.text(usize::from(text_no) - 1).trim().is_empty()
+        {
             sink.item(
                 line,
                 self.kind,
@@ -399,7 +409,7 @@ impl<'n> FileState<'n> {
         if let (Some(m), Some(d)) = (month, Date::parse(get(f, 10))) {
             if d.ym != m {
                 let p = Problem::DateOutsideMonth {
-                    date: get(f, 10).to_owned(),
+                    date: text(get(f, 10)),
                     month: m.to_string(),
                 };
                 sink.item(line, kind, 10, "R64", Severity::Error, p);
@@ -407,7 +417,7 @@ impl<'n> FileState<'n> {
         }
         let code = get(f, 15);
         let ty = code.get(..2).unwrap_or_default();
-        let equipment = matches!(ty, "17" | "67");
+        let equipment = matches!(ty, b"17" | b"67");
         if equipment && get(f, 16).is_empty() && get(f, 17).is_empty() {
             sink.item(
                 line,
@@ -433,7 +443,7 @@ impl<'n> FileState<'n> {
         }
         let days = get(f, 11);
         if let (Some(m), 31) = (month, days.len()) {
-            if days.as_bytes()[usize::from(m.days())..].contains(&b'1') {
+            if days[usize::from(m.days())..].contains(&b'1') {
                 sink.item(
                     line,
                     kind,
@@ -445,7 +455,7 @@ impl<'n> FileState<'n> {
             }
         }
         let (start, end) = (get(f, 12), get(f, 13));
-        if (start == "9999") != (end == "9999") && !start.is_empty() && !end.is_empty() {
+        if (start == b"9999") != (end == b"9999") && !start.is_empty() && !end.is_empty() {
             sink.item(
                 line,
                 kind,
@@ -472,7 +482,9 @@ impl<'n> FileState<'n> {
                         Problem::ForeignService { office: true },
                     );
                 }
-                if ty.len() == 2 && ty != name.sender.service_type.as_str() && self.once("R36-type")
+                if ty.len() == 2
+                    && ty != name.sender.service_type.as_str().as_bytes()
+                    && self.once("R36-type")
                 {
                     sink.item(
                         line,
@@ -501,13 +513,13 @@ impl<'n> FileState<'n> {
         let code = get(f, 9);
         let ty = code.get(..2).unwrap_or_default();
         let suffix = code.get(2..).unwrap_or_default();
-        let grand_total = code == "999999";
-        let subtotal = matches!(suffix, "AAAA" | "EEEE" | "ZZZZ");
+        let grand_total = code == b"999999";
+        let subtotal = matches!(suffix, b"AAAA" | b"EEEE" | b"ZZZZ");
         if grand_total || subtotal {
-            if get(f, 13) != "0" || !get(f, 14).is_empty() || !get(f, 15).is_empty() {
+            if get(f, 13) != b"0" || !get(f, 14).is_empty() || !get(f, 15).is_empty() {
                 sink.record(line, "R68", Severity::Warning, Problem::SubtotalValues);
             }
-        } else if matches!(ty, "17" | "67") && get(f, 10).is_empty() && get(f, 11).is_empty() {
+        } else if matches!(ty, b"17" | b"67") && get(f, 10).is_empty() && get(f, 11).is_empty() {
             sink.item(
                 line,
                 kind,
@@ -521,7 +533,7 @@ impl<'n> FileState<'n> {
             );
         }
         let fixed = get(f, 34);
-        if !fixed.is_empty() && fixed != "9999999999" && self.once("R70") {
+        if !fixed.is_empty() && fixed != b"9999999999" && self.once("R70") {
             sink.item(
                 line,
                 kind,
@@ -534,13 +546,13 @@ impl<'n> FileState<'n> {
         self.updater(line, 36, get(f, 36), sink);
         let provider_is_receiver = self
             .name
-            .is_some_and(|n| n.recipient.office.as_str() == get(f, 7));
+            .is_some_and(|n| n.recipient.office.as_str().as_bytes() == get(f, 7));
         // The column check has reported a service code that is not 6 characters.
-        let ty = <[u8; 2]>::try_from(ty.as_bytes()).unwrap_or_default();
+        let ty = <[u8; 2]>::try_from(ty).unwrap_or_default();
         let agg = self.user(line, (get(f, 2), get(f, 3)));
         if grand_total {
             agg.grand_totals += 1;
-        } else if suffix == "AAAA" {
+        } else if suffix == b"AAAA" {
             agg.aaaa.insert(ty);
         } else if !subtotal {
             *agg.detail_rows.entry(ty).or_default() += 1;
@@ -556,7 +568,7 @@ impl<'n> FileState<'n> {
         let (no4, no63) = (get(f, 4), get(f, 63));
         match name_month {
             Some(NameMonth::PlanUnit) => {
-                if no63 != "000000" {
+                if no63 != b"000000" {
                     sink.item(
                         line,
                         kind,
@@ -600,7 +612,7 @@ impl<'n> FileState<'n> {
                 } else {
                     self.month(line, 63, no63, sink);
                 }
-                if no4 != "00000000" && !no4.is_empty() {
+                if no4 != b"00000000" && !no4.is_empty() {
                     sink.item(
                         line,
                         kind,
@@ -636,7 +648,7 @@ impl<'n> FileState<'n> {
                 );
                 gap = false;
             }
-            if matches!(t, "23" | "2A") {
+            if matches!(t, b"23" | b"2A") {
                 sink.item(
                     line,
                     kind,
@@ -644,7 +656,7 @@ impl<'n> FileState<'n> {
                     "R72",
                     Severity::Warning,
                     Problem::SlotShortStayType {
-                        service_type: t.to_owned(),
+                        service_type: text(t),
                     },
                 );
             }
@@ -653,7 +665,7 @@ impl<'n> FileState<'n> {
     }
 
     // R73: 第2表 in printed order per user.
-    fn plan2_order(&mut self, line: u64, user: (&str, &str), f: &Items<'_>, sink: &mut Sink) {
+    fn plan2_order(&mut self, line: u64, user: (&[u8], &[u8]), f: &Items<'_>, sink: &mut Sink) {
         let order = (num(get(f, 6)), num(get(f, 8)), num(get(f, 13)));
         let agg = self.user(line, user);
         let out_of_order = agg.last_order.is_some_and(|last| order < last);
@@ -709,15 +721,19 @@ impl<'n> FileState<'n> {
 mod tests {
     use super::Key;
 
+    fn key(items: [&str; 3]) -> Key {
+        Key::new(items.map(str::as_bytes))
+    }
+
     #[test]
     fn keys_are_shown_item_by_item_whether_held_inline_or_not() {
-        let short = Key::new(["131016", "0001000100", "20251120"]);
+        let short = key(["131016", "0001000100", "20251120"]);
         assert!(matches!(short, Key::Short(_)));
         assert_eq!(short.shown(), "131016 / 0001000100 / 20251120");
-        let long = Key::new(["131016", "利用者番号がとても長い", "20251120"]);
+        let long = key(["131016", "利用者番号がとても長い", "20251120"]);
         assert!(matches!(long, Key::Long(_)));
         assert_eq!(long.shown(), "131016 / 利用者番号がとても長い / 20251120");
-        assert_ne!(Key::new(["1", "23", "4"]), Key::new(["12", "3", "4"]));
-        assert_eq!(Key::new(["", "", ""]).shown(), " /  / ");
+        assert_ne!(key(["1", "23", "4"]), key(["12", "3", "4"]));
+        assert_eq!(key(["", "", ""]).shown(), " /  / ");
     }
 }
