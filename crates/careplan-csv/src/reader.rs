@@ -113,7 +113,7 @@ impl<R: Read> RecordReader<R> {
         let mut current = Current { lf, breaks: 0 };
         let before = issues.len();
         let content = self.content(current.lf);
-        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, true);
+        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
         if split.open && current.lf.is_some() {
             // A line break inside a quoted item (rare): the quotes are followed from the start
             // of the record to its real end, and the whole is split once more. Adding a line at
@@ -121,7 +121,7 @@ impl<R: Read> RecordReader<R> {
             current = self.find_record_end()?;
             issues.truncate(before);
             let content = self.content(current.lf);
-            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, false);
+            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
         }
         let (clean, unterminated_quote) = (split.clean, split.open);
         self.current = Some(current);
@@ -379,14 +379,13 @@ pub struct Splitter {
     prev: Previous,
 }
 
-/// The buffers of the record split before the current one: records of one file repeat most of
-/// their items (the same user, office, month and names from record to record), and an item the
-/// same as the one before needs no second look.
+/// The record split before the current one. Records of a file repeat most of their free text
+/// (the care manager's and the office's names on every record): free text the same as in a
+/// clean record before is clean, and need not be scanned again.
 #[derive(Debug, Default)]
 struct Previous {
     record: Vec<u8>,
     spans: Vec<Span>,
-    text: Vec<u8>,
     clean: bool,
 }
 
@@ -397,15 +396,6 @@ pub struct Items<'a> {
     text: &'a [u8],
     spans: &'a [Span],
     clean: bool,
-    prev: Items0<'a>,
-}
-
-/// The buffers of the record before, as [`Items`] reads them.
-#[derive(Debug, Clone, Copy)]
-struct Items0<'a> {
-    record: &'a [u8],
-    text: &'a [u8],
-    spans: &'a [Span],
 }
 
 impl<'a> Items<'a> {
@@ -441,31 +431,6 @@ impl<'a> Items<'a> {
         self.spans
             .iter()
             .map(|s| (s.bytes > 0).then(|| self.field(s)))
-    }
-
-    /// Whether item `i` has the same value, quoting and length as item `i` of the record split
-    /// before this one, so that any check of it finds what it found there. Opaque items are
-    /// never the same here: their only check is done while splitting.
-    pub fn repeats(&self, i: usize) -> bool {
-        let (Some(s), Some(p)) = (self.spans.get(i), self.prev.spans.get(i)) else {
-            return false;
-        };
-        let value = |buffers: Items0<'a>, s: &Span| match s.kind {
-            SpanKind::Ascii { quoted } => Some((buffers.record.get(s.range()), quoted)),
-            SpanKind::Text { quoted } => Some((buffers.text.get(s.range()), quoted)),
-            SpanKind::Opaque { .. } => None,
-        };
-        let now = Items0 {
-            record: self.record,
-            text: self.text,
-            spans: self.spans,
-        };
-        match (value(now, s), value(self.prev, p)) {
-            (Some((Some(a), quoted)), Some((Some(b), before))) => {
-                quoted == before && s.bytes == p.bytes && same(a, b)
-            }
-            _ => false,
-        }
     }
 
     /// The text of item `i`, decoding it now if it was split as opaque.
@@ -517,7 +482,7 @@ impl Splitter {
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
     ) -> Items<'a> {
-        let split = self.scan(record, enc, opaque, issues, true);
+        let split = self.scan(record, enc, opaque, issues);
         self.items(record, split.clean)
     }
 
@@ -528,30 +493,20 @@ impl Splitter {
             text: &self.text,
             spans: &self.spans,
             clean,
-            prev: Items0 {
-                record: &self.prev.record,
-                text: &self.prev.text,
-                spans: &self.prev.spans,
-            },
         }
     }
 
-    // Splits `record` into the spans and text buffer. A `fresh` record comes after the one last
-    // scanned; one that is not is the last one again, read on to its end.
+    // Splits `record` into the spans and text buffer.
     fn scan(
         &mut self,
         record: &[u8],
         enc: TextEncoding,
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
-        fresh: bool,
     ) -> Split {
-        if fresh {
-            std::mem::swap(&mut self.spans, &mut self.prev.spans);
-            std::mem::swap(&mut self.text, &mut self.prev.text);
-            std::mem::swap(&mut self.copy, &mut self.prev.record);
-            self.prev.clean = self.clean;
-        }
+        std::mem::swap(&mut self.spans, &mut self.prev.spans);
+        std::mem::swap(&mut self.copy, &mut self.prev.record);
+        self.prev.clean = self.clean;
         self.spans.clear();
         self.text.clear();
         let mut clean = true;
@@ -1040,7 +995,7 @@ mod tests {
             let (expected, expected_issues, expected_open) = items_by_bytes(&record);
             for opaque in [&[][..], &[true; 32][..]] {
                 let mut issues = Vec::new();
-                let split = s.scan(&record, TextEncoding::Ms932, opaque, &mut issues, true);
+                let split = s.scan(&record, TextEncoding::Ms932, opaque, &mut issues);
                 assert_eq!(split.open, expected_open, "{record:02X?}");
                 assert_eq!(issues, expected_issues, "{record:02X?}");
                 let items = s.items(&record, split.clean);

@@ -863,16 +863,6 @@ fn a_wrong_item_is_reported_on_every_record_that_repeats_it() {
 }
 
 #[test]
-fn a_wrong_item_before_a_line_break_in_free_text_is_reported() {
-    // The record is split twice (up to the break, then whole): the first split must not count
-    // as the record before, whose items were checked.
-    let mut f = Files::exchange();
-    f.set(PLAN, 1, 10, "20250631")
-        .set(PLAN, 1, 21, "デイサービスセンター\r\nけやき");
-    f.expect(PLAN, &[("COL-FORMAT", E, at(2), no(10))]);
-}
-
-#[test]
 fn col_required_item_empty_is_an_error() {
     let mut f = Files::exchange();
     f.set(PLAN, 0, 14, "");

@@ -321,11 +321,7 @@ fn check_csv<R: Read>(
         .collect();
     let mut pending_empty: Option<u64> = None;
     let mut first = true;
-    // Whether the record before had every item checked and none found wrong: an item the same
-    // as there (most of them) is then fine again.
-    let mut passed = false;
     while let Some(rec) = reader.next_record(&mut splitter, enc, &opaque, &mut issues)? {
-        let after_pass = std::mem::take(&mut passed);
         if rec.bytes.is_empty() {
             issues.clear();
             // R10: skipped; warned about only when a record follows.
@@ -382,13 +378,9 @@ fn check_csv<R: Read>(
             sink.record(line, "R11", Severity::Error, p);
             state.facts.records += 1;
         } else {
-            let before = sink.count();
-            for (k, (col, f)) in layout.columns.iter().zip(items.filled()).enumerate() {
-                if !(after_pass && f.is_some() && items.repeats(k)) {
-                    columns::check(kind, col, f, line, sink);
-                }
+            for (col, f) in layout.columns.iter().zip(items.filled()) {
+                columns::check(kind, col, f, line, sink);
             }
-            passed = sink.count() == before;
             state.record(line, &items, sink);
         }
     }
