@@ -523,7 +523,13 @@ impl Splitter {
         let mut i = 0;
         loop {
             let index = self.spans.len();
-            if b.get(i) == Some(&b'"') {
+            let first = b.get(i).copied();
+            if first == Some(b',') {
+                // An empty item (a third of all items): nothing to scan.
+                let kind = SpanKind::Ascii { quoted: false };
+                self.spans.push(Span::new(i, i, 0, kind));
+                i += 1;
+            } else if first == Some(b'"') {
                 let opaque = opaque.get(index).copied().unwrap_or(false);
                 let content = i + 1;
                 let mut j = content;
