@@ -529,6 +529,17 @@ impl Splitter {
                 let kind = SpanKind::Ascii { quoted: false };
                 self.spans.push(Span::new(i, i, 0, kind));
                 i += 1;
+            } else if first == Some(b'"')
+                && b.get(i + 1) == Some(&b'"')
+                && b.get(i + 2).is_none_or(|&c| c == b',')
+            {
+                // `""` as a whole item: empty free text, a third of the quoted items.
+                let kind = SpanKind::Ascii { quoted: true };
+                self.spans.push(Span::new(i + 1, i + 1, 0, kind));
+                if i + 2 == len {
+                    break;
+                }
+                i += 3;
             } else if first == Some(b'"') {
                 let opaque = opaque.get(index).copied().unwrap_or(false);
                 let content = i + 1;
