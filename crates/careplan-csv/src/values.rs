@@ -165,6 +165,11 @@ impl ServiceType {
         .then(|| ServiceType([b[0], b[1]]))
     }
 
+    /// The two characters as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The two characters.
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever stored.

@@ -281,11 +281,11 @@ fn bad(col: &ColumnSpec, v: &[u8]) -> Problem {
 // Out-of-scope types are warned about when received (R33); unknown ones too (R21).
 #[inline]
 fn scope(sink: &mut Sink, at: impl FnOnce() -> At, t: ServiceType) {
-    let code = t.as_str();
     let scope = crate::spec::spec().scope_of(t);
     if scope == Scope::In {
         return;
     }
+    let code = t.as_str();
     let at = at();
     if scope == Scope::Out {
         flag(sink, at, "R33", Grade::Warning, || Problem::OutOfScope {

@@ -483,7 +483,7 @@ impl<'n> FileState<'n> {
                     );
                 }
                 if ty.len() == 2
-                    && ty != name.sender.service_type.as_str().as_bytes()
+                    && ty != name.sender.service_type.as_bytes()
                     && self.once("R36-type")
                 {
                     sink.item(
