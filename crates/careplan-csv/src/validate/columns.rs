@@ -32,6 +32,7 @@ pub(crate) fn check(
     col: &'static ColumnSpec,
     f: Option<Field<'_>>,
     line: u64,
+    held: &mut Option<u64>,
     sink: &mut Sink,
 ) {
     // Built where a finding is made, not per item.
@@ -86,17 +87,23 @@ pub(crate) fn check(
             }
         }
         Format::Unused => warn!("R77", Problem::UnusedFilled),
-        Format::Yyyymm => {
-            let ok = YearMonth::parse(v).is_some()
-                || (kind == FileKind::UpHosoku && col.no == 63 && v == b"000000");
-            if !ok {
-                report!("COL-FORMAT", bad(col, v));
+        Format::Yyyymm | Format::Yyyymmdd => {
+            // Months and dates mostly repeat the record before (version, 作成年月日, 対象年月):
+            // one the same as the last that passed in this column is not parsed again.
+            let packed = pack_date(v, if col.format == Format::Yyyymm { 6 } else { 8 });
+            if packed.is_some() && packed == *held {
+                return;
             }
-        }
-        Format::Yyyymmdd => {
-            let ok = Date::parse(v).is_some()
-                || (kind == FileKind::UpHosoku && col.no == 4 && v == b"00000000");
-            if !ok {
+            let ok = if col.format == Format::Yyyymm {
+                YearMonth::parse(v).is_some()
+                    || (kind == FileKind::UpHosoku && col.no == 63 && v == b"000000")
+            } else {
+                Date::parse(v).is_some()
+                    || (kind == FileKind::UpHosoku && col.no == 4 && v == b"00000000")
+            };
+            if ok {
+                *held = packed;
+            } else {
                 report!("COL-FORMAT", bad(col, v));
             }
         }
@@ -233,6 +240,21 @@ pub(crate) fn check(
     }
 }
 
+/// A value of `len` bytes (six or eight) as one number, the same exactly when the bytes are;
+/// `None` for a value of any other length.
+#[inline(always)]
+fn pack_date(v: &[u8], len: usize) -> Option<u64> {
+    if v.len() != len {
+        return None;
+    }
+    let half = |i: usize| u64::from(u32::from_le_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]));
+    match len {
+        6 => Some(half(0) | u64::from(u16::from_le_bytes([v[4], v[5]])) << 32),
+        8 => Some(half(0) | half(4) << 32),
+        _ => None,
+    }
+}
+
 /// Where an item is: enough to build its finding.
 #[derive(Clone, Copy)]
 struct At {
@@ -297,5 +319,27 @@ fn scope(sink: &mut Sink, at: impl FnOnce() -> At, t: ServiceType) {
                 value: code.to_owned(),
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pack_date;
+
+    #[test]
+    fn a_packed_date_is_the_same_exactly_when_its_bytes_are() {
+        for (base, len) in [(&b"20251201"[..], 8), (&b"202512"[..], 6)] {
+            let packed = pack_date(base, len);
+            assert!(packed.is_some());
+            for i in 0..len {
+                let mut other = base.to_vec();
+                other[i] ^= 1;
+                assert_ne!(pack_date(&other, len), packed, "{other:?}");
+            }
+            let mut longer = base.to_vec();
+            longer.push(0);
+            assert_eq!(pack_date(&longer, len), None);
+            assert_eq!(pack_date(&base[..len - 1], len), None);
+        }
     }
 }

@@ -319,6 +319,8 @@ fn check_csv<R: Read>(
         .iter()
         .map(|c| c.format == Format::FreeText)
         .collect();
+    // Per column, the last month or date that passed its check.
+    let mut held: Vec<Option<u64>> = vec![None; layout.columns.len()];
     let mut pending_empty: Option<u64> = None;
     let mut first = true;
     while let Some(rec) = reader.next_record(&mut splitter, enc, &opaque, &mut issues)? {
@@ -378,8 +380,9 @@ fn check_csv<R: Read>(
             sink.record(line, "R11", Severity::Error, p);
             state.facts.records += 1;
         } else {
-            for (col, f) in layout.columns.iter().zip(items.filled()) {
-                columns::check(kind, col, f, line, sink);
+            let columns = layout.columns.iter().zip(held.iter_mut());
+            for ((col, held), f) in columns.zip(items.filled()) {
+                columns::check(kind, col, f, line, held, sink);
             }
             state.record(line, &items, sink);
         }
