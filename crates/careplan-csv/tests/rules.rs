@@ -560,6 +560,20 @@ fn r33_an_out_of_scope_service_code_is_a_warning() {
     f.expect(JSK, &[("R33", W, at(1), no(15)), ("R36", W, at(1), no(15))]);
 }
 
+#[test]
+fn r33_an_out_of_scope_service_code_is_a_warning_on_every_record_that_has_it() {
+    let mut f = Files::exchange();
+    f.set(JSK, 0, 15, "331111").set(JSK, 1, 15, "331111");
+    f.expect(
+        JSK,
+        &[
+            ("R33", W, at(1), no(15)),
+            ("R33", W, at(2), no(15)),
+            ("R36", W, at(1), no(15)),
+        ],
+    );
+}
+
 // --- E. send units ---
 
 #[test]
@@ -740,6 +754,16 @@ fn r63_times_are_hhmm_or_9999() {
     let mut f = Files::exchange();
     f.set(PLAN, 0, 12, "2560");
     f.expect(PLAN, &[("R63", E, at(1), no(12))]);
+}
+
+#[test]
+fn r63_a_wrong_time_is_an_error_on_every_record_that_has_it() {
+    let mut f = Files::exchange();
+    f.set(PLAN, 0, 12, "2560").set(PLAN, 1, 12, "2560");
+    f.expect(
+        PLAN,
+        &[("R63", E, at(1), no(12)), ("R63", E, at(2), no(12))],
+    );
 }
 
 #[test]

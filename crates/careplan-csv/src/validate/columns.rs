@@ -89,8 +89,9 @@ pub(crate) fn check(
         Format::Unused => warn!("R77", Problem::UnusedFilled),
         Format::Yyyymm | Format::Yyyymmdd => {
             // Months and dates mostly repeat the record before (version, 作成年月日, 対象年月):
-            // one the same as the last that passed in this column is not parsed again.
-            let packed = pack_date(v, if col.format == Format::Yyyymm { 6 } else { 8 });
+            // one the same as the last that passed in this column is not parsed again. So are
+            // times and service codes below.
+            let packed = pack(v, if col.format == Format::Yyyymm { 6 } else { 8 });
             if packed.is_some() && packed == *held {
                 return;
             }
@@ -107,13 +108,16 @@ pub(crate) fn check(
                 report!("COL-FORMAT", bad(col, v));
             }
         }
-        Format::Hhmm => {
-            if !is_hhmm(v) {
-                report!("COL-FORMAT", bad(col, v));
+        Format::Hhmm | Format::HhmmOr9999 => {
+            let packed = pack(v, 4);
+            if packed.is_some() && packed == *held {
+                return;
             }
-        }
-        Format::HhmmOr9999 => {
-            if !(is_hhmm(v) || v == b"9999") {
+            if is_hhmm(v) || (col.format == Format::HhmmOr9999 && v == b"9999") {
+                *held = packed;
+            } else if col.format == Format::Hhmm {
+                report!("COL-FORMAT", bad(col, v));
+            } else {
                 report!("R63", bad(col, v));
             }
         }
@@ -156,19 +160,24 @@ pub(crate) fn check(
         }
         Format::ServiceType => match ServiceType::parse(v) {
             None => report!("COL-FORMAT", bad(col, v)),
-            Some(t) => scope(sink, || at!(), t),
+            Some(t) => {
+                scope(sink, || at!(), t);
+            }
         },
         Format::ServiceCode => {
-            let b = v;
-            let ok = b.len() == 6
-                && b.iter()
+            let packed = pack(v, 6);
+            if packed.is_some() && packed == *held {
+                return;
+            }
+            let ok = v.len() == 6
+                && v.iter()
                     .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
             if !ok {
                 report!("COL-FORMAT", bad(col, v));
-            } else if v != b"999999" {
-                if let Some(t) = ServiceType::parse(&v[..2]) {
-                    scope(sink, || at!(), t);
-                }
+            } else if v == b"999999"
+                || ServiceType::parse(&v[..2]).is_none_or(|t| scope(sink, || at!(), t))
+            {
+                *held = packed;
             }
         }
         Format::Bitstring31 => {
@@ -240,15 +249,16 @@ pub(crate) fn check(
     }
 }
 
-/// A value of `len` bytes (six or eight) as one number, the same exactly when the bytes are;
-/// `None` for a value of any other length.
+/// A value of `len` bytes (four, six or eight) as one number, the same exactly when the bytes
+/// are; `None` for a value of any other length.
 #[inline(always)]
-fn pack_date(v: &[u8], len: usize) -> Option<u64> {
+fn pack(v: &[u8], len: usize) -> Option<u64> {
     if v.len() != len {
         return None;
     }
     let half = |i: usize| u64::from(u32::from_le_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]));
     match len {
+        4 => Some(half(0)),
         6 => Some(half(0) | u64::from(u16::from_le_bytes([v[4], v[5]])) << 32),
         8 => Some(half(0) | half(4) << 32),
         _ => None,
@@ -300,12 +310,13 @@ fn bad(col: &ColumnSpec, v: &[u8]) -> Problem {
     }
 }
 
-// Out-of-scope types are warned about when received (R33); unknown ones too (R21).
+// Out-of-scope types are warned about when received (R33); unknown ones too (R21). True when
+// the type is in scope.
 #[inline]
-fn scope(sink: &mut Sink, at: impl FnOnce() -> At, t: ServiceType) {
+fn scope(sink: &mut Sink, at: impl FnOnce() -> At, t: ServiceType) -> bool {
     let scope = crate::spec::spec().scope_of(t);
     if scope == Scope::In {
-        return;
+        return true;
     }
     let code = t.as_str();
     let at = at();
@@ -320,26 +331,31 @@ fn scope(sink: &mut Sink, at: impl FnOnce() -> At, t: ServiceType) {
             }
         });
     }
+    false
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pack_date;
+    use super::pack;
 
     #[test]
-    fn a_packed_date_is_the_same_exactly_when_its_bytes_are() {
-        for (base, len) in [(&b"20251201"[..], 8), (&b"202512"[..], 6)] {
-            let packed = pack_date(base, len);
+    fn a_packed_value_is_the_same_exactly_when_its_bytes_are() {
+        for (base, len) in [
+            (&b"20251201"[..], 8),
+            (&b"202512"[..], 6),
+            (&b"0930"[..], 4),
+        ] {
+            let packed = pack(base, len);
             assert!(packed.is_some());
             for i in 0..len {
                 let mut other = base.to_vec();
                 other[i] ^= 1;
-                assert_ne!(pack_date(&other, len), packed, "{other:?}");
+                assert_ne!(pack(&other, len), packed, "{other:?}");
             }
             let mut longer = base.to_vec();
             longer.push(0);
-            assert_eq!(pack_date(&longer, len), None);
-            assert_eq!(pack_date(&base[..len - 1], len), None);
+            assert_eq!(pack(&longer, len), None);
+            assert_eq!(pack(&base[..len - 1], len), None);
         }
     }
 }
