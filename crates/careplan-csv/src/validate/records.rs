@@ -211,18 +211,22 @@ impl<'n> FileState<'n> {
     }
 
     fn user(&mut self, line: u64, (insurer, insured): (&[u8], &[u8])) -> &mut UserAgg {
-        let at = match self.current.take() {
+        // Looked at in place: taking the key out and putting it back moved it twice per record.
+        let hit = match &self.current {
             Some((key, at))
                 if key.len() == insurer.len() + 1 + insured.len()
                     && same(&key[..insurer.len()], insurer)
                     && same(&key[key.len() - insured.len()..], insured) =>
             {
-                self.current = Some((key, at));
-                at
+                Some(*at)
             }
-            other => {
+            _ => None,
+        };
+        let at = match hit {
+            Some(at) => at,
+            None => {
                 // The key's buffer is reused; it is copied only for a new user.
-                let (mut key, _) = other.unwrap_or_default();
+                let (mut key, _) = self.current.take().unwrap_or_default();
                 key.clear();
                 key.extend_from_slice(insurer);
                 key.extend_from_slice(KEY_SEPARATOR.as_bytes());
