@@ -347,7 +347,8 @@ enum SpanKind {
     Ascii { quoted: bool },
     /// `start..end` of the text buffer (decoded or unescaped); quoted or not.
     Text { quoted: bool },
-    /// Not decoded: `start..end` of the record (quoted, `""` still doubled when `escaped`).
+    /// Not decoded: `start..end` of the text buffer holds the item's bytes as in the file
+    /// (quoted, `""` still doubled when `escaped`).
     Opaque { escaped: bool },
 }
 
@@ -375,10 +376,9 @@ struct Split {
 #[derive(Debug, Default)]
 pub struct Splitter {
     spans: Vec<Span>,
-    /// Unescaped and decoded items as UTF-8 (an ASCII item without `""` is read in place).
+    /// Unescaped and decoded items as UTF-8, and opaque items as they are in the file (an ASCII
+    /// item without `""` is read in place).
     text: Vec<u8>,
-    /// A copy of the record, kept to compare the next one with.
-    copy: Vec<u8>,
     /// Whether the record was clean text.
     clean: bool,
     /// The record split before this one.
@@ -390,7 +390,7 @@ pub struct Splitter {
 /// clean record before is clean, and need not be scanned again.
 #[derive(Debug, Default)]
 struct Previous {
-    record: Vec<u8>,
+    text: Vec<u8>,
     spans: Vec<Span>,
     clean: bool,
 }
@@ -449,7 +449,7 @@ impl<'a> Items<'a> {
                 },
             ) => {
                 let mut text = String::new();
-                let raw = self.record.get(s.range()).unwrap_or_default();
+                let raw = self.text.get(s.range()).unwrap_or_default();
                 encoding::decode_append(raw, &mut text);
                 if escaped {
                     text = text.replace("\"\"", "\"");
@@ -512,7 +512,7 @@ impl Splitter {
     ) -> Split {
         let record = &record[..record.len().min(MAX_RECORD)];
         std::mem::swap(&mut self.spans, &mut self.prev.spans);
-        std::mem::swap(&mut self.copy, &mut self.prev.record);
+        std::mem::swap(&mut self.text, &mut self.prev.text);
         self.prev.clean = self.clean;
         self.spans.clear();
         self.text.clear();
@@ -597,8 +597,6 @@ impl Splitter {
                 i = j + 1;
             }
         }
-        self.copy.clear();
-        self.copy.extend_from_slice(record);
         self.clean = clean;
         Split { clean, open }
     }
@@ -646,13 +644,16 @@ impl Splitter {
             let repeated = self.prev.clean
                 && self.prev.spans.get(index).is_some_and(|p| {
                     p.kind == SpanKind::Opaque { escaped }
-                        && same(self.prev.record.get(p.range()).unwrap_or_default(), bytes)
+                        && same(self.prev.text.get(p.range()).unwrap_or_default(), bytes)
                 });
             *clean &= repeated || encoding::is_clean(bytes);
+            // Kept with the decoded text (only free text, not the whole record) to compare the
+            // next record with, and to decode if a rule asks.
+            let start = self.text.len();
+            self.text.extend_from_slice(bytes);
             let kind = SpanKind::Opaque { escaped };
-            return self
-                .spans
-                .push(Span::new(from, to, bytes.len() - doubled, kind));
+            let span = Span::new(start, self.text.len(), bytes.len() - doubled, kind);
+            return self.spans.push(span);
         }
         let start = self.text.len();
         match enc {
