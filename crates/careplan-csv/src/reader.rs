@@ -113,7 +113,7 @@ impl<R: Read> RecordReader<R> {
         let mut current = Current { lf, breaks: 0 };
         let before = issues.len();
         let content = self.content(current.lf);
-        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
+        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, true);
         if split.open && current.lf.is_some() {
             // A line break inside a quoted item (rare): the quotes are followed from the start
             // of the record to its real end, and the whole is split once more. Adding a line at
@@ -121,7 +121,7 @@ impl<R: Read> RecordReader<R> {
             current = self.find_record_end()?;
             issues.truncate(before);
             let content = self.content(current.lf);
-            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues);
+            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, false);
         }
         let (clean, unterminated_quote) = (split.clean, split.open);
         self.current = Some(current);
@@ -321,18 +321,22 @@ struct Span {
     /// Unescaped length in the file's encoding.
     bytes: u32,
     kind: SpanKind,
+    /// Length of the item in the record, quotes included, up to its comma; `u16::MAX` for that
+    /// or more (such an item is never taken over from the record before).
+    raw: u16,
 }
 
 impl Span {
     // Offsets are below 4 GiB by [`MAX_RECORD`]; a saturating conversion here cost 2 % of
     // validation.
-    fn new(start: usize, end: usize, bytes: usize, kind: SpanKind) -> Span {
+    fn new(start: usize, end: usize, bytes: usize, kind: SpanKind, raw: usize) -> Span {
         debug_assert!(end < 1 << 32);
         Span {
             start: start as u32,
             end: end as u32,
             bytes: bytes as u32,
             kind,
+            raw: raw.min(usize::from(u16::MAX)) as u16,
         }
     }
 
@@ -379,20 +383,29 @@ pub struct Splitter {
     /// Unescaped and decoded items as UTF-8, and opaque items as they are in the file (an ASCII
     /// item without `""` is read in place).
     text: Vec<u8>,
+    /// A copy of the record, to compare the next one with.
+    record: Vec<u8>,
     /// Whether the record was clean text.
     clean: bool,
+    /// Whether the record had no syntax issue.
+    plain: bool,
+    /// How many leading items were taken over from the record before.
+    repeated: usize,
     /// The record split before this one.
     prev: Previous,
 }
 
-/// The record split before the current one. Records of a file repeat most of their free text
-/// (the care manager's and the office's names on every record): free text the same as in a
-/// clean record before is clean, and need not be scanned again.
+/// The record split before the current one. Records of a file repeat much of the record before
+/// (user, dates, month, office and the care manager's name open every 第6表 record): leading
+/// items the same byte for byte are taken over, split as they were, and free text the same as in
+/// a clean record before is clean and need not be scanned again.
 #[derive(Debug, Default)]
 struct Previous {
+    record: Vec<u8>,
     text: Vec<u8>,
     spans: Vec<Span>,
     clean: bool,
+    plain: bool,
 }
 
 /// The items of one record, as [`Splitter::split`] found them.
@@ -402,9 +415,16 @@ pub struct Items<'a> {
     text: &'a [u8],
     spans: &'a [Span],
     clean: bool,
+    repeated: usize,
 }
 
 impl<'a> Items<'a> {
+    /// How many leading items are byte for byte those of the record split before, which was
+    /// clean and without syntax issues: checks of them find what they found there.
+    pub fn repeated(&self) -> usize {
+        self.repeated
+    }
+
     /// Number of items (at least one: an empty record is one empty item).
     pub fn len(&self) -> usize {
         self.spans.len()
@@ -488,7 +508,7 @@ impl Splitter {
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
     ) -> Items<'a> {
-        let split = self.scan(record, enc, opaque, issues);
+        let split = self.scan(record, enc, opaque, issues, true);
         self.items(record, split.clean)
     }
 
@@ -499,35 +519,45 @@ impl Splitter {
             text: &self.text,
             spans: &self.spans,
             clean,
+            repeated: self.repeated,
         }
     }
 
     // Splits `record` into the spans and text buffer.
+    // A `fresh` record follows the one last scanned; one that is not is that one again, read on
+    // to its end (a line break in a quoted item), and is compared with the same record before.
     fn scan(
         &mut self,
         record: &[u8],
         enc: TextEncoding,
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
+        fresh: bool,
     ) -> Split {
         let record = &record[..record.len().min(MAX_RECORD)];
-        std::mem::swap(&mut self.spans, &mut self.prev.spans);
-        std::mem::swap(&mut self.text, &mut self.prev.text);
-        self.prev.clean = self.clean;
+        if fresh {
+            std::mem::swap(&mut self.spans, &mut self.prev.spans);
+            std::mem::swap(&mut self.text, &mut self.prev.text);
+            std::mem::swap(&mut self.record, &mut self.prev.record);
+            self.prev.clean = self.clean;
+            self.prev.plain = self.plain;
+        }
         self.spans.clear();
         self.text.clear();
+        let issues_before = issues.len();
         let mut clean = true;
         let mut open = false;
         let b = record;
         let len = b.len();
-        let mut i = 0;
+        let mut i = self.take_over(record);
+        self.repeated = self.spans.len();
         loop {
             let index = self.spans.len();
             let first = b.get(i).copied();
             if first == Some(b',') {
                 // An empty item (a third of all items): nothing to scan.
                 let kind = SpanKind::Ascii { quoted: false };
-                self.spans.push(Span::new(i, i, 0, kind));
+                self.spans.push(Span::new(i, i, 0, kind, 0));
                 i += 1;
             } else if first == Some(b'"')
                 && b.get(i + 1) == Some(&b'"')
@@ -535,7 +565,7 @@ impl Splitter {
             {
                 // `""` as a whole item: empty free text, a third of the quoted items.
                 let kind = SpanKind::Ascii { quoted: true };
-                self.spans.push(Span::new(i + 1, i + 1, 0, kind));
+                self.spans.push(Span::new(i + 1, i + 1, 0, kind, 2));
                 if i + 2 == len {
                     break;
                 }
@@ -574,7 +604,8 @@ impl Splitter {
                     issues.push(SyntaxIssue::TextAfterQuote { field: index });
                 }
                 let how = Quoting::Quoted { escaped, opaque };
-                self.push_text(b, content, content_end, enc, how, &mut clean);
+                let raw = comma.unwrap_or(len) - i;
+                self.push_text(b, content, content_end, raw, enc, how, &mut clean);
                 match comma {
                     Some(c) => i = c + 1,
                     None => break,
@@ -586,10 +617,15 @@ impl Splitter {
                 }
                 // Pushed in each branch: a span chosen at a join was assembled on the stack.
                 if high {
-                    self.push_text(b, i, j, enc, Quoting::Unquoted, &mut clean);
+                    self.push_text(b, i, j, j - i, enc, Quoting::Unquoted, &mut clean);
                 } else {
-                    self.spans
-                        .push(Span::new(i, j, j - i, SpanKind::Ascii { quoted: false }));
+                    self.spans.push(Span::new(
+                        i,
+                        j,
+                        j - i,
+                        SpanKind::Ascii { quoted: false },
+                        j - i,
+                    ));
                 }
                 if j == len {
                     break;
@@ -597,19 +633,51 @@ impl Splitter {
                 i = j + 1;
             }
         }
+        self.record.clear();
+        self.record.extend_from_slice(record);
         self.clean = clean;
+        self.plain = issues.len() == issues_before && !open;
         Split { clean, open }
+    }
+
+    // Takes over the leading items that are byte for byte those of the record before, up to and
+    // including their commas, when that record was clean and without syntax issues; returns
+    // where the rest of `record` starts. The spans are the same: ASCII items are at the same
+    // offsets, and the text of the others is copied to the same place of the text buffer.
+    fn take_over(&mut self, record: &[u8]) -> usize {
+        let prev = &self.prev;
+        if !(prev.clean && prev.plain) {
+            return 0;
+        }
+        let same = common_prefix(record, &prev.record);
+        let (mut taken, mut at, mut text_end) = (0, 0, 0);
+        for s in &prev.spans {
+            let comma = at + usize::from(s.raw);
+            if comma >= same || s.raw == u16::MAX {
+                break;
+            }
+            if !matches!(s.kind, SpanKind::Ascii { .. }) {
+                text_end = s.end as usize;
+            }
+            taken += 1;
+            at = comma + 1;
+        }
+        self.spans.extend_from_slice(&prev.spans[..taken]);
+        self.text.extend_from_slice(&prev.text[..text_end]);
+        at
     }
 
     // Pushes the span of one item's value from `record[from..to]`: ASCII in place (or unescaped
     // after the record), an opaque item checked but left in the record, anything else decoded.
     // Pushed here rather than returned: a returned span went through the stack, and the store
     // that pushed it waited for it (a tenth of the splitter's samples).
+    #[allow(clippy::too_many_arguments)]
     fn push_text(
         &mut self,
         record: &[u8],
         from: usize,
         to: usize,
+        raw: usize,
         enc: TextEncoding,
         how: Quoting,
         clean: &mut bool,
@@ -623,14 +691,16 @@ impl Splitter {
         if bytes.is_ascii() {
             if !escaped {
                 let kind = SpanKind::Ascii { quoted };
-                return self.spans.push(Span::new(from, to, to - from, kind));
+                return self.spans.push(Span::new(from, to, to - from, kind, raw));
             }
             let quoted = SpanKind::Text { quoted };
             let start = self.text.len();
             self.text.extend_from_slice(bytes);
             unescape(&mut self.text, start);
             let end = self.text.len();
-            return self.spans.push(Span::new(start, end, end - start, quoted));
+            return self
+                .spans
+                .push(Span::new(start, end, end - start, quoted, raw));
         }
         // `""` stands for one byte; a `"` never occurs inside an MS932 character.
         let doubled = if escaped {
@@ -652,7 +722,7 @@ impl Splitter {
             let start = self.text.len();
             self.text.extend_from_slice(bytes);
             let kind = SpanKind::Opaque { escaped };
-            let span = Span::new(start, self.text.len(), bytes.len() - doubled, kind);
+            let span = Span::new(start, self.text.len(), bytes.len() - doubled, kind, raw);
             return self.spans.push(span);
         }
         let start = self.text.len();
@@ -669,8 +739,30 @@ impl Splitter {
         let end = self.text.len();
         let kind = SpanKind::Text { quoted };
         self.spans
-            .push(Span::new(start, end, bytes.len() - doubled, kind));
+            .push(Span::new(start, end, bytes.len() - doubled, kind, raw));
     }
+}
+
+/// How many leading bytes `a` and `b` have in common, compared eight at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let word = |s: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut i = 0;
+    while i + 8 <= n {
+        let diff = word(a, i) ^ word(b, i);
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
 }
 
 /// Where the unquoted item starting at `i` ends (its `,`, or the end of the record), and whether
@@ -1002,6 +1094,49 @@ mod tests {
         }
     }
 
+    // Splits `record` with `s` and holds the result to `items_by_bytes`; returns how many leading
+    // items were taken over from the record before.
+    fn assert_split_as_by_bytes(s: &mut Splitter, record: &[u8]) -> usize {
+        let (expected, expected_issues, expected_open) = items_by_bytes(record);
+        let mut issues = Vec::new();
+        let split = s.scan(record, TextEncoding::Ms932, &[true; 8], &mut issues, true);
+        assert_eq!(split.open, expected_open, "{record:02X?}");
+        assert_eq!(issues, expected_issues, "{record:02X?}");
+        let items = s.items(record, split.clean);
+        assert_eq!(items.len(), expected.len(), "{record:02X?}");
+        for (k, (value, quoted)) in expected.iter().enumerate() {
+            let mut decoded = String::new();
+            encoding::decode_append(value, &mut decoded);
+            let f = items.get(k).unwrap();
+            assert_eq!(
+                (items.text(k).as_ref(), f.quoted, f.bytes),
+                (decoded.as_str(), *quoted, value.len()),
+                "item {k} of {record:02X?}"
+            );
+        }
+        s.repeated
+    }
+
+    // Each mix, then again, longer, shorter, and with a byte put before a comma halfway:
+    // records that share leading items with the one before, as records of a real file do, and
+    // differ at an item's end. Returns how many items were taken over.
+    fn assert_mixes_split_as_by_bytes(pieces: &[&[u8]]) -> usize {
+        let mut s = Splitter::default();
+        let mut taken_over = 0;
+        for mix in crate::testing::mixes(pieces, 24, |r| (r >> 8) as usize) {
+            let mut longer = mix.clone();
+            longer.extend_from_slice(b",9\"");
+            let shorter = mix[..mix.len() / 2].to_vec();
+            let comma = mix.len() / 2 + memchr::memchr(b',', &mix[mix.len() / 2..]).unwrap_or(0);
+            let mut changed = mix.clone();
+            changed.insert(comma, b'7');
+            for record in [mix.clone(), mix.clone(), longer, shorter, mix, changed] {
+                taken_over += assert_split_as_by_bytes(&mut s, &record);
+            }
+        }
+        taken_over
+    }
+
     #[test]
     fn items_are_split_as_a_byte_at_a_time_reading_splits_them_for_any_mix() {
         let pieces: [&[u8]; 9] = [
@@ -1015,28 +1150,24 @@ mod tests {
             b"\x82",
             b"\",,",
         ];
-        let mut s = Splitter::default();
-        for record in crate::testing::mixes(&pieces, 24, |r| (r >> 8) as usize) {
-            let (expected, expected_issues, expected_open) = items_by_bytes(&record);
-            for opaque in [&[][..], &[true; 32][..]] {
-                let mut issues = Vec::new();
-                let split = s.scan(&record, TextEncoding::Ms932, opaque, &mut issues);
-                assert_eq!(split.open, expected_open, "{record:02X?}");
-                assert_eq!(issues, expected_issues, "{record:02X?}");
-                let items = s.items(&record, split.clean);
-                assert_eq!(items.len(), expected.len(), "{record:02X?}");
-                for (k, (value, quoted)) in expected.iter().enumerate() {
-                    let mut decoded = String::new();
-                    encoding::decode_append(value, &mut decoded);
-                    let f = items.get(k).unwrap();
-                    assert_eq!(
-                        (items.text(k).as_ref(), f.quoted, f.bytes),
-                        (decoded.as_str(), *quoted, value.len()),
-                        "item {k} of {record:02X?}"
-                    );
-                }
-            }
-        }
+        assert_mixes_split_as_by_bytes(&pieces);
+    }
+
+    #[test]
+    fn items_the_same_as_in_the_record_before_are_taken_over_as_they_were_split() {
+        // Well-formed items, so that records are clean and without syntax issues.
+        let pieces: [&[u8]; 8] = [
+            b"1,",
+            b"202512,",
+            b",",
+            b"\"\",",
+            b"\"\x8E\x52\x96\x7B\",",
+            b"\"a\"\"b,c\",",
+            b"\x82\xA0,",
+            b"12345678901234567,",
+        ];
+        let taken_over = assert_mixes_split_as_by_bytes(&pieces);
+        assert!(taken_over > 100_000, "items taken over: {taken_over}");
     }
 
     #[test]

@@ -8,14 +8,19 @@ pub(crate) fn mixes<'a>(
     pick: impl Fn(u64) -> usize + 'a,
 ) -> impl Iterator<Item = Vec<u8>> + 'a {
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    // The length is drawn too: drawn from a state that only pieces advance, an empty mix left
+    // the state as it was and every mix after it was empty as well.
     (0..20_000).map(move |_| {
-        let mut mix = Vec::new();
-        for _ in 0..(state % max) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            mix.extend_from_slice(pieces[pick(state) % pieces.len()]);
-        }
-        mix
+        let len = next() % max;
+        (0..len)
+            .map(|_| pieces[pick(next()) % pieces.len()])
+            .collect::<Vec<_>>()
+            .concat()
     })
 }

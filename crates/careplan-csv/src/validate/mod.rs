@@ -323,7 +323,11 @@ fn check_csv<R: Read>(
     let mut held: Vec<Option<u64>> = vec![None; layout.columns.len()];
     let mut pending_empty: Option<u64> = None;
     let mut first = true;
+    // Whether the record before had its items checked and none found wrong: items it repeats
+    // byte for byte (`Items::repeated`) are then fine again.
+    let mut passed = false;
     while let Some(rec) = reader.next_record(&mut splitter, enc, &opaque, &mut issues)? {
+        let after_pass = std::mem::take(&mut passed);
         if rec.bytes.is_empty() {
             issues.clear();
             // R10: skipped; warned about only when a record follows.
@@ -380,10 +384,13 @@ fn check_csv<R: Read>(
             sink.record(line, "R11", Severity::Error, p);
             state.facts.records += 1;
         } else {
+            let skip = if after_pass { items.repeated() } else { 0 };
+            let before = sink.count();
             let columns = layout.columns.iter().zip(held.iter_mut());
-            for ((col, held), f) in columns.zip(items.filled()) {
+            for ((col, held), f) in columns.zip(items.filled()).skip(skip) {
                 columns::check(kind, col, f, line, held, sink);
             }
+            passed = sink.count() == before;
             state.record(line, &items, sink);
         }
     }

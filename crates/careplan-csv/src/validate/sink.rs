@@ -15,6 +15,11 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
+    /// Findings so far, kept or not.
+    pub fn count(&self) -> usize {
+        self.findings.len() + self.dropped.0 + self.dropped.1
+    }
+
     pub fn push(&mut self, f: Finding) {
         if self.findings.len() < MAX_FINDINGS_PER_FILE {
             self.findings.push(f);
