@@ -501,6 +501,8 @@ impl Splitter {
     /// read as leniently as possible so the rest can still be checked. Items whose index is
     /// `true` in `opaque` are only checked to be clean text, not decoded, when they are not
     /// ASCII: validation needs no more of free text, which is most of the non-ASCII bytes.
+    /// Leading items the same as in the record split before are taken over from it (see
+    /// [`Items::repeated`]).
     pub fn split<'a>(
         &'a mut self,
         record: &'a [u8],
@@ -523,9 +525,9 @@ impl Splitter {
         }
     }
 
-    // Splits `record` into the spans and text buffer.
-    // A `fresh` record follows the one last scanned; one that is not is that one again, read on
-    // to its end (a line break in a quoted item), and is compared with the same record before.
+    // Splits `record` into the spans and text buffer. A `fresh` record follows the one last
+    // scanned; one that is not is that one again, read on to its end (a line break in a quoted
+    // item), and is compared with the same record before.
     fn scan(
         &mut self,
         record: &[u8],
@@ -667,8 +669,9 @@ impl Splitter {
         at
     }
 
-    // Pushes the span of one item's value from `record[from..to]`: ASCII in place (or unescaped
-    // after the record), an opaque item checked but left in the record, anything else decoded.
+    // Pushes the span of one item's value from `record[from..to]`, `raw` bytes long with its
+    // quotes: ASCII in place (or unescaped into the text buffer), an opaque item checked and kept
+    // as it is in the file, anything else decoded.
     // Pushed here rather than returned: a returned span went through the stack, and the store
     // that pushed it waited for it (a tenth of the splitter's samples).
     #[allow(clippy::too_many_arguments)]
