@@ -168,7 +168,7 @@ pub enum ParseError {
 }
 
 /// Parses a whole file strictly: any encoding or syntax problem is an error. Use
-/// [`crate::validate`] to learn everything that is wrong; use this to read a valid file.
+/// [`crate::validate()`] to learn everything that is wrong; use this to read a valid file.
 /// Empty lines are skipped and a UTF-8 BOM is ignored; the file must still be MS932.
 pub fn parse(kind: FileKind, src: impl Read) -> Result<Vec<Record>, ParseError> {
     let mut out = Vec::new();
