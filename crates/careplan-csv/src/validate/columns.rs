@@ -22,10 +22,11 @@ pub(crate) fn shown(v: impl AsRef<[u8]>) -> String {
     }
 }
 
-/// Checks one item (`None` when it is empty) against its column spec. Runs for every item of
-/// every record, and almost every item is valid: the checks are inlined into the record loop,
-/// and everything that builds a finding is out of line in [`flag`], behind closures that only
-/// run when something is wrong.
+/// Checks one item (`None` when it is empty) against its column spec; `held` is the column's last
+/// month, date, time or service code that passed. Runs for every item of every record, and
+/// almost every item is valid: the checks are inlined into the record loop, and everything that
+/// builds a finding is out of line in [`flag`], behind closures that only run when something is
+/// wrong.
 #[inline(always)]
 pub(crate) fn check(
     kind: FileKind,
@@ -151,9 +152,8 @@ pub(crate) fn check(
             }
         }
         Format::InsuredNumber => {
-            let b = v;
-            let ok = (b.len() == 10 && all_digits(b))
-                || (b.len() == 10 && b[0] == b'H' && all_digits(&b[1..]));
+            let ok = (v.len() == 10 && all_digits(v))
+                || (v.len() == 10 && v[0] == b'H' && all_digits(&v[1..]));
             if !ok {
                 report!("R80", Problem::BadInsuredNumber { value: shown(v) });
             }
@@ -204,8 +204,7 @@ pub(crate) fn check(
             }
         }
         Format::PostalCode => {
-            let b = v;
-            let ok = b.len() == 8 && b[3] == b'-' && all_digits(&b[..3]) && all_digits(&b[4..]);
+            let ok = v.len() == 8 && v[3] == b'-' && all_digits(&v[..3]) && all_digits(&v[4..]);
             if !ok {
                 report!("COL-FORMAT", bad(col, v));
             }
