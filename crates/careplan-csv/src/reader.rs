@@ -113,25 +113,24 @@ impl<R: Read> RecordReader<R> {
         let mut current = Current { lf, breaks: 0 };
         let before = issues.len();
         let content = self.content(current.lf);
-        let mut split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, true);
-        if split.open && current.lf.is_some() {
+        let mut open = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, true);
+        if open && current.lf.is_some() {
             // A line break inside a quoted item (rare): the quotes are followed from the start
             // of the record to its real end, and the whole is split once more. Adding a line at
             // a time would split a record of n lines n times.
             current = self.find_record_end()?;
             issues.truncate(before);
             let content = self.content(current.lf);
-            split = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, false);
+            open = splitter.scan(&self.buf[self.start..content], enc, opaque, issues, false);
         }
-        let (clean, unterminated_quote) = (split.clean, split.open);
         self.current = Some(current);
         let bytes = &self.buf[self.start..self.content(current.lf)];
         Ok(Some(RawRecord {
             line: self.line,
             offset: self.offset,
             bytes,
-            unterminated_quote,
-            items: splitter.items(bytes, clean),
+            unterminated_quote: open,
+            items: splitter.items(bytes),
         }))
     }
 
@@ -367,15 +366,6 @@ enum Quoting {
     },
 }
 
-/// What splitting a record found besides its items.
-#[derive(Debug, Clone, Copy)]
-struct Split {
-    /// Every byte was clean text.
-    clean: bool,
-    /// The record ended inside a quoted item.
-    open: bool,
-}
-
 /// Splits records into items; reuses its buffers from record to record.
 #[derive(Debug, Default)]
 pub struct Splitter {
@@ -510,24 +500,24 @@ impl Splitter {
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
     ) -> Items<'a> {
-        let split = self.scan(record, enc, opaque, issues, true);
-        self.items(record, split.clean)
+        self.scan(record, enc, opaque, issues, true);
+        self.items(record)
     }
 
     // The items of the last scanned record.
-    fn items<'a>(&'a self, record: &'a [u8], clean: bool) -> Items<'a> {
+    fn items<'a>(&'a self, record: &'a [u8]) -> Items<'a> {
         Items {
             record,
             text: &self.text,
             spans: &self.spans,
-            clean,
+            clean: self.clean,
             repeated: self.repeated,
         }
     }
 
-    // Splits `record` into the spans and text buffer. A `fresh` record follows the one last
-    // scanned; one that is not is that one again, read on to its end (a line break in a quoted
-    // item), and is compared with the same record before.
+    // Splits `record` into the spans and text buffer; true when it ends inside a quoted item. A
+    // `fresh` record follows the one last scanned; one that is not is that one again, read on to
+    // its end (a line break in a quoted item), and is compared with the same record before.
     fn scan(
         &mut self,
         record: &[u8],
@@ -535,7 +525,7 @@ impl Splitter {
         opaque: &[bool],
         issues: &mut Vec<SyntaxIssue>,
         fresh: bool,
-    ) -> Split {
+    ) -> bool {
         let record = &record[..record.len().min(MAX_RECORD)];
         if fresh {
             std::mem::swap(&mut self.spans, &mut self.prev.spans);
@@ -639,7 +629,7 @@ impl Splitter {
         self.record.extend_from_slice(record);
         self.clean = clean;
         self.plain = issues.len() == issues_before && !open;
-        Split { clean, open }
+        open
     }
 
     // Takes over the leading items that are byte for byte those of the record before, up to and
@@ -1102,10 +1092,10 @@ mod tests {
     fn assert_split_as_by_bytes(s: &mut Splitter, record: &[u8]) -> usize {
         let (expected, expected_issues, expected_open) = items_by_bytes(record);
         let mut issues = Vec::new();
-        let split = s.scan(record, TextEncoding::Ms932, &[true; 8], &mut issues, true);
-        assert_eq!(split.open, expected_open, "{record:02X?}");
+        let open = s.scan(record, TextEncoding::Ms932, &[true; 8], &mut issues, true);
+        assert_eq!(open, expected_open, "{record:02X?}");
         assert_eq!(issues, expected_issues, "{record:02X?}");
-        let items = s.items(record, split.clean);
+        let items = s.items(record);
         assert_eq!(items.len(), expected.len(), "{record:02X?}");
         for (k, (value, quoted)) in expected.iter().enumerate() {
             let mut decoded = String::new();

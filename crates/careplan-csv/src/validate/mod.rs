@@ -319,7 +319,7 @@ fn check_csv<R: Read>(
         .iter()
         .map(|c| c.format == Format::FreeText)
         .collect();
-    // Per column, the last month or date that passed its check.
+    // Per column, the last month, date, time or service code that passed its check.
     let mut held: Vec<Option<u64>> = vec![None; layout.columns.len()];
     let mut pending_empty: Option<u64> = None;
     let mut first = true;
