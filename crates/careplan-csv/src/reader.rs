@@ -10,7 +10,7 @@
 use std::io::{self, Read};
 
 use crate::encoding::{self, TextEncoding};
-use crate::values::same;
+use crate::values::{same, u64_at};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -739,14 +739,9 @@ impl Splitter {
 /// How many leading bytes `a` and `b` have in common, compared eight at a time.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
-    let word = |s: &[u8], i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
     let mut i = 0;
     while i + 8 <= n {
-        let diff = word(a, i) ^ word(b, i);
+        let diff = u64_at(a, i) ^ u64_at(b, i);
         if diff != 0 {
             return i + (diff.trailing_zeros() / 8) as usize;
         }

@@ -212,18 +212,16 @@ pub(crate) fn all_digits(b: &[u8]) -> bool {
     const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
     let digits =
         |w: u64, threes: u64| w & HIGH == threes && ((w & LOW) + 0x0606_0606_0606_0606) & HIGH == 0;
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let half = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
     let n = b.len();
     match n {
         0 => false,
-        4..=8 => digits(half(0) | half(n - 4) << 32, 0x3030_3030_3030_3030),
+        4..=8 => digits(
+            u64::from(u32_at(b, 0)) | u64::from(u32_at(b, n - 4)) << 32,
+            0x3030_3030_3030_3030,
+        ),
         9..=16 => {
-            digits(word(0), 0x3030_3030_3030_3030) && digits(word(n - 8), 0x3030_3030_3030_3030)
+            digits(u64_at(b, 0), 0x3030_3030_3030_3030)
+                && digits(u64_at(b, n - 8), 0x3030_3030_3030_3030)
         }
         _ => b.iter().all(u8::is_ascii_digit),
     }
@@ -240,12 +238,6 @@ pub(crate) fn same(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
         return false;
     }
     // Two overlapping words cover every byte.
-    let u32_at = |s: &[u8], i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
-    let u64_at = |s: &[u8], i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
     match n {
         0 => true,
         1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
@@ -253,6 +245,20 @@ pub(crate) fn same(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
         9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
         _ => a == b,
     }
+}
+
+/// The four bytes of `b` from `i` as one number.
+#[inline(always)]
+pub(crate) fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+/// The eight bytes of `b` from `i` as one number.
+#[inline(always)]
+pub(crate) fn u64_at(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
 }
 
 // The value of four ASCII digits (already checked to be digits).

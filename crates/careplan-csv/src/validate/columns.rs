@@ -5,7 +5,7 @@ use crate::kind::FileKind;
 use crate::reader::Field;
 use crate::spec::{ColumnSpec, Confidence, Format, Required, Scope};
 use crate::validate::sink::Sink;
-use crate::values::{Date, ServiceType, YearMonth, all_digits, is_hhmm};
+use crate::values::{Date, ServiceType, YearMonth, all_digits, is_hhmm, u32_at};
 
 /// Longest value quoted back in a message.
 const SHOWN: usize = 24;
@@ -248,20 +248,12 @@ pub(crate) fn check(
     }
 }
 
-/// A value of `len` bytes (four, six or eight) as one number, the same exactly when the bytes
-/// are; `None` for a value of any other length.
+/// A value of `len` bytes (four to eight) as one number, the same exactly when the bytes are
+/// (two overlapping loads, as in `values::same`); `None` for a value of any other length.
 #[inline(always)]
 fn pack(v: &[u8], len: usize) -> Option<u64> {
-    if v.len() != len {
-        return None;
-    }
-    let half = |i: usize| u64::from(u32::from_le_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]));
-    match len {
-        4 => Some(half(0)),
-        6 => Some(half(0) | u64::from(u16::from_le_bytes([v[4], v[5]])) << 32),
-        8 => Some(half(0) | half(4) << 32),
-        _ => None,
-    }
+    (v.len() == len && (4..=8).contains(&len))
+        .then(|| u64::from(u32_at(v, 0)) | u64::from(u32_at(v, len - 4)) << 32)
 }
 
 /// Where an item is: enough to build its finding.
