@@ -100,6 +100,20 @@ impl Files {
         self
     }
 
+    /// Sets item `no` of the first two records to `v`: a value repeated from the record before.
+    fn set_in_first_two(&mut self, sel: &str, no: u16, v: &str) -> &mut Self {
+        self.set(sel, 0, no, v).set(sel, 1, no, v)
+    }
+
+    /// Edits the bytes of the first two records in place, each given from its first byte on.
+    fn edit_first_two(&mut self, sel: &str, edit: impl Fn(&mut [u8])) -> &mut Self {
+        self.bytes(sel, |b| {
+            let second = b.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+            edit(&mut b[second..]);
+            edit(&mut b[..]);
+        })
+    }
+
     fn rename(&mut self, sel: &str, name: &str) -> &mut Self {
         let i = self.index(sel);
         self.0[i].0 = name.to_owned();
@@ -156,6 +170,13 @@ fn at(line: u64) -> Option<u64> {
 }
 fn no(n: u16) -> Option<u16> {
     Some(n)
+}
+/// The same finding on lines 1 and 2.
+fn on_first_two(code: &'static str, severity: Severity, column: Option<u16>) -> [Seen; 2] {
+    [
+        (code, severity, at(1), column),
+        (code, severity, at(2), column),
+    ]
 }
 
 const PLAN: &str = "UPPLAN_";
@@ -261,17 +282,13 @@ fn r9_a_utf8_bom_is_stripped_with_a_warning() {
 #[test]
 fn r1_the_same_undecodable_name_on_two_records_is_an_error_on_each() {
     let mut f = Files::exchange();
-    f.bytes(PLAN, |b| {
-        // The care manager's name opens every record: spoil it in the first two.
-        let mut start = 0;
-        for _ in 0..2 {
-            let name = start + b[start..].iter().position(|c| *c == b'"').unwrap() + 1;
-            b[name] = 0x85;
-            b[name + 1] = 0x40;
-            start += b[start..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
-        }
+    // The care manager's name is the first quoted item of every record.
+    f.edit_first_two(PLAN, |r| {
+        let name = r.iter().position(|c| *c == b'"').unwrap() + 1;
+        r[name] = 0x85;
+        r[name + 1] = 0x40;
     });
-    f.expect(PLAN, &[("R1", E, at(1), None), ("R1", E, at(2), None)]);
+    f.expect(PLAN, &on_first_two("R1", E, None));
 }
 
 #[test]
@@ -318,6 +335,21 @@ fn r5_a_quote_inside_an_unquoted_item_is_an_error() {
         PLAN,
         &[("R5", E, at(1), no(2)), ("COL-FORMAT", E, at(1), no(2))],
     );
+}
+
+#[test]
+fn r5_a_stray_quote_repeated_on_the_next_record_is_an_error_on_each() {
+    let mut f = Files::exchange();
+    // In 保険者番号 (No.2).
+    f.edit_first_two(PLAN, |r| {
+        let item = r.iter().position(|c| *c == b',').unwrap() + 3;
+        r[item] = b'"';
+    });
+    let expected = [
+        on_first_two("R5", E, no(2)),
+        on_first_two("COL-FORMAT", E, no(2)),
+    ];
+    f.expect(PLAN, expected.as_flattened());
 }
 
 #[test]
@@ -563,15 +595,9 @@ fn r33_an_out_of_scope_service_code_is_a_warning() {
 #[test]
 fn r33_an_out_of_scope_service_code_is_a_warning_on_every_record_that_has_it() {
     let mut f = Files::exchange();
-    f.set(JSK, 0, 15, "331111").set(JSK, 1, 15, "331111");
-    f.expect(
-        JSK,
-        &[
-            ("R33", W, at(1), no(15)),
-            ("R33", W, at(2), no(15)),
-            ("R36", W, at(1), no(15)),
-        ],
-    );
+    f.set_in_first_two(JSK, 15, "331111");
+    let [first, second] = on_first_two("R33", W, no(15));
+    f.expect(JSK, &[first, second, ("R36", W, at(1), no(15))]);
 }
 
 // --- E. send units ---
@@ -759,11 +785,8 @@ fn r63_times_are_hhmm_or_9999() {
 #[test]
 fn r63_a_wrong_time_is_an_error_on_every_record_that_has_it() {
     let mut f = Files::exchange();
-    f.set(PLAN, 0, 12, "2560").set(PLAN, 1, 12, "2560");
-    f.expect(
-        PLAN,
-        &[("R63", E, at(1), no(12)), ("R63", E, at(2), no(12))],
-    );
+    f.set_in_first_two(PLAN, 12, "2560");
+    f.expect(PLAN, &on_first_two("R63", E, no(12)));
 }
 
 #[test]
@@ -878,51 +901,15 @@ fn a_wrong_leading_item_is_reported_on_every_record_that_repeats_it() {
     // 作成年月日 is among the items a record shares with the one before, which are taken over
     // from it unchecked only when they passed there.
     let mut f = Files::exchange();
-    f.set(PLAN, 0, 4, "20250631").set(PLAN, 1, 4, "20250631");
-    f.expect(
-        PLAN,
-        &[
-            ("COL-FORMAT", E, at(1), no(4)),
-            ("COL-FORMAT", E, at(2), no(4)),
-        ],
-    );
-}
-
-#[test]
-fn r5_a_stray_quote_repeated_on_the_next_record_is_an_error_on_each() {
-    let mut f = Files::exchange();
-    f.bytes(PLAN, |b| {
-        let text = b.clone();
-        let mut at = 0;
-        for _ in 0..2 {
-            // 保険者番号 (No.2) of the first two records.
-            let item = at + text[at..].iter().position(|c| *c == b',').unwrap() + 3;
-            b[item] = b'"';
-            at += text[at..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
-        }
-    });
-    f.expect(
-        PLAN,
-        &[
-            ("R5", E, at(1), no(2)),
-            ("COL-FORMAT", E, at(1), no(2)),
-            ("R5", E, at(2), no(2)),
-            ("COL-FORMAT", E, at(2), no(2)),
-        ],
-    );
+    f.set_in_first_two(PLAN, 4, "20250631");
+    f.expect(PLAN, &on_first_two("COL-FORMAT", E, no(4)));
 }
 
 #[test]
 fn a_wrong_item_is_reported_on_every_record_that_repeats_it() {
     let mut f = Files::exchange();
-    f.set(PLAN, 0, 10, "20250631").set(PLAN, 1, 10, "20250631");
-    f.expect(
-        PLAN,
-        &[
-            ("COL-FORMAT", E, at(1), no(10)),
-            ("COL-FORMAT", E, at(2), no(10)),
-        ],
-    );
+    f.set_in_first_two(PLAN, 10, "20250631");
+    f.expect(PLAN, &on_first_two("COL-FORMAT", E, no(10)));
 }
 
 #[test]
