@@ -1159,6 +1159,28 @@ mod tests {
     }
 
     #[test]
+    fn items_of_64_kib_or_more_are_split_again_not_taken_over() {
+        // An item's length up to its comma is held in 16 bits; one that does not fit must not
+        // be taken over, or the items after it would be read at the wrong offsets.
+        for raw in [65_533, 65_534, 65_535, 65_536, 70_000] {
+            let long = [&b"\""[..], &vec![b'a'; raw - 2], b"\""].concat();
+            let fits = raw < 65_535;
+            let mut s = Splitter::default();
+            let record = |parts: &[&[u8]]| parts.join(&b","[..]);
+            let expected = [
+                (record(&[b"1", &long, b"2"]), 0),
+                (record(&[b"1", &long, b"3"]), if fits { 2 } else { 1 }),
+                (record(&[b"1", &long, b"3"]), if fits { 2 } else { 1 }),
+                (record(&[&long, b"4"]), 0),
+                (record(&[&long, b"5"]), if fits { 1 } else { 0 }),
+            ];
+            for (r, taken_over) in expected {
+                assert_eq!(assert_split_as_by_bytes(&mut s, &r), taken_over, "{raw}");
+            }
+        }
+    }
+
+    #[test]
     fn opaque_items_are_checked_not_decoded_and_decode_on_demand() {
         let mut s = Splitter::default();
         let record = b"1,\"\x8E\x52\"\"\x96\x7B\",\"\x85\x40\"";
