@@ -215,10 +215,7 @@ pub(crate) fn all_digits(b: &[u8]) -> bool {
     let n = b.len();
     match n {
         0 => false,
-        4..=8 => digits(
-            u64::from(u32_at(b, 0)) | u64::from(u32_at(b, n - 4)) << 32,
-            0x3030_3030_3030_3030,
-        ),
+        4..=8 => digits(packed(b), 0x3030_3030_3030_3030),
         9..=16 => {
             digits(u64_at(b, 0), 0x3030_3030_3030_3030)
                 && digits(u64_at(b, n - 8), 0x3030_3030_3030_3030)
@@ -245,6 +242,13 @@ pub(crate) fn same(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> bool {
         9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
         _ => a == b,
     }
+}
+
+/// The four to eight bytes of `b` as one number, from two overlapping loads: values of the same
+/// length pack the same exactly when their bytes are the same.
+#[inline(always)]
+pub(crate) fn packed(b: &[u8]) -> u64 {
+    u64::from(u32_at(b, 0)) | u64::from(u32_at(b, b.len() - 4)) << 32
 }
 
 /// The four bytes of `b` from `i` as one number.

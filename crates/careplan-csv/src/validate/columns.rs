@@ -5,7 +5,7 @@ use crate::kind::FileKind;
 use crate::reader::Field;
 use crate::spec::{ColumnSpec, Confidence, Format, Required, Scope};
 use crate::validate::sink::Sink;
-use crate::values::{Date, ServiceType, YearMonth, all_digits, is_hhmm, u32_at};
+use crate::values::{Date, ServiceType, YearMonth, all_digits, is_hhmm, packed};
 
 /// Longest value quoted back in a message.
 const SHOWN: usize = 24;
@@ -248,12 +248,11 @@ pub(crate) fn check(
     }
 }
 
-/// A value of `len` bytes (four to eight) as one number, the same exactly when the bytes are
-/// (two overlapping loads, as in `values::same`); `None` for a value of any other length.
+/// A value of `len` bytes (four to eight) as one number, the same exactly when the bytes are;
+/// `None` for a value of any other length.
 #[inline(always)]
 fn pack(v: &[u8], len: usize) -> Option<u64> {
-    (v.len() == len && (4..=8).contains(&len))
-        .then(|| u64::from(u32_at(v, 0)) | u64::from(u32_at(v, len - 4)) << 32)
+    (v.len() == len && (4..=8).contains(&len)).then(|| packed(v))
 }
 
 /// Where an item is: enough to build its finding.

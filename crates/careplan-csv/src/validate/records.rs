@@ -212,19 +212,15 @@ impl<'n> FileState<'n> {
 
     fn user(&mut self, line: u64, (insurer, insured): (&[u8], &[u8])) -> &mut UserAgg {
         // Looked at in place: taking the key out and putting it back moved it twice per record.
-        let hit = match &self.current {
+        let at = match &self.current {
             Some((key, at))
-                if key.len() == insurer.len() + 1 + insured.len()
+                if key.len() == insurer.len() + KEY_SEPARATOR.len() + insured.len()
                     && same(&key[..insurer.len()], insurer)
                     && same(&key[key.len() - insured.len()..], insured) =>
             {
-                Some(*at)
+                *at
             }
-            _ => None,
-        };
-        let at = match hit {
-            Some(at) => at,
-            None => {
+            _ => {
                 // The key's buffer is reused; it is copied only for a new user.
                 let (mut key, _) = self.current.take().unwrap_or_default();
                 key.clear();
