@@ -943,11 +943,93 @@ fn col_length_too_many_digits_is_an_error() {
     f.expect(PLAN, &[("COL-LENGTH", E, at(1), no(14))]);
 }
 
+// --- The readings settled in 2026-12 (shared/spec/README.md §10): checked as certain items ---
+
+const KIHON: &str = "UPKIHON_1";
+
 #[test]
-fn col_length_of_uncertain_reading_is_a_warning() {
+fn settled_up1kyo_author_office_name_and_office_code_are_required() {
+    for no_ in [8, 9, 13] {
+        let mut f = Files::exchange();
+        f.set(KYO1, 0, no_, "");
+        f.expect(KYO1, &[("COL-REQUIRED", E, at(1), no(no_))]);
+    }
+}
+
+#[test]
+fn settled_sheet6_short_stay_days_so_far_are_optional_and_at_most_5_digits() {
+    for sel in [PLAN, JSK] {
+        let mut f = Files::exchange();
+        f.set(sel, 0, 9, "");
+        f.expect(sel, &[]);
+        f.set(sel, 0, 9, "12345");
+        f.expect(sel, &[]);
+        f.set(sel, 0, 9, "123456");
+        f.expect(sel, &[("COL-LENGTH", E, at(1), no(9))]);
+    }
+}
+
+#[test]
+fn settled_sheet7_discount_and_unit_amounts_have_lengths_5_6_5_6() {
+    for (no_, max) in [(14, 5), (15, 6), (17, 5), (18, 6)] {
+        let mut f = Files::exchange();
+        f.set(SIKYU, 0, no_, &"1".repeat(max));
+        f.expect(SIKYU, &[]);
+        f.set(SIKYU, 0, no_, &"1".repeat(max + 1));
+        f.expect(SIKYU, &[("COL-LENGTH", E, at(1), no(no_))]);
+    }
+}
+
+#[test]
+fn settled_sheet7_claim_amount_is_optional() {
     let mut f = Files::exchange();
-    f.set(SIKYU, 0, 14, "123456");
-    f.expect(SIKYU, &[("COL-LENGTH", W, at(1), no(14))]);
+    let i = f.find(SIKYU, |r| !r.get(26).is_empty());
+    f.set(SIKYU, i, 26, "");
+    f.expect(SIKYU, &[]);
+}
+
+#[test]
+fn settled_sheet7_days_up_to_last_month_are_at_most_5_digits() {
+    let mut f = Files::exchange();
+    f.set(SIKYU, 0, 30, "12345");
+    f.expect(SIKYU, &[]);
+    f.set(SIKYU, 0, 30, "123456");
+    f.expect(SIKYU, &[("COL-LENGTH", E, at(1), no(30))]);
+}
+
+#[test]
+fn settled_sheet7_over_30_days_flag_is_required() {
+    let mut f = Files::exchange();
+    f.set(SIKYU, 0, 33, "");
+    f.expect(SIKYU, &[("COL-REQUIRED", E, at(1), no(33))]);
+}
+
+#[test]
+fn settled_sheet7_office_input_and_updater_codes_are_checked_as_certain() {
+    let mut f = Files::exchange();
+    f.set(SIKYU, 0, 34, "99999");
+    f.expect(
+        SIKYU,
+        &[("COL-FORMAT", E, at(1), no(34)), ("R70", W, at(1), no(34))],
+    );
+    let mut f = Files::exchange();
+    f.set(SIKYU, 0, 35, "12345678901");
+    f.expect(SIKYU, &[("COL-LENGTH", E, at(1), no(35))]);
+    let mut f = Files::exchange();
+    f.set(SIKYU, 0, 36, "13100000011");
+    f.expect(
+        SIKYU,
+        &[("COL-FORMAT", E, at(1), no(36)), ("R78", W, at(1), no(36))],
+    );
+}
+
+#[test]
+fn settled_upkihon_consent_date_is_a_real_date_of_8_digits() {
+    let mut f = Files::every_kind();
+    f.set(KIHON, 0, 70, "20250631");
+    f.expect(KIHON, &[("COL-FORMAT", E, at(1), no(70))]);
+    f.set(KIHON, 0, 70, "");
+    f.expect(KIHON, &[]);
 }
 
 #[test]
@@ -985,10 +1067,11 @@ fn col_format_postal_code_is_xxx_hyphen_xxxx() {
 
 #[test]
 fn col_format_unit_price_is_99_99() {
+    // 第7表 No.23 is settled (README §10): a wrong price is an error like any certain item.
     let mut f = Files::exchange();
     let i = f.find(SIKYU, |r| !r.get(23).is_empty());
     f.set(SIKYU, i, 23, "114.0");
-    f.expect(SIKYU, &[("COL-FORMAT", W, at(i as u64 + 1), no(23))]);
+    f.expect(SIKYU, &[("COL-FORMAT", E, at(i as u64 + 1), no(23))]);
 }
 
 #[test]

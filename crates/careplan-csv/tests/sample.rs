@@ -111,6 +111,48 @@ fn each_service_office_gets_only_its_own_users_and_the_jisseki_goes_back() {
 }
 
 #[test]
+fn sheet7_limit_units_sit_on_the_row_that_closes_each_office_and_type() {
+    // shared/spec/README.md §10: No.19–22 on the `<type>AAAA` subtotal when a type has several
+    // code rows, on the code row itself when it has one, and the totals on the grand-total row.
+    let files = exchange(&opts(&[("1310000002", "15"), ("1310000003", "17")], 6)).unwrap();
+    let limits = |r: &Record| (19..=22).any(|no| !r.get(no).is_empty());
+    let mut checked = 0;
+    for f in files.iter().filter(|f| f.name.kind == FileKind::UpSikyu) {
+        let records = record::parse(FileKind::UpSikyu, &f.bytes[..]).unwrap();
+        // Code rows per user, office and service type.
+        let group = |r: &Record| {
+            (
+                r.get(3).to_owned(),
+                r.get(7).to_owned(),
+                r.get(9)[..2].to_owned(),
+            )
+        };
+        let subtotal = |r: &Record| matches!(&r.get(9)[2..], "AAAA" | "EEEE" | "ZZZZ");
+        let mut code_rows = std::collections::HashMap::new();
+        for r in records
+            .iter()
+            .filter(|r| r.get(9) != "999999" && !subtotal(r))
+        {
+            *code_rows.entry(group(r)).or_insert(0) += 1;
+        }
+        for r in &records {
+            let grand_total = r.get(9) == "999999";
+            let closes = grand_total || subtotal(r) || code_rows[&group(r)] == 1;
+            assert_eq!(limits(r), closes, "{}: {:?}", f.name, r);
+            if grand_total {
+                assert!(!r.get(21).is_empty() && !r.get(22).is_empty(), "{r:?}");
+            }
+            checked += 1;
+        }
+        assert!(
+            code_rows.values().any(|n| *n > 1),
+            "a type with several code rows"
+        );
+    }
+    assert!(checked > 0);
+}
+
+#[test]
 fn parse_of_generated_bytes_gives_back_the_records() {
     for f in every_kind(YearMonth::parse("202507").unwrap()) {
         if f.name.kind.is_image() {

@@ -507,6 +507,12 @@ impl<'n> FileState<'n> {
     }
 
     // 第7表 (UPSIKYU): R28/R29, R35, R60, R66–R68, R70, R78.
+    //
+    // No.19–22 (種類/区分支給限度基準 超/内 単位数) belong on the row that closes each office ×
+    // service-type group: the `<type>AAAA` subtotal when the type has several code rows, the
+    // single code row when it has one; the grand-total row carries the totals of No.21/22
+    // (shared/spec/README.md §10). No rule of rules.md makes this a finding, because importers
+    // that sum detail rows instead also exist; the sample writes it so (tests/sample.rs).
     fn sikyu(&mut self, line: u64, f: &Items<'_>, sink: &mut Sink) {
         let kind = self.kind;
         self.month(line, 5, get(f, 5), sink);
