@@ -52,8 +52,12 @@ pub enum ActivityEvent {
     Connected,
 }
 
-/// Default folder for received files: Documents/Kizuna/受信.
+/// Default folder for received files: Documents/Kizuna/受信, or `KIZUNA_RECEIVE_DIR` (the demo
+/// keeps everything it writes in its own folder).
 pub fn default_receive_dir(app: &AppHandle) -> PathBuf {
+    if let Some(dir) = std::env::var_os("KIZUNA_RECEIVE_DIR").filter(|d| !d.is_empty()) {
+        return dir.into();
+    }
     // Not every Linux desktop declares a documents folder; the home folder outlives a reboot,
     // unlike the temporary one.
     let path = app.path();

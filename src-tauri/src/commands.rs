@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use careplan_client::plan::UnitCard;
+use careplan_client::plan::SendPlan;
 use careplan_client::settings::Settings;
 use careplan_client::{Client, Enrolment, HistoryEntry, HistoryQuery, Received};
 use serde::{Deserialize, Serialize};
@@ -189,7 +189,7 @@ fn paths(list: Vec<String>) -> Vec<PathBuf> {
 }
 
 #[tauri::command]
-pub async fn plan_send(state: State<'_, AppState>, files: Vec<String>) -> Res<Vec<UnitCard>> {
+pub async fn plan_send(state: State<'_, AppState>, files: Vec<String>) -> Res<SendPlan> {
     let client = state.client().await?;
     client
         .plan(&paths(files), state.lang())
@@ -197,40 +197,58 @@ pub async fn plan_send(state: State<'_, AppState>, files: Vec<String>) -> Res<Ve
         .map_err(|e| state.error(&e))
 }
 
+/// How sending one file ended.
+#[derive(Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SentOutcome {
+    /// The relay accepted it.
+    Sent,
+    /// Queued: the recipient has not enrolled yet (or is disabled); it goes once they can receive.
+    WaitingForPartner,
+    /// Queued: the relay could not be reached; it goes when the connection is back.
+    WaitingForConnection,
+    /// Refused; the message says why.
+    Failed,
+}
+
 /// The result of sending one file.
 #[derive(Serialize, ts_rs::TS)]
 pub struct SentView {
     file_name: String,
     recipient: String,
-    accepted: bool,
-    queued: bool,
+    outcome: SentOutcome,
     message: Option<String>,
 }
 
+/// Sends `files` (validated, queued, uploaded) and answers how each of them went.
 #[tauri::command]
 pub async fn send(state: State<'_, AppState>, files: Vec<String>) -> Res<Vec<SentView>> {
     let client = state.client().await?;
-    client.queue(&paths(files)).map_err(|e| state.error(&e))?;
+    let ids = client.queue(&paths(files)).map_err(|e| state.error(&e))?;
     let uploads = client
-        .flush_outbox(true)
+        .send_queued(&ids)
         .await
         .map_err(|e| state.error(&e))?;
     let lang = state.lang();
     Ok(uploads
         .into_iter()
-        .map(|u| SentView {
-            queued: u.result.as_ref().is_err_and(|e| {
-                e.is_transient()
-                    || matches!(e, careplan_client::ClientError::RecipientUnavailable(_))
-            }),
-            accepted: u.result.is_ok(),
-            message: u
-                .result
-                .as_ref()
-                .err()
-                .map(|e| careplan_client::messages::error_text(e, lang)),
-            file_name: u.file_name,
-            recipient: u.recipient,
+        .map(|u| {
+            let outcome = match &u.result {
+                Ok(()) => SentOutcome::Sent,
+                Err(e) if e.waits_for_recipient() => SentOutcome::WaitingForPartner,
+                Err(e) if e.is_transient() => SentOutcome::WaitingForConnection,
+                Err(_) => SentOutcome::Failed,
+            };
+            SentView {
+                outcome,
+                message: u
+                    .result
+                    .as_ref()
+                    .err()
+                    .map(|e| careplan_client::messages::error_text(e, lang)),
+                file_name: u.file_name,
+                recipient: u.recipient,
+            }
         })
         .collect())
 }

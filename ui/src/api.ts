@@ -11,9 +11,11 @@ import type {
   EnrollArgs,
   FileView,
   FindingView,
+  ForeignFile,
   HistoryArgs,
   HistoryEntry,
   PartnerView,
+  SendPlan,
   SentView,
   Settings,
   StatusView,
@@ -21,7 +23,7 @@ import type {
   UnitCard,
 } from "./bindings";
 
-export type { EnrolmentFile, FileView, HistoryEntry, SentView, Settings, UiError, UnitCard };
+export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, SendPlan, SentView, Settings, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
 export type Partner = PartnerView;
@@ -35,7 +37,7 @@ export const api = {
   enroll: (args: EnrollArgs) => invoke<Status>("enroll", { args }),
   unlock: (passphrase: string) => invoke<Status>("unlock", { passphrase }),
   readEnrolmentFile: (path: string) => invoke<EnrolmentFile>("read_enrolment_file", { path }),
-  planSend: (files: string[]) => invoke<UnitCard[]>("plan_send", { files }),
+  planSend: (files: string[]) => invoke<SendPlan>("plan_send", { files }),
   send: (files: string[]) => invoke<SentView[]>("send", { files }),
   history: (filter: HistoryFilter) => invoke<HistoryEntry[]>("history", { filter }),
   markRead: () => invoke<void>("mark_read"),
@@ -58,6 +60,12 @@ export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> 
 
 export function onNavigate(handler: (screen: string) => void): Promise<UnlistenFn> {
   return listen<string>(NAVIGATE_EVENT, (e) => handler(e.payload));
+}
+
+/** The stable code of an error thrown by a command (`key_store_unavailable`, …), if it has one. */
+export function errorCode(e: unknown): string | null {
+  if (e && typeof e === "object" && "code" in e) return String((e as UiError).code);
+  return null;
 }
 
 /** The message of an error thrown by a command. */

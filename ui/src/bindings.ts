@@ -51,6 +51,16 @@ export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: st
 
 export type EnrolmentFile = { relay_url: string, ca_fingerprint: string, office: string | null, };
 
+export type SendPlan = { 
+/**
+ * This office's units, one card each.
+ */
+units: Array<UnitCard>, 
+/**
+ * Files of other offices among the picked ones.
+ */
+foreign: Array<ForeignFile>, };
+
 export type UnitCard = { 
 /**
  * Recipient office number (empty when the names could not be read).
@@ -85,13 +95,27 @@ errors: number,
  */
 warnings: number, 
 /**
- * Whether the unit may be sent: no errors, and this office is its sender.
+ * Whether the unit may be sent: it has a recipient and no errors.
  */
-sendable: boolean, 
+sendable: boolean, };
+
+export type ForeignFile = { 
 /**
- * Why not, beyond the findings (e.g. another office's file).
+ * Where it was picked.
  */
-problem: string | null, };
+path: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The office that sends it.
+ */
+sender: string, 
+/**
+ * That office's name, when known.
+ */
+sender_name: string | null, };
 
 export type FileView = { 
 /**
@@ -149,7 +173,9 @@ column_name: string | null,
  */
 message: string, };
 
-export type SentView = { file_name: string, recipient: string, accepted: boolean, queued: boolean, message: string | null, };
+export type SentOutcome = "sent" | "waiting_for_partner" | "waiting_for_connection" | "failed";
+
+export type SentView = { file_name: string, recipient: string, outcome: SentOutcome, message: string | null, };
 
 export type HistoryEntry = { 
 /**

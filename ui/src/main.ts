@@ -4,13 +4,16 @@ import { open, save } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import {
   api,
+  errorCode,
   errorMessage,
   onActivity,
   onNavigate,
+  type FileView,
   type HistoryEntry,
   type HistoryFilter,
+  type SendPlan,
+  type SentView,
   type Status,
-  type UnitCard,
 } from "./api";
 import { clear, field, h } from "./dom";
 import { findingPlace, formatMonth, formatTime, isGoodState, stateLabel } from "./format";
@@ -48,9 +51,17 @@ function renderSetup(): void {
   const office = input("office", { inputmode: "numeric", maxlength: "10" });
   const password = input("password", { type: "password" });
   const totp = input("totp", { inputmode: "numeric", maxlength: "6" });
-  const passphrase = input("passphrase", { type: "password" });
+  const passphrase = input("passphrase", { type: "password", autocomplete: "new-password" });
   const proxy = input("setup-proxy", { placeholder: "http://proxy.example.jp:8080" });
   const message = h("div", { class: "message", role: "alert", id: "setup-message" });
+  // Asked for only where the PC has no key store to keep the office keys in (the first attempt
+  // says so before anything is sent to the relay).
+  const passphraseField = h(
+    "div",
+    { class: "passphrase", id: "passphrase-field", hidden: true },
+    field(t("passphrase"), passphrase),
+    h("p", { class: "hint" }, t("passphraseWhy")),
+  );
   const button = h("button", { type: "submit", class: "primary", id: "enroll" }, t("enrollButton"));
   const loadFile = async () => {
     const path = await open({ multiple: false, filters: [{ name: "Kizuna", extensions: ["json", "kizuna"] }] });
@@ -85,9 +96,15 @@ function renderSetup(): void {
           });
           renderApp();
         } catch (err) {
-          showMessage(message, "error", errorMessage(err));
           button.disabled = false;
           button.textContent = t("enrollButton");
+          if (errorCode(err) === "key_store_unavailable" && passphraseField.hidden) {
+            passphraseField.hidden = false;
+            showMessage(message, "info", t("passphraseNeeded"));
+            passphrase.focus();
+            return;
+          }
+          showMessage(message, "error", errorMessage(err));
         }
       },
     },
@@ -97,8 +114,13 @@ function renderSetup(): void {
     field(t("relayUrl"), relay),
     field(t("caFingerprint"), fingerprint),
     h("div", { class: "row" }, field(t("officeNumber"), office), field(t("password"), password)),
-    h("div", { class: "row" }, field(t("totp"), totp), field(t("passphrase"), passphrase)),
-    field(t("proxy"), proxy),
+    passphraseField,
+    h(
+      "details",
+      { class: "more" },
+      h("summary", {}, t("setupMore")),
+      h("div", { class: "row" }, field(t("totp"), totp), field(t("proxy"), proxy)),
+    ),
     message,
     button,
   );
@@ -203,7 +225,7 @@ async function renderScreen(): Promise<void> {
 
 // ---------- 送信 ----------
 
-let cards: UnitCard[] = [];
+let plan: SendPlan = { units: [], foreign: [] };
 
 function renderSend(): void {
   const list = h("div", { class: "cards", id: "cards" });
@@ -227,24 +249,70 @@ function renderSend(): void {
     ),
     list,
   );
-  if (cards.length) drawCards(list);
+  if (plan.units.length || plan.foreign.length) drawPlan(list);
 }
 
 async function check(paths: string[], list: HTMLElement): Promise<void> {
   clear(list);
   list.append(h("p", { class: "muted" }, t("checking")));
   try {
-    cards = await api.planSend(paths);
-    drawCards(list);
+    plan = await api.planSend(paths);
+    drawPlan(list);
   } catch (e) {
     clear(list);
     list.append(h("div", { class: "message error", role: "alert" }, errorMessage(e)));
   }
 }
 
-function drawCards(list: HTMLElement): void {
+/** What a card's button says once its files went: sent, waiting, or not sent. */
+function sentLabel(sent: SentView[]): string {
+  if (sent.some((s) => s.outcome === "failed")) return t("sentFailed");
+  if (sent.some((s) => s.outcome !== "sent")) return t("sentWaiting");
+  return t("sentOk");
+}
+
+function outcomeLabel(s: SentView): string {
+  switch (s.outcome) {
+    case "sent":
+      return t("sentOk");
+    case "waiting_for_partner":
+      return t("sentWaiting");
+    case "waiting_for_connection":
+      return t("sentQueued");
+    case "failed":
+      return t("sentFailed");
+  }
+}
+
+function drawPlan(list: HTMLElement): void {
   clear(list);
-  for (const card of cards) {
+  const sendable = plan.units.filter((c) => c.sendable);
+  // Each card's sending; null when the call itself failed (its card says why).
+  const senders: (() => Promise<SentView[] | null>)[] = [];
+  if (sendable.length > 1) {
+    const all = h(
+      "button",
+      {
+        class: "primary",
+        id: "send-all",
+        onclick: async () => {
+          all.disabled = true;
+          all.textContent = t("sending");
+          const sent: SentView[] = [];
+          let broken = false;
+          for (const send of senders) {
+            const done = await send();
+            if (done) sent.push(...done);
+            else broken = true;
+          }
+          all.textContent = broken ? t("sentFailed") : sentLabel(sent);
+        },
+      },
+      `${t("sendAll")}（${sendable.length}${t("unitsCount")}）`,
+    );
+    list.append(h("div", { class: "send-all" }, all, h("span", { class: "muted" }, t("sendAllLead"))));
+  }
+  for (const card of plan.units) {
     const result = h("div", { class: "result" });
     const send = h(
       "button",
@@ -252,28 +320,32 @@ function drawCards(list: HTMLElement): void {
         class: "primary",
         disabled: !card.sendable,
         title: card.sendable ? "" : t("sendDisabled"),
-        onclick: async () => {
-          send.disabled = true;
-          send.textContent = t("sending");
-          try {
-            const sent = await api.send(card.files.map((f) => f.path));
-            clear(result);
-            for (const s of sent) {
-              const label = s.accepted ? t("sentOk") : s.queued ? t("sentQueued") : t("sentFailed");
-              result.append(
-                h("div", { class: s.accepted ? "ok" : "bad" }, `${label}: ${s.file_name}`, s.message ? ` — ${s.message}` : ""),
-              );
-            }
-            send.textContent = t("sentOk");
-          } catch (e) {
-            result.append(h("div", { class: "message error", role: "alert" }, errorMessage(e)));
-            send.disabled = false;
-            send.textContent = t("sendButton");
-          }
-        },
+        onclick: () => void sendCard(),
       },
       t("sendButton"),
     );
+    const sendCard = async (): Promise<SentView[] | null> => {
+      if (send.disabled) return [];
+      send.disabled = true;
+      send.textContent = t("sending");
+      try {
+        const sent = await api.send(card.files.map((f) => f.path));
+        clear(result);
+        for (const s of sent) {
+          const cls = s.outcome === "sent" ? "ok" : s.outcome === "failed" ? "bad" : "wait";
+          result.append(h("div", { class: cls }, `${outcomeLabel(s)}: ${s.file_name}`, s.message ? ` — ${s.message}` : ""));
+        }
+        send.textContent = sentLabel(sent);
+        if (sent.some((s) => s.outcome === "failed")) send.disabled = false;
+        return sent;
+      } catch (e) {
+        result.append(h("div", { class: "message error", role: "alert" }, errorMessage(e)));
+        send.disabled = false;
+        send.textContent = t("sendButton");
+        return null;
+      }
+    };
+    if (card.sendable) senders.push(sendCard);
     const summary =
       card.errors > 0
         ? h("span", { class: "pill bad" }, `${card.errors} ${t("errorsFound")}`)
@@ -291,39 +363,52 @@ function drawCards(list: HTMLElement): void {
           summary,
           card.warnings > 0 ? h("span", { class: "pill warn" }, `${card.warnings} ${t("warningsFound")}`) : null,
         ),
-        card.problem ? h("div", { class: "message error" }, card.problem) : null,
-        h(
-          "ul",
-          { class: "files" },
-          card.files.map((f) =>
-            h(
-              "li",
-              {},
-              h("span", { class: "kind" }, f.kind_name ?? f.kind ?? "?"),
-              h("span", { class: "name" }, f.name),
-              f.findings.length
-                ? h(
-                    "ul",
-                    { class: "findings" },
-                    f.findings.map((x) =>
-                      h(
-                        "li",
-                        { class: x.severity },
-                        h("span", { class: "place" }, findingPlace(x)),
-                        h("span", {}, x.message),
-                        h("code", {}, x.code),
-                      ),
-                    ),
-                  )
-                : null,
-            ),
-          ),
-        ),
+        h("ul", { class: "files" }, card.files.map(fileItem)),
         h("footer", {}, send, card.sendable ? null : h("span", { class: "muted" }, t("sendDisabled"))),
         result,
       ),
     );
   }
+  if (plan.foreign.length) {
+    list.append(
+      h(
+        "section",
+        { class: "card foreign", id: "foreign" },
+        h("h2", {}, t("foreignTitle")),
+        h("p", { class: "muted" }, t("foreignLead")),
+        h(
+          "ul",
+          { class: "files" },
+          plan.foreign.map((f) =>
+            h(
+              "li",
+              {},
+              h("span", { class: "kind" }, `${f.sender_name ?? ""} ${f.sender}`.trim()),
+              h("span", { class: "name" }, f.name),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+function fileItem(f: FileView): HTMLElement {
+  return h(
+    "li",
+    {},
+    h("span", { class: "kind" }, f.kind_name ?? f.kind ?? "?"),
+    h("span", { class: "name" }, f.name),
+    f.findings.length
+      ? h(
+          "ul",
+          { class: "findings" },
+          f.findings.map((x) =>
+            h("li", { class: x.severity }, h("span", { class: "place" }, findingPlace(x)), h("span", {}, x.message), h("code", {}, x.code)),
+          ),
+        )
+      : null,
+  );
 }
 
 // ---------- 受信箱 ----------
@@ -479,7 +564,7 @@ function drawHistory(table: HTMLElement, entries: HistoryEntry[]): void {
 
 async function renderPartners(): Promise<void> {
   const results = h("div", { id: "partners" });
-  const q = h("input", { placeholder: t("searchPlaceholder"), id: "partner-text" });
+  const q = h("input", { placeholder: t("partnerSearchPlaceholder"), id: "partner-text" });
   const favs = h("div", { id: "favourites" });
   const draw = (el: HTMLElement, list: Awaited<ReturnType<typeof api.favourites>>) => {
     clear(el);

@@ -40,6 +40,9 @@ pub struct Client {
     pub(crate) ca_der: Vec<u8>,
     api: RwLock<Arc<RelayApi>>,
     pub(crate) db: Db,
+    /// Held while the outbox is flushed: the app's send button and the background loop may both
+    /// flush, and each would otherwise upload (and record) the same queued file.
+    pub(crate) flushing: tokio::sync::Mutex<()>,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -159,6 +162,7 @@ impl Client {
             ca_der,
             api: RwLock::new(Arc::new(api)),
             db,
+            flushing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -236,11 +240,11 @@ impl Client {
         self.db
             .remember_partner(&entry.number, &entry.name, &entry.kind)?;
         if !entry.active {
-            return Err(ClientError::RecipientUnavailable(office.to_owned()));
+            return Err(ClientError::RecipientDisabled(office.to_owned()));
         }
         let pem = entry
             .certificate_pem
-            .ok_or_else(|| ClientError::RecipientUnavailable(office.to_owned()))?;
+            .ok_or_else(|| ClientError::RecipientNotEnrolled(office.to_owned()))?;
         let cert = OfficeCertificate::verify(&pem, &self.ca_der, now()).map_err(|e| {
             ClientError::PartnerCertificate {
                 office: office.to_owned(),

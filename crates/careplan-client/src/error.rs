@@ -32,9 +32,12 @@ pub enum ClientError {
     /// The recipient office is not registered at the relay.
     #[error("unknown office {0}")]
     UnknownOffice(String),
-    /// The recipient office exists but cannot receive (disabled or never enrolled).
-    #[error("office {0} cannot receive")]
-    RecipientUnavailable(String),
+    /// The recipient office is registered but has not enrolled yet: it has no key to encrypt to.
+    #[error("office {0} has not enrolled yet")]
+    RecipientNotEnrolled(String),
+    /// The relay administrator disabled the recipient office.
+    #[error("office {0} is disabled")]
+    RecipientDisabled(String),
     /// The partner's certificate in the directory is not acceptable.
     #[error("certificate of {office} not acceptable: {reason}")]
     PartnerCertificate {
@@ -106,6 +109,20 @@ impl ClientError {
             path: path.display().to_string(),
             source,
         }
+    }
+
+    /// Whether a file waits for its recipient to be able to receive (not enrolled or disabled
+    /// yet); it stays queued and goes once the recipient can take it.
+    pub fn waits_for_recipient(&self) -> bool {
+        matches!(
+            self,
+            ClientError::RecipientNotEnrolled(_) | ClientError::RecipientDisabled(_)
+        )
+    }
+
+    /// Whether a file that failed to send with this error stays queued to be sent later.
+    pub fn stays_queued(&self) -> bool {
+        self.is_transient() || self.waits_for_recipient()
     }
 
     /// Whether trying again later may succeed (network, relay down), as opposed to a refusal.

@@ -5,6 +5,7 @@
 
 pub mod background;
 mod client;
+pub mod demo;
 pub mod envelope;
 pub mod error;
 pub mod events;
@@ -19,6 +20,8 @@ mod send;
 pub mod settings;
 pub mod store;
 mod sync;
+#[cfg(test)]
+mod testing;
 pub mod tls;
 
 pub use client::{Client, Enrolment};

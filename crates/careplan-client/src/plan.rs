@@ -69,10 +69,33 @@ pub struct UnitCard {
     pub errors: usize,
     /// Warnings in all files.
     pub warnings: usize,
-    /// Whether the unit may be sent: no errors, and this office is its sender.
+    /// Whether the unit may be sent: it has a recipient and no errors.
     pub sendable: bool,
-    /// Why not, beyond the findings (e.g. another office's file).
-    pub problem: Option<String>,
+}
+
+/// A picked file another office sends (e.g. a partner's 実績 in the same export folder): it is
+/// not this office's to send, and is listed apart from the units.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct ForeignFile {
+    /// Where it was picked.
+    pub path: String,
+    /// Its name.
+    pub name: String,
+    /// The office that sends it.
+    pub sender: String,
+    /// That office's name, when known.
+    pub sender_name: Option<String>,
+}
+
+/// What a set of picked files would send.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct SendPlan {
+    /// This office's units, one card each.
+    pub units: Vec<UnitCard>,
+    /// Files of other offices among the picked ones.
+    pub foreign: Vec<ForeignFile>,
 }
 
 /// A finding as the window and the history show it.
@@ -99,18 +122,28 @@ fn file_view(r: &FileReport, lang: Lang) -> FileView {
     }
 }
 
-/// Groups validation reports into unit cards (no network); `office` is the sending office.
-pub fn cards(reports: &[FileReport], office: &str, lang: Lang) -> Vec<UnitCard> {
+/// Groups validation reports into this office's unit cards and the files of other offices (no
+/// network); `office` is the sending office.
+pub fn cards(reports: &[FileReport], office: &str, lang: Lang) -> SendPlan {
     let mut units: BTreeMap<(String, String), UnitCard> = BTreeMap::new();
+    let mut foreign = Vec::new();
     for r in reports {
-        let (recipient, serial, month, sender) = match &r.file_name {
+        let (recipient, serial, month) = match &r.file_name {
+            Some(n) if n.sender.office.as_str() != office => {
+                foreign.push(ForeignFile {
+                    path: r.display.clone(),
+                    name: r.name.clone(),
+                    sender: n.sender.office.to_string(),
+                    sender_name: None,
+                });
+                continue;
+            }
             Some(n) => (
                 n.recipient.office.to_string(),
                 n.serial.clone(),
                 n.month.as_ref().map(|m| m.to_string()),
-                n.sender.office.to_string(),
             ),
-            None => (String::new(), r.name.clone(), None, String::new()),
+            None => (String::new(), r.name.clone(), None),
         };
         let card = units
             .entry((recipient.clone(), serial.clone()))
@@ -124,7 +157,6 @@ pub fn cards(reports: &[FileReport], office: &str, lang: Lang) -> Vec<UnitCard> 
                 errors: 0,
                 warnings: 0,
                 sendable: true,
-                problem: None,
             });
         if card.month.is_none() || card.month.as_deref() == Some("000000") {
             card.month = month.or(card.month.take());
@@ -132,29 +164,25 @@ pub fn cards(reports: &[FileReport], office: &str, lang: Lang) -> Vec<UnitCard> 
         card.users = card.users.max(r.users);
         card.errors += r.error_count();
         card.warnings += r.warning_count();
-        if !sender.is_empty() && sender != office {
-            card.problem = Some(format!(
-                "送信元が事業所 {sender} のファイルです。この事業所から送れるのは自事業所のファイルだけです。"
-            ));
-        }
         card.files.push(file_view(r, lang));
     }
-    units
+    let units = units
         .into_values()
         .map(|mut c| {
-            c.sendable = c.errors == 0 && c.problem.is_none() && !c.recipient.is_empty();
+            c.sendable = c.errors == 0 && !c.recipient.is_empty();
             c
         })
-        .collect()
+        .collect();
+    SendPlan { units, foreign }
 }
 
 impl Client {
     /// Validates picked files and folders and shows them as unit cards, with the recipients'
     /// names from the directory where the relay answers (offline, names are left out).
-    pub async fn plan(&self, paths: &[PathBuf], lang: Lang) -> Result<Vec<UnitCard>> {
+    pub async fn plan(&self, paths: &[PathBuf], lang: Lang) -> Result<SendPlan> {
         let reports = self.check(paths)?;
-        let mut cards = cards(&reports, &self.office, lang);
-        for c in &mut cards {
+        let mut plan = cards(&reports, &self.office, lang);
+        for c in &mut plan.units {
             if c.recipient.is_empty() {
                 continue;
             }
@@ -167,7 +195,10 @@ impl Client {
                 c.recipient_name = Some(name);
             }
         }
-        Ok(cards)
+        for f in &mut plan.foreign {
+            f.sender_name = self.db.partner_name(&f.sender).ok().flatten();
+        }
+        Ok(plan)
     }
 }
 
@@ -177,23 +208,7 @@ mod tests {
     use careplan_csv::{Input, Mode};
 
     fn sample_reports() -> Vec<FileReport> {
-        use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
-        let opts = careplan_csv::sample::SampleOptions {
-            kyotaku: OfficeNumber::parse("1310000001").unwrap(),
-            services: vec![
-                (
-                    OfficeNumber::parse("1320000001").unwrap(),
-                    ServiceType::parse("11").unwrap(),
-                ),
-                (
-                    OfficeNumber::parse("1320000002").unwrap(),
-                    ServiceType::parse("15").unwrap(),
-                ),
-            ],
-            month: YearMonth::parse("202612").unwrap(),
-            users: 2,
-        };
-        let files = careplan_csv::sample::exchange(&opts).unwrap();
+        let files = crate::testing::sample_exchange(2);
         careplan_csv::validate(
             files
                 .into_iter()
@@ -204,25 +219,42 @@ mod tests {
 
     #[test]
     fn files_of_one_serial_and_recipient_make_one_card() {
-        let reports = sample_reports();
-        let office = "1310000001";
-        let cards = cards(&reports, office, Lang::Ja);
-        let mine: Vec<_> = cards.iter().filter(|c| c.problem.is_none()).collect();
-        assert!(!mine.is_empty());
-        for c in &mine {
+        let plan = cards(&sample_reports(), "1310000001", Lang::Ja);
+        assert_eq!(
+            plan.units.len(),
+            4,
+            "plan and schedule unit for each of two offices"
+        );
+        for c in &plan.units {
             let serials: std::collections::BTreeSet<_> = c
                 .files
                 .iter()
                 .map(|f| f.name.rsplit('_').next().unwrap().to_owned())
                 .collect();
             assert_eq!(serials.len(), 1, "{c:?}");
+            assert!(c.sendable, "{c:?}");
         }
     }
 
     #[test]
-    fn another_offices_files_cannot_be_sent() {
-        let reports = sample_reports();
-        let cards = cards(&reports, "9999999999", Lang::Ja);
-        assert!(cards.iter().all(|c| !c.sendable && c.problem.is_some()));
+    fn files_another_office_sends_are_listed_apart_and_never_on_a_card() {
+        // The sample folder also holds the service offices' 実績, addressed to the 居宅 itself.
+        let plan = cards(&sample_reports(), "1310000001", Lang::Ja);
+        assert!(!plan.foreign.is_empty());
+        assert!(plan.foreign.iter().all(|f| f.name.starts_with("UPJSK_")));
+        assert!(plan.units.iter().all(|c| c.recipient != "1310000001"));
+        assert!(
+            plan.units
+                .iter()
+                .flat_map(|c| &c.files)
+                .all(|f| !f.name.starts_with("UPJSK_"))
+        );
+    }
+
+    #[test]
+    fn an_office_with_none_of_the_files_gets_no_card() {
+        let plan = cards(&sample_reports(), "9999999999", Lang::Ja);
+        assert!(plan.units.is_empty());
+        assert_eq!(plan.foreign.len(), sample_reports().len());
     }
 }

@@ -321,7 +321,7 @@ impl RelayApi {
                 Err(ClientError::UnknownOffice(recipient_of(file_name)))
             }
             Err(ClientError::Relay { code, .. }) if code == "recipient_disabled" => {
-                Err(ClientError::RecipientUnavailable(recipient_of(file_name)))
+                Err(ClientError::RecipientDisabled(recipient_of(file_name)))
             }
             other => other,
         }

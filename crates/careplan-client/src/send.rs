@@ -134,11 +134,25 @@ impl Client {
     /// queued with a back-off; refusals mark the file failed with the reason.
     pub async fn flush_outbox(&self, force: bool) -> Result<Vec<Upload>> {
         self.ensure_certificate_valid()?;
+        let _one_at_a_time = self.flushing.lock().await;
+        let due = self.db.due(force)?;
+        self.upload_all(due).await
+    }
+
+    /// Uploads the files `queue` answered with, those still queued, and tells how each went.
+    pub async fn send_queued(&self, ids: &[i64]) -> Result<Vec<Upload>> {
+        self.ensure_certificate_valid()?;
+        let _one_at_a_time = self.flushing.lock().await;
+        let due = self.db.queued_among(ids)?;
+        self.upload_all(due).await
+    }
+
+    async fn upload_all(&self, due: Vec<crate::store::DueSent>) -> Result<Vec<Upload>> {
         let mut results = Vec::new();
         let mut unreachable = false;
         // One directory look-up per recipient and round, not one per file of its units.
         let mut recipients = std::collections::HashMap::new();
-        for due in self.db.due(force)? {
+        for due in due {
             let result = if unreachable {
                 // No point knocking again in the same round once the relay did not answer.
                 Err(ClientError::Unreachable(
@@ -152,7 +166,7 @@ impl Client {
                     self.db.mark_uploaded(due.id, &relay_id)?;
                     Ok(())
                 }
-                Err(e) if e.is_transient() || matches!(e, ClientError::RecipientUnavailable(_)) => {
+                Err(e) if e.stays_queued() => {
                     unreachable |= matches!(e, ClientError::Unreachable(_));
                     self.db
                         .mark_retry(due.id, &e.to_string(), backoff(due.attempts))?;

@@ -13,6 +13,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_received_copy.sql"),
 ];
 
+/// Seconds a newly queued file is left to whoever queued it before a background flush takes it.
+pub const QUEUE_HOLD: i64 = 30;
+
 /// Unix seconds now.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -218,7 +221,8 @@ impl Db {
         Ok(())
     }
 
-    /// Queues files for sending, all or none.
+    /// Queues files for sending, all or none. They are not due for [`QUEUE_HOLD`] seconds: the
+    /// caller uploads them itself now, and a background flush takes them only if it did not.
     pub fn queue(&self, files: &[NewSent]) -> Result<Vec<i64>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -228,7 +232,7 @@ impl Db {
             tx.execute(
                 "INSERT INTO sent (idempotency_key, file_name, source_path, kind, month, serial,
                  recipient, users, size, sha256, sealed, state, next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?12, ?12)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12 + ?13, ?12, ?12)",
                 params![
                     f.idempotency_key,
                     f.file_name,
@@ -241,7 +245,8 @@ impl Db {
                     f.size,
                     f.sha256,
                     f.sealed,
-                    t
+                    t,
+                    QUEUE_HOLD
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -252,15 +257,39 @@ impl Db {
         Ok(ids)
     }
 
+    /// Whether a file of this name was already sent (or is queued) to `recipient`; files that
+    /// failed for good do not count.
+    pub fn was_sent(&self, file_name: &str, recipient: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM sent WHERE file_name = ?1 AND recipient = ?2 AND state <> 'failed'",
+                [file_name, recipient],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// Queued files whose next attempt is due (all of them with `force`).
     pub fn due(&self, force: bool) -> Result<Vec<DueSent>> {
+        self.queued_where("(?1 OR next_attempt_at <= ?2)", params![force, now()])
+    }
+
+    /// Those of `ids` that are still queued.
+    pub fn queued_among(&self, ids: &[i64]) -> Result<Vec<DueSent>> {
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        self.queued_where(&format!("id IN ({})", list.join(",")), params![])
+    }
+
+    fn queued_where(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<DueSent>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare(&format!(
             "SELECT id, idempotency_key, file_name, recipient, sealed, attempts FROM sent
-             WHERE state = 'queued' AND (?1 OR next_attempt_at <= ?2) ORDER BY id",
-        )?;
+             WHERE state = 'queued' AND {condition} ORDER BY id"
+        ))?;
         let rows = stmt
-            .query_map(params![force, now()], |r| {
+            .query_map(params, |r| {
                 Ok(DueSent {
                     id: r.get(0)?,
                     idempotency_key: r.get(1)?,
@@ -669,6 +698,50 @@ mod tests {
             .unwrap();
         db.mark_acknowledged(id).unwrap();
         (dir, db)
+    }
+
+    #[test]
+    fn a_newly_queued_file_is_left_to_whoever_queued_it_before_a_background_flush_takes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("k.db")).unwrap();
+        let ids = db
+            .queue(&[sent("k1", "UPPLAN_a.CSV", "1320000001", "UPPLAN", "202612")])
+            .unwrap();
+        assert!(
+            db.due(false).unwrap().is_empty(),
+            "not due for the background loop yet"
+        );
+        assert_eq!(
+            db.queued_among(&ids).unwrap().len(),
+            1,
+            "the sender takes it now"
+        );
+        assert_eq!(
+            db.due(true).unwrap().len(),
+            1,
+            "an explicit retry takes it too"
+        );
+        db.mark_uploaded(ids[0], "m1").unwrap();
+        assert!(
+            db.queued_among(&ids).unwrap().is_empty(),
+            "and nobody twice"
+        );
+    }
+
+    #[test]
+    fn a_file_sent_before_is_known_by_name_and_recipient_unless_it_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("k.db")).unwrap();
+        let ids = db
+            .queue(&[
+                sent("k1", "UPJSK_a.CSV", "1310000001", "UPJSK", "202612"),
+                sent("k2", "UPJSK_b.CSV", "1310000001", "UPJSK", "202612"),
+            ])
+            .unwrap();
+        db.mark_failed(ids[1], "refused").unwrap();
+        assert!(db.was_sent("UPJSK_a.CSV", "1310000001").unwrap());
+        assert!(!db.was_sent("UPJSK_a.CSV", "1310000002").unwrap());
+        assert!(!db.was_sent("UPJSK_b.CSV", "1310000001").unwrap());
     }
 
     fn names(db: &Db, q: HistoryQuery) -> Vec<String> {

@@ -59,6 +59,10 @@ pub struct SampleFile {
 
 const KYOTAKU_TYPE: &str = "43";
 
+/// The sample 居宅's short name; its full name is [`KYOTAKU_NAME`].
+const KYOTAKU_SHORT_NAME: &str = "さくら";
+const KYOTAKU_NAME: &str = "居宅介護支援事業所さくら";
+
 struct Menu {
     /// The 4 characters after the service type in the サービスコード.
     item: &'static str,
@@ -295,6 +299,24 @@ impl SampleOptions {
         }
         Ok(())
     }
+}
+
+/// Each office of a sample with its name and the short name folders are named by
+/// (`1310000001-さくら`): the 居宅 first, then the service offices in order.
+pub fn offices(opts: &SampleOptions) -> Vec<(OfficeNumber, String, &'static str)> {
+    let mut all = vec![(
+        opts.kyotaku.clone(),
+        KYOTAKU_NAME.to_owned(),
+        KYOTAKU_SHORT_NAME,
+    )];
+    for (i, (o, t)) in opts.services.iter().enumerate() {
+        all.push((
+            o.clone(),
+            office_name(*t, i),
+            OFFICE_NAMES[i % OFFICE_NAMES.len()],
+        ));
+    }
+    all
 }
 
 fn office_name(t: ServiceType, i: usize) -> String {
@@ -808,7 +830,7 @@ pub fn exchange(opts: &SampleOptions) -> Result<Vec<SampleFile>, SampleError> {
             cert_end.to_string(),
         ),
         manager: "山本　由美",
-        kyotaku_name: "居宅介護支援事業所さくら",
+        kyotaku_name: KYOTAKU_NAME,
     };
     let plan_serial = format!("{prev}25093000");
     let schedule_serial = format!("{prev}25093100");

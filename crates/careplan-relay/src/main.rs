@@ -52,7 +52,7 @@ enum Command {
     #[command(subcommand)]
     Audit(AuditCmd),
     /// Try Kizuna: initialise (if needed), register demo offices with fresh passwords, print
-    /// them, and serve.
+    /// them (and write them to demo-offices.json in the data folder), and serve.
     Demo {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
@@ -242,6 +242,9 @@ async fn run_server(
     Ok(())
 }
 
+/// Where `demo` writes the demo offices' numbers, names, kinds and passwords (mode 0600).
+const DEMO_OFFICES_FILE: &str = "demo-offices.json";
+
 /// The demo offices: the same numbers and names `kizuna sample` writes files for.
 const DEMO_OFFICES: [(&str, &str, OfficeKind); 4] = [
     (
@@ -268,6 +271,7 @@ fn demo(data: &Path, listen: String) -> Result<()> {
     }
     let store = open_store(data)?;
     let mut rows = Vec::new();
+    let mut credentials = Vec::new();
     for (number, name, kind) in DEMO_OFFICES {
         // A fresh password each run, so the printed one always works.
         let pw = password::generate();
@@ -279,8 +283,16 @@ fn demo(data: &Path, listen: String) -> Result<()> {
         }
         admin_audit(&store, "admin.demo", Some(number), String::new())?;
         rows.push(format!("  {number}  {pw}  {name}"));
+        credentials.push(serde_json::json!({
+            "number": number, "name": name, "kind": kind, "password": pw,
+        }));
     }
     drop(store);
+    // The demo's simulated partner offices (`kizuna demo-partners`) enrol with these.
+    write_private(
+        &data.join(DEMO_OFFICES_FILE),
+        serde_json::to_string_pretty(&credentials)?.as_bytes(),
+    )?;
     let fingerprint = Ca::load(&data.join("ca"))?.fingerprint();
     let banner = move |addr: std::net::SocketAddr| {
         format!(

@@ -140,6 +140,13 @@ pub enum PartnersCommand {
 /// Prints a client error for people and gives the exit code for it.
 fn fail(e: &ClientError) -> ExitCode {
     eprintln!("kizuna: {}", error_ja(e));
+    // On the command line the passphrase comes from the environment, not from a form.
+    if matches!(
+        e,
+        ClientError::KeyStoreUnavailable(_) | ClientError::KeysLocked(_)
+    ) {
+        eprintln!("kizuna: パスフレーズは環境変数 KIZUNA_KEY_PASSPHRASE で指定します。");
+    }
     match e {
         ClientError::NotEnrolled(_) | ClientError::Io { .. } | ClientError::AlreadyEnrolled(_) => {
             ExitCode::from(2)
@@ -302,7 +309,7 @@ async fn send(p: &ProfileArgs, paths: &[PathBuf], json: bool) -> Result<ExitCode
         for u in &uploads {
             match &u.result {
                 Ok(()) => println!("送信しました: {} → {}", u.file_name, u.recipient),
-                Err(e) if e.is_transient() || matches!(e, ClientError::RecipientUnavailable(_)) => {
+                Err(e) if e.stays_queued() => {
                     println!(
                         "送信待ち: {} → {}（{}）",
                         u.file_name,

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 the files have errors (validate) or the operation failed, 2 usage or
 //! I/O problems.
 
+mod demo_cmd;
 mod exchange_cmd;
 mod sample_cmd;
 mod validate_cmd;
@@ -58,6 +59,9 @@ enum Command {
     },
     /// Write a complete, valid sample exchange for one month.
     Sample(sample_cmd::SampleArgs),
+    /// For the demo (scripts/run): run the demo relay's service offices as partners that
+    /// receive, return signed receipts and send their 実績 back a few seconds after a 利用票.
+    DemoPartners(demo_cmd::DemoPartnersArgs),
     #[command(flatten)]
     Exchange(exchange_cmd::ExchangeCommand),
 }
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
             paths,
         } => validate_cmd::run(&paths, json, lang.into(), receiving),
         Command::Sample(args) => sample_cmd::run(&args),
+        Command::DemoPartners(args) => demo_cmd::run(&args),
         Command::Exchange(cmd) => exchange_cmd::run(cmd),
     };
     match result {

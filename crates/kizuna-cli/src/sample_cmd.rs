@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
-use careplan_csv::sample::{SampleOptions, exchange};
+use careplan_csv::sample::{SampleOptions, exchange, offices};
 use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
 
 /// Types given to service offices listed without one, in turn.
@@ -31,6 +31,10 @@ pub struct SampleArgs {
     /// Number of clients.
     #[arg(long, default_value_t = 5)]
     users: usize,
+    /// Write each office's outgoing files into a folder of its own, named NUMBER-NAME
+    /// (e.g. 1310000001-さくら), as each office would export them.
+    #[arg(long)]
+    by_office: bool,
 }
 
 fn office(s: &str) -> Result<OfficeNumber> {
@@ -87,10 +91,20 @@ pub fn run(args: &SampleArgs) -> Result<ExitCode> {
         users: args.users,
     };
     let files = exchange(&opts).map_err(|e| anyhow!("{e}"))?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{} を作れません", args.out.display()))?;
+    let folders: Vec<(OfficeNumber, String)> = offices(&opts)
+        .into_iter()
+        .map(|(number, _, short)| {
+            let folder = format!("{number}-{short}");
+            (number, folder)
+        })
+        .collect();
     for f in &files {
-        let path = args.out.join(f.name.to_string());
+        let dir = match folders.iter().find(|(n, _)| *n == f.name.sender.office) {
+            Some((_, folder)) if args.by_office => args.out.join(folder),
+            _ => args.out.clone(),
+        };
+        std::fs::create_dir_all(&dir).with_context(|| format!("{} を作れません", dir.display()))?;
+        let path = dir.join(f.name.to_string());
         std::fs::write(&path, &f.bytes)
             .with_context(|| format!("{} に書き込めません", path.display()))?;
         println!("{}", path.display());
