@@ -44,3 +44,60 @@ build_ui() {
     ensure_node
     (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
 }
+
+# Marks every process started from here on with NAME=<unique value> in its environment, which
+# processes pass on to their children and to the services a private D-Bus starts for them, so
+# that stop_marked_processes NAME finds them all, whoever their parent is by then.
+mark_processes() {
+    export "$1=$1-$$-$RANDOM$RANDOM"
+}
+
+# The processes marked with NAME, but this shell and its ancestors. (A subshell without the mark,
+# so that the commands it runs to look are not found themselves.)
+marked_processes() (
+    local mark="$1=${!1:-}" keep=" " pid=$BASHPID env
+    [ -n "${!1:-}" ] || return 0
+    unset "$1"
+    while [ -n "$pid" ] && [ "$pid" != 0 ]; do
+        keep+="$pid "
+        pid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null || true)
+    done
+    keep+="$$ "
+    for env in /proc/[0-9]*/environ; do
+        pid=${env#/proc/}
+        pid=${pid%/environ}
+        case "$keep" in *" $pid "*) continue ;; esac
+        if tr '\0' '\n' 2>/dev/null < "$env" | grep -qxF "$mark"; then
+            echo "$pid"
+        fi
+    done
+)
+
+# Stops the processes marked with NAME: TERM, then KILL after 3 s. Prints the pid and command of
+# each it found.
+kill_marked_processes() {
+    local pids left pid
+    pids=$(marked_processes "$1")
+    [ -n "$pids" ] || return 0
+    for pid in $pids; do
+        echo "  $pid $(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline")"
+    done
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 1 30); do
+        left=$(marked_processes "$1")
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    kill -9 $left 2>/dev/null || true
+}
+
+# Stops every process marked with NAME, which whoever started them should have stopped already:
+# names them and returns 1 when there were any.
+stop_marked_processes() {
+    local found
+    found=$(kill_marked_processes "$1")
+    [ -n "$found" ] || return 0
+    echo "still running after the run, stopped now:" >&2
+    echo "$found" >&2
+    return 1
+}

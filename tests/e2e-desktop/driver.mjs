@@ -7,92 +7,13 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, unli
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
+import { click, endApp, find, run, s, script, shot, startApp, step, type, waitFor, wd } from "./webdriver.mjs";
+
 const env = process.env;
-const WD = `http://127.0.0.1:${env.DRIVER_PORT}`;
-const SHOTS = env.SHOTS;
 const KIZUNA = env.KIZUNA_BIN;
 const WORK = env.WORK;
 const KYOTAKU = "1310000001";
 const HOUMON = "1320000001";
-let session;
-let passed = 0;
-let failed = 0;
-
-async function wd(method, path, body) {
-  if (env.DEBUG_WD) console.log(`> ${method} ${path}`);
-  const res = await fetch(`${WD}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-const s = (path) => `/session/${session}${path}`;
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
-
-async function find(css) {
-  const found = await wd("POST", s("/element"), { using: "css selector", value: css });
-  const id = found?.[ELEMENT];
-  if (!id) throw new Error(`no element ${css}: ${JSON.stringify(found)}`);
-  return id;
-}
-
-async function waitFor(css, { text, timeout = 20000 } = {}) {
-  const until = Date.now() + timeout;
-  let last = "";
-  while (Date.now() < until) {
-    try {
-      const el = await find(css);
-      last = await wd("GET", s(`/element/${el}/text`));
-      if (!text || last.includes(text)) return el;
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${css}${text ? ` containing “${text}”` : ""} (last text: “${last}”)`);
-}
-
-async function type(css, value) {
-  const el = await find(css);
-  await wd("POST", s(`/element/${el}/clear`), {});
-  await wd("POST", s(`/element/${el}/value`), { text: value });
-}
-
-async function click(css) {
-  const el = await find(css);
-  await wd("POST", s(`/element/${el}/click`), {});
-}
-
-async function script(body, args = []) {
-  return wd("POST", s("/execute/sync"), { script: body, args });
-}
-
-// The screen as a person sees it (the X display), not WebDriver's page capture, which hangs
-// under Xvfb with WebKitGTK here.
-async function shot(name) {
-  await new Promise((r) => setTimeout(r, 300)); // let the last change paint
-  execFileSync("import", ["-display", env.DISPLAY, "-window", "root", join(SHOTS, `${name}.png`)]);
-}
-
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ""}`);
-    try {
-      await shot(`FAILED-${name.replace(/[^a-z0-9]+/gi, "-")}`);
-    } catch {
-      // no window to take a picture of
-    }
-  }
-}
 
 function cli(args, input) {
   return execFileSync(KIZUNA, args, {
@@ -109,11 +30,7 @@ function filesBetween(dir, from, to) {
 }
 
 async function main() {
-  session = (
-    await wd("POST", "/session", {
-      capabilities: { alwaysMatch: { "tauri:options": { application: env.APP_BIN } } },
-    })
-  ).sessionId;
+  await startApp();
 
   // The partner office enrols with the CLI; the sample exchange is written for both.
   cli(["enroll", "--profile", join(WORK, "houmon"), "--relay", env.RELAY_URL, "--ca-fingerprint",
@@ -129,19 +46,23 @@ async function main() {
   await step("a wrong password is explained", async () => {
     await type("#office", KYOTAKU);
     await type("#password", "wrong-password");
-    await type("#passphrase", "desktop-passphrase");
     await click("#enroll");
     await waitFor("#setup-message", { text: "パスワードが正しくありません" });
+    // This PC has a key store: the keys go there and no passphrase is asked for.
+    assert.equal(await script("return document.querySelector('#passphrase-field').hidden"), true);
     await shot("02-setup-wrong-password");
   });
 
   await step("enrolment through the office's proxy with the right password opens the app", async () => {
     await type("#password", env.KYOTAKU_PASSWORD);
+    await click(".more summary");
     await type("#setup-proxy", env.PROXY_URL);
     await click("#enroll");
     await waitFor("#nav-send", { timeout: 30000 });
     await shot("03-send-empty");
     assert.ok(tunnels() >= 1, "enrolment went through the proxy");
+    const profile = readFileSync(join(WORK, "app-profile", "profile.toml"), "utf8");
+    assert.ok(profile.includes("os-key-store"), `the keys are sealed in the OS key store: ${profile}`);
   });
 
   const units = {};
@@ -257,7 +178,7 @@ async function main() {
     assert.ok(tunnels() >= 2, `the app kept using the proxy (${tunnels()} tunnels)`);
   });
 
-  await wd("DELETE", s(""));
+  await endApp();
 }
 
 // How many tunnels the office's proxy has opened.
@@ -291,13 +212,4 @@ async function waitForNotification(text, timeout) {
   throw new Error(`no notification “${text}”`);
 }
 
-main()
-  .catch((e) => {
-    failed++;
-    console.log(`FAIL ${e.message}`);
-  })
-  .finally(() => {
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
-  });
-
+run(main);

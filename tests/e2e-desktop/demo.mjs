@@ -1,0 +1,107 @@
+// The living demo as a newcomer meets it: ./run starts it with scripts/lib/demo.sh, exactly as
+// scripts/run does, on a PC without a key store, and passes what it printed ($DEMO_OUT). This
+// follows the printed words: enrol with the printed number and password, drop the printed folder,
+// send everything; then a receipt, a notification and the partners' 実績 must come by themselves.
+
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+import { click, endApp, run, script, shot, startApp, step, textOf, type, waitFor } from "./webdriver.mjs";
+
+const env = process.env;
+const printed = readFileSync(env.DEMO_OUT, "utf8");
+const [, office, password] = printed.match(/事業所番号 (\d{10}) とパスワード (\S+) を入力/) ?? [];
+const [, folder] = printed.match(/フォルダ (\S+) を「送信」画面にドロップ/) ?? [];
+const partners = ["ひまわり訪問介護ステーション", "デイサービスセンターけやき", "あおば福祉用具レンタル"];
+
+async function main() {
+  assert.ok(office && password && folder, `the demo printed what to type and drop:\n${printed}`);
+  await startApp();
+
+  await step("demo: the set-up screen has the relay filled in", async () => {
+    await waitFor("#enroll");
+    assert.ok((await script("return document.querySelector('#relay_url').value")).startsWith("https://"));
+    await shot("demo-01-setup");
+  });
+
+  await step("demo: without a key store the form asks for a passphrase, not an environment variable", async () => {
+    await type("#office", office);
+    await type("#password", password);
+    await click("#enroll");
+    await waitFor("#setup-message", { text: "鍵の保管庫がありません" });
+    const message = await textOf("#setup-message");
+    assert.ok(!message.includes("KIZUNA_"), `no variable named: ${message}`);
+    assert.equal(await script("return document.querySelector('#passphrase-field').hidden"), false);
+    assert.equal(await script("return document.activeElement.id"), "passphrase", "the passphrase field has the focus");
+    const fits = await script(
+      "const r = document.querySelector('#enroll').getBoundingClientRect(); return r.bottom <= window.innerHeight && r.top >= 0",
+    );
+    assert.equal(fits, true, "the 登録する button is within the window");
+    await shot("demo-02-setup-passphrase");
+  });
+
+  await step("demo: with a passphrase the office enrols and the app opens", async () => {
+    await type("#passphrase", "demo-passphrase-さくら");
+    await click("#enroll");
+    await waitFor("#nav-send", { timeout: 30000 });
+    await shot("demo-03-send-empty");
+  });
+
+  await step("demo: the printed folder gives one sendable card per unit and partner", async () => {
+    // What a drop does (WebDriver cannot drag from the desktop).
+    await script("window.kizunaTest.check(arguments[0])", [[folder]]);
+    await waitFor("#send-all");
+    const cards = await script("return [...document.querySelectorAll('.unit')].map(c => c.dataset.recipient)");
+    assert.equal(cards.length, 6, `plan and schedule unit for each of three partners: ${cards}`);
+    assert.ok(!cards.includes(office), "no card is addressed to the office itself");
+    assert.equal(await script("return document.querySelector('#foreign')"), null, "no other office's files");
+    assert.equal(await script("return document.querySelectorAll('.unit .pill.ok').length"), 6);
+    await shot("demo-04-send-ready");
+  });
+
+  await step("demo: everything is sent and says so", async () => {
+    await click("#send-all");
+    await waitFor("#send-all", { text: "送信しました", timeout: 60000 });
+    const labels = await script("return [...document.querySelectorAll('.unit footer button')].map(b => b.textContent)");
+    assert.deepEqual(new Set(labels), new Set(["送信しました"]), `every card: ${labels}`);
+    await shot("demo-05-sent");
+  });
+
+  await step("demo: the partners' receipts show in 履歴", async () => {
+    await click("#nav-history");
+    await waitFor("#history", { text: "相手受信確認済み", timeout: 60000 });
+    await shot("demo-06-history-receipts");
+  });
+
+  await step("demo: the partners' 実績 raise a notification", async () => {
+    const notified = await waitForNotification("新しいケアプランが届きました", 60000);
+    assert.ok(partners.some((p) => notified.includes(p)), `names a partner: ${notified}`);
+  });
+
+  await step("demo: the 実績 of every partner are in 受信箱 and saved inside the demo folder", async () => {
+    await click("#nav-inbox");
+    for (const p of partners) await waitFor("#inbox", { text: p, timeout: 60000 });
+    await shot("demo-07-inbox");
+    const saved = readdirSync(env.KIZUNA_RECEIVE_DIR).filter((n) => n.startsWith("UPJSK_"));
+    assert.equal(saved.length, 3, `saved: ${saved}`);
+    assert.ok(!existsSync(join(env.HOME, "Kizuna")), "nothing written to the home folder");
+    assert.ok(!existsSync(join(env.HOME, "Documents", "Kizuna")), "nothing written to Documents");
+  });
+
+  await endApp();
+}
+
+// The notifications the notification service was given (./run starts it).
+async function waitForNotification(text, timeout) {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    const log = existsSync(env.NOTIFY_SERVER_LOG) ? readFileSync(env.NOTIFY_SERVER_LOG, "utf8") : "";
+    const line = log.split("\n").find((l) => l.includes(text));
+    if (line) return line;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no notification “${text}”`);
+}
+
+run(main);
