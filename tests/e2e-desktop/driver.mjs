@@ -14,6 +14,7 @@ const KIZUNA = env.KIZUNA_BIN;
 const WORK = env.WORK;
 const KYOTAKU = "1310000001";
 const HOUMON = "1320000001";
+const TSUSHO = "1320000002"; // registered at the relay, never enrolled
 
 function cli(args, input) {
   return execFileSync(KIZUNA, args, {
@@ -36,7 +37,7 @@ async function main() {
   cli(["enroll", "--profile", join(WORK, "houmon"), "--relay", env.RELAY_URL, "--ca-fingerprint",
     env.FINGERPRINT, "--office", HOUMON, "--password-stdin"], env.HOUMON_PASSWORD);
   const sample = join(WORK, "sample");
-  cli(["sample", "--out", sample, "--kyotaku", KYOTAKU, "--service", `${HOUMON}:11`, "--users", "3"]);
+  cli(["sample", "--out", sample, "--kyotaku", KYOTAKU, "--service", `${HOUMON}:11,${TSUSHO}:15`, "--users", "3"]);
 
   await step("set-up screen shows with the relay filled in", async () => {
     await waitFor("#enroll");
@@ -104,6 +105,19 @@ async function main() {
       const got = readFileSync(join(inbox, p.split("/").pop()));
       assert.ok(got.equals(readFileSync(p)), `${p} arrived byte-identical`);
     }
+  });
+
+  await step("a unit for a partner who has not enrolled yet waits and says why", async () => {
+    const files = filesBetween(sample, KYOTAKU, TSUSHO).map((n) => join(sample, n));
+    await script("window.kizunaTest.check(arguments[0])", [files]);
+    await waitFor(`.unit[data-recipient="${TSUSHO}"] .pill.ok`);
+    await click(`.unit[data-recipient="${TSUSHO}"] footer button`);
+    await waitFor(`.unit[data-recipient="${TSUSHO}"] .result`, { text: "まだ登録していません" });
+    const label = await script(`return document.querySelector('.unit[data-recipient="${TSUSHO}"] footer button').textContent`);
+    assert.equal(label, "送信待ち", "the button does not say 送信しました");
+    const said = await script(`return document.querySelector('.unit[data-recipient="${TSUSHO}"] .result').textContent`);
+    assert.ok(!said.includes("接続"), `the cause is the partner, not the connection: ${said}`);
+    await shot("06b-send-waiting-for-partner");
   });
 
   await step("実績 sent back by the CLI raises a notification whose click opens the inbox", async () => {

@@ -331,9 +331,19 @@ function drawPlan(list: HTMLElement): void {
       try {
         const sent = await api.send(card.files.map((f) => f.path));
         clear(result);
+        // Files that went the same way for the same reason are said once.
+        const groups = new Map<string, SentView[]>();
         for (const s of sent) {
+          const key = `${s.outcome}\n${s.message ?? ""}`;
+          groups.set(key, [...(groups.get(key) ?? []), s]);
+        }
+        for (const group of groups.values()) {
+          const s = group[0];
           const cls = s.outcome === "sent" ? "ok" : s.outcome === "failed" ? "bad" : "wait";
-          result.append(h("div", { class: cls }, `${outcomeLabel(s)}: ${s.file_name}`, s.message ? ` — ${s.message}` : ""));
+          const what = group.length === 1 ? s.file_name : `${group.length}${t("filesCount")}`;
+          result.append(
+            h("div", { class: cls, title: group.map((g) => g.file_name).join("\n") }, `${outcomeLabel(s)}: ${what}`, s.message ? ` — ${s.message}` : ""),
+          );
         }
         send.textContent = sentLabel(sent);
         if (sent.some((s) => s.outcome === "failed")) send.disabled = false;

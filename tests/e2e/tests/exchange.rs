@@ -262,6 +262,28 @@ fn a_sender_offline_queues_and_delivers_exactly_once_when_the_relay_is_back() {
 }
 
 #[test]
+fn a_file_for_a_partner_not_yet_enrolled_waits_says_why_and_goes_once_it_enrols() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+
+    let out = send(&w, &KYOTAKU, &plans);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("送信待ち") && said.contains("まだ登録していません"),
+        "the cause, not the connection: {said}"
+    );
+    assert!(!said.contains("接続"), "{said}");
+
+    w.enroll(&HOUMON);
+    let out = w.kizuna(&KYOTAKU, &["send"]);
+    assert!(out.status.success(), "{}", text(&out));
+    receive_identical(&w, &HOUMON, &plans);
+}
+
+#[test]
 fn a_relay_crash_midway_loses_nothing() {
     let mut w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
