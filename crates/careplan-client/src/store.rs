@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{ClientError, Result};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
@@ -164,6 +164,21 @@ pub struct HistoryQuery {
 impl Db {
     /// Opens (and migrates) the database at `path`.
     pub fn open(path: &Path) -> Result<Db> {
+        // The history names clients' files and partners: the owner's only (SQLite gives the
+        // -wal and -shm files the same mode).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)
+                .and_then(|_| {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                })
+                .map_err(|e| ClientError::io(path, e))?;
+        }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;

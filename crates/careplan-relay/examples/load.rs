@@ -21,6 +21,17 @@ const RECIPIENT: &str = "1399999999";
 const PASSWORD: &str = "load-test-password";
 const AGE: &str = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
 
+/// A manifest naming this upload, as a client signs one (the relay reads, never verifies, it).
+fn manifest(file_name: &str, sender: &str, key: &str) -> String {
+    let json = format!(
+        r#"{{"type":"kizuna-manifest/1","file_name":"{file_name}","sha256":"00","size":20480,"sender":"{sender}","recipient":"{RECIPIENT}","created_at":0,"idempotency_key":"{key}"}}"#
+    );
+    format!(
+        "{}.c2ln",
+        data_encoding::BASE64URL_NOPAD.encode(json.as_bytes())
+    )
+}
+
 fn relay_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     exe.parent()
@@ -210,14 +221,13 @@ async fn main() {
                     }
                     None => Instant::now(),
                 };
+                let name = format!("UPPLAN_202512_{office}_43_{RECIPIENT}_11_20251125093100.CSV");
+                let key = format!("{office}-{i}");
                 let r = c
                     .post(format!("{url}/v1/messages"))
-                    .header(
-                        "x-kizuna-file-name",
-                        format!("UPPLAN_202512_{office}_43_{RECIPIENT}_11_20251125093100.CSV"),
-                    )
-                    .header("idempotency-key", format!("{office}-{i}"))
-                    .header("x-kizuna-manifest", "bQ")
+                    .header("x-kizuna-manifest", manifest(&name, &office, &key))
+                    .header("x-kizuna-file-name", name)
+                    .header("idempotency-key", key)
                     .body(body.clone())
                     .send()
                     .await;

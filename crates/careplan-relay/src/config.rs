@@ -26,6 +26,15 @@ pub struct Config {
     pub heartbeat_secs: u64,
     /// Seconds between checks for expired messages (`KIZUNA_RELAY_EXPIRY_CHECK_SECS`).
     pub expiry_check_secs: u64,
+    /// Open connections at most, in total (`KIZUNA_RELAY_MAX_CONNECTIONS`); more are answered 503.
+    pub max_connections: usize,
+    /// Open connections at most from one client address (`KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP`).
+    pub max_connections_per_ip: usize,
+    /// Seconds a request body may send nothing before it is cut (`KIZUNA_RELAY_BODY_IDLE_SECS`).
+    pub body_idle_secs: u64,
+    /// Password checks computed at once, at most (`KIZUNA_RELAY_HASH_CONCURRENCY`); 0 = one per
+    /// CPU core.
+    pub hash_concurrency: usize,
 }
 
 impl Default for Config {
@@ -40,6 +49,10 @@ impl Default for Config {
             expiry_days: 30,
             heartbeat_secs: 15,
             expiry_check_secs: 60,
+            max_connections: 20_000,
+            max_connections_per_ip: 512,
+            body_idle_secs: 30,
+            hash_concurrency: 0,
         }
     }
 }
@@ -112,6 +125,10 @@ impl Config {
             "KIZUNA_RELAY_EXPIRY_DAYS" => expiry_days,
             "KIZUNA_RELAY_HEARTBEAT_SECS" => heartbeat_secs,
             "KIZUNA_RELAY_EXPIRY_CHECK_SECS" => expiry_check_secs,
+            "KIZUNA_RELAY_MAX_CONNECTIONS" => max_connections,
+            "KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP" => max_connections_per_ip,
+            "KIZUNA_RELAY_BODY_IDLE_SECS" => body_idle_secs,
+            "KIZUNA_RELAY_HASH_CONCURRENCY" => hash_concurrency,
         }
         Ok(())
     }

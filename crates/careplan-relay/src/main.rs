@@ -185,6 +185,9 @@ fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
         bail!("{} is already initialised", data.display());
     }
     std::fs::create_dir_all(data)?;
+    // The data folder holds the CA key, password hashes and message bodies: its owner's only.
+    #[cfg(unix)]
+    std::fs::set_permissions(data, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     let mut config = Config::default();
     if !hostnames.is_empty() {
         config.hostnames = hostnames;

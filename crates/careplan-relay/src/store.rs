@@ -16,6 +16,9 @@ pub enum StoreError {
     /// An office with this number exists already.
     #[error("office {0} is already registered")]
     Duplicate(String),
+    /// The database file could not be prepared.
+    #[error("database file: {0}")]
+    Io(String),
 }
 
 /// The kind of an office.
@@ -256,6 +259,11 @@ pub trait MetaStore: Send + Sync {
     ) -> Result<u32, StoreError>;
     /// Clears failed logins after a success.
     fn login_succeeded(&self, number: &str) -> Result<(), StoreError>;
+    /// Takes the one-time code of 30-second `step` for `number`: true only the first time, and
+    /// only when no later step was taken (codes are single-use).
+    fn take_totp_step(&self, number: &str, step: i64) -> Result<bool, StoreError>;
+    /// Serials revoked and offices disabled at or after `since` (unix seconds).
+    fn rights_ended_since(&self, since: i64) -> Result<(Vec<String>, Vec<String>), StoreError>;
     /// Stores an issued certificate.
     fn add_certificate(&self, cert: &CertRecord) -> Result<(), StoreError>;
     /// One certificate by serial.
@@ -327,11 +335,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_messages.sql"),
     include_str!("../migrations/0003_events.sql"),
+    include_str!("../migrations/0004_rights.sql"),
 ];
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        only_owner_reads(path)?;
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -382,6 +392,36 @@ impl SqliteStore {
             % self.readers.len();
         self.readers[i].lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Makes the database file (created empty when missing) readable by its owner only: it holds
+/// password hashes and one-time-code secrets. SQLite gives its `-wal` and `-shm` files the same
+/// mode.
+fn only_owner_reads(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Io(e.to_string());
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        for p in [
+            path.to_owned(),
+            path.with_extension("db-wal"),
+            path.with_extension("db-shm"),
+        ] {
+            match std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 // Every row of a query, each made by `row`.
@@ -537,7 +577,9 @@ impl MetaStore for SqliteStore {
 
     fn set_active(&self, number: &str, active: bool) -> Result<bool, StoreError> {
         Ok(self.conn().execute(
-            "UPDATE offices SET active = ?2 WHERE number = ?1",
+            "UPDATE offices SET active = ?2,
+             disabled_at = CASE WHEN ?2 THEN NULL ELSE CAST(strftime('%s', 'now') AS INTEGER) END
+             WHERE number = ?1",
             params![number, active],
         )? == 1)
     }
@@ -590,6 +632,31 @@ impl MetaStore for SqliteStore {
             [number],
         )?;
         Ok(())
+    }
+
+    fn take_totp_step(&self, number: &str, step: i64) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE offices SET totp_last_step = ?2
+             WHERE number = ?1 AND (totp_last_step IS NULL OR totp_last_step < ?2)",
+            params![number, step],
+        )? == 1)
+    }
+
+    fn rights_ended_since(&self, since: i64) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        let conn = self.reader();
+        let serials = rows(
+            &conn,
+            "SELECT serial FROM certificates WHERE revoked_at >= ?1",
+            [since],
+            |r| r.get(0),
+        )?;
+        let offices = rows(
+            &conn,
+            "SELECT number FROM offices WHERE disabled_at >= ?1",
+            [since],
+            |r| r.get(0),
+        )?;
+        Ok((serials, offices))
     }
 
     fn add_certificate(&self, c: &CertRecord) -> Result<(), StoreError> {

@@ -32,10 +32,22 @@ fn code_for_key(key: &[u8], counter: i64) -> String {
     format!("{:06}", bin % 1_000_000)
 }
 
+/// The 30-second step whose code `given` is: the current one or one either side (clock drift).
+/// A code is single-use: the caller takes the step it answers (see the store).
+pub fn matching_step(secret: &str, given: &str, now: i64) -> Option<i64> {
+    let given = given.trim();
+    if given.len() != 6 {
+        return None;
+    }
+    (-1..=1)
+        .map(|d| now + d * STEP)
+        .find(|t| code(secret, *t).is_some_and(|c| c == given))
+        .map(|t| t.div_euclid(STEP))
+}
+
 /// Whether `given` is the code of the current step or one step either side (clock drift).
 pub fn verify(secret: &str, given: &str, now: i64) -> bool {
-    let given = given.trim();
-    given.len() == 6 && (-1..=1).any(|d| code(secret, now + d * STEP).is_some_and(|c| c == given))
+    matching_step(secret, given, now).is_some()
 }
 
 /// The `otpauth://` URI an authenticator app reads (usually from a QR code).

@@ -9,14 +9,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn upload(relay: &Relay, id: &(String, String), key: &str) -> String {
+    let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
     let r = client(&relay.ca_pem(), Some((&id.0, &id.1)))
         .post(format!("{}/v1/messages", relay.url))
-        .header(
-            "x-kizuna-file-name",
-            format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV"),
-        )
+        .header("x-kizuna-file-name", &name)
         .header("idempotency-key", key)
-        .header("x-kizuna-manifest", "bQ")
+        .header("x-kizuna-manifest", manifest_for(&name, key))
         .body("c")
         .send()
         .await

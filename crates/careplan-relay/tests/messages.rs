@@ -47,7 +47,7 @@ async fn upload(
         .post(format!("{}/v1/messages", relay.url))
         .header("x-kizuna-file-name", name)
         .header("idempotency-key", key)
-        .header("x-kizuna-manifest", "bWFuaWZlc3Q")
+        .header("x-kizuna-manifest", manifest_for(name, key))
         .body(body.to_vec())
         .send()
         .await

@@ -23,7 +23,7 @@ async fn upload_with(
     c.post(format!("{url}/v1/messages"))
         .header("x-kizuna-file-name", name())
         .header("idempotency-key", key)
-        .header("x-kizuna-manifest", "bQ")
+        .header("x-kizuna-manifest", manifest_for(&name(), key))
         .body(body)
         .send()
         .await

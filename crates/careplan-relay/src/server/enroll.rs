@@ -44,55 +44,97 @@ pub struct OfficeInfo {
     pub kind: OfficeKind,
 }
 
+impl EnrollRequest {
+    // Every field bounded and shaped before it reaches the store, a log or the audit log.
+    fn check(&self) -> Result<(), ApiError> {
+        let bad = |code| Err(err(StatusCode::BAD_REQUEST, code));
+        if self.office.len() != 10 || !self.office.bytes().all(|b| b.is_ascii_digit()) {
+            return bad("bad_office_number");
+        }
+        if self.password.is_empty() || self.password.len() > 1024 {
+            return bad("bad_password");
+        }
+        if self.csr_pem.len() > 16 * 1024 || self.encryption_key.len() > 256 {
+            return bad("bad_key");
+        }
+        if self.totp.as_ref().is_some_and(|t| t.len() > 16) {
+            return bad("bad_totp");
+        }
+        Ok(())
+    }
+}
+
 pub(super) async fn enroll(
     State(state): State<Arc<AppState>>,
     Extension(info): Extension<ConnInfo>,
     Json(req): Json<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
+    req.check()?;
+    let remote = info.remote;
+    // One check per office number at a time: the failure count is read, and written, before
+    // the next guess is looked at, however many arrive at once.
+    let _turn = state.logins.turn(&req.office).await;
     let st = state.clone();
-    blocking(move || enroll_blocking(&st, info.remote, req))
+    let number = req.office.clone();
+    let office = blocking(move || st.store.office(&number))
         .await?
-        .map(Json)
-}
-
-fn enroll_blocking(
-    state: &AppState,
-    remote: SocketAddr,
-    req: EnrollRequest,
-) -> Result<EnrollResponse, ApiError> {
-    let store = &state.store;
-    // Unknown office and wrong password answer alike, so numbers cannot be probed.
-    let Some(office) = store.office(&req.office).map_err(internal)? else {
-        audit(
-            state,
-            "login.failed",
-            Some(&req.office),
-            remote,
-            "unknown office".into(),
-        );
-        return Err(err(StatusCode::UNAUTHORIZED, "wrong_credentials"));
+        .map_err(internal)?;
+    let now = now();
+    let locked = match &office {
+        Some(o) => o.locked_until.is_some_and(|t| t > now),
+        None => state.logins.unknown_locked(&req.office, now),
     };
-    if office.locked_until.is_some_and(|t| t > now()) {
+    if locked {
         audit(
-            state,
+            &state,
             "login.refused",
-            Some(&office.number),
+            Some(&req.office),
             remote,
             "locked".into(),
         );
         return Err(err(StatusCode::LOCKED, "office_locked"));
     }
-    if !crate::password::verify(&req.password, &office.password_hash) {
-        return Err(failed_login(state, &office, remote, "wrong password")?);
-    }
+    // Unknown numbers are checked against a hash too: they cost, answer and lock the same.
+    let hash = office.as_ref().map(|o| o.password_hash.clone());
+    let right = state.logins.verify(req.password.clone(), hash).await;
+    let st = state.clone();
+    blocking(move || match office {
+        None => Err(unknown_failed(&st, &req.office, remote)),
+        Some(office) if !right => Err(failed_login(&st, &office, remote, "wrong password")?),
+        Some(office) => enroll_checked(&st, remote, office, req),
+    })
+    .await?
+    .map(Json)
+}
+
+// The password was right: the second factor, then the certificate.
+fn enroll_checked(
+    state: &AppState,
+    remote: SocketAddr,
+    office: Office,
+    req: EnrollRequest,
+) -> Result<EnrollResponse, ApiError> {
+    let store = &state.store;
     if let Some(secret) = &office.totp_secret {
-        match &req.totp {
+        let Some(code) = &req.totp else {
             // The client asks the user for the code and tries again; not a failed attempt.
-            None => return Err(err(StatusCode::UNAUTHORIZED, "totp_required")),
-            Some(code) if !crate::totp::verify(secret, code, now()) => {
-                return Err(failed_login(state, &office, remote, "wrong one-time code")?);
-            }
-            Some(_) => {}
+            return Err(err(StatusCode::UNAUTHORIZED, "totp_required"));
+        };
+        let step = crate::totp::matching_step(secret, code, now());
+        // A code is good once: one seen (or overheard) before is a wrong code.
+        let fresh = match step {
+            Some(step) => store
+                .take_totp_step(&office.number, step)
+                .map_err(internal)?,
+            None => false,
+        };
+        if !fresh {
+            return Err(failed_login(
+                state,
+                &office,
+                remote,
+                "wrong or used one-time code",
+            )?);
         }
     }
     if !office.active {
@@ -122,6 +164,27 @@ fn enroll_blocking(
         remote,
         "enroll",
     )
+}
+
+// A failed login for a number that is not registered: counted and locked like a registered one.
+fn unknown_failed(state: &AppState, number: &str, remote: SocketAddr) -> ApiError {
+    let c = &state.config;
+    let failures =
+        state
+            .logins
+            .unknown_failed(number, now(), c.lockout_failures, c.lockout_minutes * 60);
+    audit(
+        state,
+        "login.failed",
+        Some(number),
+        remote,
+        format!("unknown office ({failures})"),
+    );
+    metrics::inc(&state.metrics.logins_failed, 1);
+    if failures >= c.lockout_failures {
+        return err(StatusCode::LOCKED, "office_locked");
+    }
+    err(StatusCode::UNAUTHORIZED, "wrong_credentials")
 }
 
 /// Renewal: a new certificate for the same keys, asked for with the current one, so an office

@@ -33,6 +33,8 @@ pub(super) async fn events(
     // Subscribe before the first read, so nothing committed in between is missed.
     let mut wake = state.wake.subscribe();
     let mut stopping = state.stopping.subscribe();
+    let mut rights = state.rights_ended.subscribe();
+    let serial = a.cert.serial.clone();
     let office = a.office.number.clone();
     let days_left = (a.cert.not_after - now()) / 86_400;
     tokio::spawn(async move {
@@ -86,6 +88,17 @@ pub(super) async fn events(
                 () = tx.closed() => return,
                 // The relay is stopping: end the stream so the connection can close.
                 _ = stopping.changed() => return,
+                // Its certificate was revoked or its office disabled: nothing more for it.
+                r = rights.recv() => match r {
+                    Ok(ended) if ended.serials.contains(&serial) || ended.offices.contains(&office) => return,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        if !still_allowed(&state, &serial).await {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
             }
         }
     });
@@ -98,4 +111,19 @@ pub(super) async fn events(
         body,
     )
         .into_response()
+}
+
+// Whether the certificate `serial` is still unrevoked and its office active (asked when the
+// stream missed notices).
+async fn still_allowed(state: &Arc<AppState>, serial: &str) -> bool {
+    let (st, serial) = (state.clone(), serial.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let cert = st.store.certificate(&serial).ok().flatten()?;
+        let office = st.store.office(&cert.office).ok().flatten()?;
+        Some(cert.revoked_at.is_none() && office.active)
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }

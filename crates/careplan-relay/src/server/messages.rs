@@ -16,6 +16,35 @@ pub struct UploadResponse {
 /// Largest manifest accepted, in bytes: it is a small signed JSON document.
 const MAX_MANIFEST: usize = 16 * 1024;
 
+/// What the relay reads of a sender's manifest: the fields it routes by. It does not check the
+/// signature (it cannot read the file the manifest speaks of; the recipient checks both), but a
+/// manifest must name this very upload, so a captured body and manifest posted again under a
+/// new idempotency key is refused, and altering the key inside breaks the signature.
+#[derive(Deserialize)]
+struct Routed {
+    r#type: String,
+    file_name: String,
+    sender: String,
+    recipient: String,
+    idempotency_key: String,
+}
+
+fn routed(manifest: &str) -> Option<Routed> {
+    let body = manifest.split_once('.')?.0;
+    let json = data_encoding::BASE64URL_NOPAD
+        .decode(body.as_bytes())
+        .ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+/// Whether an idempotency key is one a client makes: 1–128 letters, digits, `-` or `_`.
+fn good_key(key: &str) -> bool {
+    (1..=128).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 pub(super) async fn upload(
     State(state): State<Arc<AppState>>,
     a: Authed,
@@ -31,8 +60,8 @@ pub(super) async fn upload(
     let manifest = header(&headers, "x-kizuna-manifest")
         .ok_or(err(StatusCode::BAD_REQUEST, "manifest_missing"))?
         .to_owned();
-    if key.len() > 128 || manifest.len() > MAX_MANIFEST {
-        return Err(err(StatusCode::BAD_REQUEST, "header_too_long"));
+    if name.len() > 255 || !good_key(&key) || manifest.len() > MAX_MANIFEST {
+        return Err(err(StatusCode::BAD_REQUEST, "bad_header"));
     }
     if body.len() as u64 > state.config.max_upload_bytes {
         return Err(err(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
@@ -51,6 +80,24 @@ pub(super) async fn upload(
         return Err(err(StatusCode::FORBIDDEN, "sender_mismatch"));
     }
     let recipient = parsed.recipient.office.to_string();
+    let Some(signed) = routed(&manifest) else {
+        return Err(err(StatusCode::BAD_REQUEST, "bad_manifest"));
+    };
+    if signed.r#type != "kizuna-manifest/1"
+        || signed.file_name != name
+        || signed.sender != a.office.number
+        || signed.recipient != recipient
+        || signed.idempotency_key != key
+    {
+        audit(
+            &state,
+            "upload.refused",
+            Some(&a.office.number),
+            a.remote,
+            format!("manifest does not name this upload: {name}"),
+        );
+        return Err(err(StatusCode::UNPROCESSABLE_ENTITY, "manifest_mismatch"));
+    }
     let st = state.clone();
     let sender = a.office.number.clone();
     let body_for_hash = body.clone();

@@ -14,6 +14,7 @@ pub struct Metrics {
     pub(super) logins_ok: AtomicU64,
     pub(super) logins_failed: AtomicU64,
     pub(super) expired: AtomicU64,
+    pub(super) connections_refused: AtomicU64,
     pub(super) streams_open: AtomicI64,
 }
 
@@ -56,6 +57,11 @@ impl Metrics {
                 "kizuna_expired_total",
                 "Messages expired undelivered.",
                 &self.expired,
+            ),
+            (
+                "kizuna_connections_refused_total",
+                "Connections answered 503 because a client or the relay had too many.",
+                &self.connections_refused,
             ),
         ];
         let mut out = String::new();

@@ -4,6 +4,8 @@ mod commit;
 mod directory;
 mod enroll;
 mod events;
+mod limits;
+mod login;
 mod messages;
 mod metrics;
 
@@ -55,6 +57,21 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Makes uploads durable in batches.
     committer: commit::Committer,
+    /// Open connections, in total and per client address.
+    connections: limits::Connections,
+    /// Password checks under way.
+    logins: login::Logins,
+    /// Certificates revoked and offices disabled lately: their open event streams end.
+    rights_ended: tokio::sync::broadcast::Sender<Arc<RightsEnded>>,
+}
+
+/// Rights that ended since the last look.
+#[derive(Debug, Default)]
+struct RightsEnded {
+    /// Revoked certificate serials.
+    serials: Vec<String>,
+    /// Disabled offices.
+    offices: Vec<String>,
 }
 
 impl AppState {
@@ -70,6 +87,10 @@ impl AppState {
         let metrics = Arc::<Metrics>::default();
         let committer =
             commit::Committer::start(store.clone(), blobs.clone(), metrics.clone(), wake.clone());
+        let connections =
+            limits::Connections::new(config.max_connections, config.max_connections_per_ip);
+        let logins = login::Logins::new(config.hash_concurrency);
+        let (rights_ended, _) = tokio::sync::broadcast::channel(64);
         AppState {
             store,
             blobs,
@@ -79,6 +100,9 @@ impl AppState {
             stopping,
             metrics,
             committer,
+            connections,
+            logins,
+            rights_ended,
         }
     }
 
@@ -138,6 +162,23 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(internal)
 }
 
+/// Characters of an audit entry's detail at most.
+const MAX_AUDIT_DETAIL: usize = 300;
+
+/// `text` as it may go into the audit log: at most `max` characters, control characters (line
+/// breaks among them) shown as `?`, so no request can forge or bloat entries.
+fn printable(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 fn audit(state: &AppState, event: &str, office: Option<&str>, remote: SocketAddr, detail: String) {
     audit_message(state, event, office, None, remote, detail);
 }
@@ -152,10 +193,10 @@ fn audit_message(
 ) {
     let e = AuditEvent {
         event: event.to_owned(),
-        office: office.map(str::to_owned),
-        message_id: message.map(str::to_owned),
+        office: office.map(|o| printable(o, 10)),
+        message_id: message.map(|m| printable(m, 64)),
         remote: Some(remote.ip().to_string()),
-        detail,
+        detail: printable(&detail, MAX_AUDIT_DETAIL),
     };
     if let Err(error) = state.store.audit(now_ms(), &e) {
         tracing::error!(%error, event, "audit write failed");
@@ -233,15 +274,25 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Largest body of any request but an upload: enrolment, renewal and receipts are small JSON.
+const MAX_SMALL_BODY: usize = 64 * 1024;
+
 /// The routes.
 pub fn router(state: Arc<AppState>) -> Router {
+    // The upload handler answers 413 with its own code; this only stops unbounded bodies.
+    let upload_limit = usize::try_from(state.config.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/v1/enroll", post(enroll::enroll))
         .route("/v1/me", get(enroll::me))
         .route("/v1/renew", post(enroll::renew))
-        .route("/v1/messages", post(messages::upload))
+        .route(
+            "/v1/messages",
+            post(messages::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/v1/messages/{id}/body", get(messages::download))
         .route("/v1/messages/{id}/ack", post(messages::acknowledge))
         .route("/v1/inbox", get(messages::inbox))
@@ -249,12 +300,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/events", get(events::events))
         .route("/v1/directory", get(directory::directory_search))
         .route("/v1/directory/{number}", get(directory::directory_entry))
-        // The handler answers 413 with its own code; this only stops unbounded bodies.
-        .layer(DefaultBodyLimit::max(
-            usize::try_from(state.config.max_upload_bytes)
-                .unwrap_or(usize::MAX)
-                .saturating_add(1),
-        ))
+        .layer(DefaultBodyLimit::max(MAX_SMALL_BODY))
+        .layer(axum::middleware::map_response(limits::json_refusals))
         .with_state(state)
 }
 
@@ -276,7 +323,9 @@ pub async fn serve(
     let acceptor = TlsAcceptor::from(tls);
     let app = router(state.clone());
     let expiry = tokio::spawn(expire_loop(state.clone()));
+    let rights = tokio::spawn(rights_loop(state.clone()));
     let mut connections = tokio::task::JoinSet::new();
+    let refusing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     tokio::pin!(shutdown);
     loop {
         let (tcp, remote) = tokio::select! {
@@ -292,17 +341,33 @@ pub async fn serve(
             () = &mut shutdown => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
-        connections.spawn(connection(
-            acceptor.clone(),
-            app.clone(),
-            tcp,
-            remote,
-            state.stopping.subscribe(),
-        ));
+        let st = state.clone();
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        let stopping = state.stopping.subscribe();
+        if refusing.load(std::sync::atomic::Ordering::SeqCst) >= MAX_REFUSING
+            && st.connections.open() >= st.config.max_connections
+        {
+            // Flooded: not even a 503 for this one, so the relay keeps its file descriptors.
+            drop(tcp);
+            continue;
+        }
+        let refusing = refusing.clone();
+        connections.spawn(async move {
+            match st.connections.admit(remote.ip()) {
+                Some(_admitted) => connection(acceptor, app, tcp, remote, stopping, &st).await,
+                None => {
+                    refusing.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    metrics::inc(&st.metrics.connections_refused, 1);
+                    refuse(acceptor, tcp).await;
+                    refusing.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+        });
     }
     // Stop: no new connections; streams end; requests under way (uploads) finish, for a while.
     drop(listener);
     expiry.abort();
+    rights.abort();
     let _ = state.stopping.send(true);
     let drain = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(Duration::from_secs(30), drain)
@@ -314,12 +379,39 @@ pub async fn serve(
     Ok(())
 }
 
+/// Connections being answered 503 at once, at most; beyond, new connections are closed unanswered.
+const MAX_REFUSING: usize = 256;
+
+// A connection over the limits: answered 503 with a JSON body, then closed, all within seconds.
+async fn refuse(acceptor: TlsAcceptor, tcp: tokio::net::TcpStream) {
+    let answer = async {
+        let tls = acceptor.accept(tcp).await.ok()?;
+        let service = hyper::service::service_fn(|_req| async {
+            Response::builder()
+                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .header(axum::http::header::CONNECTION, "close")
+                .header(axum::http::header::RETRY_AFTER, "10")
+                .body(axum::body::Body::from(
+                    r#"{"error":"too_many_connections"}"#,
+                ))
+        });
+        hyper::server::conn::http1::Builder::new()
+            .keep_alive(false)
+            .serve_connection(TokioIo::new(tls), service)
+            .await
+            .ok()
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(10), answer).await;
+}
+
 async fn connection(
     acceptor: TlsAcceptor,
     app: Router,
     tcp: tokio::net::TcpStream,
     remote: SocketAddr,
     mut stopping: tokio::sync::watch::Receiver<bool>,
+    state: &AppState,
 ) {
     let tls = match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
@@ -342,11 +434,13 @@ async fn connection(
     // The connection's identity rides in each request's extensions. (Layering the router per
     // connection would rebuild its route table for every connection: kilobytes each, times
     // thousands of idle event streams.)
-    let service =
-        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(info.clone());
-            tower::ServiceExt::oneshot(app.clone(), req)
-        });
+    let idle = Duration::from_secs(state.config.body_idle_secs.max(1));
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        // A body that stalls is cut (and the connection with it), not waited for forever.
+        let mut req = req.map(|body| limits::IdleTimeoutBody::new(body, idle));
+        req.extensions_mut().insert(info.clone());
+        tower::ServiceExt::oneshot(app.clone(), req)
+    });
     // HTTP/1.1 only: what the clients speak; the version-detecting builder costs memory per
     // connection for nothing.
     let conn = hyper::server::conn::http1::Builder::new()
@@ -363,6 +457,31 @@ async fn connection(
     };
     if let Err(e) = result {
         tracing::debug!(%remote, error = %e, "connection ended with an error");
+    }
+}
+
+// Looks for certificates revoked and offices disabled (by `kizuna-relay` from another process,
+// or another node) once per heartbeat, and tells the event streams, which end theirs.
+async fn rights_loop(state: Arc<AppState>) {
+    let every = Duration::from_secs(state.config.heartbeat_secs.max(1));
+    let mut tick = tokio::time::interval(every);
+    let mut since = now();
+    loop {
+        tick.tick().await;
+        // Overlapping looks: a change in the second of the last look is not missed.
+        let from = since - 1;
+        since = now();
+        let st = state.clone();
+        match tokio::task::spawn_blocking(move || st.store.rights_ended_since(from)).await {
+            Ok(Ok((serials, offices))) if !(serials.is_empty() && offices.is_empty()) => {
+                let _ = state
+                    .rights_ended
+                    .send(Arc::new(RightsEnded { serials, offices }));
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot look for revoked rights"),
+            Err(e) => tracing::error!(error = %e, "rights task failed"),
+        }
     }
 }
 

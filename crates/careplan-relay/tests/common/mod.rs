@@ -282,3 +282,27 @@ pub async fn two_offices(envs: &[(&str, &str)]) -> (Relay, (String, String), (St
     let (sc, sk, _) = enrolled_as(&relay, SERVICE, SERVICE_PW).await;
     (relay, (kc, kk), (sc, sk))
 }
+
+/// A manifest as a client makes one for an upload of `file_name` with idempotency `key`: the
+/// relay reads its routing fields (the signature is the recipient's to check, so a dummy one).
+pub fn manifest_for(file_name: &str, key: &str) -> String {
+    // A name that is not a standard one is refused before the manifest is read.
+    let parties = careplan_csv::FileName::parse(file_name)
+        .map_or((String::new(), String::new()), |n| {
+            (n.sender.office.to_string(), n.recipient.office.to_string())
+        });
+    let json = json!({
+        "type": "kizuna-manifest/1",
+        "file_name": file_name,
+        "sha256": "00",
+        "size": 1,
+        "sender": parties.0,
+        "recipient": parties.1,
+        "created_at": 0,
+        "idempotency_key": key,
+    });
+    format!(
+        "{}.c2ln",
+        data_encoding::BASE64URL_NOPAD.encode(json.to_string().as_bytes())
+    )
+}

@@ -1,0 +1,434 @@
+//! The relay against a hostile peer: slow, parallel, replayed, timed and absurd requests, each
+//! an attack that succeeded once and must fail now.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use reqwest::StatusCode;
+use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A TLS connection to the relay without a client certificate, spoken to byte by byte.
+async fn raw_tls(relay: &Relay) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    careplan_relay::tls::install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(relay.ca_pem().as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let addr = relay.url.strip_prefix("https://").unwrap();
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+/// Reads until the relay closes the connection; what it said, or `None` if it stayed open
+/// for `within`.
+async fn closed_within<S: tokio::io::AsyncRead + Unpin>(
+    s: &mut S,
+    within: Duration,
+) -> Option<String> {
+    let mut said = Vec::new();
+    let read = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => said.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok()
+        .map(|()| String::from_utf8_lossy(&said).into_owned())
+}
+
+fn audit_rows(relay: &Relay, event: &str, office: &str) -> Vec<String> {
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    db.prepare("SELECT detail FROM audit WHERE event = ?1 AND office = ?2")
+        .unwrap()
+        .query_map([event, office], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+async fn enroll_body(relay: &Relay, body: &Value) -> reqwest::Response {
+    client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll", relay.url))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+// --- 1. slow bodies, too many connections, oversize bodies ---
+
+#[tokio::test]
+async fn a_body_that_stalls_is_cut_and_its_connection_closed() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_BODY_IDLE_SECS", "1")]);
+    let mut tls = raw_tls(&relay).await;
+    tls.write_all(
+        b"POST /v1/enroll HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let said = closed_within(&mut tls, Duration::from_secs(15))
+        .await
+        .expect("the relay closes a connection whose body stalls");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // If it answered before closing, it answered in JSON.
+    if !said.is_empty() {
+        assert!(said.contains("application/json"), "{said}");
+    }
+}
+
+#[tokio::test]
+async fn connections_over_a_clients_share_get_503_and_the_relay_keeps_answering() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP", "4")]);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(raw_tls(&relay).await);
+    }
+    // Held connections count once the relay has taken them in.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = client(&relay.ca_pem(), None)
+        .get(format!("{}/healthz", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error_code(refused).await, "too_many_connections");
+    drop(held);
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = client(&relay.ca_pem(), None)
+            .get(format!("{}/healthz", relay.url))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "healthz answers again once they are gone"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_relay_as_a_whole_holds_no_more_than_its_connection_limit() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_MAX_CONNECTIONS", "3")]);
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(raw_tls(&relay).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = client(&relay.ca_pem(), None)
+        .get(format!("{}/healthz", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn an_unauthenticated_body_over_64_kib_is_refused_with_a_json_413() {
+    let relay = Relay::start(&[]);
+    let r = enroll_body(
+        &relay,
+        &json!({ "office": KYOTAKU, "password": "x".repeat(100_000), "csr_pem": "", "encryption_key": AGE }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(r).await, "too_large");
+}
+
+#[tokio::test]
+async fn every_refusal_has_a_json_body_even_from_the_framework() {
+    let relay = Relay::start(&[]);
+    let c = client(&relay.ca_pem(), None);
+    let unknown = c
+        .get(format!("{}/v1/nothing", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(unknown).await, "not_found");
+    let not_json = c
+        .post(format!("{}/v1/enroll", relay.url))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert!(not_json.status().is_client_error());
+    assert!(!error_code(not_json).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_forged_office_field_never_reaches_the_audit_log_verbatim() {
+    let relay = Relay::start(&[]);
+    let forged = format!("{KYOTAKU}\n2026-12-01 login.ok {}", "x".repeat(50_000));
+    let r = enroll_body(
+        &relay,
+        &json!({ "office": forged, "password": PASSWORD, "csr_pem": "", "encryption_key": AGE }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "bad_office_number");
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    let longest: i64 = db
+        .query_row(
+            "SELECT COALESCE(MAX(LENGTH(detail) + LENGTH(COALESCE(office, ''))), 0) FROM audit",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(longest < 1_000, "{longest}");
+    let broken: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE instr(detail, char(10)) > 0 OR instr(office, char(10)) > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(broken, 0);
+}
+
+// --- 2. and 3. password checks that cannot be raced or timed ---
+
+#[tokio::test]
+async fn sixty_parallel_wrong_passwords_are_checked_five_times_and_lock_the_office() {
+    let relay = Relay::start(&[]);
+    let (ca, url) = (relay.ca_pem(), relay.url.clone());
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let (ca, url) = (ca.clone(), url.clone());
+            tokio::spawn(async move {
+                client(&ca, None)
+                    .post(format!("{url}/v1/enroll"))
+                    .json(&json!({ "office": KYOTAKU, "password": format!("wrong-{i}"), "csr_pem": "", "encryption_key": AGE }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let locked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::LOCKED)
+        .count();
+    assert_eq!((wrong, locked), (4, 56), "{statuses:?}");
+    assert_eq!(audit_rows(&relay, "login.failed", KYOTAKU).len(), 5);
+    // The right password, right after: the office is locked for it too.
+    assert_eq!(
+        enroll(&relay, KYOTAKU, PASSWORD).await.status(),
+        StatusCode::LOCKED
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_office_answers_and_locks_exactly_like_a_registered_one() {
+    let relay = Relay::start(&[]);
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..6 {
+        known.push(enroll(&relay, KYOTAKU, "wrong").await.status());
+        unknown.push(enroll(&relay, "1399999999", "wrong").await.status());
+    }
+    assert_eq!(known, unknown);
+    assert_eq!(known.last(), Some(&StatusCode::LOCKED));
+}
+
+#[tokio::test]
+async fn a_wrong_password_takes_as_long_for_an_unknown_office_as_for_a_registered_one() {
+    // No lock in the way: every attempt is a full check.
+    let relay = Relay::start(&[("KIZUNA_RELAY_LOCKOUT_FAILURES", "1000")]);
+    let median = |office: &'static str| {
+        let relay = &relay;
+        async move {
+            let mut times = Vec::new();
+            for _ in 0..15 {
+                let started = Instant::now();
+                let r = enroll(relay, office, "wrong-password").await;
+                times.push(started.elapsed());
+                assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            }
+            times.sort();
+            times[times.len() / 2]
+        }
+    };
+    let known = median(KYOTAKU).await;
+    let unknown = median("1399999999").await;
+    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+    assert!(
+        (0.6..=1.6).contains(&ratio),
+        "registered {known:?}, unknown {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_one_time_code_is_accepted_once() {
+    let relay = Relay::start(&[]);
+    let out = relay.admin(&["office", "totp", KYOTAKU]);
+    let secret = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let code = careplan_relay::totp::code(&secret, now).unwrap();
+    let (_, csr) = greedy_csr();
+    let body = json!({ "office": KYOTAKU, "password": PASSWORD, "csr_pem": csr, "encryption_key": AGE, "totp": code });
+    assert_eq!(enroll_body(&relay, &body).await.status(), StatusCode::OK);
+    let again = enroll_body(&relay, &body).await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(again).await, "wrong_credentials");
+}
+
+// --- 4. replay ---
+
+fn plan_name() -> String {
+    format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV")
+}
+
+async fn upload(
+    relay: &Relay,
+    id: &(String, String),
+    key: &str,
+    manifest: &str,
+) -> reqwest::Response {
+    client(&relay.ca_pem(), Some((&id.0, &id.1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-file-name", plan_name())
+        .header("idempotency-key", key)
+        .header("x-kizuna-manifest", manifest)
+        .body("ciphertext")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_captured_body_and_manifest_posted_again_under_a_new_key_is_refused() {
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    let manifest = manifest_for(&plan_name(), "first-key");
+    assert_eq!(
+        upload(&relay, &kyotaku, "first-key", &manifest)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let replay = upload(&relay, &kyotaku, "second-key", &manifest).await;
+    assert_eq!(replay.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(replay).await, "manifest_mismatch");
+    // The same key again is the same message, not a second one.
+    let again = upload(&relay, &kyotaku, "first-key", &manifest).await;
+    assert_eq!(again.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_manifest_for_another_file_or_recipient_is_refused() {
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    let other = format!("UPPLAN_202512_{KYOTAKU}_43_1320000009_11_20251125093100.CSV");
+    let r = upload(&relay, &kyotaku, "k1", &manifest_for(&other, "k1")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = upload(&relay, &kyotaku, "k2", "not a manifest").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+// --- 5. rights that end, files that are private ---
+
+async fn stream_ends_when(relay: &Relay, id: &(String, String), end: impl FnOnce()) {
+    let mut resp = client(&relay.ca_pem(), Some((&id.0, &id.1)))
+        .get(format!("{}/v1/events", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let first = resp.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("connected"));
+    end();
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, resp.chunk()).await {
+            Err(_) => panic!("the stream is still open 10 s later"),
+            Ok(Ok(Some(_))) => continue, // heartbeats until the relay notices
+            Ok(_) => return,
+        }
+    }
+}
+
+#[tokio::test]
+async fn revoking_a_certificate_ends_its_open_event_stream() {
+    let (relay, kyotaku, _) = two_offices(&[("KIZUNA_RELAY_HEARTBEAT_SECS", "1")]).await;
+    let serial = serial_of(&kyotaku.0);
+    stream_ends_when(&relay, &kyotaku, || {
+        assert!(relay.admin(&["cert", "revoke", &serial]).status.success());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn disabling_an_office_ends_its_open_event_stream() {
+    let (relay, _, service) = two_offices(&[("KIZUNA_RELAY_HEARTBEAT_SECS", "1")]).await;
+    stream_ends_when(&relay, &service, || {
+        assert!(
+            relay
+                .admin(&["office", "disable", SERVICE])
+                .status
+                .success()
+        );
+    })
+    .await;
+}
+
+fn serial_of(cert_pem: &str) -> String {
+    let der = CertificateDer::from_pem_slice(cert_pem.as_bytes()).unwrap();
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let raw = cert.raw_serial();
+    hex::encode(&raw[raw.iter().take_while(|b| **b == 0).count()..])
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_the_data_folder_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let relay = Relay::start(&[]);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&relay.data().join("relay.db")), 0o600);
+    assert_eq!(mode(&relay.data()), 0o700);
+    for key in ["server.key", "ca/ca.key"] {
+        let p = relay.data().join(key);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{key}");
+        }
+    }
+}
