@@ -138,10 +138,15 @@ impl Host for DesktopHost {
     fn activity(&self, activity: Activity) {
         let payload = match &activity {
             Activity::Received(files) => {
+                // A refused copy of a file already received is in the history, not news.
+                let files: Vec<_> = files.iter().filter(|f| !f.replayed).cloned().collect();
+                if files.is_empty() {
+                    return;
+                }
                 let unread = self.state().add_unread(files.len());
                 crate::tray::show_unread(&self.app, unread);
                 self.state().open_inbox.store(true, Ordering::SeqCst);
-                let partners = crate::commands::partner_names(&self.app, files);
+                let partners = crate::commands::partner_names(&self.app, &files);
                 self.notify(
                     "新しいケアプランが届きました",
                     &format!("{} から {} 件", partners, files.len()),

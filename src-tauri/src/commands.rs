@@ -220,11 +220,18 @@ pub struct SentView {
     message: Option<String>,
 }
 
-/// Sends `files` (validated, queued, uploaded) and answers how each of them went.
+/// Sends `files` (validated, queued, uploaded) and answers how each of them went; with
+/// `again`, also files that went to the same partner before with the same content.
 #[tauri::command]
-pub async fn send(state: State<'_, AppState>, files: Vec<String>) -> Res<Vec<SentView>> {
+pub async fn send(
+    state: State<'_, AppState>,
+    files: Vec<String>,
+    again: bool,
+) -> Res<Vec<SentView>> {
     let client = state.client().await?;
-    let ids = client.queue(&paths(files)).map_err(|e| state.error(&e))?;
+    let ids = client
+        .queue(&paths(files), again)
+        .map_err(|e| state.error(&e))?;
     let uploads = client
         .send_queued(&ids)
         .await

@@ -100,6 +100,7 @@ impl UiError {
             ClientError::KeysLocked(_) => "keys_locked",
             ClientError::NotEnrolled(_) => "not_enrolled",
             ClientError::Invalid(_) => "invalid",
+            ClientError::AlreadySent { .. } => "already_sent",
             _ => "failed",
         };
         UiError {

@@ -107,6 +107,16 @@ async function main() {
     }
   });
 
+  await step("the same unit a second time is stopped, and sent only on a second, explicit click", async () => {
+    await script("window.kizunaTest.check(arguments[0])", [planUnit]);
+    await waitFor(".unit .pill.ok");
+    await click(".unit footer button");
+    await waitFor(".unit .result", { text: "送信済みです" });
+    await shot("06a-send-already-sent");
+    await click(".unit .send-again");
+    await waitFor(".unit .result", { text: "送信しました" });
+  });
+
   await step("a unit for a partner who has not enrolled yet waits and says why", async () => {
     const files = filesBetween(sample, KYOTAKU, TSUSHO).map((n) => join(sample, n));
     await script("window.kizunaTest.check(arguments[0])", [files]);

@@ -38,7 +38,7 @@ export const api = {
   unlock: (passphrase: string) => invoke<Status>("unlock", { passphrase }),
   readEnrolmentFile: (path: string) => invoke<EnrolmentFile>("read_enrolment_file", { path }),
   planSend: (files: string[]) => invoke<SendPlan>("plan_send", { files }),
-  send: (files: string[]) => invoke<SentView[]>("send", { files }),
+  send: (files: string[], again = false) => invoke<SentView[]>("send", { files, again }),
   history: (filter: HistoryFilter) => invoke<HistoryEntry[]>("history", { filter }),
   markRead: () => invoke<void>("mark_read"),
   exportHistory: (filter: HistoryFilter, path: string) =>

@@ -12,6 +12,7 @@ const STATES_JA: Record<string, string> = {
   failed: "送信できませんでした",
   saved: "受信・保存済み",
   quarantined: "検証エラーのため隔離",
+  replayed: "同じ送信の複製のため拒否",
   saved_again: "保存し直し",
 };
 
@@ -25,6 +26,7 @@ const STATES_EN: Record<string, string> = {
   failed: "Not sent",
   saved: "Received and saved",
   quarantined: "Quarantined",
+  replayed: "Refused: a copy of a file already received",
   saved_again: "Saved again",
 };
 

@@ -324,12 +324,12 @@ function drawPlan(list: HTMLElement): void {
       },
       t("sendButton"),
     );
-    const sendCard = async (): Promise<SentView[] | null> => {
+    const sendCard = async (again = false): Promise<SentView[] | null> => {
       if (send.disabled) return [];
       send.disabled = true;
       send.textContent = t("sending");
       try {
-        const sent = await api.send(card.files.map((f) => f.path));
+        const sent = await api.send(card.files.map((f) => f.path), again);
         clear(result);
         // Files that went the same way for the same reason are said once.
         const groups = new Map<string, SentView[]>();
@@ -349,9 +349,16 @@ function drawPlan(list: HTMLElement): void {
         if (sent.some((s) => s.outcome === "failed")) send.disabled = false;
         return sent;
       } catch (e) {
+        clear(result);
         result.append(h("div", { class: "message error", role: "alert" }, errorMessage(e)));
         send.disabled = false;
         send.textContent = t("sendButton");
+        if (errorCode(e) === "already_sent") {
+          // Sent before with the same content: only on purpose, with a second click.
+          result.append(
+            h("button", { class: "secondary send-again", onclick: () => void sendCard(true) }, t("sendAgain")),
+          );
+        }
         return null;
       }
     };
@@ -444,12 +451,20 @@ async function renderInbox(): Promise<void> {
         entries.map((e) =>
           h(
             "tr",
-            { class: e.state === "quarantined" ? "bad" : "", "data-file": e.file_name },
+            { class: e.state === "quarantined" || e.state === "replayed" ? "bad" : "", "data-file": e.file_name },
             h("td", {}, formatTime(e.created_at)),
             h("td", {}, e.kind_name ?? e.kind ?? "?"),
             h("td", {}, e.partner_name ?? e.partner),
             h("td", {}, formatMonth(e.month)),
-            h("td", {}, e.state === "quarantined" ? t("quarantined") : `${t("verified")}・${stateLabel(e.state, "received")}`),
+            h(
+              "td",
+              {},
+              e.state === "quarantined"
+                ? t("quarantined")
+                : e.state === "replayed"
+                  ? stateLabel(e.state, "received")
+                  : `${t("verified")}・${stateLabel(e.state, "received")}`,
+            ),
             h(
               "td",
               { class: "row-actions" },

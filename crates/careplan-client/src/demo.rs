@@ -142,7 +142,7 @@ impl DemoPartner {
         if unsent.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = self.client.queue(&unsent)?;
+        let ids = self.client.queue(&unsent, false)?;
         let uploads = self.client.send_queued(&ids).await?;
         if let Some(e) = uploads.into_iter().find_map(|u| u.result.err()) {
             return Err(e);

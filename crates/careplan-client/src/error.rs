@@ -65,6 +65,16 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// The same bytes went to the same partner before (queued or accepted at `at`).
+    #[error("{path} was sent to {recipient} before")]
+    AlreadySent {
+        /// The file.
+        path: String,
+        /// The partner.
+        recipient: String,
+        /// When it was queued, unix seconds.
+        at: i64,
+    },
     /// The profile is missing or not enrolled.
     #[error("no enrolled profile in {0}")]
     NotEnrolled(String),

@@ -29,6 +29,7 @@ pub fn error_ja(e: &ClientError) -> String {
             None if reason == "no_files" => format!("{path}: 送信できるファイル（.csv / .jpg）がありません。"),
             None => format!("{path}: 標準仕様のファイル名ではないため送信できません。"),
         },
+        ClientError::AlreadySent { path, recipient, at } => format!("{path} は {} に事業所 {recipient} へ送信済みです（同じ内容）。二重に送らないよう止めました。", crate::export::jst(*at)),
         ClientError::NotEnrolled(dir) => format!("{dir} には登録済みの事業所がありません。先に事業所の登録（kizuna enroll）を行ってください。"),
         ClientError::AlreadyEnrolled(dir) => format!("{dir} には既に事業所が登録されています。別の事業所は別のプロファイルに登録してください。"),
         ClientError::KeyStoreUnavailable(_) => "この PC には鍵の保管庫がありません。事業所の鍵を守るパスフレーズを決めて入力し、もう一度登録してください。".into(),
@@ -64,6 +65,7 @@ pub fn state_ja(direction: &str, state: &str) -> &'static str {
         "failed" => "送信できませんでした",
         "saved" => "受信・保存済み",
         "quarantined" => "検証エラーのため隔離",
+        "replayed" => "同じ送信の複製のため拒否",
         "saved_again" => "保存し直し",
         _ => "不明",
     }
@@ -85,6 +87,7 @@ mod tests {
             "failed",
             "saved",
             "quarantined",
+            "replayed",
             "saved_again",
         ] {
             assert_ne!(state_ja("sent", s), "不明", "{s}");

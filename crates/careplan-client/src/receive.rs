@@ -27,6 +27,9 @@ pub struct Received {
     pub saved_path: Option<PathBuf>,
     /// Why it was quarantined, when it was.
     pub quarantined: Option<String>,
+    /// Refused as a copy of a file already received (same signed manifest): not saved, no
+    /// receipt.
+    pub replayed: bool,
     /// Validation errors in the received file (saved all the same: the sender's problem).
     pub errors: usize,
     /// Validation warnings.
@@ -35,6 +38,7 @@ pub struct Received {
 
 struct Opened {
     msg: RelayMessage,
+    manifest: envelope::Manifest,
     plain: Vec<u8>,
 }
 
@@ -62,8 +66,21 @@ impl Client {
                 match self.open_message(msg).await? {
                     // Acknowledged or expired since it was listed: nothing to take any more.
                     None => {}
-                    Some(Ok(plain)) => opened.push(Opened {
+                    // The same sending again (a replayed envelope, a copied message): refused.
+                    Some(Ok((manifest, _)))
+                        if self
+                            .db
+                            .manifest_seen(&msg.sender, &manifest.idempotency_key)?
+                            || opened.iter().any(|o: &Opened| {
+                                o.msg.sender == msg.sender
+                                    && o.manifest.idempotency_key == manifest.idempotency_key
+                            }) =>
+                    {
+                        done.push(self.refuse_replay(msg, &manifest)?);
+                    }
+                    Some(Ok((manifest, plain))) => opened.push(Opened {
                         msg: msg.clone(),
+                        manifest,
                         plain,
                     }),
                     Some(Err(why)) => done.push(self.quarantine(msg, why).await?),
@@ -95,7 +112,7 @@ impl Client {
     async fn open_message(
         &self,
         msg: &RelayMessage,
-    ) -> Result<Option<Result<Vec<u8>, VerifyError>>> {
+    ) -> Result<Option<Result<(envelope::Manifest, Vec<u8>), VerifyError>>> {
         let Some(ciphertext) = self.api().body(&msg.id).await? else {
             return Ok(None);
         };
@@ -114,7 +131,6 @@ impl Client {
                 &ciphertext,
                 (&msg.file_name, &msg.sender, &self.office),
             )
-            .map(|(_, plain)| plain)
             .inspect_err(|_| {
                 // Keep the ciphertext for inspection.
                 let _ = self.keep_quarantined(&msg.id, &ciphertext);
@@ -127,6 +143,44 @@ impl Client {
         std::fs::create_dir_all(&dir).map_err(|e| ClientError::io(&dir, e))?;
         let path = dir.join(format!("{}.age", safe_component(id)));
         std::fs::write(&path, ciphertext).map_err(|e| ClientError::io(&path, e))
+    }
+
+    // A second message with a manifest already accepted: recorded as refused, not saved, no
+    // receipt (the relay lets it expire).
+    fn refuse_replay(&self, msg: &RelayMessage, manifest: &envelope::Manifest) -> Result<Received> {
+        let name = FileName::parse(&msg.file_name).ok();
+        let reason = "a copy of a file already received (same signed manifest)";
+        self.db.record_received(&NewReceived {
+            relay_id: &msg.id,
+            relay_seq: msg.seq,
+            sender: &msg.sender,
+            file_name: &msg.file_name,
+            kind: name.as_ref().map(|n| n.kind.prefix()),
+            month: None,
+            users: None,
+            size: None,
+            sha256: Some(&manifest.sha256),
+            state: "replayed",
+            saved_path: None,
+            sealed: None,
+            reason: Some(reason),
+            findings: None,
+            errors: 0,
+            warnings: 0,
+            receipt: "",
+            manifest_key: Some(&manifest.idempotency_key),
+        })?;
+        tracing::warn!(message = %msg.id, sender = %msg.sender, "replayed file refused");
+        Ok(Received {
+            relay_id: msg.id.clone(),
+            sender: msg.sender.clone(),
+            file_name: msg.file_name.clone(),
+            saved_path: None,
+            quarantined: None,
+            replayed: true,
+            errors: 0,
+            warnings: 0,
+        })
     }
 
     async fn quarantine(&self, msg: &RelayMessage, why: VerifyError) -> Result<Received> {
@@ -155,6 +209,7 @@ impl Client {
             errors: 0,
             warnings: 0,
             receipt: &receipt,
+            manifest_key: None,
         })?;
         tracing::warn!(message = %msg.id, sender = %msg.sender, %reason, "received file quarantined");
         self.acknowledge(id, &msg.id, &receipt).await?;
@@ -164,6 +219,7 @@ impl Client {
             file_name: msg.file_name.clone(),
             saved_path: None,
             quarantined: Some(reason),
+            replayed: false,
             errors: 0,
             warnings: 0,
         })
@@ -207,6 +263,7 @@ impl Client {
             errors: report.error_count() as i64,
             warnings: report.warning_count() as i64,
             receipt: &receipt,
+            manifest_key: Some(&o.manifest.idempotency_key),
         })?;
         self.acknowledge(id, &msg.id, &receipt).await?;
         Ok(Received {
@@ -215,6 +272,7 @@ impl Client {
             file_name: msg.file_name.clone(),
             saved_path: Some(saved),
             quarantined: None,
+            replayed: false,
             errors: report.error_count(),
             warnings: report.warning_count(),
         })

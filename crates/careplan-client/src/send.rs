@@ -62,8 +62,9 @@ impl Client {
     }
 
     /// Validates and queues files for sending. Nothing is queued when any file has an error
-    /// (`Invalid` carries every finding) or is not this office's to send.
-    pub fn queue(&self, paths: &[PathBuf]) -> Result<Vec<i64>> {
+    /// (`Invalid` carries every finding), is not this office's to send, or — unless `again` —
+    /// was sent to the same partner before with the same bytes (`AlreadySent`).
+    pub fn queue(&self, paths: &[PathBuf], again: bool) -> Result<Vec<i64>> {
         let files = expand(paths)?;
         if files.is_empty() {
             return Err(ClientError::NotSendable {
@@ -113,6 +114,17 @@ impl Client {
             if name.sender.office.as_str() != self.office {
                 return Err(not_sendable(format!("sender:{}", name.sender.office)));
             }
+            let sha256 = envelope::sha256_hex(b);
+            let recipient = name.recipient.office.to_string();
+            if !again {
+                if let Some(at) = self.db.sent_before(&sha256, &recipient)? {
+                    return Err(ClientError::AlreadySent {
+                        path: path.display().to_string(),
+                        recipient,
+                        at,
+                    });
+                }
+            }
             rows.push(NewSent {
                 idempotency_key: idempotency_key(),
                 file_name: file_name_of(path),
@@ -120,10 +132,10 @@ impl Client {
                 kind: name.kind.prefix(),
                 month: name.month.as_ref().map(|m| m.to_string()),
                 serial: name.serial.clone(),
-                recipient: name.recipient.office.to_string(),
+                recipient,
                 users: report.users as i64,
                 size: b.len() as i64,
-                sha256: envelope::sha256_hex(b),
+                sha256,
                 sealed: envelope::encrypt(&self.keys.encryption_recipient(), b)?,
             });
         }

@@ -11,6 +11,7 @@ use crate::error::{ClientError, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_received_copy.sql"),
+    include_str!("../migrations/0003_manifest_key.sql"),
 ];
 
 /// Seconds a newly queued file is left to whoever queued it before a background flush takes it.
@@ -102,8 +103,10 @@ pub struct NewReceived<'a> {
     pub errors: i64,
     /// Warning findings.
     pub warnings: i64,
-    /// The receipt sent back.
+    /// The receipt sent back (empty for a refused replay, which gets none).
     pub receipt: &'a str,
+    /// The sender's idempotency key from its signed manifest, when it could be read.
+    pub manifest_key: Option<&'a str>,
 }
 
 /// One line of the history: a file sent or received.
@@ -272,6 +275,20 @@ impl Db {
         Ok(ids)
     }
 
+    /// When the same bytes (by SHA-256) were queued for `recipient`, if ever; files that failed
+    /// for good do not count.
+    pub fn sent_before(&self, sha256: &str, recipient: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT created_at FROM sent WHERE sha256 = ?1 AND recipient = ?2
+                 AND state <> 'failed' ORDER BY id LIMIT 1",
+                [sha256, recipient],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Whether a file of this name was already sent (or is queued) to `recipient`; files that
     /// failed for good do not count.
     pub fn was_sent(&self, file_name: &str, recipient: &str) -> Result<bool> {
@@ -419,6 +436,19 @@ impl Db {
             .optional()?)
     }
 
+    /// Whether a file with this sender's manifest key was received and saved already.
+    pub fn manifest_seen(&self, sender: &str, key: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM received WHERE sender = ?1 AND manifest_key = ?2 AND state = 'saved'",
+                [sender, key],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// Records a received file (before acknowledging it).
     pub fn record_received(&self, r: &NewReceived<'_>) -> Result<i64> {
         let mut conn = self.conn();
@@ -426,9 +456,9 @@ impl Db {
         tx.execute(
             "INSERT INTO received (relay_id, relay_seq, sender, file_name, kind, month, users, size,
              sha256, state, saved_path, reason, findings, errors, warnings, receipt, received_at,
-             sealed)
+             sealed, manifest_key, acknowledged)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18)",
+             ?18, ?19, ?20)",
             params![
                 r.relay_id,
                 r.relay_seq,
@@ -447,7 +477,10 @@ impl Db {
                 r.warnings,
                 r.receipt,
                 now(),
-                r.sealed
+                r.sealed,
+                r.manifest_key,
+                // A refused replay owes no receipt: nothing is left to acknowledge.
+                r.state == "replayed"
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -709,6 +742,7 @@ mod tests {
                 errors: 0,
                 warnings: 0,
                 receipt: "receipt",
+                manifest_key: None,
             })
             .unwrap();
         db.mark_acknowledged(id).unwrap();

@@ -66,6 +66,9 @@ pub enum ExchangeCommand {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// Send files again that went to the same partner before with the same content.
+        #[arg(long)]
+        again: bool,
         /// Files or folders.
         paths: Vec<PathBuf>,
     },
@@ -147,6 +150,9 @@ fn fail(e: &ClientError) -> ExitCode {
     ) {
         eprintln!("kizuna: パスフレーズは環境変数 KIZUNA_KEY_PASSPHRASE で指定します。");
     }
+    if matches!(e, ClientError::AlreadySent { .. }) {
+        eprintln!("kizuna: 本当にもう一度送る場合は --again を付けてください。");
+    }
     match e {
         ClientError::NotEnrolled(_) | ClientError::Io { .. } | ClientError::AlreadyEnrolled(_) => {
             ExitCode::from(2)
@@ -189,8 +195,9 @@ pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
             ExchangeCommand::Send {
                 profile,
                 json,
+                again,
                 paths,
-            } => send(&profile, &paths, json).await,
+            } => send(&profile, &paths, json, again).await,
             ExchangeCommand::Receive {
                 profile,
                 out,
@@ -269,7 +276,7 @@ struct SendJson {
     error: Option<String>,
 }
 
-async fn send(p: &ProfileArgs, paths: &[PathBuf], json: bool) -> Result<ExitCode> {
+async fn send(p: &ProfileArgs, paths: &[PathBuf], json: bool, again: bool) -> Result<ExitCode> {
     let client = match open(p) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
@@ -285,7 +292,7 @@ async fn send(p: &ProfileArgs, paths: &[PathBuf], json: bool) -> Result<ExitCode
             eprintln!("kizuna: 誤りのあるファイルがあるため、何も送信していません。");
             return Ok(ExitCode::from(1));
         }
-        if let Err(e) = client.queue(paths) {
+        if let Err(e) = client.queue(paths, again) {
             return Ok(fail(&e));
         }
     }
@@ -365,6 +372,10 @@ fn print_received(list: &[careplan_client::Received], json: bool) {
                 "隔離しました: {} ← {}（検証できないため保存していません: {why}）",
                 r.file_name, r.sender
             ),
+            _ if r.replayed => println!(
+                "受け取りを拒否しました: {} ← {}（同じ送信がすでに届いています。複製のため保存していません）",
+                r.file_name, r.sender
+            ),
             _ => {}
         }
     }
@@ -427,6 +438,17 @@ async fn receive(
     }
     if total.is_empty() && !json {
         println!("届いているファイルはありません。");
+    }
+    // Something that was not saved is something to look at: scripts must not read it as done.
+    let refused = total
+        .iter()
+        .filter(|r| r.quarantined.is_some() || r.replayed)
+        .count();
+    if refused > 0 {
+        eprintln!(
+            "kizuna: {refused} 件のファイルを保存していません（上の表示を確認してください）。"
+        );
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -284,6 +284,32 @@ fn a_file_for_a_partner_not_yet_enrolled_waits_says_why_and_goes_once_it_enrols(
 }
 
 #[test]
+fn the_same_file_is_not_sent_twice_to_a_partner_unless_asked_for() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let unit = &units(&World::files_between(&sample, &KYOTAKU, Some(&HOUMON)))[0];
+    assert!(send(&w, &KYOTAKU, unit).status.success());
+    let again = send(&w, &KYOTAKU, unit);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        said.contains("送信済み") && said.contains("--again"),
+        "{said}"
+    );
+    let mut args = vec!["send", "--again"];
+    args.extend(as_strs(unit));
+    assert!(w.kizuna(&KYOTAKU, &args).status.success());
+    // Two sendings of the unit arrive; both are received (identical bytes land in one file).
+    let inbox = w.folder("inbox");
+    receive(&w, &HOUMON, &inbox);
+    let saved = history(&w, &HOUMON)
+        .iter()
+        .filter(|e| e["direction"] == "received" && e["state"] != "replayed")
+        .count();
+    assert_eq!(saved, 2 * unit.len());
+}
+
+#[test]
 fn a_relay_crash_midway_loses_nothing() {
     let mut w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
@@ -331,6 +357,80 @@ fn a_file_with_validation_errors_is_never_uploaded() {
     assert!(names_in(&inbox).is_empty());
 }
 
+/// Receives as `o` where something will be refused: exit status 1, what was said.
+fn receive_refusing(w: &World, o: &Office, out: &std::path::Path) -> std::process::Output {
+    let out = w.kizuna(
+        o,
+        &["receive", "--out", out.to_str().unwrap(), "--wait", "10"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a refusal is not success: {}",
+        text(&out)
+    );
+    out
+}
+
+#[test]
+fn a_message_copied_by_a_relay_insider_is_refused_not_saved_twice_and_gets_no_receipt() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let unit = &units(&World::files_between(&sample, &KYOTAKU, Some(&HOUMON)))[0];
+    assert!(send(&w, &KYOTAKU, unit).status.success());
+
+    // Someone with the relay's database and disk copies one message, row and body, under a new
+    // id: the same signed manifest arrives twice.
+    let db = relay_db(&w);
+    let (id, copied): (String, String) = db
+        .query_row(
+            "SELECT id, file_name FROM messages ORDER BY seq LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let copy_id = "c0".repeat(16);
+    db.execute(
+        "INSERT INTO messages (id, sender, recipient, file_name, size, sha256, manifest,
+         idempotency_key, state, created_at, expires_at)
+         SELECT ?2, sender, recipient, file_name, size, sha256, manifest, idempotency_key || 'x',
+         'stored', created_at, expires_at FROM messages WHERE id = ?1",
+        [&id, &copy_id],
+    )
+    .unwrap();
+    let blobs = w.data().join("blobs");
+    std::fs::create_dir_all(blobs.join(&copy_id[..2])).unwrap();
+    std::fs::copy(
+        blobs.join(&id[..2]).join(&id),
+        blobs.join(&copy_id[..2]).join(&copy_id),
+    )
+    .unwrap();
+
+    let inbox = w.folder("inbox");
+    let out = receive_refusing(&w, &HOUMON, &inbox);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("受け取りを拒否しました"),
+        "{}",
+        text(&out)
+    );
+    assert_identical(&inbox, unit);
+    let h = history(&w, &HOUMON);
+    let replays: Vec<&Value> = h.iter().filter(|e| e["state"] == "replayed").collect();
+    assert_eq!(replays.len(), 1, "{h:?}");
+    assert_eq!(replays[0]["file_name"], copied.as_str());
+    let copy_acknowledged: Option<String> = relay_db(&w)
+        .query_row(
+            "SELECT acknowledged_at FROM messages WHERE id = ?1",
+            [&copy_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(copy_acknowledged.is_none(), "no receipt for the copy");
+    // And a second look changes nothing.
+    let again = receive(&w, &HOUMON, &inbox);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("届いているファイルはありません"));
+}
+
 fn relay_db(w: &World) -> rusqlite::Connection {
     rusqlite::Connection::open(w.data().join("relay.db")).unwrap()
 }
@@ -358,7 +458,7 @@ fn tampered_ciphertext_is_quarantined_never_saved_and_the_sender_is_told() {
     std::fs::write(&blob, body).unwrap();
 
     let inbox = w.folder("inbox");
-    let out = receive(&w, &HOUMON, &inbox);
+    let out = receive_refusing(&w, &HOUMON, &inbox);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("隔離しました"),
         "{}",
@@ -406,7 +506,7 @@ fn a_manifest_signed_by_another_office_is_quarantined() {
     .unwrap();
 
     let inbox = w.folder("inbox");
-    receive(&w, &KYOTAKU, &inbox);
+    receive_refusing(&w, &KYOTAKU, &inbox);
     assert_eq!(names_in(&inbox), names_of(&from_tsusho));
     let h = history(&w, &KYOTAKU);
     let quarantined: Vec<&Value> = h.iter().filter(|e| e["state"] == "quarantined").collect();
