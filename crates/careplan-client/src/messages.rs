@@ -27,6 +27,8 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::NotSendable { path, reason } => match reason.strip_prefix("sender:") {
             Some(other) => format!("{path}: 送信元が事業所 {other} のファイルです。この事業所から送れるのは自事業所のファイルだけです。"),
             None if reason == "no_files" => format!("{path}: 送信できるファイル（.csv / .jpg）がありません。"),
+            None if reason == "not_a_file" => format!("{path}: 通常のファイルではないため送信できません。"),
+            None if reason == "too_large" => format!("{path}: 20 MB を超えるため送信できません。標準仕様のファイルか確認してください。"),
             None => format!("{path}: 標準仕様のファイル名ではないため送信できません。"),
         },
         ClientError::AlreadySent { path, recipient, at } => format!("{path} は {} に事業所 {recipient} へ送信済みです（同じ内容）。二重に送らないよう止めました。", crate::export::jst(*at)),

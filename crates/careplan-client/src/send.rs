@@ -47,6 +47,9 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Largest file sent: the relay's default upload limit (20 MiB), which no month of plans nears.
+const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+
 fn backoff(attempts: i64) -> i64 {
     (30_i64 << attempts.clamp(0, 7)).min(3_600)
 }
@@ -78,6 +81,18 @@ impl Client {
         }
         let mut bytes = Vec::new();
         for f in &files {
+            // Only regular files of a size the relay takes are read: not a device, not a FIFO.
+            let meta = std::fs::metadata(f).map_err(|e| ClientError::io(f, e))?;
+            let refuse = |reason: &str| ClientError::NotSendable {
+                path: f.display().to_string(),
+                reason: reason.to_owned(),
+            };
+            if !meta.is_file() {
+                return Err(refuse("not_a_file"));
+            }
+            if meta.len() > MAX_FILE_BYTES {
+                return Err(refuse("too_large"));
+            }
             bytes.push(std::fs::read(f).map_err(|e| ClientError::io(f, e))?);
         }
         // Validate exactly the bytes that will be sent, not the file as it may be later.

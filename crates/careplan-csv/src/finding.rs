@@ -126,6 +126,12 @@ pub enum Problem {
     },
     /// The file could not be read.
     Unreadable(String),
+    /// The path is no regular file (a folder, a device, a FIFO).
+    NotAFile,
+    /// A NUL byte: a binary file, not text.
+    NulByte,
+    /// A record longer than [`crate::reader::MAX_RECORD_BYTES`]; reading stopped there.
+    RecordTooLong,
 
     // --- one item ---
     /// A required item is empty.

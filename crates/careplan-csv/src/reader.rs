@@ -14,6 +14,16 @@ use crate::values::{same, u64_at};
 
 const CHUNK: usize = 64 * 1024;
 
+/// Longest record the reader takes, in bytes: the longest real one (a 利用者基本情報 full of
+/// free text) is a few kilobytes. A longer one is no CSV of the standard; reading stops there,
+/// with memory bounded, as an error of kind `InvalidData` wrapping [`RecordTooLong`].
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// The error a record longer than [`MAX_RECORD_BYTES`] ends reading with.
+#[derive(Debug, thiserror::Error)]
+#[error("a record is longer than {MAX_RECORD_BYTES} bytes")]
+pub struct RecordTooLong;
+
 /// One record as read from the byte stream, split into its items.
 #[derive(Debug)]
 pub struct RawRecord<'a> {
@@ -201,6 +211,9 @@ impl<R: Read> RecordReader<R> {
             self.start = 0;
         }
         if self.end == self.buf.len() {
+            if self.buf.len() >= MAX_RECORD_BYTES {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, RecordTooLong));
+            }
             self.buf.resize(self.buf.len() * 2, 0);
         }
         let n = loop {

@@ -353,7 +353,7 @@ fn r5_a_stray_quote_repeated_on_the_next_record_is_an_error_on_each() {
 }
 
 #[test]
-fn r5_free_text_without_quotes_is_a_warning() {
+fn r5_free_text_without_quotes_is_an_error_when_sending_and_a_warning_on_receipt() {
     let mut f = Files::exchange();
     f.bytes(PLAN, |b| {
         let q = b.iter().position(|c| *c == b'"').unwrap();
@@ -361,7 +361,8 @@ fn r5_free_text_without_quotes_is_a_warning() {
         let q2 = q + b[q..].iter().position(|c| *c == b'"').unwrap();
         b.remove(q2);
     });
-    f.expect(PLAN, &[("R5", W, at(1), no(7))]);
+    f.expect(PLAN, &[("R5", E, at(1), no(7))]);
+    f.expect_in(PLAN, Mode::Receive, &[("R5", W, at(1), no(7))]);
 }
 
 #[test]
@@ -407,10 +408,39 @@ fn r11_a_record_with_the_wrong_number_of_items_is_an_error() {
 }
 
 #[test]
-fn r12_a_file_without_records_is_a_warning() {
+fn r12_a_file_without_records_is_an_error_when_sending_and_a_warning_on_receipt() {
     let mut f = Files::every_kind();
     f.bytes("DLT1KYO_", Vec::clear);
-    f.expect("DLT1KYO_", &[("R12", W, None, None)]);
+    f.expect("DLT1KYO_", &[("R12", E, None, None)]);
+    f.expect_in("DLT1KYO_", Mode::Receive, &[("R12", W, None, None)]);
+}
+
+#[test]
+fn a_file_of_one_line_of_english_is_an_error_not_a_valid_file() {
+    let mut f = Files::exchange();
+    f.bytes(PLAN, |b| *b = b"This is not a care plan\r\n".to_vec());
+    f.expect(PLAN, &[("R8", W, at(1), None), ("R12", E, None, None)]);
+}
+
+#[test]
+fn a_nul_byte_is_an_error_and_ends_reading() {
+    let mut f = Files::exchange();
+    f.bytes(PLAN, |b| {
+        let second = b.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        b[second + 3] = 0;
+    });
+    // Line 1 is read and passes; line 2 has the NUL; nothing after it is read.
+    f.expect(PLAN, &[("NOT-CSV", E, at(2), None)]);
+    let mut f = Files::exchange();
+    f.bytes(PLAN, |b| *b = vec![0; 3000]);
+    f.expect(PLAN, &[("NOT-CSV", E, at(1), None)]);
+}
+
+#[test]
+fn a_record_longer_than_1_mib_is_an_error_and_ends_reading_with_bounded_memory() {
+    let mut f = Files::exchange();
+    f.bytes(PLAN, |b| b.extend(std::iter::repeat_n(b'7', 3 << 20)));
+    f.expect(PLAN, &[("NOT-CSV", E, None, None)]);
 }
 
 // --- B. file names ---

@@ -183,3 +183,44 @@ fn receiving_mode_turns_incomplete_units_into_warnings() {
         Some(0)
     );
 }
+
+/// Runs `kizuna` with a deadline: a validator that hangs on its input fails the test.
+#[cfg(unix)]
+fn kizuna_within(args: &[&str], seconds: u64) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kizuna"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > until {
+            let _ = child.kill();
+            panic!("kizuna {args:?} still runs after {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn validate_refuses_a_symlink_to_a_device_and_a_fifo_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir
+        .path()
+        .join("UPPLAN_202601_1310000001_43_1320000001_11_20251225093100.CSV");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let fifo = dir
+        .path()
+        .join("UP1KYO_1310000001_43_1320000001_11_20251225093000.CSV");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for path in [&zero, &fifo] {
+        let out = kizuna_within(&["validate", path.to_str().unwrap()], 10);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains("通常のファイルではありません"), "{text}");
+    }
+}

@@ -84,7 +84,10 @@ pub(crate) fn check(
     match col.format {
         Format::FreeText => {
             if !f.quoted {
-                warn!("R5", Problem::FreeTextNotQuoted);
+                // R5 makes it an error; a receiver keeps the file, whose meaning is clear.
+                flag(sink, at!(), "R5", Grade::Strict, || {
+                    Problem::FreeTextNotQuoted
+                });
             }
         }
         Format::Unused => warn!("R77", Problem::UnusedFilled),
@@ -270,6 +273,8 @@ enum Grade {
     Spec,
     /// A warning.
     Warning,
+    /// An error before sending, a warning on receipt.
+    Strict,
     /// A warning that points at the spec entry.
     WarningAtEntry,
 }
@@ -289,6 +294,7 @@ fn flag(
         Grade::Spec if certain => (Severity::Error, false),
         Grade::Spec | Grade::WarningAtEntry => (Severity::Warning, true),
         Grade::Warning => (Severity::Warning, false),
+        Grade::Strict => (sink.strict(), false),
     };
     sink.column(at.line, at.kind, at.col, code, severity, problem(), pointer);
 }

@@ -162,6 +162,7 @@ pub fn validate_with_threads(
 ) -> Vec<FileReport> {
     let inputs: Vec<Input> = inputs.into_iter().collect();
     let threads = threads.clamp(1, inputs.len().max(1));
+    let check_file = |input| check_file(input, mode);
     let mut checked: Vec<Checked> = if threads == 1 {
         inputs.into_iter().map(check_file).collect()
     } else {
@@ -224,8 +225,8 @@ fn into_report(c: Checked) -> FileReport {
     }
 }
 
-fn check_file(input: Input) -> Checked {
-    let mut sink = Sink::default();
+fn check_file(input: Input, mode: Mode) -> Checked {
+    let mut sink = Sink::new(mode);
     let parsed = FileName::parse(&input.name);
     let kind = match &parsed {
         Ok(n) => Some(n.kind),
@@ -254,13 +255,26 @@ fn check_file(input: Input) -> Checked {
     let mut facts = None;
     if let Some(kind) = kind {
         let result = match &input.source {
-            Source::Path(p) => {
-                File::open(p).and_then(|f| check_content(kind, file_name.as_ref(), f, &mut sink))
-            }
+            // Only a regular file is read: a symlink to a device or a FIFO would never end
+            // (or never begin).
+            Source::Path(p) => match std::fs::metadata(p) {
+                Ok(m) if !m.is_file() => {
+                    sink.file("NOT-CSV", Severity::Error, Problem::NotAFile);
+                    Ok(None)
+                }
+                _ => File::open(p)
+                    .and_then(|f| check_content(kind, file_name.as_ref(), f, &mut sink)),
+            },
             Source::Bytes(b) => check_content(kind, file_name.as_ref(), &b[..], &mut sink),
         };
         match result {
             Ok(f) => facts = f,
+            Err(e)
+                if e.get_ref()
+                    .is_some_and(|inner| inner.is::<crate::reader::RecordTooLong>()) =>
+            {
+                sink.file("NOT-CSV", Severity::Error, Problem::RecordTooLong)
+            }
             Err(e) => sink.file("IO", Severity::Error, Problem::Unreadable(e.to_string())),
         }
     }
@@ -338,6 +352,11 @@ fn check_csv<R: Read>(
             sink.record(l, "R10", Severity::Warning, Problem::EmptyLine);
         }
         let line = rec.line;
+        // A NUL byte is in no text file: the rest is not read.
+        if memchr::memchr(0, rec.bytes).is_some() {
+            sink.record(line, "NOT-CSV", Severity::Error, Problem::NulByte);
+            return Ok(state.finish(sink));
+        }
         let items = rec.items;
         if !items.clean() {
             for issue in encoding::scan(rec.bytes) {
@@ -396,7 +415,9 @@ fn check_csv<R: Read>(
     }
     let facts = state.finish(sink);
     if facts.records == 0 {
-        sink.file("R12", Severity::Warning, Problem::NoRecords);
+        // Nothing of its kind in it: not sent, but a received one is kept to look at.
+        let severity = sink.strict();
+        sink.file("R12", severity, Problem::NoRecords);
     }
     Ok(facts)
 }

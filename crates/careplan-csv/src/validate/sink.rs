@@ -3,6 +3,7 @@
 use crate::finding::{Finding, Location, Problem, Severity};
 use crate::kind::FileKind;
 use crate::spec::ColumnSpec;
+use crate::validate::Mode;
 
 /// Most findings kept per file; the rest are counted.
 pub const MAX_FINDINGS_PER_FILE: usize = 1000;
@@ -12,9 +13,28 @@ pub(crate) struct Sink {
     pub findings: Vec<Finding>,
     /// Findings beyond the cap, by severity: (errors, warnings).
     pub dropped: (usize, usize),
+    /// Which side checks.
+    pub mode: Mode,
 }
 
 impl Sink {
+    /// An empty sink for checking as `mode`.
+    pub fn new(mode: Mode) -> Sink {
+        Sink {
+            mode,
+            ..Sink::default()
+        }
+    }
+
+    /// The severity of a rule that blocks sending but keeps what was received: an error
+    /// before sending, a warning on receipt.
+    pub fn strict(&self) -> Severity {
+        match self.mode {
+            Mode::Send => Severity::Error,
+            Mode::Receive => Severity::Warning,
+        }
+    }
+
     /// Findings so far, kept or not.
     pub fn count(&self) -> usize {
         self.findings.len() + self.dropped.0 + self.dropped.1
