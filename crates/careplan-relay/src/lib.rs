@@ -7,6 +7,7 @@
 
 pub mod blobs;
 pub mod ca;
+pub mod checkpoint;
 pub mod config;
 pub mod password;
 pub mod server;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use careplan_relay::ca::{Ca, write_private};
+use careplan_relay::checkpoint::{self, Checkpoint, Checkpointer};
 use careplan_relay::config::Config;
 use careplan_relay::server::{AppState, serve};
 use careplan_relay::store::{AuditEvent, MetaStore, OfficeKind, SqliteStore, verify_audit};
@@ -126,8 +127,56 @@ enum CertCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Check that the hash chain of the audit log is intact.
-    Verify,
+    /// Check that the hash chain of the audit log is intact and that every signed checkpoint
+    /// (the data folder's, and those in FILEs kept elsewhere) still holds: nothing cut off the
+    /// end, no chain recomputed.
+    Verify {
+        /// More checkpoint files to check, e.g. copies the administrator kept.
+        #[arg(long = "checkpoints")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Sign a checkpoint of the log as it is now and print it (to keep a copy elsewhere).
+    Checkpoint,
+    /// Print the public key checkpoints are verified with (hex).
+    PublicKey,
+}
+
+/// Signs a checkpoint of the audit log as it is now, if it has entries.
+fn checkpoint_now(data: &Path, store: &SqliteStore) -> Result<Option<Checkpoint>> {
+    let Some((seq, hash)) = store.last_audit()? else {
+        return Ok(None);
+    };
+    let at = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    Ok(Some(Checkpointer::open(data)?.append(seq, &hash, at)?))
+}
+
+fn verify_log(data: &Path, more: &[PathBuf]) -> Result<()> {
+    let store = open_store(data)?;
+    let log = store.audit_log()?;
+    let n = match verify_audit(&log) {
+        Ok(n) => n,
+        Err(b) => bail!("audit log broken: {b:?}"),
+    };
+    let key = Checkpointer::open(data)?;
+    let last = log.last().map_or(0, |e| e.seq);
+    let hash_of = |seq: i64| {
+        usize::try_from(seq - 1)
+            .ok()
+            .and_then(|i| log.get(i))
+            .filter(|e| e.seq == seq)
+            .map(|e| e.hash.clone())
+    };
+    let mut held = 0;
+    for file in std::iter::once(data.join(checkpoint::CHECKPOINTS_FILE)).chain(more.iter().cloned())
+    {
+        let found = checkpoint::read(&file)?;
+        match checkpoint::verify(&found, key.public_key(), hash_of, last) {
+            Ok(k) => held += k,
+            Err(b) => bail!("audit log broken: {b:?} ({})", file.display()),
+        }
+    }
+    println!("audit log intact: {n} entries, {held} signed checkpoints hold");
+    Ok(())
 }
 
 fn open_store(data: &Path) -> Result<SqliteStore> {
@@ -206,6 +255,7 @@ fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
         None,
         format!("hostnames {}", config.hostnames.join(",")),
     )?;
+    checkpoint_now(data, &store)?;
     println!("relay initialised in {}", data.display());
     println!("CA fingerprint (SHA-256): {}", ca.fingerprint());
     Ok(())
@@ -228,7 +278,9 @@ async fn run_server(
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let blobs = Arc::new(careplan_relay::blobs::LocalBlobs::open(data.join("blobs"))?);
-    let state = Arc::new(AppState::new(store, blobs, ca, config));
+    let state = Arc::new(
+        AppState::new(store, blobs, ca, config).with_checkpoints(Checkpointer::open(data)?),
+    );
     // The first line on stdout is the address, so scripts and tests can use port 0.
     // Whoever started the relay may have closed stdout; that must not stop it.
     let say = |text: String| {
@@ -406,6 +458,8 @@ fn run(cli: Cli) -> Result<()> {
                     }
                 }
             }
+            // What an administrator did is signed for at once.
+            checkpoint_now(&data, &store)?;
             Ok(())
         }
         Command::Cert(cmd) => {
@@ -429,17 +483,21 @@ fn run(cli: Cli) -> Result<()> {
                     admin_audit(&store, "admin.cert.revoke", None, serial)?;
                 }
             }
+            checkpoint_now(&data, &store)?;
             Ok(())
         }
-        Command::Audit(AuditCmd::Verify) => {
+        Command::Audit(AuditCmd::Verify { checkpoints }) => verify_log(&data, &checkpoints),
+        Command::Audit(AuditCmd::Checkpoint) => {
             let store = open_store(&data)?;
-            match verify_audit(&store.audit_log()?) {
-                Ok(n) => {
-                    println!("audit log intact: {n} entries");
-                    Ok(())
-                }
-                Err(b) => bail!("audit log broken: {b:?}"),
+            match checkpoint_now(&data, &store)? {
+                Some(c) => println!("{}", c.line()),
+                None => println!("the audit log is empty"),
             }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::PublicKey) => {
+            println!("{}", hex::encode(Checkpointer::open(&data)?.public_key()));
+            Ok(())
         }
         Command::Serve { listen } => {
             let rt = tokio::runtime::Runtime::new()?;

@@ -315,6 +315,8 @@ pub trait MetaStore: Send + Sync {
     fn audit(&self, at: i64, event: &AuditEvent) -> Result<AuditEntry, StoreError>;
     /// The whole audit log in order.
     fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError>;
+    /// The last audit entry's sequence number and hash, if any.
+    fn last_audit(&self) -> Result<Option<(i64, String)>, StoreError>;
 }
 
 /// SQLite (WAL) metadata store: the embedded default.
@@ -888,6 +890,17 @@ impl MetaStore for SqliteStore {
         let entry = append_audit(&tx, at, e)?;
         tx.commit()?;
         Ok(entry)
+    }
+
+    fn last_audit(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
     }
 
     fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {

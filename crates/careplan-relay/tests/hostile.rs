@@ -432,3 +432,112 @@ fn the_database_and_the_data_folder_are_the_owners_only() {
         }
     }
 }
+
+// --- the audit log: a cut tail and a recomputed chain show ---
+
+fn verify_audit_output(relay: &Relay) -> (bool, String) {
+    let out = relay.admin(&["audit", "verify"]);
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+async fn logged_and_signed() -> Relay {
+    let relay = Relay::start(&[]);
+    enroll(&relay, KYOTAKU, "wrong-password").await;
+    enrolled(&relay).await;
+    let signed = relay.admin(&["audit", "checkpoint"]);
+    assert!(signed.status.success());
+    let (ok, said) = verify_audit_output(&relay);
+    assert!(ok, "{said}");
+    relay
+}
+
+#[tokio::test]
+async fn cutting_the_audit_logs_tail_is_found() {
+    let relay = logged_and_signed().await;
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    db.execute(
+        "DELETE FROM audit WHERE seq > (SELECT MAX(seq) - 2 FROM audit)",
+        [],
+    )
+    .unwrap();
+    let (ok, said) = verify_audit_output(&relay);
+    assert!(!ok, "{said}");
+    assert!(said.contains("Cut"), "{said}");
+}
+
+#[tokio::test]
+async fn an_edited_entry_with_its_chain_recomputed_is_found() {
+    let relay = logged_and_signed().await;
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    // The failed login never happened: its detail changed, every hash from there recomputed.
+    db.execute(
+        "UPDATE audit SET detail = 'nothing to see' WHERE event = 'login.failed'",
+        [],
+    )
+    .unwrap();
+    let rows: Vec<(
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+    )> = db
+        .prepare(
+            "SELECT seq, at, event, office, message_id, remote, detail FROM audit ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut prev = String::new();
+    for (seq, at, event, office, message_id, remote, detail) in rows {
+        let e = careplan_relay::store::AuditEvent {
+            event,
+            office,
+            message_id,
+            remote,
+            detail,
+        };
+        let hash = careplan_relay::store::audit_hash(&prev, at, &e);
+        db.execute(
+            "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            rusqlite::params![seq, prev, hash],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    let (ok, said) = verify_audit_output(&relay);
+    assert!(!ok, "{said}");
+    assert!(said.contains("Rewritten"), "{said}");
+}
+
+#[tokio::test]
+async fn a_checkpoint_not_signed_by_the_relay_is_found() {
+    let relay = logged_and_signed().await;
+    let file = relay.data().join("audit-checkpoints");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("999 0000 1 bm90IGEgc2lnbmF0dXJl\n");
+    std::fs::write(&file, text).unwrap();
+    let (ok, said) = verify_audit_output(&relay);
+    assert!(!ok && said.contains("Forged"), "{said}");
+}

@@ -63,6 +63,8 @@ pub struct AppState {
     logins: login::Logins,
     /// Certificates revoked and offices disabled lately: their open event streams end.
     rights_ended: tokio::sync::broadcast::Sender<Arc<RightsEnded>>,
+    /// Signs checkpoints of the audit log, when the relay has its key.
+    checkpoints: Option<crate::checkpoint::Checkpointer>,
 }
 
 /// Rights that ended since the last look.
@@ -103,6 +105,34 @@ impl AppState {
             connections,
             logins,
             rights_ended,
+            checkpoints: None,
+        }
+    }
+
+    /// Signs a checkpoint of the audit log every few seconds while it grows, and on stopping.
+    pub fn with_checkpoints(mut self, c: crate::checkpoint::Checkpointer) -> AppState {
+        self.checkpoints = Some(c);
+        self
+    }
+
+    // Signs a checkpoint when the log grew past `signed`; returns the entry signed for.
+    fn checkpoint(&self, signed: i64) -> i64 {
+        let Some(c) = &self.checkpoints else {
+            return signed;
+        };
+        match self.store.last_audit() {
+            Ok(Some((seq, hash))) if seq > signed => match c.append(seq, &hash, now_ms()) {
+                Ok(_) => seq,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot sign an audit checkpoint");
+                    signed
+                }
+            },
+            Ok(_) => signed,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the audit log");
+                signed
+            }
         }
     }
 
@@ -324,6 +354,7 @@ pub async fn serve(
     let app = router(state.clone());
     let expiry = tokio::spawn(expire_loop(state.clone()));
     let rights = tokio::spawn(rights_loop(state.clone()));
+    let checkpoints = tokio::spawn(checkpoint_loop(state.clone()));
     let mut connections = tokio::task::JoinSet::new();
     let refusing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     tokio::pin!(shutdown);
@@ -368,6 +399,7 @@ pub async fn serve(
     drop(listener);
     expiry.abort();
     rights.abort();
+    checkpoints.abort();
     let _ = state.stopping.send(true);
     let drain = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(Duration::from_secs(30), drain)
@@ -376,6 +408,8 @@ pub async fn serve(
     {
         tracing::warn!("connections still open after 30 s; stopping anyway");
     }
+    let st = state.clone();
+    let _ = tokio::task::spawn_blocking(move || st.checkpoint(0)).await;
     Ok(())
 }
 
@@ -457,6 +491,23 @@ async fn connection(
     };
     if let Err(e) = result {
         tracing::debug!(%remote, error = %e, "connection ended with an error");
+    }
+}
+
+/// Seconds between signed checkpoints of a growing audit log: the most of its tail that could
+/// be cut unnoticed by the relay's own checkpoints.
+const CHECKPOINT_SECS: u64 = 10;
+
+async fn checkpoint_loop(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(CHECKPOINT_SECS));
+    let mut signed = 0;
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        match tokio::task::spawn_blocking(move || st.checkpoint(signed)).await {
+            Ok(s) => signed = s,
+            Err(e) => tracing::error!(error = %e, "checkpoint task failed"),
+        }
     }
 }
 
