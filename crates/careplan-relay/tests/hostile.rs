@@ -482,42 +482,26 @@ async fn an_edited_entry_with_its_chain_recomputed_is_found() {
         [],
     )
     .unwrap();
-    let rows: Vec<(
-        i64,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-    )> = db
+    let rows: Vec<(i64, i64, careplan_relay::store::AuditEvent)> = db
         .prepare(
             "SELECT seq, at, event, office, message_id, remote, detail FROM audit ORDER BY seq",
         )
         .unwrap()
         .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
+            let e = careplan_relay::store::AuditEvent {
+                event: r.get(2)?,
+                office: r.get(3)?,
+                message_id: r.get(4)?,
+                remote: r.get(5)?,
+                detail: r.get(6)?,
+            };
+            Ok((r.get(0)?, r.get(1)?, e))
         })
         .unwrap()
         .map(Result::unwrap)
         .collect();
     let mut prev = String::new();
-    for (seq, at, event, office, message_id, remote, detail) in rows {
-        let e = careplan_relay::store::AuditEvent {
-            event,
-            office,
-            message_id,
-            remote,
-            detail,
-        };
+    for (seq, at, e) in rows {
         let hash = careplan_relay::store::audit_hash(&prev, at, &e);
         db.execute(
             "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
