@@ -525,3 +525,108 @@ async fn a_checkpoint_not_signed_by_the_relay_is_found() {
     let (ok, said) = verify_audit_output(&relay);
     assert!(!ok && said.contains("Forged"), "{said}");
 }
+
+// --- large bodies are streamed, not held ---
+
+fn peak_rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn twenty_parallel_16_mib_uploads_are_streamed_to_disk_not_held_in_memory() {
+    let (relay, kyotaku, service) = two_offices(&[]).await;
+    let before = peak_rss_mb(relay.child.id());
+    let body: Vec<u8> = (0..16u32 << 20).map(|i| (i % 251) as u8).collect();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (ca, url, id, body) = (
+                relay.ca_pem(),
+                relay.url.clone(),
+                kyotaku.clone(),
+                body.clone(),
+            );
+            tokio::spawn(async move {
+                let key = format!("big-{i}");
+                let name = format!(
+                    "UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_2025112509{:04}.CSV",
+                    3100 + i
+                );
+                client(&ca, Some((&id.0, &id.1)))
+                    .post(format!("{url}/v1/messages"))
+                    .header("x-kizuna-manifest", manifest_for(&name, &key))
+                    .header("x-kizuna-file-name", name)
+                    .header("idempotency-key", key)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::CREATED);
+    }
+    let grew = peak_rss_mb(relay.child.id()) - before;
+    assert!(
+        grew < 100,
+        "the relay's peak memory grew by {grew} MB for 320 MB of uploads"
+    );
+    // And what was stored is what was sent.
+    let inbox: Value = client(&relay.ca_pem(), Some((&service.0, &service.1)))
+        .get(format!("{}/v1/inbox", relay.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = inbox["messages"][0]["id"].as_str().unwrap();
+    let got = client(&relay.ca_pem(), Some((&service.0, &service.1)))
+        .get(format!("{}/v1/messages/{first}/body", relay.url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(got[..] == body[..], "byte-identical");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_while_it_arrives_and_leaves_nothing() {
+    let (relay, kyotaku, _) = two_offices(&[("KIZUNA_RELAY_MAX_UPLOAD_BYTES", "1000000")]).await;
+    // Sent without a length, so the limit is found while reading.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..8).map(|_| Ok(vec![7u8; 300_000])).collect();
+    let stream = futures_stream(chunks);
+    let key = "over";
+    let name = plan_name();
+    let r = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-manifest", manifest_for(&name, key))
+        .header("x-kizuna-file-name", &name)
+        .header("idempotency-key", key)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let staging = relay.data().join("blobs").join("tmp");
+    let left: Vec<_> = std::fs::read_dir(staging).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn futures_stream(
+    chunks: Vec<Result<Vec<u8>, std::io::Error>>,
+) -> impl tokio_stream::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    tokio_stream::iter(chunks)
+}

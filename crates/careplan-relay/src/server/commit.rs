@@ -9,10 +9,18 @@ use super::*;
 /// Most uploads made durable together.
 const MAX_BATCH: usize = 256;
 
+/// An upload's body: in memory, or (a large one) already written to its staging path.
+pub(super) enum UploadBody {
+    /// Held in memory.
+    Memory(Bytes),
+    /// At the blob store's staging path for the message id.
+    Staged,
+}
+
 struct Pending {
     message: Message,
     audit: AuditEvent,
-    body: Bytes,
+    body: UploadBody,
     reply: oneshot::Sender<Result<(Message, bool), ApiError>>,
 }
 
@@ -40,7 +48,7 @@ impl Committer {
         &self,
         message: Message,
         audit: AuditEvent,
-        body: Bytes,
+        body: UploadBody,
     ) -> Result<(Message, bool), ApiError> {
         let (reply, answer) = oneshot::channel();
         self.queue
@@ -100,14 +108,20 @@ async fn run(
 fn make_durable(
     store: &dyn MetaStore,
     blobs: &dyn BlobStore,
-    jobs: Vec<(Message, AuditEvent, Bytes)>,
+    jobs: Vec<(Message, AuditEvent, UploadBody)>,
 ) -> Result<Vec<(Message, bool)>, String> {
-    let bodies: Vec<(&str, &[u8])> = jobs
-        .iter()
-        .map(|(m, _, b)| (m.id.as_str(), &b[..]))
-        .collect();
+    let mut bodies: Vec<(&str, &[u8])> = Vec::new();
+    let mut staged: Vec<&str> = Vec::new();
+    for (m, _, b) in &jobs {
+        match b {
+            UploadBody::Memory(bytes) => bodies.push((m.id.as_str(), &bytes[..])),
+            UploadBody::Staged => staged.push(m.id.as_str()),
+        }
+    }
     let started = std::time::Instant::now();
-    blobs.put_many(&bodies).map_err(|e| e.to_string())?;
+    blobs
+        .put_batch(&bodies, &staged)
+        .map_err(|e| e.to_string())?;
     let bodies_done = started.elapsed();
     let batch: Vec<(Message, AuditEvent)> = jobs.into_iter().map(|(m, a, _)| (m, a)).collect();
     let stored = store

@@ -45,11 +45,15 @@ fn good_key(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Bodies up to this size are held in memory until they are durable; larger ones are written
+/// to the blob store's staging file as they arrive, so memory stays bounded whatever is sent.
+const IN_MEMORY_BODY: usize = 256 * 1024;
+
 pub(super) async fn upload(
     State(state): State<Arc<AppState>>,
     a: Authed,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let name = header(&headers, "x-kizuna-file-name")
         .ok_or(err(StatusCode::BAD_REQUEST, "file_name_missing"))?
@@ -63,8 +67,10 @@ pub(super) async fn upload(
     if name.len() > 255 || !good_key(&key) || manifest.len() > MAX_MANIFEST {
         return Err(err(StatusCode::BAD_REQUEST, "bad_header"));
     }
-    if body.len() as u64 > state.config.max_upload_bytes {
-        return Err(err(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+    let too_large = || err(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let declared = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > state.config.max_upload_bytes) {
+        return Err(too_large());
     }
     // Routing is in the standard file name; the relay checks it but never opens the body.
     let parsed = careplan_csv::FileName::parse(&name)
@@ -98,60 +104,61 @@ pub(super) async fn upload(
         );
         return Err(err(StatusCode::UNPROCESSABLE_ENTITY, "manifest_mismatch"));
     }
+    // The recipient and a repeated key are known before the body is read.
     let st = state.clone();
     let sender = a.office.number.clone();
-    let body_for_hash = body.clone();
-    // Checks and hashing off the async threads; the durable part goes to the group committer.
-    let prepared = blocking(move || -> Result<Result<Message, Message>, ApiError> {
-        match st.store.office(&recipient).map_err(internal)? {
+    let (rcpt, k) = (recipient.clone(), key.clone());
+    let earlier = blocking(move || -> Result<Option<Message>, ApiError> {
+        match st.store.office(&rcpt).map_err(internal)? {
             None => return Err(err(StatusCode::NOT_FOUND, "unknown_recipient")),
             Some(o) if !o.active => return Err(err(StatusCode::CONFLICT, "recipient_disabled")),
             Some(_) => {}
         }
-        // An earlier upload with this key answers at once, without storing the body again.
-        if let Some(m) = st.store.sent_by_key(&sender, &key).map_err(internal)? {
-            return Ok(Err(m));
-        }
-        let created = now();
-        Ok(Ok(Message {
-            seq: 0,
-            id: hex::encode(rand::random::<[u8; 16]>()),
-            sender,
-            recipient,
-            file_name: name,
-            size: body_for_hash.len() as i64,
-            sha256: hex::encode(sha2::Sha256::digest(&body_for_hash)),
-            manifest,
-            idempotency_key: key,
-            state: MessageState::Stored,
-            created_at: created,
-            delivered_at: None,
-            acknowledged_at: None,
-            expires_at: created + st.config.expiry_days * 86_400,
-            receipt: None,
-        }))
+        st.store.sent_by_key(&sender, &k).map_err(internal)
     })
     .await??;
-    let stored = match prepared {
-        Err(earlier) => (earlier, false),
-        Ok(m) => {
-            let audit = AuditEvent {
-                event: "upload".into(),
-                office: Some(m.sender.clone()),
-                message_id: Some(m.id.clone()),
-                remote: Some(a.remote.ip().to_string()),
-                detail: format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
-            };
-            state.committer.commit(m, audit, body).await?
-        }
+    if let Some(m) = earlier {
+        // The same upload again (a retry): answered at once, nothing stored twice.
+        return Ok(uploaded(m, false));
+    }
+    let id = hex::encode(rand::random::<[u8; 16]>());
+    let received = receive_body(&state, &id, body).await?;
+    let created = now();
+    let m = Message {
+        seq: 0,
+        id,
+        sender: a.office.number.clone(),
+        recipient,
+        file_name: name,
+        size: received.size as i64,
+        sha256: received.sha256,
+        manifest,
+        idempotency_key: key,
+        state: MessageState::Stored,
+        created_at: created,
+        delivered_at: None,
+        acknowledged_at: None,
+        expires_at: created + state.config.expiry_days * 86_400,
+        receipt: None,
     };
-    let (m, new) = stored;
+    let audit = AuditEvent {
+        event: "upload".into(),
+        office: Some(m.sender.clone()),
+        message_id: Some(m.id.clone()),
+        remote: Some(a.remote.ip().to_string()),
+        detail: format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
+    };
+    let (m, new) = state.committer.commit(m, audit, received.body).await?;
+    Ok(uploaded(m, new))
+}
+
+fn uploaded(m: Message, new: bool) -> Response {
     let status = if new {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((
+    (
         status,
         Json(UploadResponse {
             id: m.id,
@@ -159,7 +166,86 @@ pub(super) async fn upload(
             duplicate: !new,
         }),
     )
-        .into_response())
+        .into_response()
+}
+
+/// A body as read: where it is, its size and hash.
+struct ReceivedBody {
+    body: commit::UploadBody,
+    size: u64,
+    sha256: String,
+}
+
+// Reads an upload's body, bounded by `max_upload_bytes`: in memory while small, then into the
+// staging file of message `id`. A body over the limit, or one that breaks off, leaves nothing.
+async fn receive_body(
+    state: &AppState,
+    id: &str,
+    body: axum::body::Body,
+) -> Result<ReceivedBody, ApiError> {
+    use http_body_util::BodyExt;
+    use tokio::io::AsyncWriteExt;
+    let max = state.config.max_upload_bytes;
+    let mut body = body;
+    let mut hasher = sha2::Sha256::new();
+    let mut size: u64 = 0;
+    let mut held = axum::body::Bytes::new();
+    let mut memory: Vec<u8> = Vec::new();
+    let mut staged: Option<(std::path::PathBuf, tokio::fs::File)> = None;
+    let result: Result<(), ApiError> = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| err(StatusCode::BAD_REQUEST, "body_broken_off"))?;
+            let Ok(chunk) = frame.into_data() else {
+                continue;
+            };
+            size += chunk.len() as u64;
+            if size > max {
+                return Err(err(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+            }
+            hasher.update(&chunk);
+            if let Some((_, file)) = staged.as_mut() {
+                file.write_all(&chunk).await.map_err(internal)?;
+            } else if held.is_empty() && memory.is_empty() {
+                // Most bodies arrive in one piece: kept as they came, not copied.
+                held = chunk;
+            } else {
+                if memory.is_empty() {
+                    memory.extend_from_slice(&held);
+                    held = axum::body::Bytes::new();
+                }
+                memory.extend_from_slice(&chunk);
+                if memory.len() > IN_MEMORY_BODY {
+                    let path = state.blobs.staging_path(id).map_err(internal)?;
+                    let mut file = tokio::fs::File::create(&path).await.map_err(internal)?;
+                    file.write_all(&memory).await.map_err(internal)?;
+                    memory = Vec::new();
+                    staged = Some((path, file));
+                }
+            }
+        }
+        if let Some((_, file)) = staged.as_mut() {
+            file.flush().await.map_err(internal)?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        if let Some((path, file)) = staged.take() {
+            drop(file);
+            let _ = tokio::fs::remove_file(path).await;
+        }
+        return Err(e);
+    }
+    let body = match staged {
+        Some(_) => commit::UploadBody::Staged,
+        None if memory.is_empty() => commit::UploadBody::Memory(held),
+        None => commit::UploadBody::Memory(memory.into()),
+    };
+    Ok(ReceivedBody {
+        body,
+        size,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
 
 /// A page of messages.
