@@ -691,6 +691,30 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn the_database_is_the_owners_only_even_where_it_was_readable_before() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        std::fs::write(&path, b"").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let db = Db::open(&path).unwrap();
+        db.queue(&[sent(
+            "k1",
+            "UPPLAN_202612_a.CSV",
+            "1320000001",
+            "UPPLAN",
+            "202612",
+        )])
+        .unwrap();
+        for f in std::fs::read_dir(dir.path()).unwrap() {
+            let f = f.unwrap();
+            let mode = f.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{:?}", f.file_name());
+        }
+    }
+
     fn db_with_history() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("k.db")).unwrap();

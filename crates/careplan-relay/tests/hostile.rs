@@ -97,6 +97,24 @@ async fn a_body_that_stalls_is_cut_and_its_connection_closed() {
 }
 
 #[tokio::test]
+async fn headers_that_never_end_are_cut_and_their_connection_closed() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_BODY_IDLE_SECS", "1")]);
+    let mut tls = raw_tls(&relay).await;
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    closed_within(&mut tls, Duration::from_secs(15))
+        .await
+        .expect("the relay closes a connection whose headers never end");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn connections_over_a_clients_share_get_503_and_the_relay_keeps_answering() {
     let relay = Relay::start(&[("KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP", "4")]);
     let mut held = Vec::new();

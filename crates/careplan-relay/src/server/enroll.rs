@@ -45,20 +45,20 @@ pub struct OfficeInfo {
 }
 
 impl EnrollRequest {
-    // Every field bounded and shaped before it reaches the store, a log or the audit log.
-    fn check(&self) -> Result<(), ApiError> {
-        let bad = |code| Err(err(StatusCode::BAD_REQUEST, code));
+    /// Checks that every field is bounded and shaped before it reaches the store, a log or the
+    /// audit log; the refusal's error code when not.
+    pub fn check(&self) -> Result<(), &'static str> {
         if self.office.len() != 10 || !self.office.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("bad_office_number");
+            return Err("bad_office_number");
         }
         if self.password.is_empty() || self.password.len() > 1024 {
-            return bad("bad_password");
+            return Err("bad_password");
         }
         if self.csr_pem.len() > 16 * 1024 || self.encryption_key.len() > 256 {
-            return bad("bad_key");
+            return Err("bad_key");
         }
         if self.totp.as_ref().is_some_and(|t| t.len() > 16) {
-            return bad("bad_totp");
+            return Err("bad_totp");
         }
         Ok(())
     }
@@ -69,7 +69,8 @@ pub(super) async fn enroll(
     Extension(info): Extension<ConnInfo>,
     Json(req): Json<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
-    req.check()?;
+    req.check()
+        .map_err(|code| err(StatusCode::BAD_REQUEST, code))?;
     let remote = info.remote;
     // One check per office number at a time: the failure count is read, and written, before
     // the next guess is looked at, however many arrive at once.

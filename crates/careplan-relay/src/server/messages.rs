@@ -1,6 +1,7 @@
 //! Store-and-forward: upload, inbox, download, acknowledgement, the sender's view.
 
 use super::*;
+use crate::manifest::{MAX_MANIFEST, Routed};
 
 /// What an upload returns.
 #[derive(Serialize, Deserialize, Debug)]
@@ -11,30 +12,6 @@ pub struct UploadResponse {
     pub state: MessageState,
     /// Whether this upload repeated an earlier one (same idempotency key) and stored nothing.
     pub duplicate: bool,
-}
-
-/// Largest manifest accepted, in bytes: it is a small signed JSON document.
-const MAX_MANIFEST: usize = 16 * 1024;
-
-/// What the relay reads of a sender's manifest: the fields it routes by. It does not check the
-/// signature (it cannot read the file the manifest speaks of; the recipient checks both), but a
-/// manifest must name this very upload, so a captured body and manifest posted again under a
-/// new idempotency key is refused, and altering the key inside breaks the signature.
-#[derive(Deserialize)]
-struct Routed {
-    r#type: String,
-    file_name: String,
-    sender: String,
-    recipient: String,
-    idempotency_key: String,
-}
-
-fn routed(manifest: &str) -> Option<Routed> {
-    let body = manifest.split_once('.')?.0;
-    let json = data_encoding::BASE64URL_NOPAD
-        .decode(body.as_bytes())
-        .ok()?;
-    serde_json::from_slice(&json).ok()
 }
 
 /// Whether an idempotency key is one a client makes: 1–128 letters, digits, `-` or `_`.
@@ -86,15 +63,10 @@ pub(super) async fn upload(
         return Err(err(StatusCode::FORBIDDEN, "sender_mismatch"));
     }
     let recipient = parsed.recipient.office.to_string();
-    let Some(signed) = routed(&manifest) else {
+    let Some(signed) = Routed::read(&manifest) else {
         return Err(err(StatusCode::BAD_REQUEST, "bad_manifest"));
     };
-    if signed.r#type != "kizuna-manifest/1"
-        || signed.file_name != name
-        || signed.sender != a.office.number
-        || signed.recipient != recipient
-        || signed.idempotency_key != key
-    {
+    if !signed.names(&name, &a.office.number, &recipient, &key) {
         audit(
             &state,
             "upload.refused",

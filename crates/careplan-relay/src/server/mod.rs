@@ -477,8 +477,10 @@ async fn connection(
     });
     // HTTP/1.1 only: what the clients speak; the version-detecting builder costs memory per
     // connection for nothing.
+    // Headers that trickle in are cut like a stalled body.
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(idle)
         .serve_connection(TokioIo::new(tls), service);
     tokio::pin!(conn);
     let result = tokio::select! {
