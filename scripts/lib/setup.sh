@@ -32,6 +32,33 @@ ensure_desktop_deps() {
         libsoup-3.0-dev libxdo-dev fonts-noto-cjk
 }
 
+# Runs every cargo-fuzz target in fuzz/ for $1 seconds each; its corpus grows in fuzz/corpus
+# from run to run, seeded from fuzz/seeds. cargo-fuzz needs nightly flags: RUSTC_BOOTSTRAP lets
+# the stable compiler take them.
+run_fuzz_targets() {
+    local seconds=$1 target
+    command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+    (
+        cd fuzz
+        export RUSTC_BOOTSTRAP=1
+        cargo fuzz build
+        for target in $(cargo fuzz list); do
+            mkdir -p "corpus/$target"
+            local extra=() dict=()
+            [ -d "seeds/$target" ] && extra=("seeds/$target")
+            [ -f "dict/$target.dict" ] && dict=("-dict=dict/$target.dict")
+            local log="corpus/$target.log"
+            if ! cargo fuzz run "$target" "corpus/$target" "${extra[@]}" -- \
+                -max_total_time="$seconds" -timeout=10 "${dict[@]}" >"$log" 2>&1; then
+                tail -n 40 "$log" >&2
+                echo "fuzz $target found a failure: the input is in fuzz/artifacts/$target" >&2
+                exit 1
+            fi
+            echo "fuzz $target: $(grep -E '^Done ' "$log" | tail -n 1)"
+        done
+    )
+}
+
 ensure_node() {
     if ! command -v npm >/dev/null 2>&1; then
         ensure_packages nodejs npm
