@@ -6,7 +6,8 @@
 use std::sync::OnceLock;
 
 use careplan_relay::ca::Ca;
-use careplan_relay::server::EnrollRequest;
+use careplan_protocol::EnrollRequest;
+use careplan_relay::server::check_enroll;
 use libfuzzer_sys::fuzz_target;
 
 fn ca() -> &'static (Ca, String) {
@@ -24,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(req) = serde_json::from_slice::<EnrollRequest>(data) else {
         return;
     };
-    if req.check().is_err() {
+    if check_enroll(&req).is_err() {
         return;
     }
     let (ca, cert_pem) = ca();

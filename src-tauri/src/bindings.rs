@@ -23,6 +23,11 @@ pub fn typescript() -> String {
         crate::commands::HistoryArgs::decl(&cfg),
         crate::commands::PartnerView::decl(&cfg),
         crate::background::ActivityEvent::decl(&cfg),
+        // The relay API's vocabulary (careplan-protocol).
+        careplan_client::protocol::OfficeKind::decl(&cfg),
+        careplan_client::protocol::MessageState::decl(&cfg),
+        careplan_client::protocol::EventKind::decl(&cfg),
+        careplan_client::protocol::ErrorCode::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.\n// Regenerate: KIZUNA_BLESS=1 cargo test -p kizuna-desktop bindings\n\n",

@@ -342,7 +342,9 @@ pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Ve
         .await
         .map_err(|e| state.error(&e))?;
     for o in &found {
-        let _ = client.db().remember_partner(&o.number, &o.name, &o.kind);
+        let _ = client
+            .db()
+            .remember_partner(&o.number, &o.name, o.kind.as_str());
     }
     Ok(found
         .into_iter()
@@ -350,7 +352,7 @@ pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Ve
             favourite: favourites.contains(&o.number),
             number: o.number,
             name: o.name,
-            kind: o.kind,
+            kind: o.kind.to_string(),
         })
         .collect())
 }

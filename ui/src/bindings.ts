@@ -269,5 +269,13 @@ days_left: number, } | { "kind": "trouble",
  */
 message: string, } | { "kind": "connected" };
 
+export type OfficeKind = "kyotaku" | "service" | "both";
+
+export type MessageState = "stored" | "delivered" | "acknowledged" | "expired";
+
+export type EventKind = "message" | "receipt" | "expired" | "certificate";
+
+export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" | "office_disabled" | "bad_office_number" | "bad_password" | "bad_key" | "bad_totp" | "bad_csr" | "bad_encryption_key" | "other_key" | "client_certificate_required" | "certificate_revoked" | "certificate_expired" | "certificate_unknown" | "file_name_missing" | "idempotency_key_missing" | "manifest_missing" | "bad_header" | "bad_file_name" | "sender_mismatch" | "bad_manifest" | "manifest_mismatch" | "unknown_recipient" | "recipient_disabled" | "too_large" | "body_broken_off" | "no_such_message" | "message_gone" | "bad_receipt" | "unknown_office" | "bad_query" | "too_many_connections" | "unavailable" | "internal" | "bad_request" | "bad_request_body" | "not_found" | "method_not_allowed" | "request_timeout" | "unsupported_media_type" | "refused" | "unknown";
+
 export const ACTIVITY_EVENT = "kizuna://activity";
 export const NAVIGATE_EVENT = "kizuna://navigate";

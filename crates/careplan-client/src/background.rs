@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use careplan_protocol::EventKind;
+
 use crate::client::Client;
 use crate::error::ClientError;
 use crate::receive::Received;
@@ -110,7 +112,7 @@ impl Client {
                     return;
                 }
                 match self.next_event(&mut stream, Duration::from_secs(1)).await {
-                    Ok(Some(e)) if e.kind == "certificate" => continue,
+                    Ok(Some(e)) if e.kind == Some(EventKind::Certificate) => continue,
                     Ok(Some(_)) => break,
                     Ok(None) if stream.is_none() => break,
                     Ok(None) => {

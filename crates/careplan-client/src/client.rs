@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::envelope::{self, OfficeCertificate};
-use crate::error::{ClientError, Result};
+use crate::error::{CertRefusal, ClientError, Result};
 use crate::keys::{OfficeKeys, Protection};
 use crate::profile::{Paths, ProfileConfig, write_atomic};
-use crate::relay::{EnrollRequest, RelayApi};
+use crate::relay::RelayApi;
 use crate::store::{Db, now};
 use crate::tls;
+use careplan_protocol::EnrollRequest;
 
 /// What an office gives to enrol.
 pub struct Enrolment<'a> {
@@ -99,11 +100,11 @@ impl Client {
         let csr = keys.csr_pem(e.office)?;
         let answer = api
             .enroll(&EnrollRequest {
-                office: e.office,
-                password: e.password,
-                csr_pem: &csr,
-                encryption_key: &keys.encryption_recipient(),
-                totp: e.totp,
+                office: e.office.to_owned(),
+                password: e.password.to_owned(),
+                csr_pem: csr,
+                encryption_key: keys.encryption_recipient(),
+                totp: e.totp.map(str::to_owned),
             })
             .await?;
         let ca_der = envelope::pem_to_der(&answer.ca_pem)
@@ -126,7 +127,7 @@ impl Client {
             ca_fingerprint: pin,
             office: answer.office.number.clone(),
             office_name: answer.office.name.clone(),
-            office_kind: answer.office.kind.clone(),
+            office_kind: answer.office.kind.as_str().to_owned(),
             cert_serial: answer.serial.clone(),
             cert_not_after: answer.not_after,
             protection,
@@ -226,9 +227,7 @@ impl Client {
     /// Refuses early, with a clear reason, when the office certificate has ended.
     pub(crate) fn ensure_certificate_valid(&self) -> Result<()> {
         if self.config().cert_not_after <= now() {
-            return Err(ClientError::CertificateRefused(
-                "certificate_expired".into(),
-            ));
+            return Err(ClientError::CertificateRefused(CertRefusal::Expired));
         }
         Ok(())
     }
@@ -237,8 +236,11 @@ impl Client {
     /// remembered for the history.
     pub(crate) async fn partner_certificate(&self, office: &str) -> Result<OfficeCertificate> {
         let entry = self.api().directory(office).await?;
-        self.db
-            .remember_partner(&entry.number, &entry.name, &entry.kind)?;
+        self.db.remember_partner(
+            &entry.office.number,
+            &entry.office.name,
+            entry.office.kind.as_str(),
+        )?;
         if !entry.active {
             return Err(ClientError::RecipientDisabled(office.to_owned()));
         }

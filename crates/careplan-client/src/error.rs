@@ -1,6 +1,20 @@
 //! What can go wrong in the client, as data; `messages` turns it into Japanese for people.
 
 use careplan_csv::Finding;
+use careplan_protocol::ErrorCode;
+
+/// Why the relay would not take the office certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertRefusal {
+    /// Past its end of validity.
+    Expired,
+    /// Revoked by the relay's administrator.
+    Revoked,
+    /// Not one the relay knows, or none was presented.
+    Unknown,
+    /// The relay ended the TLS handshake over it.
+    Handshake,
+}
 
 /// Everything the client core can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +40,9 @@ pub enum ClientError {
     /// The relay administrator disabled the office.
     #[error("office disabled")]
     OfficeDisabled,
-    /// The relay refused the office certificate (expired, revoked, unknown).
-    #[error("certificate refused: {0}")]
-    CertificateRefused(String),
+    /// The relay refused the office certificate.
+    #[error("certificate refused: {0:?}")]
+    CertificateRefused(CertRefusal),
     /// The recipient office is not registered at the relay.
     #[error("unknown office {0}")]
     UnknownOffice(String),
@@ -52,7 +66,7 @@ pub enum ClientError {
         /// HTTP status.
         status: u16,
         /// The relay's error code.
-        code: String,
+        code: ErrorCode,
     },
     /// Files have validation errors and were not sent.
     #[error("{} validation errors", .0.len())]

@@ -1,5 +1,7 @@
 //! The relay's server-sent event stream, parsed incrementally.
 
+use careplan_protocol::EventKind;
+
 use crate::error::Result;
 use crate::relay::transport_error;
 
@@ -8,8 +10,8 @@ use crate::relay::transport_error;
 pub struct Event {
     /// Its id, for resuming; certificate reminders have none.
     pub id: Option<i64>,
-    /// `message`, `receipt`, `expired` or `certificate`.
-    pub kind: String,
+    /// What it is about; `None` for a kind this version does not know (a newer relay).
+    pub kind: Option<EventKind>,
     /// JSON payload.
     pub data: String,
 }
@@ -67,7 +69,11 @@ impl Parser {
             if !self.data.is_empty() || self.kind.is_some() {
                 self.ready.push_back(Event {
                     id: self.id.take(),
-                    kind: self.kind.take().unwrap_or_else(|| "message".to_owned()),
+                    // Without an `event:` field an SSE event is a `message`.
+                    kind: match self.kind.take() {
+                        None => Some(EventKind::Message),
+                        Some(kind) => EventKind::parse(&kind),
+                    },
                     data: std::mem::take(&mut self.data).join("\n"),
                 });
             }
@@ -108,7 +114,7 @@ mod tests {
             p.pop(),
             Some(Event {
                 id: Some(17),
-                kind: "message".into(),
+                kind: Some(EventKind::Message),
                 data: "{\"id\":\"a\"}".into()
             })
         );
@@ -116,7 +122,7 @@ mod tests {
             p.pop(),
             Some(Event {
                 id: None,
-                kind: "certificate".into(),
+                kind: Some(EventKind::Certificate),
                 data: "{}".into()
             })
         );

@@ -24,6 +24,8 @@ mod sync;
 mod testing;
 pub mod tls;
 
+/// The relay API's types, as the client speaks them.
+pub use careplan_protocol as protocol;
 pub use client::{Client, Enrolment};
 pub use error::{ClientError, Result};
 pub use receive::{Received, write_new_file};

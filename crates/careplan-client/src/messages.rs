@@ -3,7 +3,7 @@
 
 use careplan_csv::Lang;
 
-use crate::error::ClientError;
+use crate::error::{CertRefusal, ClientError};
 
 /// A Japanese sentence for `e` that says what to do next.
 pub fn error_ja(e: &ClientError) -> String {
@@ -15,8 +15,8 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::TotpRequired => "この事業所には確認コードが必要です。認証アプリに表示される 6 桁のコードを入力してください。".into(),
         ClientError::OfficeLocked => "ログインの失敗が続いたため、この事業所は一時的にロックされています。15 分ほど待ってからやり直すか、連携基盤の管理者に連絡してください。".into(),
         ClientError::OfficeDisabled => "この事業所は連携基盤で利用停止になっています。連携基盤の管理者に連絡してください。".into(),
-        ClientError::CertificateRefused(why) if why.contains("expired") => "この事業所の電子証明書の有効期限が切れています。証明書を更新（再登録）してください。".into(),
-        ClientError::CertificateRefused(why) if why.contains("revoked") => "この事業所の電子証明書は失効しています。連携基盤の管理者に確認のうえ、再登録してください。".into(),
+        ClientError::CertificateRefused(CertRefusal::Expired) => "この事業所の電子証明書の有効期限が切れています。証明書を更新（再登録）してください。".into(),
+        ClientError::CertificateRefused(CertRefusal::Revoked) => "この事業所の電子証明書は失効しています。連携基盤の管理者に確認のうえ、再登録してください。".into(),
         ClientError::CertificateRefused(_) => "連携基盤がこの事業所の電子証明書を受け付けませんでした。期限切れ・失効の可能性があります。再登録するか管理者に連絡してください。".into(),
         ClientError::UnknownOffice(n) => format!("事業所番号 {n} は連携基盤に登録されていません。ファイル名の送信先事業所番号を確認してください。"),
         ClientError::RecipientNotEnrolled(n) => format!("相手先（事業所 {n}）がまだ登録していません。登録されたら自動で送ります。"),

@@ -187,10 +187,12 @@ impl Client {
                 continue;
             }
             if let Ok(entry) = self.api().directory(&c.recipient).await {
-                let _ = self
-                    .db
-                    .remember_partner(&entry.number, &entry.name, &entry.kind);
-                c.recipient_name = Some(entry.name);
+                let _ = self.db.remember_partner(
+                    &entry.office.number,
+                    &entry.office.name,
+                    entry.office.kind.as_str(),
+                );
+                c.recipient_name = Some(entry.office.name);
             } else if let Ok(Some(name)) = self.db.partner_name(&c.recipient) {
                 c.recipient_name = Some(name);
             }

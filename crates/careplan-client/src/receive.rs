@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::client::Client;
 use crate::envelope::{self, RECEIPT_TYPE, Receipt, VerifyError};
 use crate::error::{ClientError, Result};
-use crate::relay::RelayMessage;
 use crate::store::{NewReceived, now};
+use careplan_protocol::Message as RelayMessage;
 
 /// What happened to one received message.
 #[derive(Debug, Clone, Serialize)]
@@ -60,7 +60,7 @@ impl Client {
                     }
                     continue;
                 }
-                if msg.state == "acknowledged" || msg.state == "expired" {
+                if msg.state.is_final() {
                     continue;
                 }
                 match self.open_message(msg).await? {

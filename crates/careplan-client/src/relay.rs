@@ -2,9 +2,13 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use careplan_protocol::{
+    AckRequest, EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER,
+    MANIFEST_HEADER, OfficeInfo, RenewRequest, SearchResult,
+};
+use serde::de::DeserializeOwned;
 
-use crate::error::{ClientError, Result};
+use crate::error::{CertRefusal, ClientError, Result};
 use crate::tls;
 
 /// How long one ordinary call may take before the relay counts as unreachable.
@@ -17,149 +21,57 @@ pub struct RelayApi {
     base: String,
 }
 
-/// What enrolment sends.
-#[derive(Serialize)]
-pub struct EnrollRequest<'a> {
-    /// 事業所番号.
-    pub office: &'a str,
-    /// The office's password.
-    pub password: &'a str,
-    /// CSR over the office's signing key.
-    pub csr_pem: &'a str,
-    /// The office's age recipient.
-    pub encryption_key: &'a str,
-    /// One-time code, for offices with a second factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub totp: Option<&'a str>,
-}
+pub use careplan_protocol::{DirectoryEntry, EnrollResponse, Page, UploadResponse};
 
-/// An office as the relay describes it.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-pub struct OfficeInfo {
-    /// 事業所番号.
-    pub number: String,
-    /// 事業所名.
-    pub name: String,
-    /// kyotaku, service or both.
-    pub kind: String,
-}
-
-/// What enrolment returns.
-#[derive(Debug, Deserialize)]
-pub struct EnrollResponse {
-    /// The office certificate.
-    pub certificate_pem: String,
-    /// The relay's CA certificate.
-    pub ca_pem: String,
-    /// Serial of the certificate (hex).
-    pub serial: String,
-    /// End of validity (unix seconds).
-    pub not_after: i64,
-    /// The office.
-    pub office: OfficeInfo,
-}
-
-/// An office's directory entry.
-#[derive(Debug, Clone, Deserialize)]
-pub struct DirectoryEntry {
-    /// 事業所番号.
-    pub number: String,
-    /// 事業所名.
-    pub name: String,
-    /// kyotaku, service or both.
-    pub kind: String,
-    /// Whether the office may receive.
-    pub active: bool,
-    /// Its certificate, once enrolled.
-    pub certificate_pem: Option<String>,
-}
-
-/// A message as listed in the inbox or the sent list.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct RelayMessage {
-    /// Cursor position.
-    pub seq: i64,
-    /// Message id.
-    pub id: String,
-    /// Sender office.
-    pub sender: String,
-    /// Recipient office.
-    pub recipient: String,
-    /// The standard file name.
-    pub file_name: String,
-    /// Ciphertext size.
-    pub size: i64,
-    /// The sender's signed manifest.
-    pub manifest: String,
-    /// stored, delivered, acknowledged or expired.
-    pub state: String,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// Unix seconds.
-    pub delivered_at: Option<i64>,
-    /// Unix seconds.
-    pub acknowledged_at: Option<i64>,
-    /// The recipient's signed receipt.
-    pub receipt: Option<String>,
-}
-
-/// One page of a message list.
-#[derive(Debug, Deserialize)]
-pub struct Page {
-    /// The messages, oldest first.
-    pub messages: Vec<RelayMessage>,
-    /// Cursor for the next page, if there is one.
-    pub next: Option<i64>,
-}
-
-/// The relay's answer to an upload.
-#[derive(Debug, Deserialize)]
-pub struct Uploaded {
-    /// Message id at the relay.
-    pub id: String,
-    /// Whether the idempotency key had been seen before.
-    pub duplicate: bool,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
-}
-
-#[derive(Deserialize)]
-struct Offices {
-    offices: Vec<OfficeInfo>,
-}
-
-/// Turns a transport error into what it means for the user.
+/// Turns a transport error into what it means for the user, by the typed errors in its chain.
 pub(crate) fn transport_error(e: reqwest::Error) -> ClientError {
     let mut chain = String::new();
-    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    let mut refusal = None;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(s) = source {
         chain.push_str(&s.to_string());
         chain.push_str(" / ");
+        // rustls' error travels inside io::Errors (sometimes nested), whose `source` skips it.
+        let mut candidate = Some(s);
+        while let Some(c) = candidate {
+            if let Some(tls) = c.downcast_ref::<rustls::Error>() {
+                refusal = refusal.or(tls_refusal(tls));
+            }
+            candidate = c
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        }
         source = s.source();
     }
-    if chain.contains(tls::PIN_MISMATCH) {
-        ClientError::FingerprintMismatch
-    } else if chain.contains("AlertReceived") || chain.contains("received fatal alert") {
+    refusal.unwrap_or(ClientError::Unreachable(chain))
+}
+
+// What a TLS failure means for the user, when it means more than "unreachable".
+fn tls_refusal(e: &rustls::Error) -> Option<ClientError> {
+    match e {
+        rustls::Error::Other(other) if other.0.downcast_ref::<tls::PinMismatch>().is_some() => {
+            Some(ClientError::FingerprintMismatch)
+        }
         // The relay ended the handshake: it did not accept our certificate.
-        ClientError::CertificateRefused(chain)
-    } else {
-        ClientError::Unreachable(chain)
+        rustls::Error::AlertReceived(_) => {
+            Some(ClientError::CertificateRefused(CertRefusal::Handshake))
+        }
+        _ => None,
     }
 }
 
-fn refusal(status: u16, code: String) -> ClientError {
-    match code.as_str() {
-        "wrong_credentials" => ClientError::WrongCredentials,
-        "totp_required" => ClientError::TotpRequired,
-        "office_locked" => ClientError::OfficeLocked,
-        "office_disabled" => ClientError::OfficeDisabled,
-        "client_certificate_required"
-        | "certificate_revoked"
-        | "certificate_expired"
-        | "certificate_unknown" => ClientError::CertificateRefused(code),
+fn refusal(status: u16, code: ErrorCode) -> ClientError {
+    match code {
+        ErrorCode::WrongCredentials => ClientError::WrongCredentials,
+        ErrorCode::TotpRequired => ClientError::TotpRequired,
+        ErrorCode::OfficeLocked => ClientError::OfficeLocked,
+        ErrorCode::OfficeDisabled => ClientError::OfficeDisabled,
+        ErrorCode::CertificateExpired => ClientError::CertificateRefused(CertRefusal::Expired),
+        ErrorCode::CertificateRevoked => ClientError::CertificateRefused(CertRefusal::Revoked),
+        ErrorCode::ClientCertificateRequired | ErrorCode::CertificateUnknown => {
+            ClientError::CertificateRefused(CertRefusal::Unknown)
+        }
         _ => ClientError::Relay { status, code },
     }
 }
@@ -171,7 +83,7 @@ async fn check(resp: reqwest::Response) -> Result<reqwest::Response> {
     }
     let code = match resp.json::<ErrorBody>().await {
         Ok(b) => b.error,
-        Err(_) => format!("http_{}", status.as_u16()),
+        Err(_) => ErrorCode::for_status(status.as_u16()),
     };
     Err(refusal(status.as_u16(), code))
 }
@@ -254,7 +166,9 @@ impl RelayApi {
             .http
             .post(self.url("/v1/renew"))
             .timeout(CALL_TIMEOUT)
-            .json(&serde_json::json!({ "csr_pem": csr_pem }))
+            .json(&RenewRequest {
+                csr_pem: csr_pem.to_owned(),
+            })
             .send()
             .await
             .map_err(transport_error)?;
@@ -262,7 +176,7 @@ impl RelayApi {
     }
 
     /// Enrols: password + CSR + encryption key → certificate.
-    pub async fn enroll(&self, req: &EnrollRequest<'_>) -> Result<EnrollResponse> {
+    pub async fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse> {
         let resp = self
             .http
             .post(self.url("/v1/enroll"))
@@ -277,9 +191,10 @@ impl RelayApi {
     /// An office's directory entry.
     pub async fn directory(&self, number: &str) -> Result<DirectoryEntry> {
         match json(self.get(&format!("/v1/directory/{number}")).await?).await {
-            Err(ClientError::Relay { code, .. }) if code == "unknown_office" => {
-                Err(ClientError::UnknownOffice(number.to_owned()))
-            }
+            Err(ClientError::Relay {
+                code: ErrorCode::UnknownOffice,
+                ..
+            }) => Err(ClientError::UnknownOffice(number.to_owned())),
             other => other,
         }
     }
@@ -294,7 +209,7 @@ impl RelayApi {
             .send()
             .await
             .map_err(transport_error)?;
-        Ok(json::<Offices>(resp).await?.offices)
+        Ok(json::<SearchResult>(resp).await?.offices)
     }
 
     /// Uploads one encrypted file.
@@ -304,25 +219,27 @@ impl RelayApi {
         idempotency_key: &str,
         manifest: &str,
         body: Vec<u8>,
-    ) -> Result<Uploaded> {
+    ) -> Result<UploadResponse> {
         let resp = self
             .http
             .post(self.url("/v1/messages"))
-            .header("x-kizuna-file-name", file_name)
-            .header("idempotency-key", idempotency_key)
-            .header("x-kizuna-manifest", manifest)
+            .header(FILE_NAME_HEADER, file_name)
+            .header(IDEMPOTENCY_KEY_HEADER, idempotency_key)
+            .header(MANIFEST_HEADER, manifest)
             .timeout(CALL_TIMEOUT)
             .body(body)
             .send()
             .await
             .map_err(transport_error)?;
         match json(resp).await {
-            Err(ClientError::Relay { code, .. }) if code == "unknown_recipient" => {
-                Err(ClientError::UnknownOffice(recipient_of(file_name)))
-            }
-            Err(ClientError::Relay { code, .. }) if code == "recipient_disabled" => {
-                Err(ClientError::RecipientDisabled(recipient_of(file_name)))
-            }
+            Err(ClientError::Relay {
+                code: ErrorCode::UnknownRecipient,
+                ..
+            }) => Err(ClientError::UnknownOffice(recipient_of(file_name))),
+            Err(ClientError::Relay {
+                code: ErrorCode::RecipientDisabled,
+                ..
+            }) => Err(ClientError::RecipientDisabled(recipient_of(file_name))),
             other => other,
         }
     }
@@ -364,14 +281,19 @@ impl RelayApi {
             .http
             .post(self.url(&format!("/v1/messages/{id}/ack")))
             .timeout(CALL_TIMEOUT)
-            .json(&serde_json::json!({ "receipt": receipt }))
+            .json(&AckRequest {
+                receipt: receipt.to_owned(),
+            })
             .send()
             .await
             .map_err(transport_error)?;
         match check(resp).await {
             Ok(_) => Ok(()),
             // Already acknowledged elsewhere or expired: nothing more to do here.
-            Err(ClientError::Relay { status: 410, .. }) => Ok(()),
+            Err(ClientError::Relay {
+                code: ErrorCode::MessageGone,
+                ..
+            }) => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -44,7 +44,10 @@ impl Client {
                     None => None,
                 };
                 let receipt = receipt.as_ref().map(|(s, o)| (*s, o.as_str()));
-                if self.db.update_sent(&msg.id, msg.seq, &msg.state, receipt)? {
+                if self
+                    .db
+                    .update_sent(&msg.id, msg.seq, msg.state.as_str(), receipt)?
+                {
                     changed += 1;
                 }
             }

@@ -10,8 +10,17 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ClientError, Result};
 
-/// Marker in the handshake error when no certificate of the relay has the pinned fingerprint.
-pub(crate) const PIN_MISMATCH: &str = "kizuna: CA fingerprint does not match";
+/// The handshake's error when no certificate of the relay has the pinned fingerprint.
+#[derive(Debug)]
+pub(crate) struct PinMismatch;
+
+impl std::fmt::Display for PinMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the relay's CA fingerprint does not match the pinned one")
+    }
+}
+
+impl std::error::Error for PinMismatch {}
 
 /// Installs the process-wide crypto provider (ring) once; later calls do nothing.
 pub fn install_crypto_provider() {
@@ -54,7 +63,7 @@ impl ServerCertVerifier for PinnedCa {
         let ca = intermediates
             .iter()
             .find(|c| fingerprint(c) == self.pin)
-            .ok_or_else(|| rustls::Error::General(PIN_MISMATCH.to_owned()))?;
+            .ok_or_else(|| rustls::Error::Other(rustls::OtherError(Arc::new(PinMismatch))))?;
         let mut roots = rustls::RootCertStore::empty();
         roots.add(ca.clone().into_owned())?;
         let inner =

@@ -78,7 +78,7 @@ enum OfficeCmd {
         #[arg(long)]
         name: String,
         /// Kind of office.
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = office_kind())]
         kind: OfficeKind,
         /// Read the initial password from standard input.
         #[arg(long)]
@@ -527,4 +527,11 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `--kind`: the protocol's office kinds, listed in the help and completed by shells.
+fn office_kind() -> impl clap::builder::TypedValueParser<Value = OfficeKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(OfficeKind::ALL.map(OfficeKind::as_str))
+        .map(|kind| kind.parse::<OfficeKind>().expect("one of the listed kinds"))
 }

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use careplan_protocol::{EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
+pub use careplan_protocol::{Message, MessageState, OfficeKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -21,36 +23,19 @@ pub enum StoreError {
     Io(String),
 }
 
-/// The kind of an office.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum OfficeKind {
-    /// 居宅介護支援事業所 (or 地域包括支援センター).
-    Kyotaku,
-    /// 介護サービス事業所.
-    Service,
-    /// Both.
-    Both,
+/// An event's payload as it is stored and streamed.
+fn event_data(payload: &impl serde::Serialize) -> String {
+    serde_json::to_string(payload).unwrap_or_default()
 }
 
-impl OfficeKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            OfficeKind::Kyotaku => "kyotaku",
-            OfficeKind::Service => "service",
-            OfficeKind::Both => "both",
-        }
-    }
-
-    fn parse(s: &str) -> OfficeKind {
-        match s {
-            "kyotaku" => OfficeKind::Kyotaku,
-            "service" => OfficeKind::Service,
-            _ => OfficeKind::Both,
-        }
-    }
+/// A column holding one of the protocol's names (a kind, a state), read back into its type.
+fn text_column<T: std::str::FromStr<Err = String>>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<T> {
+    r.get::<_, String>(i)?.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    })
 }
 
 /// A registered office.
@@ -91,75 +76,6 @@ pub struct CertRecord {
     pub not_after: i64,
     /// Unix seconds, when revoked.
     pub revoked_at: Option<i64>,
-}
-
-/// Where a message is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MessageState {
-    /// Stored durably, not yet fetched.
-    Stored,
-    /// Fetched by the recipient.
-    Delivered,
-    /// The recipient sent its signed receipt.
-    Acknowledged,
-    /// Not fetched in time; the body was deleted.
-    Expired,
-}
-
-impl MessageState {
-    fn as_str(self) -> &'static str {
-        match self {
-            MessageState::Stored => "stored",
-            MessageState::Delivered => "delivered",
-            MessageState::Acknowledged => "acknowledged",
-            MessageState::Expired => "expired",
-        }
-    }
-
-    fn parse(s: &str) -> MessageState {
-        match s {
-            "delivered" => MessageState::Delivered,
-            "acknowledged" => MessageState::Acknowledged,
-            "expired" => MessageState::Expired,
-            _ => MessageState::Stored,
-        }
-    }
-}
-
-/// A message's metadata.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Message {
-    /// Cursor position.
-    pub seq: i64,
-    /// Public id.
-    pub id: String,
-    /// Sending office.
-    pub sender: String,
-    /// Receiving office.
-    pub recipient: String,
-    /// Standard file name.
-    pub file_name: String,
-    /// Ciphertext size.
-    pub size: i64,
-    /// SHA-256 of the ciphertext.
-    pub sha256: String,
-    /// Sender's signed manifest (opaque).
-    pub manifest: String,
-    /// Sender's idempotency key.
-    pub idempotency_key: String,
-    /// Where it is.
-    pub state: MessageState,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// Unix seconds.
-    pub delivered_at: Option<i64>,
-    /// Unix seconds.
-    pub acknowledged_at: Option<i64>,
-    /// Unix seconds.
-    pub expires_at: i64,
-    /// Recipient's signed receipt (opaque).
-    pub receipt: Option<String>,
 }
 
 /// An event for one office.
@@ -471,7 +387,7 @@ fn office_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
     Ok(Office {
         number: r.get(0)?,
         name: r.get(1)?,
-        kind: OfficeKind::parse(&r.get::<_, String>(2)?),
+        kind: text_column(r, 2)?,
         active: r.get(3)?,
         password_hash: r.get(4)?,
         failed_logins: r.get(5)?,
@@ -505,7 +421,7 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         sha256: r.get(6)?,
         manifest: r.get(7)?,
         idempotency_key: r.get(8)?,
-        state: MessageState::parse(&r.get::<_, String>(9)?),
+        state: text_column(r, 9)?,
         created_at: r.get(10)?,
         delivered_at: r.get(11)?,
         acknowledged_at: r.get(12)?,
@@ -731,10 +647,15 @@ impl MetaStore for SqliteStore {
                 ],
             )?;
             let seq = tx.last_insert_rowid();
-            let data = serde_json::json!({ "id": m.id, "sender": m.sender, "file_name": m.file_name, "size": m.size }).to_string();
+            let data = event_data(&MessageEvent {
+                id: m.id.clone(),
+                sender: m.sender.clone(),
+                file_name: m.file_name.clone(),
+                size: m.size,
+            });
             tx.execute(
-                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'message', ?2, ?3, ?4)",
-                params![m.recipient, m.id, data, m.created_at],
+                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![m.recipient, EventKind::Message.as_str(), m.id, data, m.created_at],
             )?;
             append_audit(&tx, at_ms, audit)?;
             out.push((Message { seq, ..m.clone() }, true));
@@ -785,10 +706,14 @@ impl MetaStore for SqliteStore {
                 "UPDATE messages SET state = 'expired' WHERE id = ?1",
                 [&m.id],
             )?;
-            let data = serde_json::json!({ "id": m.id, "recipient": m.recipient, "file_name": m.file_name }).to_string();
+            let data = event_data(&ExpiredEvent {
+                id: m.id.clone(),
+                recipient: m.recipient.clone(),
+                file_name: m.file_name.clone(),
+            });
             tx.execute(
-                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'expired', ?2, ?3, ?4)",
-                params![m.sender, m.id, data, now],
+                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![m.sender, EventKind::Expired.as_str(), m.id, data, now],
             )?;
         }
         tx.commit()?;
@@ -817,10 +742,15 @@ impl MetaStore for SqliteStore {
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let data = serde_json::json!({ "id": id, "recipient": recipient, "file_name": file_name, "receipt": receipt }).to_string();
+            let data = event_data(&ReceiptEvent {
+                id: id.to_owned(),
+                recipient,
+                file_name,
+                receipt: receipt.to_owned(),
+            });
             tx.execute(
-                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, 'receipt', ?2, ?3, ?4)",
-                params![sender, id, data, now],
+                "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sender, EventKind::Receipt.as_str(), id, data, now],
             )?;
         }
         tx.commit()?;

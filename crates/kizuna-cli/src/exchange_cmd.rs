@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use careplan_client::messages::{error_ja, state_ja};
+use careplan_client::protocol::EventKind;
 use careplan_client::{Client, ClientError, Enrolment, HistoryQuery};
 use careplan_csv::Lang;
 use clap::{Args, Subcommand};
@@ -412,8 +413,10 @@ async fn receive(
             break;
         }
         match client.next_event(&mut stream, remaining).await {
-            Ok(Some(event)) if event.kind == "message" => {}
-            Ok(Some(event)) if event.kind == "receipt" || event.kind == "expired" => {
+            Ok(Some(event)) if event.kind == Some(EventKind::Message) => {}
+            Ok(Some(event))
+                if matches!(event.kind, Some(EventKind::Receipt | EventKind::Expired)) =>
+            {
                 let _ = client.refresh_sent().await;
                 continue;
             }

@@ -80,7 +80,9 @@ fn main() {
                     .next_event(&mut stream, Duration::from_secs(30))
                     .await
                 {
-                    Ok(Some(e)) if e.kind == "message" => {
+                    Ok(Some(e))
+                        if e.kind == Some(careplan_client::protocol::EventKind::Message) =>
+                    {
                         let data: serde_json::Value = serde_json::from_str(&e.data).unwrap();
                         events.insert(
                             data["file_name"].as_str().unwrap().to_owned(),

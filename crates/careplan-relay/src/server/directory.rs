@@ -2,22 +2,6 @@
 
 use super::*;
 
-/// A directory entry: what a sender needs to encrypt to an office.
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct DirectoryEntry {
-    /// The office.
-    #[serde(flatten)]
-    pub office: OfficeInfo,
-    /// Whether it can receive.
-    pub active: bool,
-    /// Its current certificate (PEM), which binds its encryption key; none before enrolment.
-    pub certificate_pem: Option<String>,
-    /// The encryption key (age recipient) bound in that certificate.
-    pub encryption_key: Option<String>,
-    /// End of the certificate's validity, unix seconds.
-    pub not_after: Option<i64>,
-}
-
 pub(super) async fn directory_entry(
     State(state): State<Arc<AppState>>,
     _a: Authed,
@@ -29,7 +13,7 @@ pub(super) async fn directory_entry(
             .store
             .office(&number)
             .map_err(internal)?
-            .ok_or(err(StatusCode::NOT_FOUND, "unknown_office"))?;
+            .ok_or(err(ErrorCode::UnknownOffice))?;
         let cert = st
             .store
             .current_certificate(&office.number, now())
@@ -56,20 +40,13 @@ pub struct Search {
     pub q: String,
 }
 
-/// Directory search results.
-#[derive(Serialize, Deserialize, Debug)]
-pub struct SearchResult {
-    /// Matching offices (at most 50), by number.
-    pub offices: Vec<OfficeInfo>,
-}
-
 pub(super) async fn directory_search(
     State(state): State<Arc<AppState>>,
     _a: Authed,
     Query(s): Query<Search>,
 ) -> Result<Json<SearchResult>, ApiError> {
     if s.q.trim().is_empty() || s.q.len() > 100 {
-        return Err(err(StatusCode::BAD_REQUEST, "bad_query"));
+        return Err(err(ErrorCode::BadQuery));
     }
     let st = state.clone();
     let found = blocking(move || st.store.search_offices(s.q.trim(), 50))

@@ -2,66 +2,22 @@
 
 use super::*;
 
-/// Enrolment request: office number + password (+ one-time code) + CSR + encryption key.
-#[derive(Deserialize)]
-pub struct EnrollRequest {
-    /// 事業所番号.
-    pub office: String,
-    /// The office's password.
-    pub password: String,
-    /// PKCS#10 request (PEM); only its public key is used.
-    pub csr_pem: String,
-    /// age X25519 recipient to bind in the certificate.
-    pub encryption_key: String,
-    /// The current one-time code, for offices with a second factor.
-    #[serde(default)]
-    pub totp: Option<String>,
-}
-
-/// What enrolment returns.
-#[derive(Serialize, Deserialize)]
-pub struct EnrollResponse {
-    /// The office's new certificate (PEM).
-    pub certificate_pem: String,
-    /// The relay CA (PEM).
-    pub ca_pem: String,
-    /// Certificate serial (hex).
-    pub serial: String,
-    /// End of validity, unix seconds.
-    pub not_after: i64,
-    /// The office as registered.
-    pub office: OfficeInfo,
-}
-
-/// An office as the directory shows it.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct OfficeInfo {
-    /// 事業所番号.
-    pub number: String,
-    /// Name.
-    pub name: String,
-    /// Kind.
-    pub kind: OfficeKind,
-}
-
-impl EnrollRequest {
-    /// Checks that every field is bounded and shaped before it reaches the store, a log or the
-    /// audit log; the refusal's error code when not.
-    pub fn check(&self) -> Result<(), &'static str> {
-        if self.office.len() != 10 || !self.office.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("bad_office_number");
-        }
-        if self.password.is_empty() || self.password.len() > 1024 {
-            return Err("bad_password");
-        }
-        if self.csr_pem.len() > 16 * 1024 || self.encryption_key.len() > 256 {
-            return Err("bad_key");
-        }
-        if self.totp.as_ref().is_some_and(|t| t.len() > 16) {
-            return Err("bad_totp");
-        }
-        Ok(())
+/// Checks that every field of an enrolment request is bounded and shaped before it reaches the
+/// store, a log or the audit log; the refusal's code when not.
+pub fn check_enroll(req: &EnrollRequest) -> Result<(), ErrorCode> {
+    if req.office.len() != 10 || !req.office.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ErrorCode::BadOfficeNumber);
     }
+    if req.password.is_empty() || req.password.len() > 1024 {
+        return Err(ErrorCode::BadPassword);
+    }
+    if req.csr_pem.len() > 16 * 1024 || req.encryption_key.len() > 256 {
+        return Err(ErrorCode::BadKey);
+    }
+    if req.totp.as_ref().is_some_and(|t| t.len() > 16) {
+        return Err(ErrorCode::BadTotp);
+    }
+    Ok(())
 }
 
 pub(super) async fn enroll(
@@ -69,8 +25,7 @@ pub(super) async fn enroll(
     Extension(info): Extension<ConnInfo>,
     Json(req): Json<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
-    req.check()
-        .map_err(|code| err(StatusCode::BAD_REQUEST, code))?;
+    check_enroll(&req).map_err(err)?;
     let remote = info.remote;
     // One check per office number at a time: the failure count is read, and written, before
     // the next guess is looked at, however many arrive at once.
@@ -93,7 +48,7 @@ pub(super) async fn enroll(
             remote,
             "locked".into(),
         );
-        return Err(err(StatusCode::LOCKED, "office_locked"));
+        return Err(err(ErrorCode::OfficeLocked));
     }
     // Unknown numbers are checked against a hash too: they cost, answer and lock the same.
     let hash = office.as_ref().map(|o| o.password_hash.clone());
@@ -119,7 +74,7 @@ fn enroll_checked(
     if let Some(secret) = &office.totp_secret {
         let Some(code) = &req.totp else {
             // The client asks the user for the code and tries again; not a failed attempt.
-            return Err(err(StatusCode::UNAUTHORIZED, "totp_required"));
+            return Err(err(ErrorCode::TotpRequired));
         };
         let step = crate::totp::matching_step(secret, code, now());
         // A code is good once: one seen (or overheard) before is a wrong code.
@@ -146,7 +101,7 @@ fn enroll_checked(
             remote,
             "disabled".into(),
         );
-        return Err(err(StatusCode::FORBIDDEN, "office_disabled"));
+        return Err(err(ErrorCode::OfficeDisabled));
     }
     store.login_succeeded(&office.number).map_err(internal)?;
     audit(
@@ -183,17 +138,9 @@ fn unknown_failed(state: &AppState, number: &str, remote: SocketAddr) -> ApiErro
     );
     metrics::inc(&state.metrics.logins_failed, 1);
     if failures >= c.lockout_failures {
-        return err(StatusCode::LOCKED, "office_locked");
+        return err(ErrorCode::OfficeLocked);
     }
-    err(StatusCode::UNAUTHORIZED, "wrong_credentials")
-}
-
-/// Renewal: a new certificate for the same keys, asked for with the current one, so an office
-/// renews before expiry without its password.
-#[derive(Deserialize)]
-pub struct RenewRequest {
-    /// PKCS#10 request (PEM) for the key of the certificate in use.
-    pub csr_pem: String,
+    err(ErrorCode::WrongCredentials)
 }
 
 pub(super) async fn renew(
@@ -213,9 +160,9 @@ pub(super) async fn renew(
 
 fn ca_refusal(e: crate::ca::CaError) -> ApiError {
     match e {
-        crate::ca::CaError::BadCsr => err(StatusCode::BAD_REQUEST, "bad_csr"),
-        crate::ca::CaError::BadEncryptionKey => err(StatusCode::BAD_REQUEST, "bad_encryption_key"),
-        crate::ca::CaError::OtherKey => err(StatusCode::BAD_REQUEST, "other_key"),
+        crate::ca::CaError::BadCsr => err(ErrorCode::BadCsr),
+        crate::ca::CaError::BadEncryptionKey => err(ErrorCode::BadEncryptionKey),
+        crate::ca::CaError::OtherKey => err(ErrorCode::OtherKey),
         e => internal(e),
     }
 }
@@ -264,17 +211,6 @@ fn issue(
     })
 }
 
-/// The caller's own office and certificate.
-#[derive(Serialize, Deserialize, Debug)]
-pub struct Me {
-    /// The office.
-    pub office: OfficeInfo,
-    /// Serial of the certificate used.
-    pub serial: String,
-    /// Its end of validity, unix seconds.
-    pub not_after: i64,
-}
-
 pub(super) async fn me(a: Authed) -> Json<Me> {
     Json(Me {
         office: OfficeInfo {
@@ -320,7 +256,7 @@ fn failed_login(
             remote,
             format!("{} minutes", c.lockout_minutes),
         );
-        return Ok(err(StatusCode::LOCKED, "office_locked"));
+        return Ok(err(ErrorCode::OfficeLocked));
     }
-    Ok(err(StatusCode::UNAUTHORIZED, "wrong_credentials"))
+    Ok(err(ErrorCode::WrongCredentials))
 }

@@ -1,6 +1,7 @@
 //! Server-sent events per office, resumable from the last event id.
 
 use super::*;
+use careplan_protocol::CertificateEvent;
 
 /// Days before a certificate's end at which its event stream starts reminding.
 pub const CERT_REMINDER_DAYS: i64 = 30;
@@ -44,9 +45,13 @@ pub(super) async fn events(
             return;
         }
         if days_left <= CERT_REMINDER_DAYS {
-            let data = serde_json::json!({ "days_left": days_left, "not_after": a.cert.not_after })
-                .to_string();
-            if send(sse_frame(None, "certificate", &data)).await.is_err() {
+            let data = serde_json::to_string(&CertificateEvent {
+                days_left,
+                not_after: a.cert.not_after,
+            })
+            .unwrap_or_default();
+            let kind = EventKind::Certificate.as_str();
+            if send(sse_frame(None, kind, &data)).await.is_err() {
                 return;
             }
         }

@@ -10,8 +10,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
+use careplan_protocol::{ErrorBody, ErrorCode};
 use http_body::{Body, Frame, SizeHint};
 
 /// Open connections, in total and per client address.
@@ -137,23 +138,6 @@ where
     }
 }
 
-/// The stable code for a refusal that did not come from a handler (an unknown route, a body
-/// over the limit, a malformed JSON body).
-fn code_for(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "bad_request_body",
-        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        s if s.is_server_error() => "internal",
-        _ => "refused",
-    }
-}
-
 /// Gives every refusal a JSON body `{"error": code}`: the handlers' own already have one; the
 /// framework's (413 for a body over the limit, 404 for an unknown route, …) get one here.
 pub(super) async fn json_refusals(response: Response) -> Response {
@@ -171,7 +155,10 @@ pub(super) async fn json_refusals(response: Response) -> Response {
         HeaderValue::from_static("application/json"),
     );
     parts.headers.remove(header::CONTENT_LENGTH);
-    let body = format!("{{\"error\":\"{}\"}}", code_for(status));
+    let body = ErrorBody {
+        error: ErrorCode::for_status(status.as_u16()),
+    };
+    let body = serde_json::to_vec(&body).unwrap_or_default();
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 

@@ -3,17 +3,6 @@
 use super::*;
 use crate::manifest::{MAX_MANIFEST, Routed};
 
-/// What an upload returns.
-#[derive(Serialize, Deserialize, Debug)]
-pub struct UploadResponse {
-    /// The message id.
-    pub id: String,
-    /// Its state.
-    pub state: MessageState,
-    /// Whether this upload repeated an earlier one (same idempotency key) and stored nothing.
-    pub duplicate: bool,
-}
-
 /// Whether an idempotency key is one a client makes: 1–128 letters, digits, `-` or `_`.
 fn good_key(key: &str) -> bool {
     (1..=128).contains(&key.len())
@@ -33,25 +22,24 @@ pub(super) async fn upload(
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let name = header(&headers, "x-kizuna-file-name")
-        .ok_or(err(StatusCode::BAD_REQUEST, "file_name_missing"))?
+        .ok_or(err(ErrorCode::FileNameMissing))?
         .to_owned();
     let key = header(&headers, "idempotency-key")
-        .ok_or(err(StatusCode::BAD_REQUEST, "idempotency_key_missing"))?
+        .ok_or(err(ErrorCode::IdempotencyKeyMissing))?
         .to_owned();
     let manifest = header(&headers, "x-kizuna-manifest")
-        .ok_or(err(StatusCode::BAD_REQUEST, "manifest_missing"))?
+        .ok_or(err(ErrorCode::ManifestMissing))?
         .to_owned();
     if name.len() > 255 || !good_key(&key) || manifest.len() > MAX_MANIFEST {
-        return Err(err(StatusCode::BAD_REQUEST, "bad_header"));
+        return Err(err(ErrorCode::BadHeader));
     }
-    let too_large = || err(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let too_large = || err(ErrorCode::TooLarge);
     let declared = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > state.config.max_upload_bytes) {
         return Err(too_large());
     }
     // Routing is in the standard file name; the relay checks it but never opens the body.
-    let parsed = careplan_csv::FileName::parse(&name)
-        .map_err(|_| err(StatusCode::UNPROCESSABLE_ENTITY, "bad_file_name"))?;
+    let parsed = careplan_csv::FileName::parse(&name).map_err(|_| err(ErrorCode::BadFileName))?;
     if parsed.sender.office.as_str() != a.office.number {
         audit(
             &state,
@@ -60,11 +48,11 @@ pub(super) async fn upload(
             a.remote,
             format!("sender mismatch {name}"),
         );
-        return Err(err(StatusCode::FORBIDDEN, "sender_mismatch"));
+        return Err(err(ErrorCode::SenderMismatch));
     }
     let recipient = parsed.recipient.office.to_string();
     let Some(signed) = Routed::read(&manifest) else {
-        return Err(err(StatusCode::BAD_REQUEST, "bad_manifest"));
+        return Err(err(ErrorCode::BadManifest));
     };
     if !signed.names(&name, &a.office.number, &recipient, &key) {
         audit(
@@ -74,7 +62,7 @@ pub(super) async fn upload(
             a.remote,
             format!("manifest does not name this upload: {name}"),
         );
-        return Err(err(StatusCode::UNPROCESSABLE_ENTITY, "manifest_mismatch"));
+        return Err(err(ErrorCode::ManifestMismatch));
     }
     // The recipient and a repeated key are known before the body is read.
     let st = state.clone();
@@ -82,8 +70,8 @@ pub(super) async fn upload(
     let (rcpt, k) = (recipient.clone(), key.clone());
     let earlier = blocking(move || -> Result<Option<Message>, ApiError> {
         match st.store.office(&rcpt).map_err(internal)? {
-            None => return Err(err(StatusCode::NOT_FOUND, "unknown_recipient")),
-            Some(o) if !o.active => return Err(err(StatusCode::CONFLICT, "recipient_disabled")),
+            None => return Err(err(ErrorCode::UnknownRecipient)),
+            Some(o) if !o.active => return Err(err(ErrorCode::RecipientDisabled)),
             Some(_) => {}
         }
         st.store.sent_by_key(&sender, &k).map_err(internal)
@@ -166,13 +154,13 @@ async fn receive_body(
     let mut staged: Option<(std::path::PathBuf, tokio::fs::File)> = None;
     let result: Result<(), ApiError> = async {
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|_| err(StatusCode::BAD_REQUEST, "body_broken_off"))?;
+            let frame = frame.map_err(|_| err(ErrorCode::BodyBrokenOff))?;
             let Ok(chunk) = frame.into_data() else {
                 continue;
             };
             size += chunk.len() as u64;
             if size > max {
-                return Err(err(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+                return Err(err(ErrorCode::TooLarge));
             }
             hasher.update(&chunk);
             if let Some((_, file)) = staged.as_mut() {
@@ -218,15 +206,6 @@ async fn receive_body(
         size,
         sha256: hex::encode(hasher.finalize()),
     })
-}
-
-/// A page of messages.
-#[derive(Serialize, Deserialize, Debug)]
-pub struct Page {
-    /// The messages, oldest first.
-    pub messages: Vec<Message>,
-    /// Cursor for the next page, when there may be more.
-    pub next: Option<i64>,
 }
 
 /// Cursor parameters.
@@ -287,7 +266,7 @@ async fn list(
 fn own_message(state: &AppState, a: &Authed, id: &str) -> Result<Message, ApiError> {
     match state.store.message(id).map_err(internal)? {
         Some(m) if m.recipient == a.office.number => Ok(m),
-        _ => Err(err(StatusCode::NOT_FOUND, "no_such_message")),
+        _ => Err(err(ErrorCode::NoSuchMessage)),
     }
 }
 
@@ -300,7 +279,7 @@ pub(super) async fn download(
     blocking(move || {
         let m = own_message(&st, &a, &id)?;
         if matches!(m.state, MessageState::Acknowledged | MessageState::Expired) {
-            return Err(err(StatusCode::GONE, "message_gone"));
+            return Err(err(ErrorCode::MessageGone));
         }
         let body = st.blobs.get(&m.id).map_err(internal)?;
         st.store.mark_delivered(&m.id, now()).map_err(internal)?;
@@ -322,13 +301,6 @@ pub(super) async fn download(
     .await?
 }
 
-/// The recipient's signed receipt.
-#[derive(Serialize, Deserialize)]
-pub struct AckRequest {
-    /// Signed receipt (opaque to the relay), passed to the sender.
-    pub receipt: String,
-}
-
 pub(super) async fn acknowledge(
     State(state): State<Arc<AppState>>,
     a: Authed,
@@ -336,7 +308,7 @@ pub(super) async fn acknowledge(
     Json(req): Json<AckRequest>,
 ) -> Result<StatusCode, ApiError> {
     if req.receipt.is_empty() || req.receipt.len() > MAX_MANIFEST {
-        return Err(err(StatusCode::BAD_REQUEST, "bad_receipt"));
+        return Err(err(ErrorCode::BadReceipt));
     }
     let st = state.clone();
     blocking(move || {
@@ -349,7 +321,7 @@ pub(super) async fn acknowledge(
             // Acknowledging twice is fine; acknowledging an expired message is not.
             return match m.state {
                 MessageState::Acknowledged => Ok(StatusCode::OK),
-                _ => Err(err(StatusCode::GONE, "message_gone")),
+                _ => Err(err(ErrorCode::MessageGone)),
             };
         }
         st.wake(&m.sender);

@@ -98,7 +98,7 @@ pub(super) async fn metrics(
     Extension(info): Extension<ConnInfo>,
 ) -> Response {
     if !info.remote.ip().is_loopback() {
-        return err(StatusCode::NOT_FOUND, "not_found").into_response();
+        return err(ErrorCode::NotFound).into_response();
     }
     (
         [(

@@ -9,10 +9,10 @@ mod login;
 mod messages;
 mod metrics;
 
-pub use directory::{DirectoryEntry, Search, SearchResult};
-pub use enroll::{EnrollRequest, EnrollResponse, Me, OfficeInfo};
+pub use directory::Search;
+pub use enroll::check_enroll;
 pub use events::CERT_REMINDER_DAYS;
-pub use messages::{AckRequest, Cursor, Page, UploadResponse};
+pub use messages::Cursor;
 pub use metrics::Metrics;
 
 use std::net::SocketAddr;
@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use hyper_util::rt::TokioIo;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::Digest;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -36,7 +36,11 @@ use tokio_rustls::TlsAcceptor;
 use crate::blobs::BlobStore;
 use crate::ca::Ca;
 use crate::config::Config;
-use crate::store::{AuditEvent, CertRecord, Message, MessageState, MetaStore, Office, OfficeKind};
+use crate::store::{AuditEvent, CertRecord, Message, MessageState, MetaStore, Office};
+use careplan_protocol::{
+    AckRequest, DirectoryEntry, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, EventKind, Me,
+    OfficeInfo, Page, RenewRequest, SearchResult, UploadResponse,
+};
 
 /// Everything a handler needs.
 pub struct AppState {
@@ -150,31 +154,27 @@ struct ConnInfo {
     client_serial: Option<String>,
 }
 
-/// An API error: an HTTP status and a stable code clients turn into a message.
+/// An API error: a stable code clients turn into a message, sent with its own HTTP status.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-}
-
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
+    code: ErrorCode,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.code })).into_response()
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(ErrorBody { error: self.code })).into_response()
     }
 }
 
-fn err(status: StatusCode, code: &'static str) -> ApiError {
-    ApiError { status, code }
+fn err(code: ErrorCode) -> ApiError {
+    ApiError { code }
 }
 
 fn internal<E: std::fmt::Display>(e: E) -> ApiError {
     tracing::error!(error = %e, "internal error");
-    err(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    err(ErrorCode::Internal)
 }
 
 fn now() -> i64 {
@@ -264,7 +264,7 @@ impl FromRequestParts<Arc<AppState>> for Authed {
             .ok_or_else(|| internal("no connection info"))?;
         let serial = info
             .client_serial
-            .ok_or(err(StatusCode::UNAUTHORIZED, "client_certificate_required"))?;
+            .ok_or(err(ErrorCode::ClientCertificateRequired))?;
         let st = state.clone();
         let found = blocking(move || {
             let cert = st.store.certificate(&serial)?;
@@ -279,13 +279,13 @@ impl FromRequestParts<Arc<AppState>> for Authed {
         match found {
             (Some(cert), Some(office)) => {
                 if cert.revoked_at.is_some() {
-                    return Err(err(StatusCode::UNAUTHORIZED, "certificate_revoked"));
+                    return Err(err(ErrorCode::CertificateRevoked));
                 }
                 if cert.not_after < now() {
-                    return Err(err(StatusCode::UNAUTHORIZED, "certificate_expired"));
+                    return Err(err(ErrorCode::CertificateExpired));
                 }
                 if !office.active {
-                    return Err(err(StatusCode::FORBIDDEN, "office_disabled"));
+                    return Err(err(ErrorCode::OfficeDisabled));
                 }
                 Ok(Authed {
                     office,
@@ -294,7 +294,7 @@ impl FromRequestParts<Arc<AppState>> for Authed {
                 })
             }
             // Signed by our CA but unknown to the database: never issued here (or data lost).
-            _ => Err(err(StatusCode::UNAUTHORIZED, "certificate_unknown")),
+            _ => Err(err(ErrorCode::CertificateUnknown)),
         }
     }
 }
@@ -421,14 +421,17 @@ async fn refuse(acceptor: TlsAcceptor, tcp: tokio::net::TcpStream) {
     let answer = async {
         let tls = acceptor.accept(tcp).await.ok()?;
         let service = hyper::service::service_fn(|_req| async {
-            Response::builder()
-                .status(StatusCode::SERVICE_UNAVAILABLE)
-                .header(axum::http::header::CONTENT_TYPE, "application/json")
-                .header(axum::http::header::CONNECTION, "close")
-                .header(axum::http::header::RETRY_AFTER, "10")
-                .body(axum::body::Body::from(
-                    r#"{"error":"too_many_connections"}"#,
-                ))
+            let mut response = err(ErrorCode::TooManyConnections).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            headers.insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("10"),
+            );
+            Ok::<_, std::convert::Infallible>(response)
         });
         hyper::server::conn::http1::Builder::new()
             .keep_alive(false)

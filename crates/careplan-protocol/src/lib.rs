@@ -1,0 +1,21 @@
+//! The Kizuna relay API (`docs/api.md`) as types: what the relay answers and what its clients
+//! read are the same declarations, so neither side can drift from the other.
+//!
+//! Serde only: no transport, no storage. The relay serves these types, the client parses them,
+//! and the desktop app gets them as TypeScript (feature `ts`).
+
+mod error;
+mod event;
+mod message;
+mod office;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use event::{CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
+pub use message::{
+    AckRequest, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER, Message, MessageState,
+    Page, UploadResponse,
+};
+pub use office::{
+    DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeInfo, OfficeKind, RenewRequest,
+    SearchResult,
+};

@@ -1,0 +1,169 @@
+//! Offices: enrolment, renewal, the caller's own office, the directory.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of an office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename_all = "lowercase"))]
+pub enum OfficeKind {
+    /// 居宅介護支援事業所 (or 地域包括支援センター).
+    Kyotaku,
+    /// 介護サービス事業所.
+    Service,
+    /// Both.
+    Both,
+}
+
+impl OfficeKind {
+    /// Every kind.
+    pub const ALL: [OfficeKind; 3] = [OfficeKind::Kyotaku, OfficeKind::Service, OfficeKind::Both];
+
+    /// The kind as it is sent and stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficeKind::Kyotaku => "kyotaku",
+            OfficeKind::Service => "service",
+            OfficeKind::Both => "both",
+        }
+    }
+}
+
+impl std::str::FromStr for OfficeKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<OfficeKind, String> {
+        match s {
+            "kyotaku" => Ok(OfficeKind::Kyotaku),
+            "service" => Ok(OfficeKind::Service),
+            "both" => Ok(OfficeKind::Both),
+            other => Err(format!(
+                "{other:?} is no office kind (kyotaku, service or both)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for OfficeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An office as the relay describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OfficeInfo {
+    /// 事業所番号.
+    pub number: String,
+    /// 事業所名.
+    pub name: String,
+    /// Its kind.
+    pub kind: OfficeKind,
+}
+
+/// `POST /v1/enroll`: office number + password (+ one-time code) + CSR + encryption key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// 事業所番号.
+    pub office: String,
+    /// The office's password.
+    pub password: String,
+    /// PKCS#10 request (PEM) over the office's signing key; only its public key is used.
+    pub csr_pem: String,
+    /// The office's age X25519 recipient, bound in the certificate.
+    pub encryption_key: String,
+    /// The current one-time code, for offices with a second factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
+}
+
+/// What enrolment and renewal return.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// The office's new certificate (PEM).
+    pub certificate_pem: String,
+    /// The relay CA (PEM).
+    pub ca_pem: String,
+    /// Certificate serial (hex).
+    pub serial: String,
+    /// End of validity, unix seconds.
+    pub not_after: i64,
+    /// The office as registered.
+    pub office: OfficeInfo,
+}
+
+/// `POST /v1/renew`: a new certificate for the key of the one in use, without the password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenewRequest {
+    /// PKCS#10 request (PEM) for the key of the certificate in use.
+    pub csr_pem: String,
+}
+
+/// `GET /v1/me`: the caller's own office and certificate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Me {
+    /// The office.
+    pub office: OfficeInfo,
+    /// Serial of the certificate used.
+    pub serial: String,
+    /// Its end of validity, unix seconds.
+    pub not_after: i64,
+}
+
+/// `GET /v1/directory/{number}`: what a sender needs to encrypt to an office.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    /// The office.
+    #[serde(flatten)]
+    pub office: OfficeInfo,
+    /// Whether it can receive.
+    pub active: bool,
+    /// Its current certificate (PEM), which binds its encryption key; none before enrolment.
+    pub certificate_pem: Option<String>,
+    /// The encryption key (age recipient) bound in that certificate.
+    pub encryption_key: Option<String>,
+    /// End of the certificate's validity, unix seconds.
+    pub not_after: Option<i64>,
+}
+
+/// `GET /v1/directory?q=`: offices whose number starts with, or whose name contains, the text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResult {
+    /// Matching offices (at most 50), by number.
+    pub offices: Vec<OfficeInfo>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_office_kind_reads_back_from_its_text() {
+        for kind in OfficeKind::ALL {
+            assert_eq!(kind.as_str().parse::<OfficeKind>(), Ok(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        assert!("other".parse::<OfficeKind>().is_err());
+    }
+
+    #[test]
+    fn a_directory_entry_carries_the_office_fields_at_its_top_level() {
+        let json = r#"{"number":"1320000001","name":"ひまわり","kind":"service","active":true,"certificate_pem":null,"encryption_key":null,"not_after":null}"#;
+        let e: DirectoryEntry = serde_json::from_str(json).unwrap();
+        assert_eq!(e.office.kind, OfficeKind::Service);
+        assert_eq!(serde_json::to_string(&e).unwrap(), json);
+    }
+
+    #[test]
+    fn an_enrolment_without_a_one_time_code_leaves_the_field_out() {
+        let r = EnrollRequest {
+            office: "1310000001".into(),
+            password: "p".into(),
+            csr_pem: "c".into(),
+            encryption_key: "age1x".into(),
+            totp: None,
+        };
+        assert!(!serde_json::to_string(&r).unwrap().contains("totp"));
+    }
+}
