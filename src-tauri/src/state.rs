@@ -87,22 +87,7 @@ pub struct UiError {
 impl UiError {
     /// From a client error in `lang`.
     pub fn from_client(e: &ClientError, lang: Lang) -> UiError {
-        let code = match e {
-            ClientError::Unreachable(_) => "unreachable",
-            ClientError::BadFingerprint => "bad_fingerprint",
-            ClientError::FingerprintMismatch => "fingerprint_mismatch",
-            ClientError::WrongCredentials => "wrong_credentials",
-            ClientError::TotpRequired => "totp_required",
-            ClientError::OfficeLocked => "office_locked",
-            ClientError::OfficeDisabled => "office_disabled",
-            ClientError::CertificateRefused(_) => "certificate_refused",
-            ClientError::KeyStoreUnavailable(_) => "key_store_unavailable",
-            ClientError::KeysLocked(_) => "keys_locked",
-            ClientError::NotEnrolled(_) => "not_enrolled",
-            ClientError::Invalid(_) => "invalid",
-            ClientError::AlreadySent { .. } => "already_sent",
-            _ => "failed",
-        };
+        let code = e.code();
         UiError {
             code,
             message: careplan_client::messages::error_text(e, lang),

@@ -3,6 +3,21 @@
 use careplan_csv::Finding;
 use careplan_protocol::ErrorCode;
 
+/// Why a path cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsendable {
+    /// A folder without a single `.csv` or `.jpg` file.
+    NoFiles,
+    /// Not a regular file (a device, a FIFO, a folder).
+    NotAFile,
+    /// Over the size the relay takes.
+    TooLarge,
+    /// Not a file name of the standard.
+    BadName,
+    /// A file whose sender is another office (this one).
+    OtherSender(String),
+}
+
 /// Why the relay would not take the office certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertRefusal {
@@ -72,12 +87,12 @@ pub enum ClientError {
     #[error("{} validation errors", .0.len())]
     Invalid(Vec<(String, Finding)>),
     /// A path could not be used as a file of the standard.
-    #[error("{path}: {reason}")]
+    #[error("{path}: {reason:?}")]
     NotSendable {
         /// The file.
         path: String,
         /// Why.
-        reason: String,
+        reason: Unsendable,
     },
     /// The same bytes went to the same partner before (queued or accepted at `at`).
     #[error("{path} was sent to {recipient} before")]
@@ -127,6 +142,38 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// A stable code for callers' logic (the app's window, scripts): one per kind of error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::Unreachable(_) => "unreachable",
+            ClientError::BadFingerprint => "bad_fingerprint",
+            ClientError::FingerprintMismatch => "fingerprint_mismatch",
+            ClientError::WrongCredentials => "wrong_credentials",
+            ClientError::TotpRequired => "totp_required",
+            ClientError::OfficeLocked => "office_locked",
+            ClientError::OfficeDisabled => "office_disabled",
+            ClientError::CertificateRefused(_) => "certificate_refused",
+            ClientError::UnknownOffice(_) => "unknown_office",
+            ClientError::RecipientNotEnrolled(_) => "recipient_not_enrolled",
+            ClientError::RecipientDisabled(_) => "recipient_disabled",
+            ClientError::PartnerCertificate { .. } => "partner_certificate",
+            ClientError::Relay { .. } => "relay_error",
+            ClientError::Invalid(_) => "invalid",
+            ClientError::NotSendable { .. } => "not_sendable",
+            ClientError::AlreadySent { .. } => "already_sent",
+            ClientError::NotEnrolled(_) => "not_enrolled",
+            ClientError::AlreadyEnrolled(_) => "already_enrolled",
+            ClientError::KeyStoreUnavailable(_) => "key_store_unavailable",
+            ClientError::KeysLocked(_) => "keys_locked",
+            ClientError::BadProxy(_) => "bad_proxy",
+            ClientError::NotKept => "not_kept",
+            ClientError::Crypto(_)
+            | ClientError::Io { .. }
+            | ClientError::Db(_)
+            | ClientError::Format(_) => "failed",
+        }
+    }
+
     /// Wraps an I/O error with the path it happened on.
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         ClientError::Io {

@@ -3,7 +3,7 @@
 
 use careplan_csv::Lang;
 
-use crate::error::{CertRefusal, ClientError};
+use crate::error::{CertRefusal, ClientError, Unsendable};
 
 /// A Japanese sentence for `e` that says what to do next.
 pub fn error_ja(e: &ClientError) -> String {
@@ -24,12 +24,12 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::PartnerCertificate { office, .. } => format!("事業所 {office} の電子証明書を確認できませんでした。安全のため送受信を中止しました。連携基盤の管理者に連絡してください。"),
         ClientError::Relay { status, code } => format!("連携基盤がエラーを返しました（{status} {code}）。しばらくしてからもう一度お試しください。続く場合は管理者に連絡してください。"),
         ClientError::Invalid(found) => format!("ファイルに {} 件の誤りがあるため送信しませんでした。内容を修正してからもう一度送信してください。", found.len()),
-        ClientError::NotSendable { path, reason } => match reason.strip_prefix("sender:") {
-            Some(other) => format!("{path}: 送信元が事業所 {other} のファイルです。この事業所から送れるのは自事業所のファイルだけです。"),
-            None if reason == "no_files" => format!("{path}: 送信できるファイル（.csv / .jpg）がありません。"),
-            None if reason == "not_a_file" => format!("{path}: 通常のファイルではないため送信できません。"),
-            None if reason == "too_large" => format!("{path}: 20 MB を超えるため送信できません。標準仕様のファイルか確認してください。"),
-            None => format!("{path}: 標準仕様のファイル名ではないため送信できません。"),
+        ClientError::NotSendable { path, reason } => match reason {
+            Unsendable::OtherSender(other) => format!("{path}: 送信元が事業所 {other} のファイルです。この事業所から送れるのは自事業所のファイルだけです。"),
+            Unsendable::NoFiles => format!("{path}: 送信できるファイル（.csv / .jpg）がありません。"),
+            Unsendable::NotAFile => format!("{path}: 通常のファイルではないため送信できません。"),
+            Unsendable::TooLarge => format!("{path}: 20 MB を超えるため送信できません。標準仕様のファイルか確認してください。"),
+            Unsendable::BadName => format!("{path}: 標準仕様のファイル名ではないため送信できません。"),
         },
         ClientError::AlreadySent { path, recipient, at } => format!("{path} は {} に事業所 {recipient} へ送信済みです（同じ内容）。二重に送らないよう止めました。", crate::export::jst(*at)),
         ClientError::NotEnrolled(dir) => format!("{dir} には登録済みの事業所がありません。先に事業所の登録（kizuna enroll）を行ってください。"),

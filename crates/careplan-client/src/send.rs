@@ -7,7 +7,7 @@ use careplan_csv::{FileReport, Input, Mode};
 
 use crate::client::Client;
 use crate::envelope::{self, MANIFEST_TYPE, Manifest};
-use crate::error::{ClientError, Result};
+use crate::error::{ClientError, Result, Unsendable};
 use crate::store::{NewSent, now};
 
 /// The outcome of one upload attempt.
@@ -76,22 +76,22 @@ impl Client {
                     .map(|p| p.display().to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                reason: "no_files".into(),
+                reason: Unsendable::NoFiles,
             });
         }
         let mut bytes = Vec::new();
         for f in &files {
             // Only regular files of a size the relay takes are read: not a device, not a FIFO.
             let meta = std::fs::metadata(f).map_err(|e| ClientError::io(f, e))?;
-            let refuse = |reason: &str| ClientError::NotSendable {
+            let refuse = |reason| ClientError::NotSendable {
                 path: f.display().to_string(),
-                reason: reason.to_owned(),
+                reason,
             };
             if !meta.is_file() {
-                return Err(refuse("not_a_file"));
+                return Err(refuse(Unsendable::NotAFile));
             }
             if meta.len() > MAX_FILE_BYTES {
-                return Err(refuse("too_large"));
+                return Err(refuse(Unsendable::TooLarge));
             }
             bytes.push(std::fs::read(f).map_err(|e| ClientError::io(f, e))?);
         }
@@ -118,16 +118,18 @@ impl Client {
         }
         let mut rows = Vec::new();
         for ((report, b), path) in reports.iter().zip(&bytes).zip(&files) {
-            let not_sendable = |reason: String| ClientError::NotSendable {
+            let not_sendable = |reason| ClientError::NotSendable {
                 path: path.display().to_string(),
                 reason,
             };
             let name = report
                 .file_name
                 .as_ref()
-                .ok_or_else(|| not_sendable("bad_name".into()))?;
+                .ok_or_else(|| not_sendable(Unsendable::BadName))?;
             if name.sender.office.as_str() != self.office {
-                return Err(not_sendable(format!("sender:{}", name.sender.office)));
+                return Err(not_sendable(Unsendable::OtherSender(
+                    name.sender.office.to_string(),
+                )));
             }
             let sha256 = envelope::sha256_hex(b);
             let recipient = name.recipient.office.to_string();
