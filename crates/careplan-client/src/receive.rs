@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::client::Client;
 use crate::envelope::{self, RECEIPT_TYPE, Receipt, VerifyError};
 use crate::error::{ClientError, Result};
-use crate::store::{NewReceived, now};
+use crate::store::{NewReceived, Unreported, now};
 use careplan_protocol::Message as RelayMessage;
 
 /// What happened to one received message.
@@ -36,6 +36,25 @@ pub struct Received {
     pub warnings: usize,
 }
 
+impl From<Unreported> for Received {
+    fn from(u: Unreported) -> Received {
+        Received {
+            relay_id: u.relay_id,
+            sender: u.sender,
+            file_name: u.file_name,
+            // A quarantined file's path is its encrypted copy in quarantine, not a saved file.
+            saved_path: u
+                .saved_path
+                .filter(|_| u.state == "saved")
+                .map(PathBuf::from),
+            quarantined: (u.state == "quarantined").then(|| u.reason.unwrap_or_default()),
+            replayed: u.state == "replayed",
+            errors: u.errors,
+            warnings: u.warnings,
+        }
+    }
+}
+
 struct Opened {
     msg: RelayMessage,
     manifest: envelope::Manifest,
@@ -47,7 +66,6 @@ impl Client {
     pub async fn receive(&self, out_dir: &Path) -> Result<Vec<Received>> {
         self.ensure_certificate_valid()?;
         std::fs::create_dir_all(out_dir).map_err(|e| ClientError::io(out_dir, e))?;
-        let mut done = Vec::new();
         let mut after = self.db.cursor("inbox_cursor")?;
         loop {
             let page = self.api().inbox(after).await?;
@@ -76,14 +94,16 @@ impl Client {
                                     && o.manifest.idempotency_key == manifest.idempotency_key
                             }) =>
                     {
-                        done.push(self.refuse_replay(msg, &manifest)?);
+                        self.refuse_replay(msg, &manifest)?;
                     }
                     Some(Ok((manifest, plain))) => opened.push(Opened {
                         msg: msg.clone(),
                         manifest,
                         plain,
                     }),
-                    Some(Err(why)) => done.push(self.quarantine(msg, why).await?),
+                    Some(Err(why)) => {
+                        self.quarantine(msg, why).await?;
+                    }
                 }
             }
             // Files of one unit arrive together and are validated together.
@@ -94,7 +114,7 @@ impl Client {
                 Mode::Receive,
             );
             for (o, report) in opened.iter().zip(reports) {
-                done.push(self.save(o, &report, out_dir).await?);
+                self.save(o, &report, out_dir).await?;
             }
             if let Some(last) = page.messages.last() {
                 after = last.seq;
@@ -104,7 +124,12 @@ impl Client {
                 break;
             }
         }
-        Ok(done)
+        // What this receive saved, quarantined or refused, and what an earlier one did but was
+        // cut off before it could say (its receipts went out above): each reported once.
+        let unreported = self.db.unreported()?;
+        self.db
+            .mark_reported(&unreported.iter().map(|u| u.id).collect::<Vec<_>>())?;
+        Ok(unreported.into_iter().map(Received::from).collect())
     }
 
     /// Downloads and verifies one message. The outer error is for the caller (network); `None`
@@ -147,7 +172,7 @@ impl Client {
 
     // A second message with a manifest already accepted: recorded as refused, not saved, no
     // receipt (the relay lets it expire).
-    fn refuse_replay(&self, msg: &RelayMessage, manifest: &envelope::Manifest) -> Result<Received> {
+    fn refuse_replay(&self, msg: &RelayMessage, manifest: &envelope::Manifest) -> Result<()> {
         let name = FileName::parse(&msg.file_name).ok();
         let reason = "a copy of a file already received (same signed manifest)";
         self.db.record_received(&NewReceived {
@@ -171,19 +196,10 @@ impl Client {
             manifest_key: Some(&manifest.idempotency_key),
         })?;
         tracing::warn!(message = %msg.id, sender = %msg.sender, "replayed file refused");
-        Ok(Received {
-            relay_id: msg.id.clone(),
-            sender: msg.sender.clone(),
-            file_name: msg.file_name.clone(),
-            saved_path: None,
-            quarantined: None,
-            replayed: true,
-            errors: 0,
-            warnings: 0,
-        })
+        Ok(())
     }
 
-    async fn quarantine(&self, msg: &RelayMessage, why: VerifyError) -> Result<Received> {
+    async fn quarantine(&self, msg: &RelayMessage, why: VerifyError) -> Result<()> {
         let reason = why.to_string();
         let receipt = self.receipt(msg, "", "rejected", Some(&reason))?;
         let path = self
@@ -213,16 +229,7 @@ impl Client {
         })?;
         tracing::warn!(message = %msg.id, sender = %msg.sender, %reason, "received file quarantined");
         self.acknowledge(id, &msg.id, &receipt).await?;
-        Ok(Received {
-            relay_id: msg.id.clone(),
-            sender: msg.sender.clone(),
-            file_name: msg.file_name.clone(),
-            saved_path: None,
-            quarantined: Some(reason),
-            replayed: false,
-            errors: 0,
-            warnings: 0,
-        })
+        Ok(())
     }
 
     async fn save(
@@ -230,7 +237,7 @@ impl Client {
         o: &Opened,
         report: &careplan_csv::FileReport,
         out_dir: &Path,
-    ) -> Result<Received> {
+    ) -> Result<()> {
         let msg = &o.msg;
         let saved = write_new_file(out_dir, &msg.file_name, &o.plain)?;
         let sha = envelope::sha256_hex(&o.plain);
@@ -266,16 +273,7 @@ impl Client {
             manifest_key: Some(&o.manifest.idempotency_key),
         })?;
         self.acknowledge(id, &msg.id, &receipt).await?;
-        Ok(Received {
-            relay_id: msg.id.clone(),
-            sender: msg.sender.clone(),
-            file_name: msg.file_name.clone(),
-            saved_path: Some(saved),
-            quarantined: None,
-            replayed: false,
-            errors: report.error_count(),
-            warnings: report.warning_count(),
-        })
+        Ok(())
     }
 
     /// Writes a received file again from its kept copy into `dir` (normally the receive folder),

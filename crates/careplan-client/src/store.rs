@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_received_copy.sql"),
     include_str!("../migrations/0003_manifest_key.sql"),
+    include_str!("../migrations/0004_reported.sql"),
 ];
 
 /// Seconds a newly queued file is left to whoever queued it before a background flush takes it.
@@ -67,6 +68,29 @@ pub struct DueSent {
     pub sealed: Vec<u8>,
     /// Attempts so far.
     pub attempts: i64,
+}
+
+/// A received file not yet reported to the caller of a receive.
+#[derive(Debug, Clone)]
+pub struct Unreported {
+    /// Row id.
+    pub id: i64,
+    /// Relay message id.
+    pub relay_id: String,
+    /// Sender office.
+    pub sender: String,
+    /// Standard file name.
+    pub file_name: String,
+    /// saved, quarantined or replayed.
+    pub state: String,
+    /// Where it was saved.
+    pub saved_path: Option<String>,
+    /// Why it was not saved.
+    pub reason: Option<String>,
+    /// Validation errors.
+    pub errors: usize,
+    /// Validation warnings.
+    pub warnings: usize,
 }
 
 /// A received file as recorded.
@@ -456,9 +480,9 @@ impl Db {
         tx.execute(
             "INSERT INTO received (relay_id, relay_seq, sender, file_name, kind, month, users, size,
              sha256, state, saved_path, reason, findings, errors, warnings, receipt, received_at,
-             sealed, manifest_key, acknowledged)
+             sealed, manifest_key, acknowledged, reported)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20)",
+             ?18, ?19, ?20, 0)",
             params![
                 r.relay_id,
                 r.relay_seq,
@@ -487,6 +511,40 @@ impl Db {
         Self::timeline(&tx, "received", id, r.state, r.reason)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Received files no receive has reported to its caller yet, oldest first.
+    pub fn unreported(&self) -> Result<Vec<Unreported>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, relay_id, sender, file_name, state, saved_path, reason, errors, warnings
+             FROM received WHERE reported = 0 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Unreported {
+                id: r.get(0)?,
+                relay_id: r.get(1)?,
+                sender: r.get(2)?,
+                file_name: r.get(3)?,
+                state: r.get(4)?,
+                saved_path: r.get(5)?,
+                reason: r.get(6)?,
+                errors: r.get::<_, i64>(7)? as usize,
+                warnings: r.get::<_, i64>(8)? as usize,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Notes that received files were reported to the caller of a receive.
+    pub fn mark_reported(&self, ids: &[i64]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for id in ids {
+            tx.execute("UPDATE received SET reported = 1 WHERE id = ?1", [id])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The kept copy of a received file: its name, hash and sealed bytes, when there is one.
@@ -771,6 +829,20 @@ mod tests {
             .unwrap();
         db.mark_acknowledged(id).unwrap();
         (dir, db)
+    }
+
+    #[test]
+    fn a_received_file_is_reported_until_a_receive_says_so_and_then_never_again() {
+        let (_dir, db) = db_with_history();
+        let unreported = db.unreported().unwrap();
+        assert_eq!(unreported.len(), 1);
+        assert_eq!(unreported[0].file_name, "UPJSK_202612_d.CSV");
+        assert_eq!(
+            unreported[0].saved_path.as_deref(),
+            Some("/in/UPJSK_202612_d.CSV")
+        );
+        db.mark_reported(&[unreported[0].id]).unwrap();
+        assert!(db.unreported().unwrap().is_empty());
     }
 
     #[test]

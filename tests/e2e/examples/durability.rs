@@ -11,7 +11,8 @@
 //! relay is killed KILLS times, at random moments 0.2–1.2 s apart, and restarted on the same data
 //! folder and port. Counted at the end: files the senders saw accepted but the recipient never
 //! got (lost), files the relay stored or delivered twice (duplicated), and files whose bytes
-//! differ from those sent or were quarantined (corrupted); the audit log must verify.
+//! differ from those sent or were quarantined (corrupted), and files saved that no receive
+//! reported to its caller; the audit log must verify.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -181,6 +182,16 @@ fn main() {
         }
         *times.entry(unit).or_default() += 1;
     }
+    // Every file saved is also reported by some receive, even one that was cut off.
+    let reported: std::collections::BTreeSet<&str> = got
+        .iter()
+        .filter(|r| r.saved_path.is_some())
+        .map(|r| r.file_name.as_str())
+        .collect();
+    let unreported = times
+        .keys()
+        .filter(|n| !reported.contains(n.as_str()))
+        .count();
     for r in got.iter().filter(|r| r.saved_path.is_none()) {
         corrupted += 1;
         eprintln!(
@@ -212,7 +223,7 @@ fn main() {
         times.len()
     );
     println!(
-        "lost {}, duplicated {} (stored twice {stored_twice}, delivered twice {delivered_twice}), corrupted {corrupted}",
+        "lost {}, duplicated {} (stored twice {stored_twice}, delivered twice {delivered_twice}), corrupted {corrupted}, saved but never reported {unreported}",
         lost.len(),
         stored_twice as usize + delivered_twice,
     );
@@ -224,6 +235,7 @@ fn main() {
         && stored_twice == 0
         && delivered_twice == 0
         && corrupted == 0
+        && unreported == 0
         && stored as usize == accepted.len()
         && verify.status.success();
     if !ok {
