@@ -21,7 +21,7 @@ pub fn typescript() -> String {
         crate::commands::SentView::decl(&cfg),
         careplan_client::HistoryEntry::decl(&cfg),
         crate::commands::HistoryArgs::decl(&cfg),
-        crate::commands::PartnerView::decl(&cfg),
+        careplan_client::Partner::decl(&cfg),
         crate::background::ActivityEvent::decl(&cfg),
         // The relay API's vocabulary (careplan-protocol).
         careplan_client::protocol::OfficeKind::decl(&cfg),

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use careplan_client::plan::SendPlan;
 use careplan_client::settings::Settings;
-use careplan_client::{Client, Enrolment, HistoryEntry, HistoryQuery, Received};
+use careplan_client::{Client, Enrolment, HistoryEntry, HistoryQuery, Partner, Received};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_autostart::ManagerExt;
@@ -66,7 +66,7 @@ pub fn open_at_start(app: &AppHandle) {
 fn install(app: &AppHandle, client: Client) {
     let client = Arc::new(client);
     let state = app.state::<AppState>();
-    let unread = client.db().counts().map(|(_, u)| u as usize).unwrap_or(0);
+    let unread = client.unread_count().unwrap_or(0);
     state.unread.store(unread, Ordering::SeqCst);
     crate::tray::show_unread(app, unread);
     *state.client.write().unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
@@ -272,14 +272,13 @@ pub struct HistoryArgs {
 }
 
 fn query(a: HistoryArgs) -> HistoryQuery {
-    let some = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
     HistoryQuery {
-        direction: some(a.direction),
-        partner: some(a.partner),
-        month: some(a.month),
-        kind: some(a.kind),
-        state: some(a.state),
-        text: some(a.text),
+        direction: a.direction,
+        partner: a.partner,
+        month: a.month,
+        kind: a.kind,
+        state: a.state,
+        text: a.text,
         limit: 500,
     }
 }
@@ -287,16 +286,13 @@ fn query(a: HistoryArgs) -> HistoryQuery {
 #[tauri::command]
 pub async fn history(state: State<'_, AppState>, filter: HistoryArgs) -> Res<Vec<HistoryEntry>> {
     let client = state.client().await?;
-    client
-        .db()
-        .history(&query(filter))
-        .map_err(|e| state.error(&e))
+    client.history(&query(filter)).map_err(|e| state.error(&e))
 }
 
 #[tauri::command]
 pub async fn mark_read(app: AppHandle, state: State<'_, AppState>) -> Res<()> {
     let client = state.client().await?;
-    client.db().mark_all_seen().map_err(|e| state.error(&e))?;
+    client.mark_all_read().map_err(|e| state.error(&e))?;
     state.unread.store(0, Ordering::SeqCst);
     crate::tray::show_unread(&app, 0);
     Ok(())
@@ -311,77 +307,33 @@ pub async fn export_history(
     let client = state.client().await?;
     let mut q = query(filter);
     q.limit = 0;
-    let entries = client.db().history(&q).map_err(|e| state.error(&e))?;
+    let entries = client.history(&q).map_err(|e| state.error(&e))?;
     std::fs::write(&path, careplan_client::export::history_csv(&entries))
         .map_err(|e| UiError::other(format!("{path}: {e}")))?;
     Ok(entries.len())
 }
 
-/// A partner office.
-#[derive(Serialize, ts_rs::TS)]
-pub struct PartnerView {
-    number: String,
-    name: String,
-    kind: String,
-    favourite: bool,
-}
-
 #[tauri::command]
-pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Vec<PartnerView>> {
+pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Vec<Partner>> {
     let client = state.client().await?;
-    let favourites: Vec<String> = client
-        .db()
-        .favourites()
-        .map_err(|e| state.error(&e))?
-        .into_iter()
-        .map(|f| f.0)
-        .collect();
-    let found = client
-        .api()
-        .search(text.trim())
+    client
+        .search_partners(&text)
         .await
-        .map_err(|e| state.error(&e))?;
-    for o in &found {
-        let _ = client
-            .db()
-            .remember_partner(&o.number, &o.name, o.kind.as_str());
-    }
-    Ok(found
-        .into_iter()
-        .map(|o| PartnerView {
-            favourite: favourites.contains(&o.number),
-            number: o.number,
-            name: o.name,
-            kind: o.kind.to_string(),
-        })
-        .collect())
+        .map_err(|e| state.error(&e))
 }
 
 #[tauri::command]
-pub async fn favourites(state: State<'_, AppState>) -> Res<Vec<PartnerView>> {
+pub async fn favourites(state: State<'_, AppState>) -> Res<Vec<Partner>> {
     let client = state.client().await?;
-    Ok(client
-        .db()
-        .favourites()
-        .map_err(|e| state.error(&e))?
-        .into_iter()
-        .map(|(number, name, kind)| PartnerView {
-            number,
-            name,
-            kind,
-            favourite: true,
-        })
-        .collect())
+    client.favourites().map_err(|e| state.error(&e))
 }
 
 #[tauri::command]
 pub async fn set_favourite(state: State<'_, AppState>, number: String, favourite: bool) -> Res<()> {
     let client = state.client().await?;
     client
-        .db()
         .set_favourite(&number, favourite)
-        .map_err(|e| state.error(&e))?;
-    Ok(())
+        .map_err(|e| state.error(&e))
 }
 
 #[tauri::command]
@@ -456,7 +408,7 @@ pub fn partner_names(app: &AppHandle, files: &[Received]) -> String {
     for f in files {
         let name = client
             .as_ref()
-            .and_then(|c| c.db().partner_name(&f.sender).ok().flatten())
+            .and_then(|c| c.partner_name(&f.sender))
             .unwrap_or_else(|| f.sender.clone());
         if !names.contains(&name) {
             names.push(name);

@@ -14,7 +14,7 @@ import type {
   ForeignFile,
   HistoryArgs,
   HistoryEntry,
-  PartnerView,
+  Partner,
   SendPlan,
   SentView,
   Settings,
@@ -23,10 +23,9 @@ import type {
   UnitCard,
 } from "./bindings";
 
-export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, SendPlan, SentView, Settings, UiError, UnitCard };
+export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, Partner, SendPlan, SentView, Settings, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
-export type Partner = PartnerView;
 /** History filters: every field may be left out. */
 export type HistoryFilter = Partial<HistoryArgs>;
 

@@ -241,7 +241,23 @@ timeline: Array<[string, number]>, };
 
 export type HistoryArgs = { direction: string | null, partner: string | null, month: string | null, kind: string | null, state: string | null, text: string | null, };
 
-export type PartnerView = { number: string, name: string, kind: string, favourite: boolean, };
+export type Partner = { 
+/**
+ * 事業所番号.
+ */
+number: string, 
+/**
+ * 事業所名.
+ */
+name: string, 
+/**
+ * kyotaku, service or both.
+ */
+kind: string, 
+/**
+ * Marked as a favourite on this PC.
+ */
+favourite: boolean, };
 
 export type ActivityEvent = { "kind": "received", 
 /**

@@ -176,12 +176,12 @@ impl Client {
     }
 
     /// The profile's database (history, counts).
-    pub fn db(&self) -> &Db {
+    pub(crate) fn db(&self) -> &Db {
         &self.db
     }
 
     /// The relay connection (a renewal or a new proxy setting replaces it).
-    pub fn api(&self) -> Arc<RelayApi> {
+    pub(crate) fn api(&self) -> Arc<RelayApi> {
         self.api.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 

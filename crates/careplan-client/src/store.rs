@@ -656,17 +656,12 @@ impl Db {
         )?)
     }
 
-    /// Whether some uploaded files have not been seen in the sent list yet.
-    pub fn has_unlisted_sent(&self) -> Result<bool> {
-        Ok(self.conn().query_row(
-            "SELECT count(*) FROM sent WHERE state = 'uploaded' AND relay_seq IS NULL",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? > 0)
-    }
-
-    /// The history, newest first.
+    /// The history, newest first. A blank filter (empty or spaces) filters nothing, whoever
+    /// passes it.
     pub fn history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
+        fn blank(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
         let conn = self.conn();
         let sql = "SELECT * FROM (
                SELECT 'sent' AS direction, s.id, s.file_name, s.recipient AS partner, p.name,
@@ -687,7 +682,14 @@ impl Db {
         let mut stmt = conn.prepare(sql)?;
         let mut entries = stmt
             .query_map(
-                params![q.direction, q.partner, q.month, q.kind, q.state, q.text],
+                params![
+                    blank(&q.direction),
+                    blank(&q.partner),
+                    blank(&q.month),
+                    blank(&q.kind),
+                    blank(&q.state),
+                    blank(&q.text)
+                ],
                 |r| {
                     Ok(HistoryEntry {
                         direction: r.get(0)?,
@@ -829,6 +831,25 @@ mod tests {
             .unwrap();
         db.mark_acknowledged(id).unwrap();
         (dir, db)
+    }
+
+    #[test]
+    fn a_blank_history_filter_filters_nothing_however_it_is_blank() {
+        let (_dir, db) = db_with_history();
+        let all = db.history(&HistoryQuery::default()).unwrap().len();
+        assert!(all > 1);
+        for blank in ["", "  ", "\u{3000}"] {
+            let q = HistoryQuery {
+                direction: Some(blank.into()),
+                partner: Some(blank.into()),
+                month: Some(blank.into()),
+                kind: Some(blank.into()),
+                state: Some(blank.into()),
+                text: Some(blank.into()),
+                limit: 0,
+            };
+            assert_eq!(db.history(&q).unwrap().len(), all, "{blank:?}");
+        }
     }
 
     #[test]

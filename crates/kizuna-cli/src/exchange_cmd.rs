@@ -462,7 +462,7 @@ async fn status(p: &ProfileArgs, json: bool) -> Result<ExitCode> {
         Err(e) => return Ok(fail(&e)),
     };
     let online = client.refresh_sent().await;
-    let (sent, unseen) = client.db().counts()?;
+    let (sent, unseen) = client.counts()?;
     let c = client.config();
     let proxy = careplan_client::settings::Settings::load(&p.profile)
         .ok()
@@ -543,14 +543,10 @@ impl From<HistoryFilter> for HistoryQuery {
 
 fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
     // The history is local: it needs neither the keys nor the relay.
-    let db_path = p.profile.join("kizuna.db");
-    if !db_path.exists() {
-        return Ok(fail(&ClientError::NotEnrolled(
-            p.profile.display().to_string(),
-        )));
-    }
-    let db = careplan_client::store::Db::open(&db_path)?;
-    let entries = db.history(&q)?;
+    let entries = match careplan_client::history_of(&p.profile, &q) {
+        Ok(e) => e,
+        Err(e) => return Ok(fail(&e)),
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(ExitCode::SUCCESS);
@@ -612,7 +608,7 @@ async fn partners(p: &ProfileArgs, text: &str, json: bool) -> Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
-    let found = match client.api().search(text).await {
+    let found = match client.search_partners(text).await {
         Ok(f) => f,
         Err(e) => return Ok(fail(&e)),
     };

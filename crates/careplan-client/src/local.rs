@@ -1,0 +1,107 @@
+//! What the profile knows without asking anyone: the history, unread files, partners and
+//! favourites. The CLI and the app read these through [`Client`] (or, for the history without
+//! unlocking the keys, [`history_of`]), never through the database.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::error::{ClientError, Result};
+use crate::store::{Db, HistoryEntry, HistoryQuery};
+
+/// A partner office as the send and partner screens show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Partner {
+    /// 事業所番号.
+    pub number: String,
+    /// 事業所名.
+    pub name: String,
+    /// kyotaku, service or both.
+    pub kind: String,
+    /// Marked as a favourite on this PC.
+    pub favourite: bool,
+}
+
+/// The history of the profile in `dir`, read without unlocking its keys.
+pub fn history_of(dir: &Path, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
+    let db_path = dir.join("kizuna.db");
+    if !db_path.exists() {
+        return Err(ClientError::NotEnrolled(dir.display().to_string()));
+    }
+    Db::open(&db_path)?.history(q)
+}
+
+impl Client {
+    /// The history, newest first; blank filters filter nothing.
+    pub fn history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
+        self.db().history(q)
+    }
+
+    /// Received files not yet shown in the inbox.
+    pub fn unread_count(&self) -> Result<usize> {
+        Ok(self.db().counts()?.1 as usize)
+    }
+
+    /// Sent files by state, and received files not yet shown.
+    pub fn counts(&self) -> Result<(Vec<(String, i64)>, i64)> {
+        self.db().counts()
+    }
+
+    /// Notes that the inbox was shown: nothing is unread any more.
+    pub fn mark_all_read(&self) -> Result<()> {
+        self.db().mark_all_seen()
+    }
+
+    /// A partner's name as last seen in the directory.
+    pub fn partner_name(&self, number: &str) -> Option<String> {
+        self.db().partner_name(number).ok().flatten()
+    }
+
+    /// Offices whose number starts with, or whose name contains, `text`; their names are
+    /// remembered for the history.
+    pub async fn search_partners(&self, text: &str) -> Result<Vec<Partner>> {
+        let favourites: Vec<String> = self
+            .db()
+            .favourites()?
+            .into_iter()
+            .map(|(number, ..)| number)
+            .collect();
+        let found = self.api().search(text.trim()).await?;
+        for o in &found {
+            self.db()
+                .remember_partner(&o.number, &o.name, o.kind.as_str())?;
+        }
+        Ok(found
+            .into_iter()
+            .map(|o| Partner {
+                favourite: favourites.contains(&o.number),
+                number: o.number,
+                name: o.name,
+                kind: o.kind.to_string(),
+            })
+            .collect())
+    }
+
+    /// The partners marked as favourites, by name.
+    pub fn favourites(&self) -> Result<Vec<Partner>> {
+        Ok(self
+            .db()
+            .favourites()?
+            .into_iter()
+            .map(|(number, name, kind)| Partner {
+                number,
+                name,
+                kind,
+                favourite: true,
+            })
+            .collect())
+    }
+
+    /// Marks or unmarks a partner as a favourite.
+    pub fn set_favourite(&self, number: &str, favourite: bool) -> Result<()> {
+        self.db().set_favourite(number, favourite)?;
+        Ok(())
+    }
+}
