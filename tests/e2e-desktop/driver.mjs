@@ -168,7 +168,16 @@ async function main() {
     await type("#partner-text", "13");
     await script("document.querySelector('form.filters').requestSubmit()");
     await waitFor("#partners", { text: "ひまわり" });
+    await waitFor("#favourites", { text: "まだありません" });
     await shot("09-partners");
+    // A star marks a favourite where it is: the search and what was typed stay.
+    await click(`#partners button.star[data-number="${HOUMON}"]`);
+    await waitFor("#favourites", { text: "ひまわり" });
+    await waitFor(`#partners button.star[data-number="${HOUMON}"][aria-pressed="true"]`);
+    await waitFor("#partners", { text: "居宅介護支援事業所さくら" });
+    const typed = await script("return document.querySelector('#partner-text').value");
+    assert.equal(typed, "13", "the search text is kept");
+    await shot("09a-partners-favourite");
     await click("#nav-certificate");
     await waitFor("#certificate", { text: KYOTAKU });
     await shot("10-certificate");

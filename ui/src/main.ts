@@ -11,6 +11,7 @@ import {
   type FileView,
   type HistoryEntry,
   type HistoryFilter,
+  type Partner,
   type SendPlan,
   type SentView,
   type Status,
@@ -591,9 +592,27 @@ async function renderPartners(): Promise<void> {
   const results = h("div", { id: "partners" });
   const q = h("input", { placeholder: t("partnerSearchPlaceholder"), id: "partner-text" });
   const favs = h("div", { id: "favourites" });
-  const draw = (el: HTMLElement, list: Awaited<ReturnType<typeof api.favourites>>) => {
+  // The last search's results, kept while stars are toggled so the search is not lost.
+  let found: Partner[] | null = null;
+  const showError = (el: HTMLElement, err: unknown) => {
     clear(el);
-    if (!list.length) el.append(h("p", { class: "muted" }, t("noResults")));
+    el.append(h("div", { class: "message error" }, errorMessage(err)));
+  };
+  const toggle = async (p: Partner) => {
+    try {
+      await api.setFavourite(p.number, !p.favourite);
+      if (found) {
+        found = found.map((f) => (f.number === p.number ? { ...f, favourite: !p.favourite } : f));
+        draw(results, found, t("noResults"));
+      }
+      draw(favs, await api.favourites(), t("noFavourites"));
+    } catch (err) {
+      showError(favs, err);
+    }
+  };
+  const draw = (el: HTMLElement, list: Partner[], empty: string) => {
+    clear(el);
+    if (!list.length) el.append(h("p", { class: "muted" }, empty));
     el.append(
       h(
         "ul",
@@ -606,11 +625,10 @@ async function renderPartners(): Promise<void> {
               "button",
               {
                 class: "star",
-                title: t("favourites"),
-                onclick: async () => {
-                  await api.setFavourite(p.number, !p.favourite);
-                  go("partners");
-                },
+                "data-number": p.number,
+                title: p.favourite ? t("unmarkFavourite") : t("markFavourite"),
+                "aria-pressed": String(p.favourite),
+                onclick: () => toggle(p),
               },
               p.favourite ? "★" : "☆",
             ),
@@ -631,10 +649,11 @@ async function renderPartners(): Promise<void> {
         onsubmit: async (e: Event) => {
           e.preventDefault();
           try {
-            draw(results, await api.partnersSearch(q.value));
+            found = await api.partnersSearch(q.value);
+            draw(results, found, t("noResults"));
           } catch (err) {
-            clear(results);
-            results.append(h("div", { class: "message error" }, errorMessage(err)));
+            found = null;
+            showError(results, err);
           }
         },
       },
@@ -645,7 +664,11 @@ async function renderPartners(): Promise<void> {
     h("h2", {}, t("favourites")),
     favs,
   );
-  draw(favs, await api.favourites());
+  try {
+    draw(favs, await api.favourites(), t("noFavourites"));
+  } catch (err) {
+    showError(favs, err);
+  }
 }
 
 // ---------- 証明書 ----------
