@@ -75,9 +75,18 @@ export async function type(css, value) {
   await wd("POST", s(`/element/${el}/value`), { text: value });
 }
 
+// The window redraws when a file arrives, which can replace an element between finding it and
+// clicking it: the click is then made on the new one, as a person's next click would be.
 export async function click(css) {
-  const el = await find(css);
-  await wd("POST", s(`/element/${el}/click`), {});
+  for (let attempt = 1; ; attempt++) {
+    const el = await find(css);
+    try {
+      await wd("POST", s(`/element/${el}/click`), {});
+      return;
+    } catch (e) {
+      if (attempt >= 5 || !String(e).includes("stale element reference")) throw e;
+    }
+  }
 }
 
 export async function script(body, args = []) {
