@@ -18,6 +18,14 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Message,
+        EventKind::Receipt,
+        EventKind::Expired,
+        EventKind::Certificate,
+    ];
+
     /// The kind as it is sent and stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,14 +38,7 @@ impl EventKind {
 
     /// The kind of an SSE `event:` field; `None` for one this version does not know.
     pub fn parse(s: &str) -> Option<EventKind> {
-        [
-            EventKind::Message,
-            EventKind::Receipt,
-            EventKind::Expired,
-            EventKind::Certificate,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -93,12 +94,7 @@ mod tests {
 
     #[test]
     fn an_event_kind_reads_back_from_its_text_and_an_unknown_one_is_none() {
-        for k in [
-            EventKind::Message,
-            EventKind::Receipt,
-            EventKind::Expired,
-            EventKind::Certificate,
-        ] {
+        for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
             assert_eq!(
                 serde_json::to_string(&k).unwrap(),

@@ -25,6 +25,14 @@ pub enum MessageState {
 }
 
 impl MessageState {
+    /// Every state.
+    pub const ALL: [MessageState; 4] = [
+        MessageState::Stored,
+        MessageState::Delivered,
+        MessageState::Acknowledged,
+        MessageState::Expired,
+    ];
+
     /// The state as it is sent and stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,13 +53,10 @@ impl std::str::FromStr for MessageState {
     type Err = String;
 
     fn from_str(s: &str) -> Result<MessageState, String> {
-        match s {
-            "stored" => Ok(MessageState::Stored),
-            "delivered" => Ok(MessageState::Delivered),
-            "acknowledged" => Ok(MessageState::Acknowledged),
-            "expired" => Ok(MessageState::Expired),
-            other => Err(format!("{other:?} is no message state")),
-        }
+        MessageState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is no message state"))
     }
 }
 
@@ -123,12 +128,7 @@ mod tests {
 
     #[test]
     fn a_message_state_reads_back_from_its_text() {
-        for s in [
-            MessageState::Stored,
-            MessageState::Delivered,
-            MessageState::Acknowledged,
-            MessageState::Expired,
-        ] {
+        for s in MessageState::ALL {
             assert_eq!(s.as_str().parse::<MessageState>(), Ok(s));
             assert_eq!(
                 serde_json::to_string(&s).unwrap(),

@@ -33,14 +33,10 @@ impl std::str::FromStr for OfficeKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<OfficeKind, String> {
-        match s {
-            "kyotaku" => Ok(OfficeKind::Kyotaku),
-            "service" => Ok(OfficeKind::Service),
-            "both" => Ok(OfficeKind::Both),
-            other => Err(format!(
-                "{other:?} is no office kind (kyotaku, service or both)"
-            )),
-        }
+        OfficeKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is no office kind (kyotaku, service or both)"))
     }
 }
 

@@ -61,13 +61,7 @@ fn no_event_kind_or_message_state_is_written_as_text_where_the_api_is_read() {
         "crates/careplan-client/src/receive.rs",
         "crates/kizuna-cli/src",
     ]);
-    let kinds = [
-        EventKind::Message,
-        EventKind::Receipt,
-        EventKind::Expired,
-        EventKind::Certificate,
-    ]
-    .map(EventKind::as_str);
+    let kinds = EventKind::ALL.map(EventKind::as_str);
     let states = [MessageState::Stored, MessageState::Delivered].map(MessageState::as_str);
     let found: Vec<String> = kinds
         .iter()
