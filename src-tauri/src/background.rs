@@ -1,11 +1,14 @@
 //! The background loop's host: notifications, tray and window events for what the client does.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use careplan_client::background::{Activity, Host};
-use tauri::{AppHandle, Emitter, Manager};
+use careplan_client::messages::{Notice, notice};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 #[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 
@@ -52,12 +55,8 @@ pub enum ActivityEvent {
     Connected,
 }
 
-/// Default folder for received files: Documents/Kizuna/受信, or `KIZUNA_RECEIVE_DIR` (the demo
-/// keeps everything it writes in its own folder).
-pub fn default_receive_dir(app: &AppHandle) -> PathBuf {
-    if let Some(dir) = std::env::var_os("KIZUNA_RECEIVE_DIR").filter(|d| !d.is_empty()) {
-        return dir.into();
-    }
+/// Documents/Kizuna/受信: where received files go unless chosen otherwise.
+pub fn documents_receive_dir<R: Runtime>(app: &AppHandle<R>) -> PathBuf {
     // Not every Linux desktop declares a documents folder; the home folder outlives a reboot,
     // unlike the temporary one.
     let path = app.path();
@@ -68,11 +67,11 @@ pub fn default_receive_dir(app: &AppHandle) -> PathBuf {
         .join("受信")
 }
 
-struct DesktopHost {
-    app: AppHandle,
+struct DesktopHost<R: Runtime> {
+    app: AppHandle<R>,
 }
 
-impl DesktopHost {
+impl<R: Runtime> DesktopHost<R> {
     fn state(&self) -> tauri::State<'_, AppState> {
         self.app.state::<AppState>()
     }
@@ -105,12 +104,13 @@ impl DesktopHost {
 /// Shows a desktop notification through the freedesktop service directly: the notification
 /// plugin offers no click callback on Linux. A thread waits for the click (or the close).
 #[cfg(target_os = "linux")]
-fn notify_clickable(app: &AppHandle, title: &str, body: &str, opens_inbox: bool) {
+fn notify_clickable<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str, opens_inbox: bool) {
     let app = app.clone();
     let mut n = notify_rust::Notification::new();
     n.appname("Kizuna").summary(title).body(body);
     if opens_inbox {
-        n.action("default", "受信箱を開く");
+        let lang = app.state::<AppState>().lang();
+        n.action("default", &notice(Notice::OpenInbox, lang));
     }
     std::thread::spawn(move || match n.show() {
         Ok(handle) if opens_inbox => handle.wait_for_action(|action| {
@@ -126,13 +126,10 @@ fn notify_clickable(app: &AppHandle, title: &str, body: &str, opens_inbox: bool)
     });
 }
 
-impl Host for DesktopHost {
+impl<R: Runtime> Host for DesktopHost<R> {
     fn receive_dir(&self) -> Option<PathBuf> {
-        let s = self.state().settings();
-        s.auto_receive.then(|| {
-            s.receive_dir
-                .unwrap_or_else(|| default_receive_dir(&self.app))
-        })
+        let state = self.state();
+        state.settings().auto_receive.then(|| state.receive_dir())
     }
 
     fn activity(&self, activity: Activity) {
@@ -147,9 +144,16 @@ impl Host for DesktopHost {
                 crate::tray::show_unread(&self.app, unread);
                 self.state().open_inbox.store(true, Ordering::SeqCst);
                 let partners = crate::commands::partner_names(&self.app, &files);
+                let lang = self.state().lang();
                 self.notify(
-                    "新しいケアプランが届きました",
-                    &format!("{} から {} 件", partners, files.len()),
+                    &notice(Notice::ArrivedTitle, lang),
+                    &notice(
+                        Notice::Arrived {
+                            from: &partners,
+                            count: files.len(),
+                        },
+                        lang,
+                    ),
                     true,
                 );
                 ActivityEvent::Received {
@@ -160,10 +164,14 @@ impl Host for DesktopHost {
             Activity::SentChanged(n) => ActivityEvent::SentChanged { count: *n },
             Activity::Uploaded(n) => ActivityEvent::Uploaded { count: *n },
             Activity::CertificateEnding { days_left } => {
+                let lang = self.state().lang();
                 self.notify(
-                    "電子証明書の更新が必要です",
-                    &format!(
-                        "有効期限まであと {days_left} 日です。「証明書」画面から更新してください。"
+                    &notice(Notice::CertificateTitle, lang),
+                    &notice(
+                        Notice::CertificateEnding {
+                            days_left: *days_left,
+                        },
+                        lang,
                     ),
                     false,
                 );
@@ -174,7 +182,10 @@ impl Host for DesktopHost {
             Activity::Trouble(e) => ActivityEvent::Trouble {
                 message: careplan_client::messages::error_text(e, self.state().lang()),
             },
-            Activity::Connected => ActivityEvent::Connected,
+            Activity::Connected => {
+                crate::tray::show_trouble(&self.app, None);
+                ActivityEvent::Connected
+            }
         };
         let _ = self.app.emit(ACTIVITY_EVENT, payload);
     }
@@ -184,15 +195,63 @@ impl Host for DesktopHost {
     }
 }
 
-/// Starts the background loop once a client is open (again after re-enrolment it keeps the
-/// running one).
-pub fn start(app: &AppHandle, client: Arc<careplan_client::Client>) {
+/// Starts the background exchange once a client is open (after re-enrolment it keeps the
+/// running one). It is supervised: should it ever stop unexpectedly it starts again after a
+/// pause that grows, and the failure shows in the tray and the status view.
+pub fn start<R: Runtime>(app: &AppHandle<R>, client: Arc<careplan_client::Client>) {
     let state = app.state::<AppState>();
     if state.background.swap(true, Ordering::SeqCst) {
         return;
     }
-    let host = DesktopHost { app: app.clone() };
+    let host_app = app.clone();
+    supervise(app.clone(), move || {
+        let client = client.clone();
+        let host = DesktopHost {
+            app: host_app.clone(),
+        };
+        async move { client.watch(&host).await }
+    });
+}
+
+/// First pause before the loop is started again; it doubles up to [`MAX_RESTART_PAUSE`].
+const FIRST_RESTART_PAUSE: Duration = Duration::from_secs(1);
+const MAX_RESTART_PAUSE: Duration = Duration::from_secs(300);
+
+/// Runs the loop `run` makes, again and again while it fails (panics), until it ends by itself
+/// (the app quits).
+pub fn supervise<R, F, Fut>(app: AppHandle<R>, run: F)
+where
+    R: Runtime,
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     tauri::async_runtime::spawn(async move {
-        client.run_background(&host).await;
+        let mut pause = FIRST_RESTART_PAUSE;
+        loop {
+            app.state::<AppState>().set_health(|h| h.running = true);
+            let ended = tauri::async_runtime::spawn(run()).await;
+            let state = app.state::<AppState>();
+            let failure = match ended {
+                Ok(()) => {
+                    state.set_health(|h| h.running = false);
+                    return;
+                }
+                Err(e) => e.to_string(),
+            };
+            tracing::error!(error = %failure, "background exchange stopped; starting it again");
+            let message = notice(Notice::LoopStopped, state.lang());
+            state.set_health(|h| {
+                h.running = false;
+                h.restarts += 1;
+                h.last_failure = Some(failure);
+            });
+            crate::tray::show_trouble(&app, Some(&message));
+            let _ = app.emit(ACTIVITY_EVENT, ActivityEvent::Trouble { message });
+            if state.stopping.load(Ordering::SeqCst) {
+                return;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(MAX_RESTART_PAUSE);
+        }
     });
 }

@@ -8,6 +8,8 @@ pub fn typescript() -> String {
     let cfg = Config::default().with_large_int("number");
     let decls = [
         crate::commands::StatusView::decl(&cfg),
+        careplan_client::Enrolled::decl(&cfg),
+        crate::state::LoopHealth::decl(&cfg),
         careplan_client::settings::Settings::decl(&cfg),
         crate::state::UiError::decl(&cfg),
         crate::commands::EnrollArgs::decl(&cfg),
@@ -17,9 +19,11 @@ pub fn typescript() -> String {
         careplan_client::plan::ForeignFile::decl(&cfg),
         careplan_client::plan::FileView::decl(&cfg),
         careplan_client::plan::FindingView::decl(&cfg),
-        crate::commands::SentOutcome::decl(&cfg),
-        crate::commands::SentView::decl(&cfg),
+        careplan_client::SendOutcome::decl(&cfg),
+        careplan_client::SentFile::decl(&cfg),
         careplan_client::HistoryEntry::decl(&cfg),
+        careplan_client::Direction::decl(&cfg),
+        careplan_client::FileState::decl(&cfg),
         crate::commands::HistoryArgs::decl(&cfg),
         careplan_client::Partner::decl(&cfg),
         crate::background::ActivityEvent::decl(&cfg),
@@ -43,11 +47,87 @@ pub fn typescript() -> String {
     ] {
         out.push_str(&format!("export const {name} = {value:?};\n"));
     }
+    out.push_str(&state_labels());
     out
+}
+
+/// The words for every state, by language and direction, as the client says them.
+fn state_labels() -> String {
+    use careplan_client::messages::{outcome_label, state_label};
+    use careplan_client::{Direction, FileState};
+    use careplan_csv::Lang;
+    let mut by_lang = serde_json::Map::new();
+    for (name, lang) in [("ja", Lang::Ja), ("en", Lang::En)] {
+        let mut by_direction = serde_json::Map::new();
+        for d in Direction::ALL {
+            let words: serde_json::Map<String, serde_json::Value> = FileState::ALL
+                .iter()
+                .map(|s| (s.as_str().to_owned(), state_label(d, *s, lang).into()))
+                .collect();
+            by_direction.insert(d.as_str().to_owned(), words.into());
+        }
+        by_lang.insert(name.to_owned(), by_direction.into());
+    }
+    let outcomes: serde_json::Map<String, serde_json::Value> = [("ja", Lang::Ja), ("en", Lang::En)]
+        .into_iter()
+        .map(|(name, lang)| {
+            let words: serde_json::Map<String, serde_json::Value> =
+                careplan_client::SendOutcome::ALL
+                    .iter()
+                    .map(|o| (o.as_str().to_owned(), outcome_label(*o, lang).into()))
+                    .collect();
+            (name.to_owned(), words.into())
+        })
+        .collect();
+    format!(
+        "\n/** How sending a file ended, in words, by language (careplan_client::messages::outcome_label). */\nexport const OUTCOME_LABELS: Record<\"ja\" | \"en\", Record<SendOutcome, string>> = {};\n\n/** Every state's words, by language and direction (careplan_client::messages::state_label). */\nexport const STATE_LABELS: Record<\"ja\" | \"en\", Record<Direction, Record<FileState, string>>> = {};\n",
+        serde_json::to_string_pretty(&serde_json::Value::Object(outcomes)).unwrap_or_default(),
+        serde_json::to_string_pretty(&serde_json::Value::Object(by_lang)).unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_ui_writes_no_state_label_of_its_own() {
+        use careplan_client::messages::state_label;
+        use careplan_client::{Direction, FileState};
+        use careplan_csv::Lang;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name == "bindings.ts" || name.ends_with(".test.ts") || !name.ends_with(".ts") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for lang in [Lang::Ja, Lang::En] {
+                for o in careplan_client::SendOutcome::ALL {
+                    let label = careplan_client::messages::outcome_label(o, lang);
+                    if lang == Lang::En && label.chars().count() <= 8 {
+                        continue;
+                    }
+                    assert!(
+                        !source.contains(&format!("\"{label}\"")),
+                        "{name} writes the label {label:?}: use OUTCOME_LABELS"
+                    );
+                }
+                for d in Direction::ALL {
+                    for s in FileState::ALL {
+                        let label = state_label(d, s, lang);
+                        // Short English words (\"Queued\") may be other text; the sentences may not.
+                        if label.chars().count() > 8 || lang == Lang::Ja {
+                            assert!(
+                                !source.contains(&format!("\"{label}\"")),
+                                "{name} writes the label {label:?}: use STATE_LABELS"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_ui_bindings_match_the_rust_types() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");

@@ -4,33 +4,47 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use careplan_client::keys::passphrase_from_env;
+use careplan_client::messages::{Notice, notice};
 use careplan_client::plan::SendPlan;
 use careplan_client::settings::Settings;
-use careplan_client::{Client, Enrolment, HistoryEntry, HistoryQuery, Partner, Received};
+use careplan_client::{
+    Client, Enrolled, Enrolment, HistoryEntry, HistoryQuery, Partner, Received, SentFile,
+};
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 
-use crate::state::{AppState, UiError};
+use crate::state::{AppState, LoopHealth, UiError};
 
 type Res<T> = Result<T, UiError>;
+
+/// Runs `f` with the open client on a thread where blocking (disk, key store) is fine.
+async fn with_client<T, F>(state: &AppState, f: F) -> Res<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Client) -> careplan_client::Result<T> + Send + 'static,
+{
+    let client = state.client()?;
+    let lang = state.lang();
+    tauri::async_runtime::spawn_blocking(move || f(&client))
+        .await
+        .map_err(|e| UiError::other(e.to_string()))?
+        .map_err(|e| UiError::from_client(&e, lang))
+}
 
 /// Who this app is and how it stands.
 #[derive(Serialize, ts_rs::TS)]
 pub struct StatusView {
     enrolled: bool,
     unlocked: bool,
-    office: Option<String>,
-    office_name: Option<String>,
-    office_kind: Option<String>,
-    relay_url: Option<String>,
-    cert_serial: Option<String>,
-    cert_not_after: Option<i64>,
-    cert_days_left: Option<i64>,
-    needs_passphrase: bool,
+    /// The enrolled office, its relay and certificate.
+    profile: Option<Enrolled>,
     unread: usize,
     receive_dir: String,
     settings: Settings,
+    /// How the background exchange is doing.
+    background: LoopHealth,
     /// Prefilled set-up values (e.g. from the demo launcher).
     preset_relay: Option<String>,
     preset_fingerprint: Option<String>,
@@ -38,32 +52,29 @@ pub struct StatusView {
     test_hooks: bool,
 }
 
-fn passphrase_env() -> Option<String> {
-    std::env::var("KIZUNA_KEY_PASSPHRASE")
-        .ok()
-        .filter(|p| !p.is_empty())
-}
-
-/// Opens the profile at start when it needs no passphrase (or one is in the environment).
-pub fn open_at_start(app: &AppHandle) {
+/// Opens the profile at start, off the main thread, when it needs no passphrase (or one is in
+/// the environment); the first status waits for it.
+pub fn open_at_start<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
-    let Ok(config) = careplan_client::profile::ProfileConfig::load(&state.profile) else {
+    let Ok(opening) = state.opening.clone().try_lock_owned() else {
         return;
     };
-    let pass = passphrase_env();
-    if matches!(
-        config.protection,
-        careplan_client::keys::Protection::Passphrase
-    ) && pass.is_none()
-    {
-        return;
-    }
-    if let Ok(client) = Client::open(&state.profile, pass.as_deref()) {
-        install(app, client);
-    }
+    let profile = state.profile.clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let opened = tauri::async_runtime::spawn_blocking(move || {
+            Enrolled::read(&profile)?;
+            Client::open(&profile, passphrase_from_env().as_deref()).ok()
+        })
+        .await;
+        if let Ok(Some(client)) = opened {
+            install(&app, client);
+        }
+        drop(opening);
+    });
 }
 
-fn install(app: &AppHandle, client: Client) {
+fn install<R: Runtime>(app: &AppHandle<R>, client: Client) {
     let client = Arc::new(client);
     let state = app.state::<AppState>();
     let unread = client.unread_count().unwrap_or(0);
@@ -74,30 +85,18 @@ fn install(app: &AppHandle, client: Client) {
 }
 
 #[tauri::command]
-pub async fn status(app: AppHandle, state: State<'_, AppState>) -> Res<StatusView> {
-    let client = state.current();
-    let config = careplan_client::profile::ProfileConfig::load(&state.profile).ok();
-    let settings = state.settings();
-    let receive_dir = settings
-        .receive_dir
-        .clone()
-        .unwrap_or_else(|| crate::background::default_receive_dir(&app));
+pub async fn status(state: State<'_, AppState>) -> Res<StatusView> {
+    // Not before the profile opened at start is open.
+    drop(state.opening.lock().await);
+    let profile = Enrolled::read(&state.profile);
     Ok(StatusView {
-        enrolled: config.is_some(),
-        unlocked: client.is_some(),
-        office: config.as_ref().map(|c| c.office.clone()),
-        office_name: config.as_ref().map(|c| c.office_name.clone()),
-        office_kind: config.as_ref().map(|c| c.office_kind.clone()),
-        relay_url: config.as_ref().map(|c| c.relay_url.clone()),
-        cert_serial: config.as_ref().map(|c| c.cert_serial.clone()),
-        cert_not_after: config.as_ref().map(|c| c.cert_not_after),
-        cert_days_left: client.as_ref().map(|c| c.certificate_days_left()),
-        needs_passphrase: config
-            .as_ref()
-            .is_some_and(|c| matches!(c.protection, careplan_client::keys::Protection::Passphrase)),
+        enrolled: profile.is_some(),
+        unlocked: state.current().is_some(),
+        profile,
         unread: state.unread.load(Ordering::SeqCst),
-        receive_dir: receive_dir.display().to_string(),
-        settings,
+        receive_dir: state.receive_dir().display().to_string(),
+        settings: state.settings(),
+        background: state.health(),
         preset_relay: std::env::var("KIZUNA_RELAY_URL").ok(),
         preset_fingerprint: std::env::var("KIZUNA_CA_FINGERPRINT").ok(),
         test_hooks: std::env::var("KIZUNA_TEST_HOOKS").is_ok_and(|v| v == "1"),
@@ -117,15 +116,15 @@ pub struct EnrollArgs {
 }
 
 #[tauri::command]
-pub async fn enroll(
-    app: AppHandle,
+pub async fn enroll<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     args: EnrollArgs,
 ) -> Res<StatusView> {
     let passphrase = args
         .passphrase
         .filter(|p| !p.is_empty())
-        .or_else(passphrase_env);
+        .or_else(passphrase_from_env);
     let result = Client::enroll(
         &state.profile,
         Enrolment {
@@ -146,22 +145,27 @@ pub async fn enroll(
                 *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = saved;
             }
             install(&app, client);
-            status(app.clone(), state).await
+            status(state).await
         }
         Err(e) => Err(state.error(&e)),
     }
 }
 
 #[tauri::command]
-pub async fn unlock(
-    app: AppHandle,
+pub async fn unlock<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     passphrase: String,
 ) -> Res<StatusView> {
-    match Client::open(&state.profile, Some(&passphrase)) {
+    let profile = state.profile.clone();
+    let opened =
+        tauri::async_runtime::spawn_blocking(move || Client::open(&profile, Some(&passphrase)))
+            .await
+            .map_err(|e| UiError::other(e.to_string()))?;
+    match opened {
         Ok(client) => {
             install(&app, client);
-            status(app.clone(), state).await
+            status(state).await
         }
         Err(e) => Err(state.error(&e)),
     }
@@ -178,7 +182,9 @@ pub struct EnrolmentFile {
 
 #[tauri::command]
 pub async fn read_enrolment_file(path: String) -> Res<EnrolmentFile> {
-    let bytes = std::fs::read(&path).map_err(|e| UiError::other(format!("{path}: {e}")))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| UiError::other(format!("{path}: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|_| {
         UiError::other("登録用ファイルの形式が正しくありません。管理者から受け取ったファイルか確認してください。")
     })
@@ -190,34 +196,11 @@ fn paths(list: Vec<String>) -> Vec<PathBuf> {
 
 #[tauri::command]
 pub async fn plan_send(state: State<'_, AppState>, files: Vec<String>) -> Res<SendPlan> {
-    let client = state.client().await?;
+    let client = state.client()?;
     client
         .plan(&paths(files), state.lang())
         .await
         .map_err(|e| state.error(&e))
-}
-
-/// How sending one file ended.
-#[derive(Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum SentOutcome {
-    /// The relay accepted it.
-    Sent,
-    /// Queued: the recipient has not enrolled yet (or is disabled); it goes once they can receive.
-    WaitingForPartner,
-    /// Queued: the relay could not be reached; it goes when the connection is back.
-    WaitingForConnection,
-    /// Refused; the message says why.
-    Failed,
-}
-
-/// The result of sending one file.
-#[derive(Serialize, ts_rs::TS)]
-pub struct SentView {
-    file_name: String,
-    recipient: String,
-    outcome: SentOutcome,
-    message: Option<String>,
 }
 
 /// Sends `files` (validated, queued, uploaded) and answers how each of them went; with
@@ -227,37 +210,14 @@ pub async fn send(
     state: State<'_, AppState>,
     files: Vec<String>,
     again: bool,
-) -> Res<Vec<SentView>> {
-    let client = state.client().await?;
-    let ids = client
-        .queue(&paths(files), again)
-        .map_err(|e| state.error(&e))?;
+) -> Res<Vec<SentFile>> {
+    let client = state.client()?;
+    let lang = state.lang();
     let uploads = client
-        .send_queued(&ids)
+        .send_files(&paths(files), again)
         .await
         .map_err(|e| state.error(&e))?;
-    let lang = state.lang();
-    Ok(uploads
-        .into_iter()
-        .map(|u| {
-            let outcome = match &u.result {
-                Ok(()) => SentOutcome::Sent,
-                Err(e) if e.waits_for_recipient() => SentOutcome::WaitingForPartner,
-                Err(e) if e.is_transient() => SentOutcome::WaitingForConnection,
-                Err(_) => SentOutcome::Failed,
-            };
-            SentView {
-                outcome,
-                message: u
-                    .result
-                    .as_ref()
-                    .err()
-                    .map(|e| careplan_client::messages::error_text(e, lang)),
-                file_name: u.file_name,
-                recipient: u.recipient,
-            }
-        })
-        .collect())
+    Ok(uploads.iter().map(|u| u.view(lang)).collect())
 }
 
 /// Filters from the history screen.
@@ -285,14 +245,13 @@ fn query(a: HistoryArgs) -> HistoryQuery {
 
 #[tauri::command]
 pub async fn history(state: State<'_, AppState>, filter: HistoryArgs) -> Res<Vec<HistoryEntry>> {
-    let client = state.client().await?;
-    client.history(&query(filter)).map_err(|e| state.error(&e))
+    let q = query(filter);
+    with_client(&state, move |c| c.history(&q)).await
 }
 
 #[tauri::command]
-pub async fn mark_read(app: AppHandle, state: State<'_, AppState>) -> Res<()> {
-    let client = state.client().await?;
-    client.mark_all_read().map_err(|e| state.error(&e))?;
+pub async fn mark_read<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Res<()> {
+    with_client(&state, |c| c.mark_all_read()).await?;
     state.unread.store(0, Ordering::SeqCst);
     crate::tray::show_unread(&app, 0);
     Ok(())
@@ -304,18 +263,17 @@ pub async fn export_history(
     filter: HistoryArgs,
     path: String,
 ) -> Res<usize> {
-    let client = state.client().await?;
     let mut q = query(filter);
     q.limit = 0;
-    let entries = client.history(&q).map_err(|e| state.error(&e))?;
-    std::fs::write(&path, careplan_client::export::history_csv(&entries))
-        .map_err(|e| UiError::other(format!("{path}: {e}")))?;
-    Ok(entries.len())
+    with_client(&state, move |c| {
+        c.export_history(&q, std::path::Path::new(&path))
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Vec<Partner>> {
-    let client = state.client().await?;
+    let client = state.client()?;
     client
         .search_partners(&text)
         .await
@@ -324,76 +282,74 @@ pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Ve
 
 #[tauri::command]
 pub async fn favourites(state: State<'_, AppState>) -> Res<Vec<Partner>> {
-    let client = state.client().await?;
-    client.favourites().map_err(|e| state.error(&e))
+    with_client(&state, |c| c.favourites()).await
 }
 
 #[tauri::command]
 pub async fn set_favourite(state: State<'_, AppState>, number: String, favourite: bool) -> Res<()> {
-    let client = state.client().await?;
-    client
-        .set_favourite(&number, favourite)
-        .map_err(|e| state.error(&e))
+    with_client(&state, move |c| c.set_favourite(&number, favourite)).await
 }
 
 #[tauri::command]
-pub async fn save_settings(
-    app: AppHandle,
+pub async fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     settings: Settings,
 ) -> Res<Settings> {
     settings.check_proxy().map_err(|e| state.error(&e))?;
-    let proxy_changed = settings.proxy != state.settings().proxy;
+    let before = state.settings();
     settings.save(&state.profile).map_err(|e| state.error(&e))?;
-    if let (true, Some(client)) = (proxy_changed, state.current()) {
+    *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings.clone();
+    if let (true, Some(client)) = (settings.proxy != before.proxy, state.current()) {
         client.reconnect().map_err(|e| state.error(&e))?;
     }
+    if settings.language != before.language {
+        crate::tray::relabel(&app);
+    }
     let autostart = app.autolaunch();
-    let _ = if settings.start_at_login {
+    let changed = if settings.start_at_login {
         autostart.enable()
     } else {
         autostart.disable()
     };
-    *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings.clone();
+    if let Err(e) = changed {
+        let reason = e.to_string();
+        return Err(UiError {
+            code: "autostart",
+            message: notice(Notice::AutostartFailed { reason: &reason }, state.lang()),
+        });
+    }
     Ok(settings)
 }
 
 /// Renews the office certificate with the one in use (no password); answers the new status.
 #[tauri::command]
-pub async fn renew_certificate(app: AppHandle, state: State<'_, AppState>) -> Res<StatusView> {
-    let client = state.client().await?;
+pub async fn renew_certificate(state: State<'_, AppState>) -> Res<StatusView> {
+    let client = state.client()?;
     client
         .renew_certificate()
         .await
         .map_err(|e| state.error(&e))?;
-    status(app.clone(), state).await
+    status(state).await
 }
 
 /// Saves a received file again from its kept copy into `folder`, or the receive folder when
 /// none is chosen; answers where it now is.
 #[tauri::command]
 pub async fn save_again(
-    app: AppHandle,
     state: State<'_, AppState>,
     id: i64,
     folder: Option<String>,
 ) -> Res<String> {
-    let client = state.client().await?;
-    let dir = folder.map(PathBuf::from).unwrap_or_else(|| {
-        state
-            .settings()
-            .receive_dir
-            .unwrap_or_else(|| crate::background::default_receive_dir(&app))
-    });
-    let path = tauri::async_runtime::spawn_blocking(move || client.save_again(id, &dir))
-        .await
-        .map_err(|e| UiError::other(e.to_string()))?
-        .map_err(|e| state.error(&e))?;
+    let dir = folder
+        .map(PathBuf::from)
+        .unwrap_or_else(|| state.receive_dir());
+    let path = with_client(&state, move |c| c.save_again(id, &dir)).await?;
     Ok(path.display().to_string())
 }
 
 #[tauri::command]
-pub async fn open_folder(app: AppHandle, path: String) -> Res<()> {
+pub async fn open_folder<R: Runtime>(app: AppHandle<R>, path: String) -> Res<()> {
     use tauri_plugin_opener::OpenerExt;
     app.opener()
         .open_path(&path, None::<&str>)
@@ -401,7 +357,7 @@ pub async fn open_folder(app: AppHandle, path: String) -> Res<()> {
 }
 
 /// Names of the offices that sent `files`, for the notification.
-pub fn partner_names(app: &AppHandle, files: &[Received]) -> String {
+pub fn partner_names<R: Runtime>(app: &AppHandle<R>, files: &[Received]) -> String {
     let state = app.state::<AppState>();
     let client = state.current();
     let mut names: Vec<String> = Vec::new();

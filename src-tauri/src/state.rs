@@ -27,9 +27,72 @@ pub struct AppState {
     pub background: AtomicBool,
     /// When the process started, for the start-up measurement.
     pub started: std::time::Instant,
+    /// Where received files go when the settings name no folder.
+    pub default_receive_dir: PathBuf,
+    /// How the background exchange is doing.
+    pub health: Mutex<LoopHealth>,
+    /// Held while the profile is opened at start, so the first status waits for it.
+    pub opening: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The background exchange as the status view and the tray show it.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct LoopHealth {
+    /// The loop runs.
+    pub running: bool,
+    /// Times it stopped unexpectedly and was started again.
+    pub restarts: u32,
+    /// What stopped it last, for people.
+    pub last_failure: Option<String>,
 }
 
 impl AppState {
+    /// The state of a shell over the profile in `profile`.
+    pub fn new(
+        profile: PathBuf,
+        default_receive_dir: PathBuf,
+        started: std::time::Instant,
+    ) -> AppState {
+        let settings = Settings::load(&profile).unwrap_or_default();
+        AppState {
+            profile,
+            client: std::sync::RwLock::new(None),
+            settings: Mutex::new(settings),
+            unread: AtomicUsize::new(0),
+            open_inbox: AtomicBool::new(false),
+            stopping: Arc::new(AtomicBool::new(false)),
+            background: AtomicBool::new(false),
+            started,
+            default_receive_dir,
+            health: Mutex::new(LoopHealth::default()),
+            opening: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Whether the inbox should open when the window is next shown.
+    pub fn wants_inbox(&self) -> bool {
+        self.open_inbox.load(Ordering::SeqCst)
+    }
+
+    /// Where received files go now.
+    pub fn receive_dir(&self) -> PathBuf {
+        self.settings()
+            .receive_dir
+            .unwrap_or_else(|| self.default_receive_dir.clone())
+    }
+
+    /// The background exchange's health as it is now.
+    pub fn health(&self) -> LoopHealth {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Changes the background exchange's health.
+    pub fn set_health(&self, f: impl FnOnce(&mut LoopHealth)) {
+        f(&mut self.health.lock().unwrap_or_else(|p| p.into_inner()));
+    }
     /// Settings as they are now.
     pub fn settings(&self) -> Settings {
         self.settings
@@ -48,7 +111,7 @@ impl AppState {
     }
 
     /// The opened client, or the error that says enrolment or unlocking comes first.
-    pub async fn client(&self) -> Result<Arc<Client>, UiError> {
+    pub fn client(&self) -> Result<Arc<Client>, UiError> {
         self.current().ok_or_else(|| {
             self.error(&ClientError::NotEnrolled(
                 self.profile.display().to_string(),

@@ -16,14 +16,14 @@ import type {
   HistoryEntry,
   Partner,
   SendPlan,
-  SentView,
+  SentFile,
   Settings,
   StatusView,
   UiError,
   UnitCard,
 } from "./bindings";
 
-export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, Partner, SendPlan, SentView, Settings, UiError, UnitCard };
+export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
 /** History filters: every field may be left out. */
@@ -37,7 +37,7 @@ export const api = {
   unlock: (passphrase: string) => invoke<Status>("unlock", { passphrase }),
   readEnrolmentFile: (path: string) => invoke<EnrolmentFile>("read_enrolment_file", { path }),
   planSend: (files: string[]) => invoke<SendPlan>("plan_send", { files }),
-  send: (files: string[], again = false) => invoke<SentView[]>("send", { files, again }),
+  send: (files: string[], again = false) => invoke<SentFile[]>("send", { files, again }),
   history: (filter: HistoryFilter) => invoke<HistoryEntry[]>("history", { filter }),
   markRead: () => invoke<void>("mark_read"),
   exportHistory: (filter: HistoryFilter, path: string) =>

@@ -1,7 +1,15 @@
 // Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.
 // Regenerate: KIZUNA_BLESS=1 cargo test -p kizuna-desktop bindings
 
-export type StatusView = { enrolled: boolean, unlocked: boolean, office: string | null, office_name: string | null, office_kind: string | null, relay_url: string | null, cert_serial: string | null, cert_not_after: number | null, cert_days_left: number | null, needs_passphrase: boolean, unread: number, receive_dir: string, settings: Settings, 
+export type StatusView = { enrolled: boolean, unlocked: boolean, 
+/**
+ * The enrolled office, its relay and certificate.
+ */
+profile: Enrolled | null, unread: number, receive_dir: string, settings: Settings, 
+/**
+ * How the background exchange is doing.
+ */
+background: LoopHealth, 
 /**
  * Prefilled set-up values (e.g. from the demo launcher).
  */
@@ -10,6 +18,58 @@ preset_relay: string | null, preset_fingerprint: string | null,
  * The desktop end-to-end test's hooks are on (`KIZUNA_TEST_HOOKS=1`).
  */
 test_hooks: boolean, };
+
+export type Enrolled = { 
+/**
+ * 事業所番号.
+ */
+office: string, 
+/**
+ * 事業所名.
+ */
+office_name: string, 
+/**
+ * Its kind.
+ */
+office_kind: OfficeKind, 
+/**
+ * The relay's address.
+ */
+relay_url: string, 
+/**
+ * The HTTPS proxy set for this profile; `None` for the system's.
+ */
+proxy: string | null, 
+/**
+ * Serial of the office certificate.
+ */
+certificate_serial: string, 
+/**
+ * End of the certificate's validity, unix seconds.
+ */
+certificate_not_after: number, 
+/**
+ * Days until the certificate ends (negative once it has).
+ */
+certificate_days_left: number, 
+/**
+ * The keys are sealed with a passphrase that must be given to open the profile.
+ */
+needs_passphrase: boolean, };
+
+export type LoopHealth = { 
+/**
+ * The loop runs.
+ */
+running: boolean, 
+/**
+ * Times it stopped unexpectedly and was started again.
+ */
+restarts: number, 
+/**
+ * What stopped it last, for people.
+ */
+last_failure: string | null, };
 
 export type Settings = { 
 /**
@@ -173,15 +233,35 @@ column_name: string | null,
  */
 message: string, };
 
-export type SentOutcome = "sent" | "waiting_for_partner" | "waiting_for_connection" | "failed";
+export type SendOutcome = "sent" | "waiting_for_partner" | "waiting_for_connection" | "failed";
 
-export type SentView = { file_name: string, recipient: string, outcome: SentOutcome, message: string | null, };
+export type SentFile = { 
+/**
+ * Standard file name.
+ */
+file_name: string, 
+/**
+ * Recipient office.
+ */
+recipient: string, 
+/**
+ * How it ended.
+ */
+outcome: SendOutcome, 
+/**
+ * The error's stable code, when it did not go.
+ */
+code: string | null, 
+/**
+ * What happened and what to do, when it did not go.
+ */
+message: string | null, };
 
 export type HistoryEntry = { 
 /**
- * `sent` or `received`.
+ * Which way it went.
  */
-direction: string, 
+direction: Direction, 
 /**
  * Row id within its direction.
  */
@@ -217,7 +297,7 @@ users: number | null,
 /**
  * Current state.
  */
-state: string, 
+state: FileState, 
 /**
  * Last error or quarantine reason.
  */
@@ -237,7 +317,11 @@ created_at: number,
 /**
  * Every state with its time.
  */
-timeline: Array<[string, number]>, };
+timeline: Array<[FileState, number]>, };
+
+export type Direction = "sent" | "received";
+
+export type FileState = "queued" | "uploaded" | "delivered" | "acknowledged" | "rejected" | "expired" | "failed" | "saved" | "quarantined" | "replayed" | "saved_again";
 
 export type HistoryArgs = { direction: string | null, partner: string | null, month: string | null, kind: string | null, state: string | null, text: string | null, };
 
@@ -251,9 +335,9 @@ number: string,
  */
 name: string, 
 /**
- * kyotaku, service or both.
+ * 居宅, service office or both.
  */
-kind: string, 
+kind: OfficeKind, 
 /**
  * Marked as a favourite on this PC.
  */
@@ -295,3 +379,79 @@ export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" 
 
 export const ACTIVITY_EVENT = "kizuna://activity";
 export const NAVIGATE_EVENT = "kizuna://navigate";
+
+/** How sending a file ended, in words, by language (careplan_client::messages::outcome_label). */
+export const OUTCOME_LABELS: Record<"ja" | "en", Record<SendOutcome, string>> = {
+  "en": {
+    "failed": "Not sent",
+    "sent": "Sent",
+    "waiting_for_connection": "Queued (goes when the connection is back)",
+    "waiting_for_partner": "Waiting for the partner"
+  },
+  "ja": {
+    "failed": "送信できませんでした",
+    "sent": "送信しました",
+    "waiting_for_connection": "送信待ち（接続が戻ったら自動で送ります）",
+    "waiting_for_partner": "送信待ち"
+  }
+};
+
+/** Every state's words, by language and direction (careplan_client::messages::state_label). */
+export const STATE_LABELS: Record<"ja" | "en", Record<Direction, Record<FileState, string>>> = {
+  "en": {
+    "received": {
+      "acknowledged": "Receipt sent",
+      "delivered": "Being received",
+      "expired": "Expired unreceived",
+      "failed": "Not sent",
+      "quarantined": "Quarantined",
+      "queued": "Queued",
+      "rejected": "Rejected by recipient",
+      "replayed": "Refused: a copy of a file already received",
+      "saved": "Received and saved",
+      "saved_again": "Saved again",
+      "uploaded": "Sent (held at the relay)"
+    },
+    "sent": {
+      "acknowledged": "Receipt confirmed",
+      "delivered": "Being received",
+      "expired": "Expired unreceived",
+      "failed": "Not sent",
+      "quarantined": "Quarantined",
+      "queued": "Queued",
+      "rejected": "Rejected by recipient",
+      "replayed": "Refused: a copy of a file already received",
+      "saved": "Received and saved",
+      "saved_again": "Saved again",
+      "uploaded": "Sent (held at the relay)"
+    }
+  },
+  "ja": {
+    "received": {
+      "acknowledged": "受信確認を返送済み",
+      "delivered": "相手が受信中",
+      "expired": "期限切れ（未受信のまま削除）",
+      "failed": "送信できませんでした",
+      "quarantined": "検証エラーのため隔離",
+      "queued": "送信待ち",
+      "rejected": "相手側で検証エラー",
+      "replayed": "同じ送信の複製のため拒否",
+      "saved": "受信・保存済み",
+      "saved_again": "保存し直し",
+      "uploaded": "送信済み（連携基盤で保管中）"
+    },
+    "sent": {
+      "acknowledged": "相手受信確認済み",
+      "delivered": "相手が受信中",
+      "expired": "期限切れ（未受信のまま削除）",
+      "failed": "送信できませんでした",
+      "quarantined": "検証エラーのため隔離",
+      "queued": "送信待ち",
+      "rejected": "相手側で検証エラー",
+      "replayed": "同じ送信の複製のため拒否",
+      "saved": "受信・保存済み",
+      "saved_again": "保存し直し",
+      "uploaded": "送信済み（連携基盤で保管中）"
+    }
+  }
+};

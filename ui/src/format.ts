@@ -1,44 +1,13 @@
 // Pure helpers for what the screens show; unit-tested without a window.
 
+import { STATE_LABELS, type Direction } from "./bindings";
 import { language } from "./i18n";
 
-const STATES_JA: Record<string, string> = {
-  queued: "送信待ち",
-  uploaded: "送信済み（連携基盤で保管中）",
-  delivered: "相手が受信中",
-  acknowledged: "相手受信確認済み",
-  rejected: "相手側で検証エラー",
-  expired: "期限切れ（未受信のまま削除）",
-  failed: "送信できませんでした",
-  saved: "受信・保存済み",
-  quarantined: "検証エラーのため隔離",
-  replayed: "同じ送信の複製のため拒否",
-  saved_again: "保存し直し",
-};
-
-const STATES_EN: Record<string, string> = {
-  queued: "Queued",
-  uploaded: "Sent (held at the relay)",
-  delivered: "Being received",
-  acknowledged: "Receipt confirmed",
-  rejected: "Rejected by recipient",
-  expired: "Expired unreceived",
-  failed: "Not sent",
-  saved: "Received and saved",
-  quarantined: "Quarantined",
-  replayed: "Refused: a copy of a file already received",
-  saved_again: "Saved again",
-};
-
-// A received file's receipt is ours; a sent file's is the partner's.
-const RECEIVED_JA: Record<string, string> = { acknowledged: "受信確認を返送済み" };
-const RECEIVED_EN: Record<string, string> = { acknowledged: "Receipt sent" };
-
-/** The name of a sent or received file's state. */
+/** The name of a sent or received file's state, in the client's words (STATE_LABELS). */
 export function stateLabel(state: string, direction = "sent"): string {
-  const en = language() === "en";
-  const own = direction === "received" ? (en ? RECEIVED_EN : RECEIVED_JA)[state] : undefined;
-  return own ?? (en ? STATES_EN : STATES_JA)[state] ?? state;
+  const words = STATE_LABELS[language() === "en" ? "en" : "ja"];
+  const dir: Direction = direction === "received" ? "received" : "sent";
+  return (words[dir] as Record<string, string>)[state] ?? state;
 }
 
 /** Unix seconds as Japan time, `2026-12-01 09:30`. */

@@ -13,12 +13,13 @@ import {
   type HistoryFilter,
   type Partner,
   type SendPlan,
-  type SentView,
+  type SentFile,
   type Status,
 } from "./api";
 import { clear, field, h } from "./dom";
 import { findingPlace, formatMonth, formatTime, isGoodState, stateLabel } from "./format";
-import { setLanguage, t, type Key } from "./i18n";
+import { OUTCOME_LABELS } from "./bindings";
+import { language, setLanguage, t, type Key } from "./i18n";
 
 type Screen = "send" | "inbox" | "history" | "partners" | "certificate" | "settings";
 
@@ -178,7 +179,7 @@ function renderApp(): void {
   const nav = h(
     "nav",
     { class: "sidebar" },
-    h("div", { class: "brand" }, h("strong", {}, "Kizuna"), h("small", {}, status.office_name ?? "")),
+    h("div", { class: "brand" }, h("strong", {}, "Kizuna"), h("small", {}, status.profile?.office_name ?? "")),
     NAV.map(([id, key]) =>
       h(
         "button",
@@ -266,30 +267,22 @@ async function check(paths: string[], list: HTMLElement): Promise<void> {
 }
 
 /** What a card's button says once its files went: sent, waiting, or not sent. */
-function sentLabel(sent: SentView[]): string {
-  if (sent.some((s) => s.outcome === "failed")) return t("sentFailed");
-  if (sent.some((s) => s.outcome !== "sent")) return t("sentWaiting");
-  return t("sentOk");
+function sentLabel(sent: SentFile[]): string {
+  const words = OUTCOME_LABELS[language()];
+  if (sent.some((s) => s.outcome === "failed")) return words.failed;
+  if (sent.some((s) => s.outcome !== "sent")) return words.waiting_for_partner;
+  return words.sent;
 }
 
-function outcomeLabel(s: SentView): string {
-  switch (s.outcome) {
-    case "sent":
-      return t("sentOk");
-    case "waiting_for_partner":
-      return t("sentWaiting");
-    case "waiting_for_connection":
-      return t("sentQueued");
-    case "failed":
-      return t("sentFailed");
-  }
+function outcomeLabel(s: SentFile): string {
+  return OUTCOME_LABELS[language()][s.outcome];
 }
 
 function drawPlan(list: HTMLElement): void {
   clear(list);
   const sendable = plan.units.filter((c) => c.sendable);
   // Each card's sending; null when the call itself failed (its card says why).
-  const senders: (() => Promise<SentView[] | null>)[] = [];
+  const senders: (() => Promise<SentFile[] | null>)[] = [];
   if (sendable.length > 1) {
     const all = h(
       "button",
@@ -299,14 +292,14 @@ function drawPlan(list: HTMLElement): void {
         onclick: async () => {
           all.disabled = true;
           all.textContent = t("sending");
-          const sent: SentView[] = [];
+          const sent: SentFile[] = [];
           let broken = false;
           for (const send of senders) {
             const done = await send();
             if (done) sent.push(...done);
             else broken = true;
           }
-          all.textContent = broken ? t("sentFailed") : sentLabel(sent);
+          all.textContent = broken ? OUTCOME_LABELS[language()].failed : sentLabel(sent);
         },
       },
       `${t("sendAll")}（${sendable.length}${t("unitsCount")}）`,
@@ -325,7 +318,7 @@ function drawPlan(list: HTMLElement): void {
       },
       t("sendButton"),
     );
-    const sendCard = async (again = false): Promise<SentView[] | null> => {
+    const sendCard = async (again = false): Promise<SentFile[] | null> => {
       if (send.disabled) return [];
       send.disabled = true;
       send.textContent = t("sending");
@@ -333,7 +326,7 @@ function drawPlan(list: HTMLElement): void {
         const sent = await api.send(card.files.map((f) => f.path), again);
         clear(result);
         // Files that went the same way for the same reason are said once.
-        const groups = new Map<string, SentView[]>();
+        const groups = new Map<string, SentFile[]>();
         for (const s of sent) {
           const key = `${s.outcome}\n${s.message ?? ""}`;
           groups.set(key, [...(groups.get(key) ?? []), s]);
@@ -674,18 +667,19 @@ async function renderPartners(): Promise<void> {
 // ---------- 証明書 ----------
 
 function renderCertificate(): void {
-  const days = status.cert_days_left ?? 0;
+  const office = status.profile;
+  const days = office?.certificate_days_left ?? 0;
   content.append(
     h("h1", {}, t("certificateTitle")),
     h(
       "dl",
       { class: "card facts", id: "certificate" },
       h("dt", {}, t("office")),
-      h("dd", {}, `${status.office_name ?? ""} (${status.office ?? ""})`),
+      h("dd", {}, `${office?.office_name ?? ""} (${office?.office ?? ""})`),
       h("dt", {}, t("serial")),
-      h("dd", {}, h("code", {}, status.cert_serial ?? "")),
+      h("dd", {}, h("code", {}, office?.certificate_serial ?? "")),
       h("dt", {}, t("validUntil")),
-      h("dd", {}, status.cert_not_after ? formatTime(status.cert_not_after) : ""),
+      h("dd", {}, office ? formatTime(office.certificate_not_after) : ""),
       h("dt", {}, t("daysLeft")),
       h("dd", { class: days <= 30 ? "bad" : "" }, `${days} ${t("days")}`),
     ),
@@ -700,7 +694,7 @@ async function renew(button: HTMLButtonElement): Promise<void> {
   button.textContent = t("renewing");
   try {
     status = await api.renewCertificate();
-    banner = { kind: "info", text: `${t("renewed")}: ${formatTime(status.cert_not_after ?? 0)}` };
+    banner = { kind: "info", text: `${t("renewed")}: ${formatTime(status.profile?.certificate_not_after ?? 0)}` };
   } catch (e) {
     banner = { kind: "error", text: errorMessage(e) };
   }

@@ -2,13 +2,13 @@
 //! receive into the chosen folder, follow states and receipts, and wait on the event stream
 //! (polling once a minute as a fallback). The desktop app runs this; so can any long-lived shell.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use careplan_protocol::EventKind;
 
 use crate::client::Client;
-use crate::error::ClientError;
+use crate::error::{ClientError, Result};
 use crate::receive::Received;
 
 /// Something the user may want to know about, as it happens.
@@ -41,7 +41,31 @@ pub trait Host {
     fn stopping(&self) -> bool;
 }
 
+/// Sleeps for `pause`, or less when the host asks to stop.
+async fn pause(host: &impl Host, pause: Duration) {
+    let step = Duration::from_millis(250);
+    let mut left = pause;
+    while !left.is_zero() && !host.stopping() {
+        let now = step.min(left);
+        tokio::time::sleep(now).await;
+        left -= now;
+    }
+}
+
 impl Client {
+    /// Receives what is waiting into `dir`, once: due files are uploaded first and the states
+    /// of sent files refreshed after (their failures stay in the outbox and the status).
+    pub async fn receive_once(&self, dir: &Path) -> Result<Vec<Received>> {
+        if let Err(e) = self.flush_outbox(false).await {
+            tracing::debug!(error = %e, "outbox not flushed");
+        }
+        let received = self.receive(dir).await?;
+        if let Err(e) = self.refresh_sent().await {
+            tracing::debug!(error = %e, "sent states not refreshed");
+        }
+        Ok(received)
+    }
+
     /// One round: upload due files, receive, refresh sent states. Errors are reported to the
     /// host; returns whether the relay answered.
     pub async fn sync_once(&self, host: &impl Host) -> bool {
@@ -82,8 +106,10 @@ impl Client {
         ok
     }
 
-    /// Runs until the host says stop.
-    pub async fn run_background(&self, host: &impl Host) {
+    /// Keeps the office in step with the relay until the host says stop: a round now, then one
+    /// whenever the relay announces something (or a quiet minute passed), backing off while it
+    /// cannot be reached.
+    pub async fn watch(&self, host: &impl Host) {
         let mut stream = None;
         let mut healthy = true;
         let mut backoff = Duration::from_secs(2);
@@ -99,7 +125,7 @@ impl Client {
             healthy = ok;
             if !ok {
                 stream = None;
-                tokio::time::sleep(backoff).await;
+                pause(host, backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(60));
                 continue;
             }

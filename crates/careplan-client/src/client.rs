@@ -88,7 +88,7 @@ impl Client {
         // Before anything is made: a wrong proxy setting leaves nothing behind.
         let api = RelayApi::pinned(e.relay_url, &pin, e.proxy)?;
         std::fs::create_dir_all(dir).map_err(|err| ClientError::io(dir, err))?;
-        let keys = OfficeKeys::generate()?;
+        let keys = crate::work::heavy(OfficeKeys::generate)?;
         let protection = match e.passphrase {
             Some(_) => Protection::Passphrase,
             None => Protection::OsKeyStore {
@@ -96,7 +96,7 @@ impl Client {
             },
         };
         // Sealing first: an unusable key store shows before the relay issues anything.
-        let sealed = keys.seal(&protection, e.passphrase)?;
+        let sealed = crate::work::heavy(|| keys.seal(&protection, e.passphrase))?;
         let csr = keys.csr_pem(e.office)?;
         let answer = api
             .enroll(&EnrollRequest {
@@ -127,7 +127,7 @@ impl Client {
             ca_fingerprint: pin,
             office: answer.office.number.clone(),
             office_name: answer.office.name.clone(),
-            office_kind: answer.office.kind.as_str().to_owned(),
+            office_kind: answer.office.kind,
             cert_serial: answer.serial.clone(),
             cert_not_after: answer.not_after,
             protection,
@@ -139,7 +139,7 @@ impl Client {
             settings.proxy = Some(proxy.trim().to_owned());
             settings.save(dir)?;
         }
-        Client::open(dir, e.passphrase)
+        crate::work::heavy(|| Client::open(dir, e.passphrase))
     }
 
     /// Opens an enrolled profile; `passphrase` for profiles sealed with one.
@@ -221,7 +221,7 @@ impl Client {
 
     /// Days until the office certificate ends (negative once it has).
     pub fn certificate_days_left(&self) -> i64 {
-        (self.config().cert_not_after - now()).div_euclid(86_400)
+        crate::status::days_left(self.config().cert_not_after)
     }
 
     /// Refuses early, with a clear reason, when the office certificate has ended.

@@ -100,7 +100,7 @@ impl DemoPartner {
             stop,
             report,
         };
-        tokio::join!(self.client.run_background(&host), self.answer(stop, report));
+        tokio::join!(self.client.watch(&host), self.answer(stop, report));
     }
 
     // Sends the 実績 of each due reply, checking every half second.
@@ -142,8 +142,7 @@ impl DemoPartner {
         if unsent.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = self.client.queue(&unsent, false)?;
-        let uploads = self.client.send_queued(&ids).await?;
+        let uploads = self.client.send_files(&unsent, false).await?;
         if let Some(e) = uploads.into_iter().find_map(|u| u.result.err()) {
             return Err(e);
         }

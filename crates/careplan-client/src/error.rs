@@ -1,6 +1,6 @@
 //! What can go wrong in the client, as data; `messages` turns it into Japanese for people.
 
-use careplan_csv::Finding;
+use careplan_csv::FileReport;
 use careplan_protocol::ErrorCode;
 
 /// Why a path cannot be sent.
@@ -83,9 +83,9 @@ pub enum ClientError {
         /// The relay's error code.
         code: ErrorCode,
     },
-    /// Files have validation errors and were not sent.
-    #[error("{} validation errors", .0.len())]
-    Invalid(Vec<(String, Finding)>),
+    /// Files have validation errors and were not sent: the report of every file given.
+    #[error("{} validation errors", .0.iter().map(FileReport::error_count).sum::<usize>())]
+    Invalid(Vec<FileReport>),
     /// A path could not be used as a file of the standard.
     #[error("{path}: {reason:?}")]
     NotSendable {

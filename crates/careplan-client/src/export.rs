@@ -1,7 +1,10 @@
 //! The history as a CSV file for audits (実地指導): what was sent and received, when, to whom,
 //! and the proof of receipt. UTF-8 with a byte-order mark, so Excel opens it correctly.
 
-use crate::messages::state_ja;
+use careplan_csv::Lang;
+
+use crate::file_state::Direction;
+use crate::messages::state_label;
 use crate::store::HistoryEntry;
 
 /// Unix seconds as Japan time (the standard's time zone), `2026-12-01 09:30:00`.
@@ -40,11 +43,11 @@ pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
         let timeline = e
             .timeline
             .iter()
-            .map(|(s, t)| format!("{} {}", jst(*t), state_ja(&e.direction, s)))
+            .map(|(s, t)| format!("{} {}", jst(*t), state_label(e.direction, *s, Lang::Ja)))
             .collect::<Vec<_>>()
             .join(" / ");
         let row = [
-            if e.direction == "sent" {
+            if e.direction == Direction::Sent {
                 "送信"
             } else {
                 "受信"
@@ -57,7 +60,7 @@ pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
             e.kind_name.clone().or(e.kind.clone()).unwrap_or_default(),
             e.month.clone().unwrap_or_default(),
             e.users.map(|u| u.to_string()).unwrap_or_default(),
-            state_ja(&e.direction, &e.state).to_owned(),
+            state_label(e.direction, e.state, Lang::Ja).to_owned(),
             if e.receipt.is_some() { "あり" } else { "" }.to_owned(),
             timeline,
         ];
@@ -70,11 +73,12 @@ pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::file_state::FileState;
 
     #[test]
     fn the_audit_csv_has_a_row_per_file_with_its_receipt_and_timeline() {
         let e = HistoryEntry {
-            direction: "sent".into(),
+            direction: Direction::Sent,
             id: 1,
             file_name: "UPPLAN_202612_x.CSV".into(),
             partner: "1320000001".into(),
@@ -83,14 +87,14 @@ mod tests {
             kind_name: None,
             month: Some("202612".into()),
             users: Some(4),
-            state: "acknowledged".into(),
+            state: FileState::Acknowledged,
             detail: None,
             saved_path: None,
             receipt: Some("r".into()),
             created_at: 1_796_000_000,
             timeline: vec![
-                ("queued".into(), 1_796_000_000),
-                ("acknowledged".into(), 1_796_000_060),
+                (FileState::Queued, 1_796_000_000),
+                (FileState::Acknowledged, 1_796_000_060),
             ],
         };
         let csv = String::from_utf8(history_csv(&[e])).unwrap();

@@ -202,6 +202,14 @@ fn keystore_get(account: &str) -> Result<String> {
         .map_err(|e| ClientError::KeysLocked(format!("OS key store: {e}")))
 }
 
+/// The passphrase given in `KIZUNA_KEY_PASSPHRASE` (scripts, tests and PCs without a key store
+/// opt in with it); unset or empty is none.
+pub fn passphrase_from_env() -> Option<String> {
+    std::env::var("KIZUNA_KEY_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod events;
 pub mod export;
+mod file_state;
 pub mod keys;
 mod local;
 pub mod messages;
@@ -19,17 +20,21 @@ mod receive;
 pub mod relay;
 mod send;
 pub mod settings;
+mod status;
 mod store;
 mod sync;
 #[cfg(test)]
 mod testing;
 pub mod tls;
+mod work;
 
 /// The relay API's types, as the client speaks them.
 pub use careplan_protocol as protocol;
 pub use client::{Client, Enrolment};
 pub use error::{ClientError, Result};
+pub use file_state::{Direction, FileState};
 pub use local::{Partner, history_of};
 pub use receive::{Received, write_new_file};
-pub use send::{Upload, expand};
+pub use send::{SendOutcome, SentFile, Upload, expand};
+pub use status::{Enrolled, Status};
 pub use store::{HistoryEntry, HistoryQuery};

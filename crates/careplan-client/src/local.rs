@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use careplan_protocol::OfficeKind;
 use serde::Serialize;
 
 use crate::client::Client;
@@ -18,8 +19,8 @@ pub struct Partner {
     pub number: String,
     /// 事業所名.
     pub name: String,
-    /// kyotaku, service or both.
-    pub kind: String,
+    /// 居宅, service office or both.
+    pub kind: OfficeKind,
     /// Marked as a favourite on this PC.
     pub favourite: bool,
 }
@@ -37,6 +38,13 @@ impl Client {
     /// The history, newest first; blank filters filter nothing.
     pub fn history(&self, q: &HistoryQuery) -> Result<Vec<HistoryEntry>> {
         self.db().history(q)
+    }
+
+    /// Writes the history matching `q` as the audit CSV to `path`; answers how many entries.
+    pub fn export_history(&self, q: &HistoryQuery, path: &Path) -> Result<usize> {
+        let entries = self.history(q)?;
+        crate::profile::write_atomic(path, &crate::export::history_csv(&entries), false)?;
+        Ok(entries.len())
     }
 
     /// Received files not yet shown in the inbox.
@@ -79,7 +87,7 @@ impl Client {
                 favourite: favourites.contains(&o.number),
                 number: o.number,
                 name: o.name,
-                kind: o.kind.to_string(),
+                kind: o.kind,
             })
             .collect())
     }
@@ -90,11 +98,14 @@ impl Client {
             .db()
             .favourites()?
             .into_iter()
-            .map(|(number, name, kind)| Partner {
-                number,
-                name,
-                kind,
-                favourite: true,
+            // Kinds are stored from the directory's answer; one that no longer reads is skipped.
+            .filter_map(|(number, name, kind)| {
+                Some(Partner {
+                    kind: kind.parse().ok()?,
+                    number,
+                    name,
+                    favourite: true,
+                })
             })
             .collect())
     }

@@ -1,9 +1,11 @@
 //! The one place where client errors become sentences for office staff: what happened and what
 //! to do about it.
 
-use careplan_csv::Lang;
+use careplan_csv::{FileReport, Lang};
 
 use crate::error::{CertRefusal, ClientError, Unsendable};
+use crate::file_state::{Direction, FileState};
+use crate::send::SendOutcome;
 
 /// A Japanese sentence for `e` that says what to do next.
 pub fn error_ja(e: &ClientError) -> String {
@@ -23,7 +25,7 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::RecipientDisabled(n) => format!("相手先（事業所 {n}）は連携基盤で利用停止中です。再開されたら自動で送ります。急ぐ場合は相手先に確認してください。"),
         ClientError::PartnerCertificate { office, .. } => format!("事業所 {office} の電子証明書を確認できませんでした。安全のため送受信を中止しました。連携基盤の管理者に連絡してください。"),
         ClientError::Relay { status, code } => format!("連携基盤がエラーを返しました（{status} {code}）。しばらくしてからもう一度お試しください。続く場合は管理者に連絡してください。"),
-        ClientError::Invalid(found) => format!("ファイルに {} 件の誤りがあるため送信しませんでした。内容を修正してからもう一度送信してください。", found.len()),
+        ClientError::Invalid(reports) => format!("ファイルに {} 件の誤りがあるため送信しませんでした。内容を修正してからもう一度送信してください。", reports.iter().map(FileReport::error_count).sum::<usize>()),
         ClientError::NotSendable { path, reason } => match reason {
             Unsendable::OtherSender(other) => format!("{path}: 送信元が事業所 {other} のファイルです。この事業所から送れるのは自事業所のファイルだけです。"),
             Unsendable::NoFiles => format!("{path}: 送信できるファイル（.csv / .jpg）がありません。"),
@@ -53,23 +55,115 @@ pub fn error_text(e: &ClientError, lang: Lang) -> String {
     }
 }
 
-/// Japanese name of a sent or received file's state; `direction` is `sent` or `received`, as in
-/// the history (a received file's receipt is ours, a sent file's is the partner's).
-pub fn state_ja(direction: &str, state: &str) -> &'static str {
-    match state {
-        "acknowledged" if direction == "received" => "受信確認を返送済み",
-        "queued" => "送信待ち",
-        "uploaded" => "送信済み（連携基盤で保管中）",
-        "delivered" => "相手が受信中",
-        "acknowledged" => "相手受信確認済み",
-        "rejected" => "相手側で検証エラー",
-        "expired" => "期限切れ（未受信のまま削除）",
-        "failed" => "送信できませんでした",
-        "saved" => "受信・保存済み",
-        "quarantined" => "検証エラーのため隔離",
-        "replayed" => "同じ送信の複製のため拒否",
-        "saved_again" => "保存し直し",
-        _ => "不明",
+/// What the desktop app says outside its window: tray menu, tooltip and notifications.
+#[derive(Debug, Clone, Copy)]
+pub enum Notice<'a> {
+    /// Notification title: files arrived.
+    ArrivedTitle,
+    /// Notification body: `count` files from `from` (partner names).
+    Arrived {
+        /// The senders' names, joined.
+        from: &'a str,
+        /// How many files.
+        count: usize,
+    },
+    /// Notification action that opens the inbox.
+    OpenInbox,
+    /// Notification title: the certificate needs renewing.
+    CertificateTitle,
+    /// Notification body: days left on the certificate.
+    CertificateEnding {
+        /// Days left.
+        days_left: i64,
+    },
+    /// The background exchange stopped unexpectedly and is being started again.
+    LoopStopped,
+    /// Tray menu: unread files (0: none).
+    Unread(usize),
+    /// Tray menu: open the window.
+    Open,
+    /// Tray menu: quit.
+    Quit,
+    /// The settings were saved, but starting at login could not be turned on or off.
+    AutostartFailed {
+        /// The system's reason.
+        reason: &'a str,
+    },
+}
+
+/// The words for `n` in `lang`.
+pub fn notice(n: Notice<'_>, lang: Lang) -> String {
+    let en = lang == Lang::En;
+    match n {
+        Notice::ArrivedTitle if en => "New care plan files arrived".into(),
+        Notice::ArrivedTitle => "新しいケアプランが届きました".into(),
+        Notice::Arrived { from, count } if en => format!("{count} from {from}"),
+        Notice::Arrived { from, count } => format!("{from} から {count} 件"),
+        Notice::OpenInbox if en => "Open the inbox".into(),
+        Notice::OpenInbox => "受信箱を開く".into(),
+        Notice::CertificateTitle if en => "The certificate needs renewing".into(),
+        Notice::CertificateTitle => "電子証明書の更新が必要です".into(),
+        Notice::CertificateEnding { days_left } if en => format!("It ends in {days_left} days. Renew it on the Certificate screen."),
+        Notice::CertificateEnding { days_left } => format!("有効期限まであと {days_left} 日です。「証明書」画面から更新してください。"),
+        Notice::LoopStopped if en => "Receiving stopped unexpectedly and is being restarted. If this message keeps coming back, restart Kizuna and send the log file (Settings) to your administrator.".into(),
+        Notice::LoopStopped => "受信の処理が予期せず止まったため、再開しています。繰り返し表示される場合は Kizuna を再起動し、ログファイル（設定画面）を管理者に送ってください。".into(),
+        Notice::Unread(0) if en => "No unread files".into(),
+        Notice::Unread(0) => "未読のファイルはありません".into(),
+        Notice::Unread(n) if en => format!("{n} unread"),
+        Notice::Unread(n) => format!("未読 {n} 件"),
+        Notice::Open if en => "Open Kizuna".into(),
+        Notice::Open => "Kizuna を開く".into(),
+        Notice::Quit if en => "Quit".into(),
+        Notice::Quit => "終了".into(),
+        Notice::AutostartFailed { reason } if en => format!("The settings were saved, but starting Kizuna at login could not be changed ({reason}). Check that your account may add login items."),
+        Notice::AutostartFailed { reason } => format!("設定は保存しましたが、ログイン時の自動起動を変更できませんでした（{reason}）。この PC でログイン項目を追加できるか確認してください。"),
+    }
+}
+
+/// How sending a file ended, for people, in `lang`.
+pub fn outcome_label(outcome: SendOutcome, lang: Lang) -> &'static str {
+    match (outcome, lang == Lang::En) {
+        (SendOutcome::Sent, false) => "送信しました",
+        (SendOutcome::Sent, true) => "Sent",
+        (SendOutcome::WaitingForPartner, false) => "送信待ち",
+        (SendOutcome::WaitingForPartner, true) => "Waiting for the partner",
+        (SendOutcome::WaitingForConnection, false) => "送信待ち（接続が戻ったら自動で送ります）",
+        (SendOutcome::WaitingForConnection, true) => "Queued (goes when the connection is back)",
+        (SendOutcome::Failed, false) => "送信できませんでした",
+        (SendOutcome::Failed, true) => "Not sent",
+    }
+}
+
+/// The name of a file's state for people, in `lang`. A received file's receipt is ours, a sent
+/// file's is the partner's. The app shows these words too (generated into ui/src/bindings.ts).
+pub fn state_label(direction: Direction, state: FileState, lang: Lang) -> &'static str {
+    use FileState::*;
+    let en = lang == Lang::En;
+    match (state, en) {
+        (Acknowledged, false) if direction == Direction::Received => "受信確認を返送済み",
+        (Acknowledged, true) if direction == Direction::Received => "Receipt sent",
+        (Queued, false) => "送信待ち",
+        (Queued, true) => "Queued",
+        (Uploaded, false) => "送信済み（連携基盤で保管中）",
+        (Uploaded, true) => "Sent (held at the relay)",
+        (Delivered, false) => "相手が受信中",
+        (Delivered, true) => "Being received",
+        (Acknowledged, false) => "相手受信確認済み",
+        (Acknowledged, true) => "Receipt confirmed",
+        (Rejected, false) => "相手側で検証エラー",
+        (Rejected, true) => "Rejected by recipient",
+        (Expired, false) => "期限切れ（未受信のまま削除）",
+        (Expired, true) => "Expired unreceived",
+        (Failed, false) => "送信できませんでした",
+        (Failed, true) => "Not sent",
+        (Saved, false) => "受信・保存済み",
+        (Saved, true) => "Received and saved",
+        (Quarantined, false) => "検証エラーのため隔離",
+        (Quarantined, true) => "Quarantined",
+        (Replayed, false) => "同じ送信の複製のため拒否",
+        (Replayed, true) => "Refused: a copy of a file already received",
+        (SavedAgain, false) => "保存し直し",
+        (SavedAgain, true) => "Saved again",
     }
 }
 
@@ -78,27 +172,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_state_has_a_japanese_name() {
-        for s in [
-            "queued",
-            "uploaded",
-            "delivered",
-            "acknowledged",
-            "rejected",
-            "expired",
-            "failed",
-            "saved",
-            "quarantined",
-            "replayed",
-            "saved_again",
-        ] {
-            assert_ne!(state_ja("sent", s), "不明", "{s}");
+    fn every_state_has_its_own_name_in_each_language() {
+        for lang in [Lang::Ja, Lang::En] {
+            for direction in Direction::ALL {
+                let names: std::collections::HashSet<_> = FileState::ALL
+                    .iter()
+                    .map(|s| state_label(direction, *s, lang))
+                    .collect();
+                assert_eq!(names.len(), FileState::ALL.len(), "{lang:?} {direction:?}");
+            }
         }
     }
 
     #[test]
     fn a_receipt_is_the_partners_when_sent_and_ours_when_received() {
-        assert_eq!(state_ja("sent", "acknowledged"), "相手受信確認済み");
-        assert_eq!(state_ja("received", "acknowledged"), "受信確認を返送済み");
+        let ack = FileState::Acknowledged;
+        assert_eq!(
+            state_label(Direction::Sent, ack, Lang::Ja),
+            "相手受信確認済み"
+        );
+        assert_eq!(
+            state_label(Direction::Received, ack, Lang::Ja),
+            "受信確認を返送済み"
+        );
     }
 }

@@ -180,7 +180,7 @@ impl Client {
     /// Validates picked files and folders and shows them as unit cards, with the recipients'
     /// names from the directory where the relay answers (offline, names are left out).
     pub async fn plan(&self, paths: &[PathBuf], lang: Lang) -> Result<SendPlan> {
-        let reports = self.check(paths)?;
+        let reports = crate::work::heavy(|| self.check(paths))?;
         let mut plan = cards(&reports, &self.office, lang);
         for c in &mut plan.units {
             if c.recipient.is_empty() {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ClientError, Result};
 use crate::keys::Protection;
+use careplan_protocol::OfficeKind;
 
 /// The profile's settings file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,8 +29,8 @@ pub struct ProfileConfig {
     pub office: String,
     /// 事業所名 as registered at the relay.
     pub office_name: String,
-    /// kyotaku, service or both.
-    pub office_kind: String,
+    /// 居宅, service office or both.
+    pub office_kind: OfficeKind,
     /// Serial of the office certificate.
     pub cert_serial: String,
     /// End of the certificate's validity, unix seconds.

@@ -107,12 +107,14 @@ impl Client {
                 }
             }
             // Files of one unit arrive together and are validated together.
-            let reports = careplan_csv::validate(
-                opened
-                    .iter()
-                    .map(|o| Input::bytes(o.msg.file_name.clone(), o.plain.clone())),
-                Mode::Receive,
-            );
+            let reports = crate::work::heavy(|| {
+                careplan_csv::validate(
+                    opened
+                        .iter()
+                        .map(|o| Input::bytes(o.msg.file_name.clone(), o.plain.clone())),
+                    Mode::Receive,
+                )
+            });
             for (o, report) in opened.iter().zip(reports) {
                 self.save(o, &report, out_dir).await?;
             }

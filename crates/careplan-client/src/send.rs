@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use careplan_csv::{FileReport, Input, Mode};
+use careplan_csv::{FileReport, Input, Lang, Mode};
+use serde::Serialize;
 
 use crate::client::Client;
 use crate::envelope::{self, MANIFEST_TYPE, Manifest};
@@ -21,6 +22,86 @@ pub struct Upload {
     pub recipient: String,
     /// Accepted by the relay, or why not (transient errors stay queued).
     pub result: Result<()>,
+}
+
+/// How sending one file ended, as the CLI and the app both tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum SendOutcome {
+    /// The relay accepted it.
+    Sent,
+    /// Queued: the recipient has not enrolled yet (or is disabled); it goes once they can receive.
+    WaitingForPartner,
+    /// Queued: the relay could not be reached; it goes when the connection is back.
+    WaitingForConnection,
+    /// Refused; the message says why. It will not be sent.
+    Failed,
+}
+
+impl SendOutcome {
+    /// Every outcome.
+    pub const ALL: [SendOutcome; 4] = [
+        SendOutcome::Sent,
+        SendOutcome::WaitingForPartner,
+        SendOutcome::WaitingForConnection,
+        SendOutcome::Failed,
+    ];
+
+    /// The name as the app hears it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendOutcome::Sent => "sent",
+            SendOutcome::WaitingForPartner => "waiting_for_partner",
+            SendOutcome::WaitingForConnection => "waiting_for_connection",
+            SendOutcome::Failed => "failed",
+        }
+    }
+
+    /// The outcome of one upload attempt's result.
+    pub fn of(result: &Result<()>) -> SendOutcome {
+        match result {
+            Ok(()) => SendOutcome::Sent,
+            Err(e) if e.waits_for_recipient() => SendOutcome::WaitingForPartner,
+            Err(e) if e.stays_queued() => SendOutcome::WaitingForConnection,
+            Err(_) => SendOutcome::Failed,
+        }
+    }
+}
+
+/// One file's result of a send, in the language asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SentFile {
+    /// Standard file name.
+    pub file_name: String,
+    /// Recipient office.
+    pub recipient: String,
+    /// How it ended.
+    pub outcome: SendOutcome,
+    /// The error's stable code, when it did not go.
+    pub code: Option<String>,
+    /// What happened and what to do, when it did not go.
+    pub message: Option<String>,
+}
+
+impl Upload {
+    /// How this upload ended.
+    pub fn outcome(&self) -> SendOutcome {
+        SendOutcome::of(&self.result)
+    }
+
+    /// This upload as the user is told about it, in `lang`.
+    pub fn view(&self, lang: Lang) -> SentFile {
+        let error = self.result.as_ref().err();
+        SentFile {
+            file_name: self.file_name.clone(),
+            recipient: self.recipient.clone(),
+            outcome: self.outcome(),
+            code: error.map(|e| e.code().to_owned()),
+            message: error.map(|e| crate::messages::error_text(e, lang)),
+        }
+    }
 }
 
 /// Expands folders into the files in them (standard files are `.csv`, images `.jpg`).
@@ -104,17 +185,8 @@ impl Client {
             }),
             Mode::Send,
         );
-        let errors: Vec<_> = reports
-            .iter()
-            .flat_map(|r| {
-                r.findings
-                    .iter()
-                    .filter(|f| f.is_error())
-                    .map(|f| (r.display.clone(), f.clone()))
-            })
-            .collect();
-        if !errors.is_empty() {
-            return Err(ClientError::Invalid(errors));
+        if !reports.iter().all(FileReport::is_valid) {
+            return Err(ClientError::Invalid(reports));
         }
         let mut rows = Vec::new();
         for ((report, b), path) in reports.iter().zip(&bytes).zip(&files) {
@@ -159,20 +231,31 @@ impl Client {
         self.db.queue(&rows)
     }
 
-    /// Uploads what is queued and due (everything queued with `force`). Transient failures stay
-    /// queued with a back-off; refusals mark the file failed with the reason.
-    pub async fn flush_outbox(&self, force: bool) -> Result<Vec<Upload>> {
+    /// Sends files and folders of files: validated and queued as one (nothing goes when any has
+    /// an error, see [`Client::queue`]), then uploaded. Answers one upload per file given, in
+    /// their order; those waiting for the partner or the connection stay queued.
+    pub async fn send_files(&self, paths: &[PathBuf], again: bool) -> Result<Vec<Upload>> {
         self.ensure_certificate_valid()?;
+        // Held from queueing on: the background loop would otherwise take the new rows as due
+        // and this send could not tell how they went.
         let _one_at_a_time = self.flushing.lock().await;
-        let due = self.db.due(force)?;
+        let ids = crate::work::heavy(|| self.queue(paths, again))?;
+        // Queued rows are numbered in the order given, and are uploaded in that order.
+        let due = self.db.queued_among(&ids)?;
         self.upload_all(due).await
     }
 
-    /// Uploads the files `queue` answered with, those still queued, and tells how each went.
-    pub async fn send_queued(&self, ids: &[i64]) -> Result<Vec<Upload>> {
+    /// Sends everything waiting in the outbox now, due or not.
+    pub async fn send_waiting(&self) -> Result<Vec<Upload>> {
+        self.flush_outbox(true).await
+    }
+
+    /// Uploads what is queued and due (everything queued with `force`). Transient failures stay
+    /// queued with a back-off; refusals mark the file failed with the reason.
+    pub(crate) async fn flush_outbox(&self, force: bool) -> Result<Vec<Upload>> {
         self.ensure_certificate_valid()?;
         let _one_at_a_time = self.flushing.lock().await;
-        let due = self.db.queued_among(ids)?;
+        let due = self.db.due(force)?;
         self.upload_all(due).await
     }
 
@@ -232,6 +315,20 @@ impl Client {
                 key
             }
         };
+        let (manifest, ciphertext) = crate::work::heavy(|| self.seal_for(due, &recipient_key))?;
+        let uploaded = self
+            .api()
+            .upload(&due.file_name, &due.idempotency_key, &manifest, ciphertext)
+            .await?;
+        Ok(uploaded.id)
+    }
+
+    /// The signed manifest and the file encrypted to the recipient, from the outbox's copy.
+    fn seal_for(
+        &self,
+        due: &crate::store::DueSent,
+        recipient_key: &str,
+    ) -> Result<(String, Vec<u8>)> {
         let plain = envelope::decrypt(&self.keys, &due.sealed)
             .map_err(|e| ClientError::Crypto(e.to_string()))?;
         let manifest = envelope::sign(
@@ -247,12 +344,8 @@ impl Client {
                 idempotency_key: due.idempotency_key.clone(),
             },
         )?;
-        let ciphertext = envelope::encrypt(&recipient_key, &plain)?;
-        let uploaded = self
-            .api()
-            .upload(&due.file_name, &due.idempotency_key, &manifest, ciphertext)
-            .await?;
-        Ok(uploaded.id)
+        let ciphertext = envelope::encrypt(recipient_key, &plain)?;
+        Ok((manifest, ciphertext))
     }
 }
 

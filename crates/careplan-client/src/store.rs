@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::error::{ClientError, Result};
+use crate::file_state::{Direction, FileState};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
@@ -137,8 +138,8 @@ pub struct NewReceived<'a> {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
-    /// `sent` or `received`.
-    pub direction: String,
+    /// Which way it went.
+    pub direction: Direction,
     /// Row id within its direction.
     pub id: i64,
     /// Standard file name.
@@ -156,7 +157,7 @@ pub struct HistoryEntry {
     /// Users in the file.
     pub users: Option<i64>,
     /// Current state.
-    pub state: String,
+    pub state: FileState,
     /// Last error or quarantine reason.
     pub detail: Option<String>,
     /// Where a received file was saved.
@@ -166,7 +167,7 @@ pub struct HistoryEntry {
     /// Unix seconds of the first event.
     pub created_at: i64,
     /// Every state with its time.
-    pub timeline: Vec<(String, i64)>,
+    pub timeline: Vec<(FileState, i64)>,
 }
 
 /// Filters for [`Db::history`]; empty fields match everything.
@@ -1024,7 +1025,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-        assert_eq!(e[0].state, "rejected");
+        assert_eq!(e[0].state, FileState::Rejected);
         // A later look that says "delivered" does not move it back.
         assert!(!db.update_sent("m2", 8, "delivered", None).unwrap());
     }

@@ -3,37 +3,24 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use careplan_client::messages::{error_ja, state_ja};
-use careplan_client::protocol::EventKind;
-use careplan_client::{Client, ClientError, Enrolment, HistoryQuery};
+use careplan_client::background::{Activity, Host};
+use careplan_client::keys::passphrase_from_env;
+use careplan_client::messages::{error_ja, outcome_label, state_label};
+use careplan_client::{
+    Client, ClientError, Direction, Enrolment, HistoryQuery, Received, SendOutcome, SentFile,
+};
 use careplan_csv::Lang;
 use clap::{Args, Subcommand};
-
-/// Where the profile lives and how its keys are unlocked.
-#[derive(Args)]
-pub struct ProfileArgs {
-    /// Profile folder of the office (created by `enroll`).
-    #[arg(long, env = "KIZUNA_PROFILE")]
-    pub profile: PathBuf,
-}
-
-/// The passphrase that seals the office keys where there is no OS key store (explicit opt-in).
-fn passphrase() -> Option<String> {
-    std::env::var("KIZUNA_KEY_PASSPHRASE")
-        .ok()
-        .filter(|p| !p.is_empty())
-}
 
 /// The exchange subcommands.
 #[derive(Subcommand)]
 pub enum ExchangeCommand {
     /// Enrol this office with a relay: makes the keys here and gets the office certificate.
     Enroll {
-        #[command(flatten)]
-        profile: ProfileArgs,
         /// Relay address, e.g. https://relay.example.jp:8443
         #[arg(long)]
         relay: String,
@@ -55,15 +42,10 @@ pub enum ExchangeCommand {
         proxy: Option<String>,
     },
     /// Renew the office certificate before it ends (same keys, no password).
-    Renew {
-        #[command(flatten)]
-        profile: ProfileArgs,
-    },
+    Renew,
     /// Validate, then send files (and folders of files) through the relay.
     /// With no paths, retries what is waiting in the outbox.
     Send {
-        #[command(flatten)]
-        profile: ProfileArgs,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -75,8 +57,6 @@ pub enum ExchangeCommand {
     },
     /// Receive files waiting at the relay into a folder, verify them and send receipts.
     Receive {
-        #[command(flatten)]
-        profile: ProfileArgs,
         /// Folder the files are saved in.
         #[arg(long)]
         out: PathBuf,
@@ -92,16 +72,12 @@ pub enum ExchangeCommand {
     },
     /// The office, its certificate and the outbox at a glance.
     Status {
-        #[command(flatten)]
-        profile: ProfileArgs,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Every file sent and received, newest first.
     History {
-        #[command(flatten)]
-        profile: ProfileArgs,
         #[command(flatten)]
         filter: HistoryFilter,
         /// Print as JSON.
@@ -111,8 +87,6 @@ pub enum ExchangeCommand {
     /// Save a received file again from its kept copy (the care software moved or deleted it);
     /// ID is the number `history` shows for it.
     SaveAgain {
-        #[command(flatten)]
-        profile: ProfileArgs,
         /// Folder to save it in.
         #[arg(long)]
         out: PathBuf,
@@ -131,8 +105,6 @@ pub enum ExchangeCommand {
 pub enum PartnersCommand {
     /// Offices whose number starts with TEXT or whose name contains it.
     Search {
-        #[command(flatten)]
-        profile: ProfileArgs,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
@@ -162,12 +134,12 @@ fn fail(e: &ClientError) -> ExitCode {
     }
 }
 
-fn open(p: &ProfileArgs) -> Result<Client, ClientError> {
-    Client::open(&p.profile, passphrase().as_deref())
+fn open(profile: &Path) -> Result<Client, ClientError> {
+    Client::open(profile, passphrase_from_env().as_deref())
 }
 
-/// Runs one exchange subcommand.
-pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
+/// Runs one exchange subcommand on the office profile in `profile`.
+pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -175,7 +147,6 @@ pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
     rt.block_on(async move {
         match cmd {
             ExchangeCommand::Enroll {
-                profile,
                 relay,
                 ca_fingerprint,
                 office,
@@ -190,37 +161,24 @@ pub fn run(cmd: ExchangeCommand) -> Result<ExitCode> {
                     totp: totp.as_deref(),
                     proxy: proxy.as_deref(),
                 };
-                enroll(&profile.profile, who).await
+                enroll(profile, who).await
             }
-            ExchangeCommand::Renew { profile } => renew(&profile).await,
-            ExchangeCommand::Send {
-                profile,
-                json,
-                again,
-                paths,
-            } => send(&profile, &paths, json, again).await,
+            ExchangeCommand::Renew => renew(profile).await,
+            ExchangeCommand::Send { json, again, paths } => {
+                send(profile, &paths, json, again).await
+            }
             ExchangeCommand::Receive {
-                profile,
                 out,
                 wait,
                 watch,
                 json,
-            } => receive(&profile, &out, wait, watch, json).await,
-            ExchangeCommand::Status { profile, json } => status(&profile, json).await,
-            ExchangeCommand::History {
-                profile,
-                filter,
-                json,
-            } => history(&profile, filter.into(), json),
-            ExchangeCommand::SaveAgain { profile, out, id } => save_again(&profile, &out, id),
+            } => receive(profile, &out, wait, watch, json).await,
+            ExchangeCommand::Status { json } => status(profile, json).await,
+            ExchangeCommand::History { filter, json } => history(profile, filter.into(), json),
+            ExchangeCommand::SaveAgain { out, id } => save_again(profile, &out, id),
             ExchangeCommand::Partners {
-                command:
-                    PartnersCommand::Search {
-                        profile,
-                        json,
-                        text,
-                    },
-            } => partners(&profile, &text, json).await,
+                command: PartnersCommand::Search { json, text },
+            } => partners(profile, &text, json).await,
         }
     })
 }
@@ -240,7 +198,7 @@ async fn enroll(dir: &Path, who: EnrollCli<'_>) -> Result<ExitCode> {
         .read_to_string(&mut password)
         .context("パスワードを標準入力から読めません")?;
     let password = password.trim_end_matches(['\n', '\r']);
-    let pass = passphrase();
+    let pass = passphrase_from_env();
     let result = Client::enroll(
         dir,
         Enrolment {
@@ -269,82 +227,49 @@ async fn enroll(dir: &Path, who: EnrollCli<'_>) -> Result<ExitCode> {
     }
 }
 
-#[derive(serde::Serialize)]
-struct SendJson {
-    file_name: String,
-    recipient: String,
-    accepted: bool,
-    error: Option<String>,
-}
-
-async fn send(p: &ProfileArgs, paths: &[PathBuf], json: bool, again: bool) -> Result<ExitCode> {
-    let client = match open(p) {
+async fn send(profile: &Path, paths: &[PathBuf], json: bool, again: bool) -> Result<ExitCode> {
+    let client = match open(profile) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
-    if !paths.is_empty() {
-        // Show every finding the way `kizuna validate` does before anything is queued.
-        let reports = match client.check(paths) {
-            Ok(r) => r,
-            Err(e) => return Ok(fail(&e)),
-        };
-        if reports.iter().any(|r| r.error_count() > 0) {
+    let uploads = if paths.is_empty() {
+        client.send_waiting().await
+    } else {
+        client.send_files(paths, again).await
+    };
+    let uploads = match uploads {
+        Ok(u) => u,
+        Err(ClientError::Invalid(reports)) => {
+            // Every finding, the way `kizuna validate` shows them.
             eprint!("{}", crate::validate_cmd::text_report(&reports, Lang::Ja));
             eprintln!("kizuna: 誤りのあるファイルがあるため、何も送信していません。");
             return Ok(ExitCode::from(1));
         }
-        if let Err(e) = client.queue(paths, again) {
-            return Ok(fail(&e));
-        }
-    }
-    let uploads = match client.flush_outbox(true).await {
-        Ok(u) => u,
         Err(e) => return Ok(fail(&e)),
     };
-    let all_ok = uploads.iter().all(|u| u.result.is_ok());
+    let sent: Vec<SentFile> = uploads.iter().map(|u| u.view(Lang::Ja)).collect();
     if json {
-        let out: Vec<SendJson> = uploads
-            .iter()
-            .map(|u| SendJson {
-                file_name: u.file_name.clone(),
-                recipient: u.recipient.clone(),
-                accepted: u.result.is_ok(),
-                error: u.result.as_ref().err().map(error_ja),
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&sent)?);
     } else {
-        for u in &uploads {
-            match &u.result {
-                Ok(()) => println!("送信しました: {} → {}", u.file_name, u.recipient),
-                Err(e) if e.stays_queued() => {
-                    println!(
-                        "送信待ち: {} → {}（{}）",
-                        u.file_name,
-                        u.recipient,
-                        error_ja(e)
-                    )
-                }
-                Err(e) => println!(
-                    "送信できません: {} → {}（{}）",
-                    u.file_name,
-                    u.recipient,
-                    error_ja(e)
-                ),
+        for f in &sent {
+            let how = outcome_label(f.outcome, Lang::Ja);
+            match &f.message {
+                None => println!("{how}: {} → {}", f.file_name, f.recipient),
+                Some(why) => println!("{how}: {} → {}（{why}）", f.file_name, f.recipient),
             }
         }
-        if uploads.is_empty() {
+        if sent.is_empty() {
             println!("送信待ちのファイルはありません。");
         }
     }
-    Ok(if all_ok {
+    Ok(if sent.iter().all(|f| f.outcome == SendOutcome::Sent) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
 
-fn print_received(list: &[careplan_client::Received], json: bool) {
+fn print_received(list: &[Received], json: bool) {
     if json {
         if let Ok(s) = serde_json::to_string(list) {
             println!("{s}");
@@ -382,68 +307,108 @@ fn print_received(list: &[careplan_client::Received], json: bool) {
     }
 }
 
+/// When `kizuna receive --wait / --watch` stops.
+enum Until {
+    /// The first files arrived, or the time is up.
+    FirstFiles(Instant),
+    /// Never (interrupted by the user).
+    Interrupted,
+}
+
+/// The client's background loop, printing what arrives: `receive --wait` and `--watch`.
+struct Printer<'a> {
+    out: &'a Path,
+    json: bool,
+    until: Until,
+    received: Mutex<Vec<Received>>,
+    /// A refusal that trying again will not cure ends the command.
+    fatal: Mutex<Option<ClientError>>,
+}
+
+impl Host for Printer<'_> {
+    fn receive_dir(&self) -> Option<PathBuf> {
+        Some(self.out.to_owned())
+    }
+
+    fn activity(&self, activity: Activity) {
+        match activity {
+            Activity::Received(files) => {
+                print_received(&files, self.json);
+                lock(&self.received).extend(files);
+            }
+            Activity::CertificateEnding { days_left } => eprintln!(
+                "kizuna: 電子証明書の有効期限まであと {days_left} 日です。kizuna renew で更新してください。"
+            ),
+            Activity::Trouble(e) if e.is_transient() => {
+                eprintln!("kizuna: {}", error_ja(&e));
+            }
+            Activity::Trouble(e) => *lock(&self.fatal) = Some(e),
+            Activity::SentChanged(_) | Activity::Uploaded(_) | Activity::Connected => {}
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        if lock(&self.fatal).is_some() {
+            return true;
+        }
+        match self.until {
+            Until::FirstFiles(deadline) => {
+                !lock(&self.received).is_empty() || Instant::now() >= deadline
+            }
+            Until::Interrupted => false,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 async fn receive(
-    p: &ProfileArgs,
+    profile: &Path,
     out: &Path,
     wait: Option<u64>,
     watch: bool,
     json: bool,
 ) -> Result<ExitCode> {
-    let client = match open(p) {
+    let client = match open(profile) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
-    // Keep the rest of the exchange moving too; failures here are reported by `status`.
-    let _ = client.flush_outbox(false).await;
-    let _ = client.refresh_sent().await;
-    let mut total = match client.receive(out).await {
-        Ok(r) => r,
-        Err(e) => return Ok(fail(&e)),
+    let until = match (watch, wait) {
+        (true, _) => Until::Interrupted,
+        (false, Some(seconds)) => Until::FirstFiles(Instant::now() + Duration::from_secs(seconds)),
+        (false, None) => {
+            let received = match client.receive_once(out).await {
+                Ok(r) => r,
+                Err(e) => return Ok(fail(&e)),
+            };
+            print_received(&received, json);
+            return Ok(received_exit(&received, json));
+        }
     };
-    print_received(&total, json);
-    let deadline = wait.map(|s| Instant::now() + Duration::from_secs(s));
-    let mut stream = None;
-    loop {
-        let remaining = match deadline {
-            _ if watch => Duration::from_secs(60),
-            Some(d) if total.is_empty() => d.saturating_duration_since(Instant::now()),
-            _ => break,
-        };
-        if remaining.is_zero() {
-            break;
-        }
-        match client.next_event(&mut stream, remaining).await {
-            Ok(Some(event)) if event.kind == Some(EventKind::Message) => {}
-            Ok(Some(event))
-                if matches!(event.kind, Some(EventKind::Receipt | EventKind::Expired)) =>
-            {
-                let _ = client.refresh_sent().await;
-                continue;
-            }
-            Ok(Some(_)) => continue,
-            // Quiet minute or stream ended: poll anyway, then carry on.
-            Ok(None) => {}
-            Err(e) if e.is_transient() => {
-                tokio::time::sleep(Duration::from_secs(1).min(remaining)).await;
-                continue;
-            }
-            Err(e) => return Ok(fail(&e)),
-        }
-        let _ = client.flush_outbox(false).await;
-        match client.receive(out).await {
-            Ok(more) => {
-                print_received(&more, json);
-                total.extend(more);
-            }
-            Err(e) if e.is_transient() => {}
-            Err(e) => return Ok(fail(&e)),
-        }
+    let printer = Printer {
+        out,
+        json,
+        until,
+        received: Mutex::new(Vec::new()),
+        fatal: Mutex::new(None),
+    };
+    client.watch(&printer).await;
+    if let Some(e) = lock(&printer.fatal).take() {
+        return Ok(fail(&e));
     }
-    if total.is_empty() && !json {
+    let received = std::mem::take(&mut *lock(&printer.received));
+    Ok(received_exit(&received, json))
+}
+
+/// Exit code of a receive: something that was not saved is something to look at, so scripts
+/// must not read it as done.
+fn received_exit(received: &[Received], json: bool) -> ExitCode {
+    if received.is_empty() && !json {
         println!("届いているファイルはありません。");
     }
-    // Something that was not saved is something to look at: scripts must not read it as done.
-    let refused = total
+    let refused = received
         .iter()
         .filter(|r| r.quarantined.is_some() || r.replayed)
         .count();
@@ -451,56 +416,45 @@ async fn receive(
         eprintln!(
             "kizuna: {refused} 件のファイルを保存していません（上の表示を確認してください）。"
         );
-        return Ok(ExitCode::from(1));
+        return ExitCode::from(1);
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
-async fn status(p: &ProfileArgs, json: bool) -> Result<ExitCode> {
-    let client = match open(p) {
+async fn status(profile: &Path, json: bool) -> Result<ExitCode> {
+    let client = match open(profile) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
-    let online = client.refresh_sent().await;
-    let (sent, unseen) = client.counts()?;
-    let c = client.config();
-    let proxy = careplan_client::settings::Settings::load(&p.profile)
-        .ok()
-        .and_then(|s| s.proxy);
+    let s = match client.status(Lang::Ja).await {
+        Ok(s) => s,
+        Err(e) => return Ok(fail(&e)),
+    };
     if json {
-        let out = serde_json::json!({
-            "office": c.office,
-            "office_name": c.office_name,
-            "relay": c.relay_url,
-            "proxy": proxy,
-            "certificate_serial": c.cert_serial,
-            "certificate_not_after": c.cert_not_after,
-            "certificate_days_left": client.certificate_days_left(),
-            "relay_reachable": online.is_ok(),
-            "sent": sent.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
-            "received_unseen": unseen,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("事業所: {} {}", c.office, c.office_name);
-    println!("連携基盤: {}", c.relay_url);
-    if let Some(proxy) = &proxy {
+    let o = &s.enrolled;
+    println!("事業所: {} {}", o.office, o.office_name);
+    println!("連携基盤: {}", o.relay_url);
+    if let Some(proxy) = &o.proxy {
         println!("プロキシ: {proxy}");
     }
     println!(
         "電子証明書: 有効期限まで {} 日（シリアル {}）",
-        client.certificate_days_left(),
-        c.cert_serial
+        o.certificate_days_left, o.certificate_serial
     );
-    match online {
-        Ok(_) => println!("接続: OK"),
-        Err(e) => println!("接続: {}", error_ja(&e)),
+    match &s.relay_problem {
+        None => println!("接続: OK"),
+        Some(why) => println!("接続: {why}"),
     }
-    for (state, n) in &sent {
-        println!("送信 {}: {n} 件", state_ja("sent", state));
+    for (state, n) in &s.sent {
+        println!(
+            "送信 {}: {n} 件",
+            state_label(Direction::Sent, *state, Lang::Ja)
+        );
     }
-    println!("受信（未確認）: {unseen} 件");
+    println!("受信（未確認）: {} 件", s.received_unseen);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -541,9 +495,9 @@ impl From<HistoryFilter> for HistoryQuery {
     }
 }
 
-fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
+fn history(profile: &Path, q: HistoryQuery, json: bool) -> Result<ExitCode> {
     // The history is local: it needs neither the keys nor the relay.
-    let entries = match careplan_client::history_of(&p.profile, &q) {
+    let entries = match careplan_client::history_of(profile, &q) {
         Ok(e) => e,
         Err(e) => return Ok(fail(&e)),
     };
@@ -552,7 +506,7 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for e in &entries {
-        let dir = if e.direction == "sent" {
+        let dir = if e.direction == Direction::Sent {
             "送信"
         } else {
             "受信"
@@ -566,7 +520,7 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
             e.id,
             careplan_client::export::jst(e.created_at),
             e.file_name,
-            state_ja(&e.direction, &e.state)
+            state_label(e.direction, e.state, Lang::Ja)
         );
     }
     if entries.is_empty() {
@@ -575,8 +529,8 @@ fn history(p: &ProfileArgs, q: HistoryQuery, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn renew(p: &ProfileArgs) -> Result<ExitCode> {
-    let client = match open(p) {
+async fn renew(profile: &Path) -> Result<ExitCode> {
+    let client = match open(profile) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
@@ -589,8 +543,8 @@ async fn renew(p: &ProfileArgs) -> Result<ExitCode> {
     }
 }
 
-fn save_again(p: &ProfileArgs, out: &Path, id: i64) -> Result<ExitCode> {
-    let client = match open(p) {
+fn save_again(profile: &Path, out: &Path, id: i64) -> Result<ExitCode> {
+    let client = match open(profile) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
@@ -603,8 +557,8 @@ fn save_again(p: &ProfileArgs, out: &Path, id: i64) -> Result<ExitCode> {
     }
 }
 
-async fn partners(p: &ProfileArgs, text: &str, json: bool) -> Result<ExitCode> {
-    let client = match open(p) {
+async fn partners(profile: &Path, text: &str, json: bool) -> Result<ExitCode> {
+    let client = match open(profile) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
@@ -641,8 +595,6 @@ mod tests {
         let args = [
             "kizuna",
             "history",
-            "--profile",
-            "p",
             "--direction",
             "sent",
             "--partner",

@@ -19,6 +19,9 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Kizuna: ケアプランデータ連携 (care-plan data exchange)"
 )]
 struct Cli {
+    /// Profile folder of the office (created by `enroll`); before or after the subcommand.
+    #[arg(long, env = "KIZUNA_PROFILE", global = true)]
+    profile: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -77,7 +80,15 @@ fn main() -> ExitCode {
         } => validate_cmd::run(&paths, json, lang.into(), receiving),
         Command::Sample(args) => sample_cmd::run(&args),
         Command::DemoPartners(args) => demo_cmd::run(&args),
-        Command::Exchange(cmd) => exchange_cmd::run(cmd),
+        Command::Exchange(cmd) => match &cli.profile {
+            Some(profile) => exchange_cmd::run(cmd, profile),
+            None => {
+                eprintln!(
+                    "kizuna: 事業所のプロファイルのフォルダを --profile（または環境変数 KIZUNA_PROFILE）で指定してください。"
+                );
+                Ok(ExitCode::from(2))
+            }
+        },
     };
     match result {
         Ok(code) => code,
@@ -85,5 +96,34 @@ fn main() -> ExitCode {
             eprintln!("kizuna: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile_of(args: &[&str]) -> Option<std::path::PathBuf> {
+        Cli::try_parse_from(args).ok()?.profile
+    }
+
+    #[test]
+    fn the_profile_is_accepted_before_the_subcommand() {
+        assert_eq!(
+            profile_of(&["kizuna", "--profile", "p", "send", "a.csv"]),
+            Some("p".into())
+        );
+    }
+
+    #[test]
+    fn the_profile_is_accepted_after_the_subcommand() {
+        assert_eq!(
+            profile_of(&["kizuna", "send", "--profile", "p", "a.csv"]),
+            Some("p".into())
+        );
+        assert_eq!(
+            profile_of(&["kizuna", "partners", "search", "--profile", "p", "訪問"]),
+            Some("p".into())
+        );
     }
 }

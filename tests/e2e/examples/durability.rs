@@ -102,7 +102,7 @@ fn main() {
                     client.queue(std::slice::from_ref(&path), true).unwrap();
                     // Until the relay has taken it: a crash only delays it.
                     loop {
-                        match client.flush_outbox(true).await {
+                        match client.send_waiting().await {
                             Ok(ups) if ups.iter().all(|u| u.result.is_ok()) => break,
                             _ => tokio::time::sleep(Duration::from_millis(50)).await,
                         }

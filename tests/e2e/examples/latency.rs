@@ -106,7 +106,7 @@ fn main() {
             let name = f.file_name().unwrap().to_string_lossy().into_owned();
             started.insert(name, Instant::now());
             sender.queue(std::slice::from_ref(f), false).unwrap();
-            let up = sender.flush_outbox(true).await.unwrap();
+            let up = sender.send_waiting().await.unwrap();
             assert!(up.iter().all(|u| u.result.is_ok()));
             sent.insert(
                 f.file_name().unwrap().to_string_lossy().into_owned(),
