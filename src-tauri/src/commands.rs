@@ -249,12 +249,17 @@ pub async fn history(state: State<'_, AppState>, filter: HistoryArgs) -> Res<Vec
     with_client(&state, move |c| c.history(&q)).await
 }
 
+/// The inbox showed these received files: they are read. Answers how many are still unread.
 #[tauri::command]
-pub async fn mark_read<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Res<()> {
-    with_client(&state, |c| c.mark_all_read()).await?;
-    state.unread.store(0, Ordering::SeqCst);
-    crate::tray::show_unread(&app, 0);
-    Ok(())
+pub async fn mark_read<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+) -> Res<usize> {
+    let unread = with_client(&state, move |c| c.mark_read(&ids)).await?;
+    state.unread.store(unread, Ordering::SeqCst);
+    crate::tray::show_unread(&app, unread);
+    Ok(unread)
 }
 
 #[tauri::command]

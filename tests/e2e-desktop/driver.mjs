@@ -135,7 +135,7 @@ async function main() {
     await waitFor("#history");
     const results = filesBetween(sample, HOUMON, KYOTAKU).map((n) => join(sample, n));
     cli(["send", "--profile", join(WORK, "houmon"), ...results]);
-    await waitFor("#unread", { timeout: 90000 });
+    await waitFor("#unread:not([hidden])", { timeout: 90000 });
     const notified = await waitForNotification("新しいケアプランが届きました", 20000);
     assert.ok(notified.includes("ひまわり"), `notification names the partner: ${notified}`);
     // The service clicks 3 s after the notification appeared: until then the screen stays.
@@ -166,7 +166,7 @@ async function main() {
   await step("partners, certificate and settings screens", async () => {
     await click("#nav-partners");
     await type("#partner-text", "13");
-    await script("document.querySelector('form.filters').requestSubmit()");
+    await script("document.querySelector('#screen-partners form.filters').requestSubmit()");
     await waitFor("#partners", { text: "ひまわり" });
     await waitFor("#favourites", { text: "まだありません" });
     await shot("09-partners");
@@ -209,6 +209,21 @@ async function main() {
     const saved = JSON.parse(readFileSync(join(WORK, "app-profile", "settings.json"), "utf8"));
     assert.equal(saved.proxy, env.PROXY_URL);
     assert.ok(tunnels() >= 2, `the app kept using the proxy (${tunnels()} tunnels)`);
+  });
+
+  await step("what is typed in 設定 stays while a file arrives", async () => {
+    await click("#nav-settings");
+    const typedProxy = "http://proxy.office.example:3128";
+    await type("#proxy", typedProxy);
+    const field = await find("#proxy");
+    // The partner sends its 実績 once more, on purpose: a new sending, so a new file arrives.
+    const again = filesBetween(sample, HOUMON, KYOTAKU).map((n) => join(sample, n))[0];
+    cli(["send", "--profile", join(WORK, "houmon"), "--again", again]);
+    await waitFor(".banner", { text: "新しいファイルが届きました", timeout: 90000 });
+    await waitFor("#unread:not([hidden])");
+    assert.equal(await find("#proxy"), field, "the same field, not a redrawn one");
+    assert.equal(await script("return document.querySelector('#proxy').value"), typedProxy);
+    await shot("14-settings-kept-while-a-file-arrived");
   });
 
   await endApp();

@@ -23,7 +23,7 @@ import type {
   UnitCard,
 } from "./bindings";
 
-export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, UiError, UnitCard };
+export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
 /** History filters: every field may be left out. */
@@ -39,7 +39,7 @@ export const api = {
   planSend: (files: string[]) => invoke<SendPlan>("plan_send", { files }),
   send: (files: string[], again = false) => invoke<SentFile[]>("send", { files, again }),
   history: (filter: HistoryFilter) => invoke<HistoryEntry[]>("history", { filter }),
-  markRead: () => invoke<void>("mark_read"),
+  markRead: (ids: number[]) => invoke<number>("mark_read", { ids }),
   exportHistory: (filter: HistoryFilter, path: string) =>
     invoke<number>("export_history", { filter, path }),
   partnersSearch: (text: string) => invoke<Partner[]>("partners_search", { text }),

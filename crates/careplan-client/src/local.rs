@@ -57,9 +57,10 @@ impl Client {
         self.db().counts()
     }
 
-    /// Notes that the inbox was shown: nothing is unread any more.
-    pub fn mark_all_read(&self) -> Result<()> {
-        self.db().mark_all_seen()
+    /// Notes that these received files were shown; answers how many are still unread.
+    pub fn mark_read(&self, ids: &[i64]) -> Result<usize> {
+        self.db().mark_seen(ids)?;
+        self.unread_count()
     }
 
     /// A partner's name as last seen in the directory.

@@ -627,10 +627,17 @@ impl Db {
         Ok(rows)
     }
 
-    /// Marks every received file as seen (the inbox was opened).
-    pub fn mark_all_seen(&self) -> Result<()> {
-        self.conn()
-            .execute("UPDATE received SET seen = 1 WHERE seen = 0", [])?;
+    /// Marks these received files as seen.
+    pub fn mark_seen(&self, ids: &[i64]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare("UPDATE received SET seen = 1 WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -865,6 +872,21 @@ mod tests {
         );
         db.mark_reported(&[unreported[0].id]).unwrap();
         assert!(db.unreported().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_received_file_is_read_once_the_inbox_showed_it_and_others_stay_unread() {
+        let (_dir, db) = db_with_history();
+        assert_eq!(db.counts().unwrap().1, 1);
+        db.mark_seen(&[999]).unwrap();
+        assert_eq!(
+            db.counts().unwrap().1,
+            1,
+            "another file shown: still unread"
+        );
+        let id = db.unreported().unwrap()[0].id;
+        db.mark_seen(&[id]).unwrap();
+        assert_eq!(db.counts().unwrap().1, 0);
     }
 
     #[test]

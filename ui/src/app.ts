@@ -1,0 +1,135 @@
+// The app around the screens: navigation, the banner and the unread badge. Each screen is built
+// once and kept; switching shows and hides them, and background events update only what they
+// change, so nothing typed is lost when a file arrives.
+
+import type { Activity, Status } from "./api";
+import { clear, h } from "./dom";
+import { t, type Key } from "./i18n";
+import { createCertificate } from "./screens/certificate";
+import { createHistory } from "./screens/history";
+import { createInbox } from "./screens/inbox";
+import { createPartners } from "./screens/partners";
+import type { Screen, ScreenId, Shell } from "./screens/screen";
+import { createSend, type SendScreen } from "./screens/send";
+import { createSettings } from "./screens/settings";
+
+const NAV: [ScreenId, Key][] = [
+  ["send", "navSend"],
+  ["inbox", "navInbox"],
+  ["history", "navHistory"],
+  ["partners", "navPartners"],
+  ["certificate", "navCertificate"],
+  ["settings", "navSettings"],
+];
+
+/** The running app in `root`. */
+export class App implements Shell {
+  status: Status;
+  private root: HTMLElement;
+  private screens = new Map<ScreenId, Screen>();
+  private current: ScreenId = "send";
+  private banner = h("div", { class: "banner", role: "status", hidden: true });
+  private badge = h("span", { class: "badge", id: "unread" });
+  private navButtons = new Map<ScreenId, HTMLButtonElement>();
+  private pane = h("div", { class: "pane" });
+
+  constructor(root: HTMLElement, status: Status) {
+    this.root = root;
+    this.status = status;
+    this.build();
+  }
+
+  private build(): void {
+    clear(this.root);
+    this.screens.clear();
+    this.navButtons.clear();
+    const nav = h(
+      "nav",
+      { class: "sidebar" },
+      h("div", { class: "brand" }, h("strong", {}, "Kizuna"), h("small", {}, this.status.profile?.office_name ?? "")),
+      NAV.map(([id, key]) => {
+        const button = h("button", { class: "nav", id: `nav-${id}`, onclick: () => this.go(id) }, t(key));
+        if (id === "inbox") button.append(this.badge);
+        this.navButtons.set(id, button);
+        return button;
+      }),
+    );
+    clear(this.pane);
+    this.pane.append(this.banner);
+    this.root.append(h("div", { class: "layout" }, nav, this.pane));
+    this.setUnread(this.status.unread);
+    if (this.status.background.restarts > 0) this.say("error", t("loopRestarted"));
+    this.go(this.current, true);
+  }
+
+  private screen(id: ScreenId): Screen {
+    let s = this.screens.get(id);
+    if (!s) {
+      const make = {
+        send: createSend,
+        inbox: createInbox,
+        history: createHistory,
+        partners: createPartners,
+        certificate: createCertificate,
+        settings: createSettings,
+      }[id];
+      s = make(this);
+      s.el.hidden = true;
+      this.pane.append(s.el);
+      this.screens.set(id, s);
+    }
+    return s;
+  }
+
+  /** Shows screen `id` (as it was left) and lets it refresh. */
+  go(id: ScreenId, force = false): void {
+    if (id === this.current && !force && !this.screen(id).el.hidden) return;
+    // A message belongs to the screen it was said on.
+    if (id !== this.current) this.say("info", "");
+    for (const [other, s] of this.screens) s.el.hidden = other !== id;
+    const next = this.screen(id);
+    next.el.hidden = false;
+    for (const [other, b] of this.navButtons) b.className = other === id ? "nav active" : "nav";
+    this.current = id;
+    void next.show();
+  }
+
+  /** The send screen, for files dropped on the window. */
+  send(): SendScreen {
+    this.go("send");
+    return this.screen("send") as SendScreen;
+  }
+
+  say(kind: "info" | "error", text: string): void {
+    this.banner.className = `banner ${kind}`;
+    this.banner.textContent = text;
+    this.banner.hidden = !text;
+  }
+
+  setUnread(n: number): void {
+    this.status.unread = n;
+    this.badge.textContent = String(n);
+    this.badge.hidden = n === 0;
+  }
+
+  rebuild(): void {
+    this.build();
+  }
+
+  /** Something happened in the background: update the badge and banner, tell the screen shown. */
+  activity(a: Activity): void {
+    switch (a.kind) {
+      case "received":
+        this.setUnread(a.unread);
+        this.say("info", `${t("newFiles")}（${a.count}）`);
+        break;
+      case "trouble":
+        this.say("error", `${t("connectionTrouble")}: ${a.message}`);
+        break;
+      case "connected":
+        this.say("info", "");
+        break;
+    }
+    this.screens.get(this.current)?.activity?.(a);
+  }
+}

@@ -1,0 +1,308 @@
+// Every screen under a mocked IPC: what it shows while loading, after an error, with nothing and
+// with data, and that what the user typed outlives refreshes and arrivals.
+
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import type { Activity, HistoryEntry, Partner, Status } from "./api";
+import { App } from "./app";
+import { setLanguage } from "./i18n";
+import { createCertificate } from "./screens/certificate";
+import { createHistory } from "./screens/history";
+import { createInbox } from "./screens/inbox";
+import { createPartners } from "./screens/partners";
+import type { Screen, Shell } from "./screens/screen";
+import { createSettings } from "./screens/settings";
+
+function status(): Status {
+  return {
+    enrolled: true,
+    unlocked: true,
+    profile: {
+      office: "1310000001",
+      office_name: "居宅介護支援事業所さくら",
+      office_kind: "kyotaku",
+      relay_url: "https://127.0.0.1:8443",
+      proxy: null,
+      certificate_serial: "abc123",
+      certificate_not_after: 1_830_000_000,
+      certificate_days_left: 400,
+      needs_passphrase: false,
+    },
+    unread: 2,
+    receive_dir: "/home/u/Documents/Kizuna/受信",
+    settings: { receive_dir: null, auto_receive: true, start_at_login: false, notifications: true, language: "ja", proxy: null },
+    background: { running: true, restarts: 0, last_failure: null },
+    preset_relay: null,
+    preset_fingerprint: null,
+    test_hooks: false,
+  };
+}
+
+function received(id: number, file_name: string): HistoryEntry {
+  return {
+    direction: "received",
+    id,
+    file_name,
+    partner: "1320000001",
+    partner_name: "ひまわり訪問介護",
+    kind: "UPJSK",
+    kind_name: "実績",
+    month: "202612",
+    users: 3,
+    state: "saved",
+    detail: null,
+    saved_path: `/in/${file_name}`,
+    receipt: "r",
+    created_at: 1_796_000_000,
+    timeline: [["saved", 1_796_000_000]],
+  };
+}
+
+function fakeShell(): Shell & { said: [string, string][]; unread: number[] } {
+  const said: [string, string][] = [];
+  const unread: number[] = [];
+  return {
+    status: status(),
+    said,
+    unread,
+    say: (kind, text) => said.push([kind, text]),
+    go: () => {},
+    setUnread: (n) => unread.push(n),
+    rebuild: () => {},
+  };
+}
+
+/** Shows a screen in the document and lets its calls settle. */
+async function shown(screen: Screen): Promise<HTMLElement> {
+  document.body.replaceChildren(screen.el);
+  await screen.show();
+  await settle();
+  return screen.el;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
+function ipc(handler: Handler): string[] {
+  const calls: string[] = [];
+  mockIPC((cmd, args) => {
+    calls.push(cmd);
+    return handler(cmd, (args ?? {}) as Record<string, unknown>);
+  });
+  return calls;
+}
+
+const refuse = (message: string) => Promise.reject({ code: "unreachable", message });
+
+afterEach(() => {
+  clearMocks();
+  document.body.replaceChildren();
+  setLanguage("ja");
+});
+
+describe("受信箱", () => {
+  it("says it is loading until the list is there", async () => {
+    let answer: (v: unknown) => void = () => {};
+    ipc(() => new Promise((r) => (answer = r)));
+    const inbox = createInbox(fakeShell());
+    document.body.replaceChildren(inbox.el);
+    void inbox.show();
+    await settle();
+    expect(inbox.el.querySelector(".loading")?.textContent).toBe("読み込んでいます…");
+    answer([]);
+  });
+
+  it("says so when nothing was received", async () => {
+    ipc(() => []);
+    const el = await shown(createInbox(fakeShell()));
+    expect(el.querySelector(".empty")?.textContent).toBe("受信したファイルはまだありません。");
+  });
+
+  it("shows what failed where the list would be, and loads again on request", async () => {
+    let fail = true;
+    ipc((cmd) => (cmd === "history" && fail ? refuse("連携基盤に接続できません。") : cmd === "history" ? [received(1, "A.CSV")] : 0));
+    const el = await shown(createInbox(fakeShell()));
+    expect(el.querySelector("[role=alert]")?.textContent).toContain("連携基盤に接続できません。");
+    fail = false;
+    el.querySelector<HTMLButtonElement>(".retry")!.click();
+    await settle();
+    expect(el.querySelectorAll("tbody tr")).toHaveLength(1);
+  });
+
+  it("marks read exactly the files it showed", async () => {
+    const marked: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "history") return [received(7, "A.CSV"), received(8, "B.CSV")];
+      if (cmd === "mark_read") return (marked.push(args.ids), 0);
+    });
+    const shell = fakeShell();
+    const el = await shown(createInbox(shell));
+    expect(el.querySelectorAll("tbody tr")).toHaveLength(2);
+    expect(marked).toEqual([[7, 8]]);
+    expect(shell.unread).toEqual([0]);
+  });
+});
+
+describe("履歴", () => {
+  it("keeps the filters as typed when the list follows a change", async () => {
+    const filters: unknown[] = [];
+    ipc((cmd, args) => (cmd === "history" ? (filters.push(args.filter), [received(1, "A.CSV")]) : null));
+    const history = createHistory(fakeShell());
+    const el = await shown(history);
+    const text = el.querySelector<HTMLInputElement>("#history-text")!;
+    text.value = "ひまわり";
+    history.activity?.({ kind: "sent_changed", count: 1 });
+    await settle();
+    expect(text.value).toBe("ひまわり");
+    expect(filters.at(-1)).toMatchObject({ text: "ひまわり" });
+    expect(el.querySelectorAll("tbody tr")).toHaveLength(1);
+  });
+
+  it("says when nothing matches", async () => {
+    ipc(() => []);
+    const el = await shown(createHistory(fakeShell()));
+    expect(el.querySelector(".empty")?.textContent).toBe("見つかりませんでした。");
+  });
+
+  it("shows what failed", async () => {
+    ipc(() => refuse("履歴データベースを読み書きできませんでした。"));
+    const el = await shown(createHistory(fakeShell()));
+    expect(el.querySelector("[role=alert]")?.textContent).toContain("履歴データベース");
+  });
+});
+
+describe("取引先", () => {
+  const partner = (favourite: boolean): Partner => ({ number: "1320000001", name: "ひまわり訪問介護", kind: "service", favourite });
+
+  it("says how to fill an empty favourites list", async () => {
+    ipc(() => []);
+    const el = await shown(createPartners(fakeShell()));
+    expect(el.querySelector("#favourites .empty")).not.toBeNull();
+  });
+
+  it("keeps the search while a star is toggled", async () => {
+    let favourite = false;
+    ipc((cmd) => {
+      if (cmd === "partners_search") return [partner(favourite)];
+      if (cmd === "set_favourite") return (favourite = !favourite), null;
+      if (cmd === "favourites") return favourite ? [partner(true)] : [];
+    });
+    const el = await shown(createPartners(fakeShell()));
+    const q = el.querySelector<HTMLInputElement>("#partner-text")!;
+    q.value = "ひまわり";
+    el.querySelector("form")!.dispatchEvent(new Event("submit"));
+    await settle();
+    el.querySelector<HTMLButtonElement>("#partners .star")!.click();
+    await settle();
+    await settle();
+    expect(q.value).toBe("ひまわり");
+    expect(el.querySelector("#partners .star")?.textContent).toBe("★");
+    expect(el.querySelectorAll("#favourites li")).toHaveLength(1);
+  });
+
+  it("shows a failed search where the results would be", async () => {
+    ipc((cmd) => (cmd === "partners_search" ? refuse("連携基盤に接続できません。") : []));
+    const el = await shown(createPartners(fakeShell()));
+    el.querySelector("form")!.dispatchEvent(new Event("submit"));
+    await settle();
+    expect(el.querySelector("#partners [role=alert]")?.textContent).toContain("接続できません");
+  });
+});
+
+describe("証明書", () => {
+  it("shows the office and the days left", async () => {
+    ipc(() => null);
+    const el = await shown(createCertificate(fakeShell()));
+    expect(el.querySelector("#certificate")?.textContent).toContain("abc123");
+    expect(el.querySelector("#certificate")?.textContent).toContain("400");
+  });
+
+  it("says why a renewal failed", async () => {
+    ipc(() => refuse("この事業所の電子証明書は失効しています。"));
+    const shell = fakeShell();
+    const el = await shown(createCertificate(shell));
+    el.querySelector<HTMLButtonElement>("#renew")!.click();
+    await settle();
+    expect(shell.said.at(-1)).toEqual(["error", "この事業所の電子証明書は失効しています。"]);
+    expect(el.querySelector<HTMLButtonElement>("#renew")!.disabled).toBe(false);
+  });
+});
+
+describe("設定", () => {
+  it("keeps what was typed when shown again before saving", async () => {
+    ipc(() => null);
+    const settings = createSettings(fakeShell());
+    const el = await shown(settings);
+    const proxy = el.querySelector<HTMLInputElement>("#proxy")!;
+    proxy.value = "http://proxy.example.jp:8080";
+    proxy.dispatchEvent(new Event("input"));
+    await settings.show();
+    expect(proxy.value).toBe("http://proxy.example.jp:8080");
+  });
+
+  it("keeps a refused proxy so it can be corrected", async () => {
+    ipc(() => Promise.reject({ code: "bad_proxy", message: "プロキシの指定が正しくありません。" }));
+    const shell = fakeShell();
+    const el = await shown(createSettings(shell));
+    const proxy = el.querySelector<HTMLInputElement>("#proxy")!;
+    proxy.value = "not a proxy";
+    proxy.dispatchEvent(new Event("input"));
+    el.querySelector<HTMLButtonElement>("#save-settings")!.click();
+    await settle();
+    expect(shell.said.at(-1)?.[0]).toBe("error");
+    expect(proxy.value).toBe("not a proxy");
+  });
+});
+
+describe("the app", () => {
+  const arrival: Activity = { kind: "received", count: 1, unread: 3 };
+
+  it("keeps what is typed in 設定 when a file arrives", async () => {
+    ipc(() => []);
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const app = new App(root, status());
+    app.go("settings");
+    const proxy = root.querySelector<HTMLInputElement>("#proxy")!;
+    proxy.value = "http://proxy.example.jp:8080";
+    proxy.dispatchEvent(new Event("input"));
+    app.activity(arrival);
+    await settle();
+    expect(root.querySelector<HTMLInputElement>("#proxy")).toBe(proxy);
+    expect(proxy.value).toBe("http://proxy.example.jp:8080");
+    expect(root.querySelector("#unread")?.textContent).toBe("3");
+    expect(root.querySelector(".banner")?.textContent).toContain("新しいファイルが届きました");
+  });
+
+  it("refreshes the inbox shown when a file arrives, and marks it read", async () => {
+    const marked: unknown[] = [];
+    let list = [received(1, "A.CSV")];
+    ipc((cmd, args) => {
+      if (cmd === "history") return list;
+      if (cmd === "mark_read") return (marked.push(args.ids), 0);
+    });
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const app = new App(root, status());
+    app.go("inbox");
+    await settle();
+    list = [received(2, "B.CSV"), ...list];
+    app.activity(arrival);
+    await settle();
+    expect(root.querySelectorAll("#inbox tbody tr")).toHaveLength(2);
+    expect(marked.at(-1)).toEqual([2, 1]);
+    expect(root.querySelector("#unread")?.hasAttribute("hidden")).toBe(true);
+  });
+
+  it("says when receiving had to be restarted", () => {
+    ipc(() => []);
+    const root = document.createElement("div");
+    const s = status();
+    s.background = { running: true, restarts: 1, last_failure: "panic" };
+    new App(root, s);
+    expect(root.querySelector(".banner.error")?.textContent).toBe("受信の処理を再開しました");
+  });
+});
+
+vi.mock("@tauri-apps/plugin-dialog", () => ({ open: vi.fn(), save: vi.fn() }));

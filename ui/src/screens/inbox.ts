@@ -1,0 +1,94 @@
+// 受信箱: every file received, newest first; a file is read once it has been shown here.
+
+import { open } from "@tauri-apps/plugin-dialog";
+
+import { api, errorMessage, type Activity, type HistoryEntry } from "../api";
+import { h } from "../dom";
+import { formatMonth, formatTime, stateLabel } from "../format";
+import { t } from "../i18n";
+import { loadInto } from "../view";
+import type { Screen, Shell } from "./screen";
+
+function dirname(path: string): string {
+  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return i > 0 ? path.slice(0, i) : path;
+}
+
+export function createInbox(shell: Shell): Screen {
+  const list = h("div", { id: "inbox-list" });
+  const el = h("main", { class: "content", id: "screen-inbox" }, h("h1", {}, t("inboxTitle")), list);
+
+  // The care software moved or deleted a received file: write it again from the kept copy.
+  const saveAgain = async (id: number, choose: boolean) => {
+    try {
+      let folder: string | null = null;
+      if (choose) {
+        const picked = await open({ directory: true });
+        if (typeof picked !== "string") return;
+        folder = picked;
+      }
+      const path = await api.saveAgain(id, folder);
+      shell.say("info", `${t("savedAgain")}: ${path}`);
+    } catch (e) {
+      shell.say("error", errorMessage(e));
+    }
+  };
+
+  const row = (e: HistoryEntry) =>
+    h(
+      "tr",
+      { class: e.state === "quarantined" || e.state === "replayed" ? "bad" : "", "data-file": e.file_name },
+      h("td", {}, formatTime(e.created_at)),
+      h("td", {}, e.kind_name ?? e.kind ?? "?"),
+      h("td", {}, e.partner_name ?? e.partner),
+      h("td", {}, formatMonth(e.month)),
+      h(
+        "td",
+        {},
+        e.state === "quarantined"
+          ? t("quarantined")
+          : e.state === "replayed"
+            ? stateLabel(e.state, "received")
+            : `${t("verified")}・${stateLabel(e.state, "received")}`,
+      ),
+      h(
+        "td",
+        { class: "row-actions" },
+        e.saved_path && e.state !== "quarantined"
+          ? [
+              h("button", { class: "link", onclick: () => api.openFolder(dirname(e.saved_path!)) }, t("openFolder")),
+              h("button", { class: "link save-again", onclick: () => saveAgain(e.id, false) }, t("saveAgain")),
+              h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
+            ]
+          : null,
+      ),
+    );
+
+  const draw = (entries: HistoryEntry[]) =>
+    h(
+      "table",
+      { class: "list", id: "inbox" },
+      h("thead", {}, h("tr", {}, [t("date"), t("kind"), t("partner"), t("month"), t("state"), ""].map((c) => h("th", {}, c)))),
+      h("tbody", {}, entries.map(row)),
+    );
+
+  const show = async () => {
+    const entries = await loadInto(list, () => api.history({ direction: "received" }), draw, t("inboxEmpty"));
+    // What was drawn has been seen; what arrives later stays unread until it is drawn too.
+    if (entries?.length) {
+      try {
+        shell.setUnread(await api.markRead(entries.map((e) => e.id)));
+      } catch (e) {
+        shell.say("error", errorMessage(e));
+      }
+    }
+  };
+
+  return {
+    el,
+    show,
+    activity: (a: Activity) => {
+      if (a.kind === "received") void show();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// What the app shell and its screens know of each other.
+
+import type { Activity, Status } from "../api";
+
+export type ScreenId = "send" | "inbox" | "history" | "partners" | "certificate" | "settings";
+
+/** What a screen may ask of the shell around it. */
+export interface Shell {
+  /** How the app stands (kept up to date by the shell). */
+  status: Status;
+  /** Says something in the banner above the screen. */
+  say(kind: "info" | "error", text: string): void;
+  /** Shows another screen. */
+  go(id: ScreenId): void;
+  /** The unread count changed. */
+  setUnread(n: number): void;
+  /** The language or the office changed: every screen is built anew. */
+  rebuild(): void;
+}
+
+/** A screen: built once, kept while the app runs, shown and refreshed without losing its inputs. */
+export interface Screen {
+  /** Its element (hidden while another screen shows). */
+  el: HTMLElement;
+  /** It is now the screen shown: refresh what it shows from the app. */
+  show(): void | Promise<void>;
+  /** Something happened in the background while it is shown. */
+  activity?(a: Activity): void;
+}

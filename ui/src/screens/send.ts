@@ -1,0 +1,210 @@
+// 送信: pick or drop files, see every finding per unit and partner, send card by card.
+
+import { open } from "@tauri-apps/plugin-dialog";
+
+import { api, errorCode, errorMessage, type FileView, type SendPlan, type SentFile } from "../api";
+import { OUTCOME_LABELS } from "../bindings";
+import { clear, h } from "../dom";
+import { findingPlace, formatMonth } from "../format";
+import { language, t } from "../i18n";
+import type { Screen, Shell } from "./screen";
+
+/** The send screen; `check` takes files the way a drop does. */
+export interface SendScreen extends Screen {
+  check(paths: string[]): Promise<void>;
+}
+
+/** What a card's button says once its files went: sent, waiting, or not sent. */
+function sentLabel(sent: SentFile[]): string {
+  const words = OUTCOME_LABELS[language()];
+  if (sent.some((s) => s.outcome === "failed")) return words.failed;
+  if (sent.some((s) => s.outcome !== "sent")) return words.waiting_for_partner;
+  return words.sent;
+}
+
+function outcomeLabel(s: SentFile): string {
+  return OUTCOME_LABELS[language()][s.outcome];
+}
+
+export function createSend(_shell: Shell): SendScreen {
+  const list = h("div", { class: "cards", id: "cards" });
+  let plan: SendPlan = { units: [], foreign: [] };
+  const check = async (paths: string[]): Promise<void> => {
+    clear(list);
+    list.append(h("p", { class: "muted" }, t("checking")));
+    try {
+      plan = await api.planSend(paths);
+      drawPlan(list, plan);
+    } catch (e) {
+      clear(list);
+      list.append(h("div", { class: "message error", role: "alert" }, errorMessage(e)));
+    }
+  };
+  const choose = async (directory: boolean) => {
+    const result = await open({ multiple: !directory, directory });
+    if (!result) return;
+    await check(Array.isArray(result) ? result : [result]);
+  };
+  const el = h(
+    "main",
+    { class: "content", id: "screen-send" },
+    h("h1", {}, t("sendTitle")),
+    h(
+      "div",
+      { class: "drop", id: "drop" },
+      h("p", {}, t("sendLead")),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { class: "primary", id: "choose-files", onclick: () => choose(false) }, t("chooseFiles")),
+        h("button", { class: "secondary", onclick: () => choose(true) }, t("chooseFolder")),
+      ),
+    ),
+    list,
+  );
+  return { el, show: () => {}, check };
+}
+
+function drawPlan(list: HTMLElement, plan: SendPlan): void {
+  clear(list);
+  const sendable = plan.units.filter((c) => c.sendable);
+  // Each card's sending; null when the call itself failed (its card says why).
+  const senders: (() => Promise<SentFile[] | null>)[] = [];
+  if (sendable.length > 1) {
+    const all = h(
+      "button",
+      {
+        class: "primary",
+        id: "send-all",
+        onclick: async () => {
+          all.disabled = true;
+          all.textContent = t("sending");
+          const sent: SentFile[] = [];
+          let broken = false;
+          for (const send of senders) {
+            const done = await send();
+            if (done) sent.push(...done);
+            else broken = true;
+          }
+          all.textContent = broken ? OUTCOME_LABELS[language()].failed : sentLabel(sent);
+        },
+      },
+      `${t("sendAll")}（${sendable.length}${t("unitsCount")}）`,
+    );
+    list.append(h("div", { class: "send-all" }, all, h("span", { class: "muted" }, t("sendAllLead"))));
+  }
+  for (const card of plan.units) {
+    const result = h("div", { class: "result" });
+    const send = h(
+      "button",
+      {
+        class: "primary",
+        disabled: !card.sendable,
+        title: card.sendable ? "" : t("sendDisabled"),
+        onclick: () => void sendCard(),
+      },
+      t("sendButton"),
+    );
+    const sendCard = async (again = false): Promise<SentFile[] | null> => {
+      if (send.disabled) return [];
+      send.disabled = true;
+      send.textContent = t("sending");
+      try {
+        const sent = await api.send(card.files.map((f) => f.path), again);
+        clear(result);
+        // Files that went the same way for the same reason are said once.
+        const groups = new Map<string, SentFile[]>();
+        for (const s of sent) {
+          const key = `${s.outcome}\n${s.message ?? ""}`;
+          groups.set(key, [...(groups.get(key) ?? []), s]);
+        }
+        for (const group of groups.values()) {
+          const s = group[0];
+          const cls = s.outcome === "sent" ? "ok" : s.outcome === "failed" ? "bad" : "wait";
+          const what = group.length === 1 ? s.file_name : `${group.length}${t("filesCount")}`;
+          result.append(
+            h("div", { class: cls, title: group.map((g) => g.file_name).join("\n") }, `${outcomeLabel(s)}: ${what}`, s.message ? ` — ${s.message}` : ""),
+          );
+        }
+        send.textContent = sentLabel(sent);
+        if (sent.some((s) => s.outcome === "failed")) send.disabled = false;
+        return sent;
+      } catch (e) {
+        clear(result);
+        result.append(h("div", { class: "message error", role: "alert" }, errorMessage(e)));
+        send.disabled = false;
+        send.textContent = t("sendButton");
+        if (errorCode(e) === "already_sent") {
+          // Sent before with the same content: only on purpose, with a second click.
+          result.append(
+            h("button", { class: "secondary send-again", onclick: () => void sendCard(true) }, t("sendAgain")),
+          );
+        }
+        return null;
+      }
+    };
+    if (card.sendable) senders.push(sendCard);
+    const summary =
+      card.errors > 0
+        ? h("span", { class: "pill bad" }, `${card.errors} ${t("errorsFound")}`)
+        : h("span", { class: "pill ok" }, t("noErrors"));
+    list.append(
+      h(
+        "section",
+        { class: "card unit", "data-recipient": card.recipient },
+        h(
+          "header",
+          {},
+          h("div", {}, h("small", {}, t("recipient")), h("strong", {}, card.recipient_name ?? "—"), h("span", { class: "muted" }, ` ${card.recipient}`)),
+          h("div", {}, h("small", {}, t("month")), h("strong", {}, formatMonth(card.month))),
+          h("div", {}, h("small", {}, t("users")), h("strong", {}, String(card.users))),
+          summary,
+          card.warnings > 0 ? h("span", { class: "pill warn" }, `${card.warnings} ${t("warningsFound")}`) : null,
+        ),
+        h("ul", { class: "files" }, card.files.map(fileItem)),
+        h("footer", {}, send, card.sendable ? null : h("span", { class: "muted" }, t("sendDisabled"))),
+        result,
+      ),
+    );
+  }
+  if (plan.foreign.length) {
+    list.append(
+      h(
+        "section",
+        { class: "card foreign", id: "foreign" },
+        h("h2", {}, t("foreignTitle")),
+        h("p", { class: "muted" }, t("foreignLead")),
+        h(
+          "ul",
+          { class: "files" },
+          plan.foreign.map((f) =>
+            h(
+              "li",
+              {},
+              h("span", { class: "kind" }, `${f.sender_name ?? ""} ${f.sender}`.trim()),
+              h("span", { class: "name" }, f.name),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+function fileItem(f: FileView): HTMLElement {
+  return h(
+    "li",
+    {},
+    h("span", { class: "kind" }, f.kind_name ?? f.kind ?? "?"),
+    h("span", { class: "name" }, f.name),
+    f.findings.length
+      ? h(
+          "ul",
+          { class: "findings" },
+          f.findings.map((x) =>
+            h("li", { class: x.severity }, h("span", { class: "place" }, findingPlace(x)), h("span", {}, x.message), h("code", {}, x.code)),
+          ),
+        )
+      : null,
+  );
+}

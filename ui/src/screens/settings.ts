@@ -1,0 +1,104 @@
+// 設定: where files go, start at login, notifications, language, proxy. What is typed stays
+// until it is saved, whatever arrives meanwhile.
+
+import { open } from "@tauri-apps/plugin-dialog";
+
+import { api, errorMessage, type Settings } from "../api";
+import { h, field } from "../dom";
+import { setLanguage, t, type Key } from "../i18n";
+import type { Screen, Shell } from "./screen";
+
+type Flag = "auto_receive" | "start_at_login" | "notifications";
+
+export function createSettings(shell: Shell): Screen {
+  let s: Settings = { ...shell.status.settings };
+  // Something was changed and not saved yet: showing the screen again keeps it.
+  let dirty = false;
+  const touched = () => (dirty = true);
+  const dir = h("code", { id: "receive-dir" });
+  const boxes = new Map<Flag, HTMLInputElement>();
+  const check = (key: Flag, label: Key) => {
+    const box = h("input", { type: "checkbox", id: key, onchange: touched });
+    boxes.set(key, box);
+    return h("label", { class: "check" }, box, t(label));
+  };
+  const lang = h(
+    "select",
+    { id: "language", onchange: touched },
+    h("option", { value: "ja" }, "日本語"),
+    h("option", { value: "en" }, "English"),
+  );
+  const proxy = h("input", { id: "proxy", placeholder: "http://proxy.example:8080", oninput: touched });
+  const fill = () => {
+    s = { ...shell.status.settings };
+    dir.textContent = s.receive_dir ?? shell.status.receive_dir;
+    for (const [key, box] of boxes) box.checked = s[key];
+    lang.value = s.language;
+    proxy.value = s.proxy ?? "";
+  };
+  const saveNow = async () => {
+    const next: Settings = { ...s, language: lang.value, proxy: proxy.value.trim() || null };
+    for (const [key, box] of boxes) next[key] = box.checked;
+    try {
+      const saved = await api.saveSettings(next);
+      const languageChanged = saved.language !== shell.status.settings.language;
+      shell.status.settings = saved;
+      dirty = false;
+      if (languageChanged) {
+        setLanguage(saved.language);
+        shell.rebuild();
+      }
+      shell.say("info", t("saved"));
+    } catch (e) {
+      // What was typed stays, so it can be corrected.
+      shell.say("error", errorMessage(e));
+    }
+  };
+  const el = h(
+    "main",
+    { class: "content", id: "screen-settings" },
+    h("h1", {}, t("settingsTitle")),
+    h(
+      "div",
+      { class: "card settings" },
+      h(
+        "div",
+        { class: "field" },
+        h("span", {}, t("receiveDir")),
+        h(
+          "div",
+          { class: "row" },
+          dir,
+          h(
+            "button",
+            {
+              class: "secondary",
+              onclick: async () => {
+                const chosen = await open({ directory: true });
+                if (typeof chosen === "string") {
+                  s.receive_dir = chosen;
+                  dir.textContent = chosen;
+                  dirty = true;
+                }
+              },
+            },
+            t("change"),
+          ),
+        ),
+      ),
+      check("auto_receive", "autoReceive"),
+      check("start_at_login", "startAtLogin"),
+      check("notifications", "notifications"),
+      field(t("language"), lang),
+      field(t("proxy"), proxy),
+      h("button", { class: "primary", id: "save-settings", onclick: () => void saveNow() }, t("save")),
+    ),
+  );
+  fill();
+  return {
+    el,
+    show: () => {
+      if (!dirty) fill();
+    },
+  };
+}

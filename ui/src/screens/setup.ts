@@ -1,0 +1,127 @@
+// Before the app: enrolling the office, or unlocking its keys with the passphrase.
+
+import { open } from "@tauri-apps/plugin-dialog";
+
+import { api, errorCode, errorMessage, type Status } from "../api";
+import { clear, field, h } from "../dom";
+import { t } from "../i18n";
+
+function input(name: string, attrs: Record<string, string> = {}): HTMLInputElement {
+  return h("input", { name, id: name, autocomplete: "off", ...attrs });
+}
+
+export function renderSetup(root: HTMLElement, status: Status, opened: (s: Status) => void): void {
+  clear(root);
+  const relay = input("relay_url", { placeholder: "https://relay.example.jp:8443" });
+  relay.value = status.preset_relay ?? "";
+  const fingerprint = input("ca_fingerprint", { placeholder: "94abe8db…" });
+  fingerprint.value = status.preset_fingerprint ?? "";
+  const office = input("office", { inputmode: "numeric", maxlength: "10" });
+  const password = input("password", { type: "password" });
+  const totp = input("totp", { inputmode: "numeric", maxlength: "6" });
+  const passphrase = input("passphrase", { type: "password", autocomplete: "new-password" });
+  const proxy = input("setup-proxy", { placeholder: "http://proxy.example.jp:8080" });
+  const message = h("div", { class: "message", role: "alert", id: "setup-message" });
+  // Asked for only where the PC has no key store to keep the office keys in (the first attempt
+  // says so before anything is sent to the relay).
+  const passphraseField = h(
+    "div",
+    { class: "passphrase", id: "passphrase-field", hidden: true },
+    field(t("passphrase"), passphrase),
+    h("p", { class: "hint" }, t("passphraseWhy")),
+  );
+  const button = h("button", { type: "submit", class: "primary", id: "enroll" }, t("enrollButton"));
+  const loadFile = async () => {
+    const path = await open({ multiple: false, filters: [{ name: "Kizuna", extensions: ["json", "kizuna"] }] });
+    if (typeof path !== "string") return;
+    try {
+      const f = await api.readEnrolmentFile(path);
+      relay.value = f.relay_url;
+      fingerprint.value = f.ca_fingerprint;
+      if (f.office) office.value = f.office;
+    } catch (e) {
+      showMessage(message, "error", errorMessage(e));
+    }
+  };
+  const form = h(
+    "form",
+    {
+      class: "card setup",
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        button.disabled = true;
+        button.textContent = t("enrolling");
+        showMessage(message, "info", "");
+        try {
+          const enrolled = await api.enroll({
+            relay_url: relay.value,
+            ca_fingerprint: fingerprint.value,
+            office: office.value,
+            password: password.value,
+            totp: totp.value || null,
+            passphrase: passphrase.value || null,
+            proxy: proxy.value.trim() || null,
+          });
+          opened(enrolled);
+        } catch (err) {
+          button.disabled = false;
+          button.textContent = t("enrollButton");
+          if (errorCode(err) === "key_store_unavailable" && passphraseField.hidden) {
+            passphraseField.hidden = false;
+            showMessage(message, "info", t("passphraseNeeded"));
+            passphrase.focus();
+            return;
+          }
+          showMessage(message, "error", errorMessage(err));
+        }
+      },
+    },
+    h("h1", {}, t("setupTitle")),
+    h("p", { class: "lead" }, t("setupLead")),
+    h("button", { type: "button", class: "secondary", onclick: loadFile }, t("setupFromFile")),
+    field(t("relayUrl"), relay),
+    field(t("caFingerprint"), fingerprint),
+    h("div", { class: "row" }, field(t("officeNumber"), office), field(t("password"), password)),
+    passphraseField,
+    h(
+      "details",
+      { class: "more" },
+      h("summary", {}, t("setupMore")),
+      h("div", { class: "row" }, field(t("totp"), totp), field(t("proxy"), proxy)),
+    ),
+    message,
+    button,
+  );
+  root.append(h("main", { class: "center" }, form));
+}
+
+export function renderUnlock(root: HTMLElement, opened: (s: Status) => void): void {
+  clear(root);
+  const passphrase = input("passphrase", { type: "password" });
+  const message = h("div", { class: "message", role: "alert" });
+  const form = h(
+    "form",
+    {
+      class: "card setup",
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        try {
+          opened(await api.unlock(passphrase.value));
+        } catch (err) {
+          showMessage(message, "error", errorMessage(err));
+        }
+      },
+    },
+    h("h1", {}, t("unlockTitle")),
+    h("p", { class: "lead" }, t("unlockLead")),
+    field(t("passphrase"), passphrase),
+    message,
+    h("button", { type: "submit", class: "primary" }, t("unlockButton")),
+  );
+  root.append(h("main", { class: "center" }, form));
+}
+
+function showMessage(el: HTMLElement, kind: "info" | "error", text: string): void {
+  el.className = `message ${kind}`;
+  el.textContent = text;
+}
