@@ -5,6 +5,8 @@
 //! (subject, validity, key usage, extensions): a CSR cannot ask for more than an office
 //! certificate (rcgen would otherwise copy what the CSR requests).
 
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use std::path::Path;
 
 use rcgen::{
@@ -102,9 +104,8 @@ impl Ca {
         let cert_pem = std::fs::read_to_string(dir.join(CA_CERT))?;
         let key = KeyPair::from_pem(&std::fs::read_to_string(dir.join(CA_KEY))?)?;
         let issuer = Issuer::from_ca_cert_pem(&cert_pem, key)?;
-        let cert_der = rustls_pemfile::certs(&mut cert_pem.as_bytes())
-            .next()
-            .ok_or(CaError::Cert(rcgen::Error::CouldNotParseCertificate))??
+        let cert_der = CertificateDer::from_pem_slice(cert_pem.as_bytes())
+            .map_err(|_| CaError::Cert(rcgen::Error::CouldNotParseCertificate))?
             .to_vec();
         Ok(Ca {
             cert_pem,

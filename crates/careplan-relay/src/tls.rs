@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustls::RootCertStore;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 
@@ -27,6 +28,14 @@ pub enum TlsError {
     /// A file holds no certificate or key.
     #[error("{0}: no certificate or key in it")]
     Empty(String),
+    /// A file is not well-formed PEM.
+    #[error("{path}: {source}")]
+    Pem {
+        /// The file.
+        path: String,
+        /// Why.
+        source: pem::Error,
+    },
     /// rustls refused the configuration.
     #[error("TLS: {0}")]
     Rustls(#[from] rustls::Error),
@@ -45,9 +54,9 @@ fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
 /// Certificates in a PEM file.
 pub fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let bytes = read(path)?;
-    let certs = rustls_pemfile::certs(&mut &bytes[..])
+    let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|source| TlsError::Read {
+        .map_err(|source| TlsError::Pem {
             path: path.display().to_string(),
             source,
         })?;
@@ -60,12 +69,13 @@ pub fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
 /// The private key in a PEM file.
 pub fn key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     let bytes = read(path)?;
-    rustls_pemfile::private_key(&mut &bytes[..])
-        .map_err(|source| TlsError::Read {
+    PrivateKeyDer::from_pem_slice(&bytes).map_err(|source| match source {
+        pem::Error::NoItemsFound => TlsError::Empty(path.display().to_string()),
+        source => TlsError::Pem {
             path: path.display().to_string(),
             source,
-        })?
-        .ok_or_else(|| TlsError::Empty(path.display().to_string()))
+        },
+    })
 }
 
 /// The server configuration: TLS 1.3 only, server certificate from `data`, client certificates
@@ -86,4 +96,32 @@ pub fn server_config(data: &Path) -> Result<Arc<rustls::ServerConfig>, TlsError>
             key(&data.join("server.key"))?,
         )?;
     Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_without_a_key_or_certificate_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.pem");
+        std::fs::write(&path, "not a PEM file").unwrap();
+        assert!(matches!(key(&path), Err(TlsError::Empty(_))));
+        assert!(matches!(certs(&path), Err(TlsError::Empty(_))));
+    }
+
+    #[test]
+    fn a_broken_pem_block_is_named_with_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.pem");
+        std::fs::write(
+            &path,
+            "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let err = certs(&path).unwrap_err();
+        assert!(matches!(err, TlsError::Pem { .. }), "{err}");
+        assert!(err.to_string().contains("server.pem"));
+    }
 }
