@@ -59,7 +59,7 @@ export class App implements Shell {
     this.root.append(h("div", { class: "layout" }, nav, this.pane));
     this.setUnread(this.status.unread);
     if (this.status.background.restarts > 0) this.say("error", t("loopRestarted"));
-    this.go(this.current, true);
+    this.go(this.current);
   }
 
   private screen(id: ScreenId): Screen {
@@ -81,9 +81,8 @@ export class App implements Shell {
     return s;
   }
 
-  /** Shows screen `id` (as it was left) and lets it refresh. */
-  go(id: ScreenId, force = false): void {
-    if (id === this.current && !force && !this.screen(id).el.hidden) return;
+  /** Shows screen `id` (as it was left) and lets it refresh; the screen shown refreshes too. */
+  go(id: ScreenId): void {
     // A message belongs to the screen it was said on.
     if (id !== this.current) this.say("info", "");
     for (const [other, s] of this.screens) s.el.hidden = other !== id;

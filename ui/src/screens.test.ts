@@ -295,6 +295,18 @@ describe("the app", () => {
     expect(root.querySelector("#unread")?.hasAttribute("hidden")).toBe(true);
   });
 
+  it("loads the screen shown again when its button is pressed again", async () => {
+    const calls = ipc((cmd) => (cmd === "history" ? [] : 0));
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const app = new App(root, status());
+    app.go("inbox");
+    await settle();
+    root.querySelector<HTMLButtonElement>("#nav-inbox")!.click();
+    await settle();
+    expect(calls.filter((c) => c === "history")).toHaveLength(2);
+  });
+
   it("says when receiving had to be restarted", () => {
     ipc(() => []);
     const root = document.createElement("div");

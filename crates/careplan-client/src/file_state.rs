@@ -91,11 +91,6 @@ impl FileState {
             FileState::SavedAgain => "saved_again",
         }
     }
-
-    /// Whether the file got where it should (the timeline shows it in green).
-    pub fn is_good(self) -> bool {
-        matches!(self, FileState::Acknowledged | FileState::Saved)
-    }
 }
 
 /// A name that is none of the kind's.

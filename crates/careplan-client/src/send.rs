@@ -59,7 +59,7 @@ impl SendOutcome {
     }
 
     /// The outcome of one upload attempt's result.
-    pub fn of(result: &Result<()>) -> SendOutcome {
+    fn of(result: &Result<()>) -> SendOutcome {
         match result {
             Ok(()) => SendOutcome::Sent,
             Err(e) if e.waits_for_recipient() => SendOutcome::WaitingForPartner,
@@ -86,18 +86,13 @@ pub struct SentFile {
 }
 
 impl Upload {
-    /// How this upload ended.
-    pub fn outcome(&self) -> SendOutcome {
-        SendOutcome::of(&self.result)
-    }
-
     /// This upload as the user is told about it, in `lang`.
     pub fn view(&self, lang: Lang) -> SentFile {
         let error = self.result.as_ref().err();
         SentFile {
             file_name: self.file_name.clone(),
             recipient: self.recipient.clone(),
-            outcome: self.outcome(),
+            outcome: SendOutcome::of(&self.result),
             code: error.map(|e| e.code().to_owned()),
             message: error.map(|e| crate::messages::error_text(e, lang)),
         }
