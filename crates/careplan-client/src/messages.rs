@@ -47,11 +47,51 @@ pub fn error_ja(e: &ClientError) -> String {
     }
 }
 
-/// The sentence for `e` in `lang` (English keeps the technical description).
+/// An English sentence for `e` that says what to do next, as [`error_ja`] does in Japanese.
+pub fn error_en(e: &ClientError) -> String {
+    match e {
+        ClientError::Unreachable(_) => "Kizuna cannot reach the relay. Check the network and the relay address. Files waiting to be sent go out by themselves when the connection is back.".into(),
+        ClientError::BadFingerprint => "The CA fingerprint is not in the right form. Paste the 64 letters and digits your administrator gave you, unchanged.".into(),
+        ClientError::FingerprintMismatch => "The relay's CA fingerprint does not match. Kizuna stopped because someone may be posing as the relay; check the address and the fingerprint with your administrator.".into(),
+        ClientError::WrongCredentials => "The office number or the password is wrong. Check what you typed; after five failures in a row the office is locked for a while.".into(),
+        ClientError::TotpRequired => "This office needs a one-time code. Type the six-digit code your authenticator app shows.".into(),
+        ClientError::OfficeLocked => "This office is locked for a while after too many failed sign-ins. Wait about 15 minutes and try again, or call the relay's administrator.".into(),
+        ClientError::OfficeDisabled => "The relay has suspended this office. Call the relay's administrator.".into(),
+        ClientError::CertificateRefused(CertRefusal::Expired) => "This office's certificate has expired. Renew it (enrol again) on the Certificate screen.".into(),
+        ClientError::CertificateRefused(CertRefusal::Revoked) => "This office's certificate was revoked. Ask the relay's administrator, then enrol again.".into(),
+        ClientError::CertificateRefused(_) => "The relay did not accept this office's certificate; it may have expired or been revoked. Enrol again or call your administrator.".into(),
+        ClientError::UnknownOffice(n) => format!("Office {n} is not registered at the relay. Check the recipient office number in the file name."),
+        ClientError::RecipientNotEnrolled(n) => format!("The partner (office {n}) has not enrolled yet. Kizuna sends the file by itself once it has."),
+        ClientError::RecipientDisabled(n) => format!("The partner (office {n}) is suspended at the relay. Kizuna sends the file by itself once it is back; if it is urgent, call the partner."),
+        ClientError::PartnerCertificate { office, .. } => format!("The certificate of office {office} could not be verified, so Kizuna stopped exchanging with it to be safe. Call the relay's administrator."),
+        ClientError::Relay { status, code } => format!("The relay answered with an error ({status} {code}). Try again in a while; if it keeps happening, call your administrator."),
+        ClientError::Invalid(reports) => format!("Nothing was sent because the files have {} errors. Correct them and send again.", reports.iter().map(FileReport::error_count).sum::<usize>()),
+        ClientError::NotSendable { path, reason } => match reason {
+            Unsendable::OtherSender(other) => format!("{path}: This file's sender is office {other}. An office can only send its own files."),
+            Unsendable::NoFiles => format!("{path}: There is no file to send here (.csv or .jpg)."),
+            Unsendable::NotAFile => format!("{path}: This is not an ordinary file, so it cannot be sent."),
+            Unsendable::TooLarge => format!("{path}: This file is over 20 MB and cannot be sent. Check that it is a file of the standard."),
+            Unsendable::BadName => format!("{path}: This is not a file name of the standard, so it cannot be sent."),
+        },
+        ClientError::AlreadySent { path, recipient, at } => format!("{path} was already sent to office {recipient} on {} with the same content. Kizuna stopped it so that it does not go twice.", crate::export::jst(*at)),
+        ClientError::NotEnrolled(dir) => format!("No office is enrolled in {dir}. Enrol the office first (kizuna enroll, or the set-up screen)."),
+        ClientError::AlreadyEnrolled(dir) => format!("An office is already enrolled in {dir}. Enrol another office in another profile."),
+        ClientError::KeyStoreUnavailable(_) => "This computer has no key store. Choose a passphrase that protects the office keys, type it and enrol again.".into(),
+        ClientError::KeysLocked(_) => "The office keys could not be opened. Check that the passphrase is right.".into(),
+        ClientError::BadProxy(p) => format!("The proxy \"{p}\" is not an address. Type one like http://proxy.example.jp:8080, or leave it empty to use the system's setting."),
+        ClientError::NotKept => "No copy of this file was kept, so it cannot be saved again. Ask the sending office to send it again.".into(),
+        ClientError::Crypto(_) => "Encryption or decryption failed. Try again; if it keeps happening, call your administrator.".into(),
+        ClientError::Io { path, source } => format!("{path} could not be read or written ({source}). Check the place and the permissions."),
+        ClientError::Db(_) => "The history database could not be read or written. Check the free disk space and the permissions.".into(),
+        ClientError::Format(what) => format!("The data is not in the expected form ({what})."),
+    }
+}
+
+/// The sentence for `e` in `lang`.
 pub fn error_text(e: &ClientError, lang: Lang) -> String {
     match lang {
         Lang::Ja => error_ja(e),
-        Lang::En => e.to_string(),
+        Lang::En => error_en(e),
     }
 }
 
@@ -170,6 +210,100 @@ pub fn state_label(direction: Direction, state: FileState, lang: Lang) -> &'stat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One error of every kind, for the sentence tests.
+    fn one_of_each() -> Vec<ClientError> {
+        let io = || std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let path = || "C:/export/a.csv".to_string();
+        vec![
+            ClientError::Unreachable("connection refused".into()),
+            ClientError::BadFingerprint,
+            ClientError::FingerprintMismatch,
+            ClientError::WrongCredentials,
+            ClientError::TotpRequired,
+            ClientError::OfficeLocked,
+            ClientError::OfficeDisabled,
+            ClientError::CertificateRefused(CertRefusal::Expired),
+            ClientError::CertificateRefused(CertRefusal::Revoked),
+            ClientError::CertificateRefused(CertRefusal::Unknown),
+            ClientError::CertificateRefused(CertRefusal::Handshake),
+            ClientError::UnknownOffice("1312345678".into()),
+            ClientError::RecipientNotEnrolled("1312345678".into()),
+            ClientError::RecipientDisabled("1312345678".into()),
+            ClientError::PartnerCertificate {
+                office: "1312345678".into(),
+                reason: "expired".into(),
+            },
+            ClientError::Relay {
+                status: 500,
+                code: careplan_protocol::ErrorCode::Internal,
+            },
+            ClientError::Invalid(Vec::new()),
+            ClientError::NotSendable {
+                path: path(),
+                reason: Unsendable::NoFiles,
+            },
+            ClientError::NotSendable {
+                path: path(),
+                reason: Unsendable::NotAFile,
+            },
+            ClientError::NotSendable {
+                path: path(),
+                reason: Unsendable::TooLarge,
+            },
+            ClientError::NotSendable {
+                path: path(),
+                reason: Unsendable::BadName,
+            },
+            ClientError::NotSendable {
+                path: path(),
+                reason: Unsendable::OtherSender("1399999999".into()),
+            },
+            ClientError::AlreadySent {
+                path: path(),
+                recipient: "1312345678".into(),
+                at: 1_700_000_000,
+            },
+            ClientError::NotEnrolled("/home/a/profile".into()),
+            ClientError::AlreadyEnrolled("/home/a/profile".into()),
+            ClientError::KeyStoreUnavailable("no secret service".into()),
+            ClientError::KeysLocked("bad passphrase".into()),
+            ClientError::BadProxy("proxy:".into()),
+            ClientError::NotKept,
+            ClientError::Crypto("no matching key".into()),
+            ClientError::Io {
+                path: path(),
+                source: io(),
+            },
+            ClientError::Db(rusqlite::Error::InvalidQuery),
+            ClientError::Format("manifest".into()),
+        ]
+    }
+
+    #[test]
+    fn every_english_error_is_a_sentence_not_the_technical_text() {
+        for e in one_of_each() {
+            let text = error_en(&e);
+            assert_ne!(text, e.to_string(), "{e:?}");
+            assert!(text.ends_with('.'), "{e:?}: {text}");
+            let first = text
+                .trim_start_matches("C:/export/a.csv: ")
+                .chars()
+                .next()
+                .unwrap();
+            assert!(
+                first.is_uppercase() || first.is_ascii_digit(),
+                "{e:?}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_error_reads_differently_in_japanese_and_english() {
+        for e in one_of_each() {
+            assert_ne!(error_text(&e, Lang::Ja), error_text(&e, Lang::En), "{e:?}");
+        }
+    }
 
     #[test]
     fn every_state_has_its_own_name_in_each_language() {
