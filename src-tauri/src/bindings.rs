@@ -13,7 +13,9 @@ pub fn typescript() -> String {
         careplan_client::settings::Settings::decl(&cfg),
         crate::state::UiError::decl(&cfg),
         crate::commands::EnrollArgs::decl(&cfg),
-        crate::commands::EnrolmentFile::decl(&cfg),
+        careplan_client::protocol::Invite::decl(&cfg),
+        crate::opening::InviteOpened::decl(&cfg),
+        crate::update::UpdateView::decl(&cfg),
         careplan_client::plan::SendPlan::decl(&cfg),
         careplan_client::plan::UnitCard::decl(&cfg),
         careplan_client::plan::ForeignFile::decl(&cfg),
@@ -44,6 +46,8 @@ pub fn typescript() -> String {
     for (name, value) in [
         ("ACTIVITY_EVENT", crate::background::ACTIVITY_EVENT),
         ("NAVIGATE_EVENT", crate::background::NAVIGATE_EVENT),
+        ("INVITE_EVENT", crate::opening::INVITE_EVENT),
+        ("UPDATE_EVENT", crate::update::UPDATE_EVENT),
     ] {
         out.push_str(&format!("export const {name} = {value:?};\n"));
     }

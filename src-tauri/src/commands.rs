@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use careplan_client::invite;
 use careplan_client::keys::passphrase_from_env;
 use careplan_client::messages::{Notice, notice};
 use careplan_client::plan::SendPlan;
+use careplan_client::protocol::Invite;
 use careplan_client::settings::Settings;
 use careplan_client::{
     Client, Enrolled, Enrolment, HistoryEntry, HistoryQuery, Partner, Received, SentFile,
@@ -15,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 
+use crate::opening::InviteOpened;
 use crate::state::{AppState, LoopHealth, UiError};
+use crate::update::UpdateView;
 
 type Res<T> = Result<T, UiError>;
 
@@ -50,6 +54,14 @@ pub struct StatusView {
     preset_fingerprint: Option<String>,
     /// The desktop end-to-end test's hooks are on (`KIZUNA_TEST_HOOKS=1`).
     test_hooks: bool,
+    /// An invitation the app was opened with (file or link), for the set-up screen.
+    invite: Option<InviteOpened>,
+    /// The app's log file, to send to whoever helps the office.
+    log_file: String,
+    /// The version running.
+    version: String,
+    /// Updates are configured for this app (the office may still turn them off).
+    updates_configured: bool,
 }
 
 /// Opens the profile at start, off the main thread, when it needs no passphrase (or one is in
@@ -100,6 +112,10 @@ pub async fn status(state: State<'_, AppState>) -> Res<StatusView> {
         preset_relay: std::env::var("KIZUNA_RELAY_URL").ok(),
         preset_fingerprint: std::env::var("KIZUNA_CA_FINGERPRINT").ok(),
         test_hooks: std::env::var("KIZUNA_TEST_HOOKS").is_ok_and(|v| v == "1"),
+        invite: state.invite(),
+        log_file: state.log_file.display().to_string(),
+        version: state.version.clone(),
+        updates_configured: state.update.is_some(),
     })
 }
 
@@ -171,23 +187,14 @@ pub async fn unlock<R: Runtime>(
     }
 }
 
-/// Set-up values from an enrolment file handed out by the relay's administrator.
-#[derive(Serialize, Deserialize, ts_rs::TS)]
-pub struct EnrolmentFile {
-    relay_url: String,
-    ca_fingerprint: String,
-    #[serde(default)]
-    office: Option<String>,
-}
-
+/// The invitation in a `.kizuna` file the person chose on the set-up screen.
 #[tauri::command]
-pub async fn read_enrolment_file(path: String) -> Res<EnrolmentFile> {
-    let bytes = tokio::fs::read(&path)
+pub async fn read_invite(state: State<'_, AppState>, path: String) -> Res<Invite> {
+    let lang = state.lang();
+    tauri::async_runtime::spawn_blocking(move || invite::read_file(std::path::Path::new(&path)))
         .await
-        .map_err(|e| UiError::other(format!("{path}: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|_| {
-        UiError::other("登録用ファイルの形式が正しくありません。管理者から受け取ったファイルか確認してください。")
-    })
+        .map_err(|e| UiError::other(e.to_string()))?
+        .map_err(|e| UiError::from_client(&e, lang))
 }
 
 fn paths(list: Vec<String>) -> Vec<PathBuf> {
@@ -359,6 +366,44 @@ pub async fn open_folder<R: Runtime>(app: AppHandle<R>, path: String) -> Res<()>
     app.opener()
         .open_path(&path, None::<&str>)
         .map_err(|e| UiError::other(e.to_string()))
+}
+
+/// Shows the log file in the system's file manager.
+#[tauri::command]
+pub async fn open_log_folder<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Res<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let file = state.log_file.clone();
+    let shown = if file.exists() {
+        app.opener().reveal_item_in_dir(&file)
+    } else {
+        app.opener().open_path(
+            file.parent().unwrap_or(&file).display().to_string(),
+            None::<&str>,
+        )
+    };
+    shown.map_err(|e| UiError::other(e.to_string()))
+}
+
+/// Whether updates are on and whether a newer version is available.
+#[tauri::command]
+pub async fn check_update<R: Runtime>(app: AppHandle<R>) -> Res<UpdateView> {
+    crate::update::check(&app).await
+}
+
+/// Downloads the newer version and checks its signature; the version ready to install, or
+/// `None` when there is nothing newer.
+#[tauri::command]
+pub async fn download_update<R: Runtime>(app: AppHandle<R>) -> Res<Option<String>> {
+    crate::update::download(&app).await
+}
+
+/// Installs the downloaded version and restarts; `false` when none was downloaded.
+#[tauri::command]
+pub async fn install_update<R: Runtime>(app: AppHandle<R>) -> Res<bool> {
+    let installer = app.clone();
+    tauri::async_runtime::spawn_blocking(move || crate::update::install(&installer))
+        .await
+        .map_err(|e| UiError::other(e.to_string()))?
 }
 
 /// Names of the offices that sent `files`, for the notification.

@@ -7,15 +7,21 @@ mod background;
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod logging;
+mod opening;
 mod state;
 mod tray;
+mod update;
 
 use std::path::PathBuf;
 
 use tauri::{Builder, Manager, Runtime, WindowEvent};
+use tauri_plugin_window_state::StateFlags;
 
 pub use background::{ACTIVITY_EVENT, NAVIGATE_EVENT, supervise};
+pub use opening::INVITE_EVENT;
 pub use state::AppState;
+pub use update::{UPDATE_EVENT, UpdateSource};
 
 /// Where the shell keeps and puts things; [`Options::from_env`] for the app, explicit in tests.
 #[derive(Debug, Clone, Default)]
@@ -29,11 +35,20 @@ pub struct Options {
     pub hidden: bool,
     /// Without a tray icon: the tests' mock runtime has no desktop to put one in.
     pub no_tray: bool,
+    /// The log folder; `None` for the platform's.
+    pub log_dir: Option<PathBuf>,
+    /// Without the log file: a process has one logger, and tests run several shells.
+    pub no_logger: bool,
+    /// What the app was asked to open: program arguments with `.kizuna` files or links.
+    pub open: Vec<String>,
+    /// Where updates come from; `None`: no updates.
+    pub update: Option<UpdateSource>,
 }
 
 impl Options {
-    /// From the environment: `KIZUNA_PROFILE` and `KIZUNA_RECEIVE_DIR` point the app elsewhere
-    /// (the demo, tests), `--hidden` starts it in the tray.
+    /// From the environment: `KIZUNA_PROFILE`, `KIZUNA_RECEIVE_DIR` and `KIZUNA_LOG_DIR` point
+    /// the app elsewhere (the demo, tests), `--hidden` starts it in the tray, other arguments
+    /// may be invitations to open; updates as [`UpdateSource::from_env`].
     pub fn from_env() -> Options {
         let dir = |name| {
             std::env::var_os(name)
@@ -45,6 +60,10 @@ impl Options {
             receive_dir: dir("KIZUNA_RECEIVE_DIR"),
             hidden: std::env::args().any(|a| a == "--hidden"),
             no_tray: false,
+            log_dir: dir("KIZUNA_LOG_DIR"),
+            no_logger: false,
+            open: std::env::args().skip(1).collect(),
+            update: UpdateSource::from_env(),
         }
     }
 }
@@ -53,21 +72,28 @@ impl Options {
 pub fn run() {
     let started = std::time::Instant::now();
     careplan_client::tls::install_crypto_provider();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KIZUNA_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    // First, so a second start only brings the running window forward.
+    // First, so a second start only brings the running window forward, with what it was asked
+    // to open (a double-clicked invitation, a link).
     let builder =
-        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            opening::open_arguments(app, argv);
             tray::show_window(app)
         }));
     let app = shell(builder, Options::from_env(), started).build(tauri::generate_context!());
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|_app, _event| {
+            // macOS hands files and links to the running app as an event, not as arguments.
+            #[cfg(target_os = "macos")]
+            if let tauri::RunEvent::Opened { urls } = _event {
+                let args = urls.into_iter().map(|u| match u.to_file_path() {
+                    Ok(path) => path.display().to_string(),
+                    Err(()) => u.to_string(),
+                });
+                if opening::open_arguments(_app, args) {
+                    tray::show_window(_app);
+                }
+            }
+        }),
         Err(e) => {
             // Nothing else can tell the user: there is no window.
             eprintln!("Kizuna を起動できませんでした: {e}");
@@ -82,7 +108,18 @@ pub fn shell<R: Runtime>(
     options: Options,
     started: std::time::Instant,
 ) -> Builder<R> {
+    let window_state = tauri_plugin_window_state::Builder::default()
+        // Whether the window shows is the app's to decide (started at login: in the tray).
+        .with_state_flags(StateFlags::all() - StateFlags::VISIBLE);
+    // Beside the profile it belongs to (an absolute name replaces the config folder it is
+    // joined to), so each office profile and each test keeps its own.
+    let window_state = match &options.profile {
+        Some(p) => window_state.with_filename(p.join("window-state.json").display().to_string()),
+        None => window_state,
+    };
     builder
+        .plugin(window_state.build())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
@@ -91,6 +128,11 @@ pub fn shell<R: Runtime>(
             Some(vec!["--hidden"]),
         ))
         .setup(move |app| {
+            let log_dir = logging::folder(app.handle(), options.log_dir.as_deref());
+            if !options.no_logger {
+                app.handle().plugin(logging::plugin(log_dir.clone()))?;
+            }
+            log::info!("Kizuna {} started", app.package_info().version);
             let profile = match options.profile.clone() {
                 Some(p) => p,
                 None => app.path().app_data_dir()?.join("profile"),
@@ -100,11 +142,18 @@ pub fn shell<R: Runtime>(
                 .receive_dir
                 .clone()
                 .unwrap_or_else(|| background::documents_receive_dir(app.handle()));
-            app.manage(AppState::new(profile, receive_dir, started));
+            app.manage(AppState {
+                update: options.update.clone(),
+                log_file: logging::file(&log_dir),
+                version: app.package_info().version.to_string(),
+                ..AppState::new(profile, receive_dir, started)
+            });
             if !options.no_tray {
                 tray::build(app.handle())?;
             }
             commands::open_at_start(app.handle());
+            opening::open_arguments(app.handle(), options.open.clone());
+            update::check_later(app.handle());
             if options.hidden {
                 if let Some(w) = app.get_webview_window("main") {
                     w.hide()?;
@@ -129,7 +178,7 @@ pub fn shell<R: Runtime>(
             commands::status,
             commands::enroll,
             commands::unlock,
-            commands::read_enrolment_file,
+            commands::read_invite,
             commands::plan_send,
             commands::send,
             commands::history,
@@ -143,5 +192,9 @@ pub fn shell<R: Runtime>(
             commands::save_again,
             commands::renew_certificate,
             commands::first_screen,
+            commands::check_update,
+            commands::download_update,
+            commands::install_update,
+            commands::open_log_folder,
         ])
 }

@@ -9,6 +9,9 @@ use careplan_client::{Client, ClientError};
 use careplan_csv::Lang;
 use serde::Serialize;
 
+use crate::opening::InviteOpened;
+use crate::update::UpdateSource;
+
 /// Shared by commands, the tray and the background loop.
 pub struct AppState {
     /// The office's profile folder.
@@ -33,6 +36,16 @@ pub struct AppState {
     pub health: Mutex<LoopHealth>,
     /// Held while the profile is opened at start, so the first status waits for it.
     pub opening: Arc<tokio::sync::Mutex<()>>,
+    /// The invitation last opened (file or link), for the set-up screen.
+    pub invite: Mutex<Option<InviteOpened>>,
+    /// Where updates come from; `None`: no updates.
+    pub update: Option<UpdateSource>,
+    /// The log file.
+    pub log_file: PathBuf,
+    /// The version running.
+    pub version: String,
+    /// A newer version, downloaded and its signature verified, waiting to be installed.
+    pub downloaded: Mutex<Option<(tauri_plugin_updater::Update, Vec<u8>)>>,
 }
 
 /// The background exchange as the status view and the tray show it.
@@ -66,6 +79,11 @@ impl AppState {
             default_receive_dir,
             health: Mutex::new(LoopHealth::default()),
             opening: Arc::new(tokio::sync::Mutex::new(())),
+            invite: Mutex::new(None),
+            update: None,
+            log_file: PathBuf::new(),
+            version: String::new(),
+            downloaded: Mutex::new(None),
         }
     }
 
@@ -132,6 +150,14 @@ impl AppState {
         UiError::from_client(e, self.lang())
     }
 
+    /// The invitation last opened, if any.
+    pub fn invite(&self) -> Option<InviteOpened> {
+        self.invite
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Adds to the unread count; returns the new count.
     pub fn add_unread(&self, n: usize) -> usize {
         self.unread.fetch_add(n, Ordering::SeqCst) + n
@@ -139,7 +165,7 @@ impl AppState {
 }
 
 /// An error for the window: a stable code for the UI's logic and a sentence for people.
-#[derive(Debug, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct UiError {
     /// Stable code, e.g. `wrong_credentials`.
     pub code: &'static str,

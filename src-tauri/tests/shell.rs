@@ -13,15 +13,25 @@ use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
-/// The shell on the mock runtime over `profile`, with its window.
-fn app(profile: &Path, receive_dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    careplan_client::tls::install_crypto_provider();
-    let options = Options {
+/// What the tests' shells start with: no tray, no process-wide logger.
+fn options(profile: &Path, receive_dir: &Path) -> Options {
+    Options {
         profile: Some(profile.to_owned()),
         receive_dir: Some(receive_dir.to_owned()),
-        hidden: false,
         no_tray: true,
-    };
+        no_logger: true,
+        ..Options::default()
+    }
+}
+
+/// The shell on the mock runtime over `profile`, with its window.
+fn app(profile: &Path, receive_dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    app_with(options(profile, receive_dir))
+}
+
+/// The shell on the mock runtime started with `options`, with its window.
+fn app_with(options: Options) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    careplan_client::tls::install_crypto_provider();
     let mut app = kizuna_desktop::shell(mock_builder(), options, Instant::now())
         .build(tauri::generate_context!("tauri.conf.json", test = true))
         .expect("the shell builds on the mock runtime");
@@ -220,4 +230,292 @@ fn a_background_loop_that_fails_is_started_again_and_says_so() {
         .filter(|e| e["kind"] == "trouble")
         .count();
     assert_eq!(troubles, 2, "the window hears of each failure");
+}
+
+fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+const FINGERPRINT: &str = "94abe8db0c6a5a6b2a7d4c1e9f0b3a5d6c7e8f90123456789abcdef012345678";
+
+#[test]
+fn an_invitation_file_the_app_is_opened_with_fills_the_set_up_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("1370000001.kizuna");
+    let invite = careplan_client::protocol::Invite {
+        relay_url: "https://relay.example.jp:8443".into(),
+        ca_fingerprint: FINGERPRINT.into(),
+        office: Some("1370000001".into()),
+    };
+    std::fs::write(&file, invite.to_file()).unwrap();
+    let (_app, window) = app_with(Options {
+        open: vec!["--hidden".into(), file.display().to_string()],
+        ..options(&dir.path().join("profile"), &dir.path().join("inbox"))
+    });
+    let status = invoke(&window, "status", json!({})).unwrap();
+    assert_eq!(
+        status["invite"]["invite"]["relay_url"],
+        "https://relay.example.jp:8443"
+    );
+    assert_eq!(status["invite"]["invite"]["ca_fingerprint"], FINGERPRINT);
+    assert_eq!(status["invite"]["invite"]["office"], "1370000001");
+    assert_eq!(status["invite"]["problem"], Value::Null);
+}
+
+#[test]
+fn an_invitation_link_to_a_relay_without_https_is_shown_as_a_problem_not_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = format!("kizuna://enrol?relay=http%3A%2F%2Fevil.example&fingerprint={FINGERPRINT}");
+    let (_app, window) = app_with(Options {
+        open: vec![link],
+        ..options(&dir.path().join("profile"), &dir.path().join("inbox"))
+    });
+    let status = invoke(&window, "status", json!({})).unwrap();
+    assert_eq!(status["invite"]["invite"], Value::Null);
+    assert_eq!(status["invite"]["problem"]["code"], "bad_invite");
+    assert!(
+        str_of(&status["invite"]["problem"]["message"]).contains("https://"),
+        "{status}"
+    );
+}
+
+#[test]
+fn an_app_opened_without_an_invitation_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with(Options {
+        open: vec!["--hidden".into(), "C:/export/UPPLAN.csv".into()],
+        ..options(&dir.path().join("profile"), &dir.path().join("inbox"))
+    });
+    let status = invoke(&window, "status", json!({})).unwrap();
+    assert_eq!(status["invite"], Value::Null);
+}
+
+#[test]
+fn the_log_file_is_written_in_the_log_folder_the_status_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    // The only test that installs the process-wide logger.
+    let (_app, window) = app_with(Options {
+        log_dir: Some(logs.clone()),
+        no_logger: false,
+        ..options(&dir.path().join("profile"), &dir.path().join("inbox"))
+    });
+    let status = invoke(&window, "status", json!({})).unwrap();
+    let file = PathBuf::from(str_of(&status["log_file"]));
+    assert_eq!(file, logs.join("kizuna.log"));
+    let written = std::fs::read_to_string(&file).expect("the log file");
+    assert!(written.contains("Kizuna 0.1.0 started"), "{written}");
+}
+
+/// An update server over TLS: a manifest announcing `announced` and a package signed for
+/// `signed_for` with `key` (as `tauri signer sign` does).
+struct UpdateServer {
+    url: String,
+    ca_pem: String,
+    pubkey: String,
+}
+
+impl UpdateServer {
+    fn start(
+        announced: &str,
+        signed_for: &str,
+        signing: &minisign::KeyPair,
+        trusted: &minisign::KeyPair,
+    ) -> UpdateServer {
+        use base64::Engine;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
+        let package = b"the new Kizuna, packaged".to_vec();
+        let comment = format!("timestamp:1764900000\tfile:kizuna.tar.gz\tversion:{signed_for}");
+        let signature = minisign::sign(None, &signing.sk, &package[..], Some(&comment), None)
+            .unwrap()
+            .to_string();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        let config = rustls_config(leaf.der().to_vec(), leaf_key.serialize_der());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let manifest = json!({
+            "version": announced,
+            "notes": "受信箱の表示を改善しました。",
+            "pub_date": "2026-12-01T00:00:00Z",
+            "platforms": Value::Object(
+                ["linux-x86_64", "linux-aarch64", "darwin-x86_64", "darwin-aarch64", "windows-x86_64"]
+                    .iter()
+                    .map(|t| (t.to_string(), json!({ "url": format!("{url}/package"), "signature": b64(signature.clone()) })))
+                    .collect()
+            ),
+        })
+        .to_string();
+        listener.set_nonblocking(true).unwrap();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let acceptor = acceptor.clone();
+                    let (manifest, package) = (manifest.clone(), package.clone());
+                    tokio::spawn(async move {
+                        let Ok(mut tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let mut request = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match tls.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => request.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let body = if request.starts_with(b"GET /package") {
+                            package
+                        } else {
+                            manifest.into_bytes()
+                        };
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = tls.write_all(head.as_bytes()).await;
+                        let _ = tls.write_all(&body).await;
+                        let _ = tls.shutdown().await;
+                    });
+                }
+            });
+        });
+        UpdateServer {
+            url: format!("{url}/manifest.json"),
+            ca_pem: ca.pem(),
+            pubkey: b64(trusted.pk.to_box().unwrap().to_string()),
+        }
+    }
+
+    /// The shell's update settings for this server (its CA written to `dir`).
+    fn source(&self, dir: &Path) -> kizuna_desktop::UpdateSource {
+        let _ = dir;
+        kizuna_desktop::UpdateSource {
+            url: self.url.parse().unwrap(),
+            pubkey: self.pubkey.clone(),
+            ca_pem: Some(self.ca_pem.clone()),
+        }
+    }
+}
+
+fn rustls_config(cert: Vec<u8>, key: Vec<u8>) -> Arc<tokio_rustls::rustls::ServerConfig> {
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    Arc::new(
+        tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(cert)],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+            )
+            .unwrap(),
+    )
+}
+
+fn updating_app(
+    server: &UpdateServer,
+    dir: &Path,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    app_with(Options {
+        update: Some(server.source(dir)),
+        ..options(&dir.join("profile"), &dir.join("inbox"))
+    })
+}
+
+#[test]
+fn without_an_update_source_the_app_never_looks_for_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(&dir.path().join("profile"), &dir.path().join("inbox"));
+    let view = invoke(&window, "check_update", json!({})).unwrap();
+    assert_eq!(view["enabled"], false);
+    assert_eq!(view["available"], Value::Null);
+    assert_eq!(
+        invoke(&window, "download_update", json!({})).unwrap(),
+        Value::Null
+    );
+}
+
+#[test]
+fn a_newer_signed_version_is_found_downloaded_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let server = UpdateServer::start("9.9.9", "9.9.9", &key, &key);
+    let (_app, window) = updating_app(&server, dir.path());
+    let view = invoke(&window, "check_update", json!({})).unwrap();
+    assert_eq!(view["enabled"], true, "{view}");
+    assert_eq!(view["current"], "0.1.0");
+    assert_eq!(view["available"], "9.9.9");
+    assert_eq!(view["notes"], "受信箱の表示を改善しました。");
+    let downloaded = invoke(&window, "download_update", json!({}));
+    assert_eq!(downloaded, Ok(json!("9.9.9")));
+}
+
+#[test]
+fn a_package_signed_with_another_key_is_refused_and_nothing_is_kept_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let attacker = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let server = UpdateServer::start("9.9.9", "9.9.9", &attacker, &ours);
+    let (_app, window) = updating_app(&server, dir.path());
+    let refused = invoke(&window, "download_update", json!({})).unwrap_err();
+    assert_eq!(refused["code"], "update_unsigned", "{refused}");
+    assert!(str_of(&refused["message"]).contains("署名"), "{refused}");
+    assert_eq!(
+        invoke(&window, "install_update", json!({})),
+        Ok(json!(false))
+    );
+}
+
+#[test]
+fn an_old_release_announced_as_a_new_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    // A genuine, validly signed old package replayed under a newer version number.
+    let server = UpdateServer::start("9.9.9", "0.0.9", &key, &key);
+    let (_app, window) = updating_app(&server, dir.path());
+    let refused = invoke(&window, "download_update", json!({})).unwrap_err();
+    assert_eq!(refused["code"], "update_unsigned", "{refused}");
+}
+
+#[test]
+fn an_office_that_turns_update_checks_off_is_not_told_of_new_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let server = UpdateServer::start("9.9.9", "9.9.9", &key, &key);
+    let (_app, window) = updating_app(&server, dir.path());
+    let mut settings = invoke(&window, "status", json!({})).unwrap()["settings"].clone();
+    settings["check_updates"] = json!(false);
+    invoke(&window, "save_settings", json!({ "settings": settings })).unwrap();
+    let view = invoke(&window, "check_update", json!({})).unwrap();
+    assert_eq!(view["enabled"], false);
+    assert_eq!(view["available"], Value::Null);
+}
+
+#[test]
+fn the_window_size_and_place_are_kept_in_the_profile_they_belong_to() {
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let (app, _window) = app(&profile, &dir.path().join("inbox"));
+    app.handle().save_window_state(StateFlags::all()).unwrap();
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(profile.join("window-state.json")).unwrap()).unwrap();
+    assert!(saved.get("main").is_some(), "{saved}");
 }

@@ -31,7 +31,8 @@ function filesBetween(dir, from, to) {
 }
 
 async function main() {
-  await startApp();
+  // Opened with the invitation the relay's administrator wrote, as a double-click on it does.
+  await startApp([env.INVITE_FILE]);
 
   // The partner office enrols with the CLI; the sample exchange is written for both.
   cli(["enroll", "--profile", join(WORK, "houmon"), "--relay", env.RELAY_URL, "--ca-fingerprint",
@@ -39,8 +40,12 @@ async function main() {
   const sample = join(WORK, "sample");
   cli(["sample", "--out", sample, "--kyotaku", KYOTAKU, "--service", `${HOUMON}:11,${TSUSHO}:15`, "--users", "3"]);
 
-  await step("set-up screen shows with the relay filled in", async () => {
+  await step("the set-up screen is filled in from the invitation the app was opened with", async () => {
     await waitFor("#enroll");
+    assert.equal(await script("return document.querySelector('#relay_url').value"), env.RELAY_URL);
+    assert.equal(await script("return document.querySelector('#ca_fingerprint').value"), env.FINGERPRINT);
+    assert.equal(await script("return document.querySelector('#office').value"), KYOTAKU);
+    await waitFor("#setup-message", { text: env.RELAY_URL });
     await shot("01-setup");
   });
 
@@ -224,6 +229,17 @@ async function main() {
     assert.equal(await find("#proxy"), field, "the same field, not a redrawn one");
     assert.equal(await script("return document.querySelector('#proxy').value"), typedProxy);
     await shot("14-settings-kept-while-a-file-arrived");
+  });
+
+  await step("settings name the log file, which records what the app did and no care data", async () => {
+    const shown = await script("return document.querySelector('#log-file').textContent");
+    assert.equal(shown, join(env.XDG_DATA_HOME, "jp.kizuna.desktop", "logs", "kizuna.log"));
+    const log = readFileSync(shown, "utf8");
+    assert.match(log, /Kizuna \S+ started/);
+    for (const name of ["髙橋　花子", "山﨑　正雄", "佐藤　トメ"]) assert.ok(!log.includes(name), `no user names: ${name}`);
+    assert.equal(await script("return document.querySelector('#update-state').textContent.length > 0"), true);
+    await script("document.querySelector('#updates').scrollIntoView()");
+    await shot("15-settings-log-and-updates");
   });
 
   await endApp();

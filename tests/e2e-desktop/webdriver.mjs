@@ -28,11 +28,11 @@ export async function wd(method, path, body) {
 /** A path inside the current session. */
 export const s = (path) => `/session/${session}${path}`;
 
-/** Starts the app in a new WebDriver session. */
-export async function startApp() {
+/** Starts the app in a new WebDriver session, with `args` on its command line. */
+export async function startApp(args = []) {
   session = (
     await wd("POST", "/session", {
-      capabilities: { alwaysMatch: { "tauri:options": { application: env.APP_BIN } } },
+      capabilities: { alwaysMatch: { "tauri:options": { application: env.APP_BIN, args } } },
     })
   ).sessionId;
 }

@@ -4,16 +4,17 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
-import { ACTIVITY_EVENT, NAVIGATE_EVENT } from "./bindings";
+import { ACTIVITY_EVENT, INVITE_EVENT, NAVIGATE_EVENT, UPDATE_EVENT } from "./bindings";
 import type {
   ActivityEvent,
-  EnrolmentFile,
   EnrollArgs,
   FileView,
   FindingView,
   ForeignFile,
   HistoryArgs,
   HistoryEntry,
+  Invite,
+  InviteOpened,
   Partner,
   SendPlan,
   SentFile,
@@ -21,9 +22,10 @@ import type {
   StatusView,
   UiError,
   UnitCard,
+  UpdateView,
 } from "./bindings";
 
-export type { EnrolmentFile, FileView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
+export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
 /** History filters: every field may be left out. */
@@ -35,7 +37,7 @@ export const api = {
   status: () => invoke<Status>("status"),
   enroll: (args: EnrollArgs) => invoke<Status>("enroll", { args }),
   unlock: (passphrase: string) => invoke<Status>("unlock", { passphrase }),
-  readEnrolmentFile: (path: string) => invoke<EnrolmentFile>("read_enrolment_file", { path }),
+  readInvite: (path: string) => invoke<Invite>("read_invite", { path }),
   planSend: (files: string[]) => invoke<SendPlan>("plan_send", { files }),
   send: (files: string[], again = false) => invoke<SentFile[]>("send", { files, again }),
   history: (filter: HistoryFilter) => invoke<HistoryEntry[]>("history", { filter }),
@@ -51,6 +53,10 @@ export const api = {
   renewCertificate: () => invoke<Status>("renew_certificate"),
   saveAgain: (id: number, folder: string | null) => invoke<string>("save_again", { id, folder }),
   firstScreen: () => invoke<void>("first_screen"),
+  openLogFolder: () => invoke<void>("open_log_folder"),
+  checkUpdate: () => invoke<UpdateView>("check_update"),
+  downloadUpdate: () => invoke<string | null>("download_update"),
+  installUpdate: () => invoke<boolean>("install_update"),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {
@@ -59,6 +65,14 @@ export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> 
 
 export function onNavigate(handler: (screen: string) => void): Promise<UnlistenFn> {
   return listen<string>(NAVIGATE_EVENT, (e) => handler(e.payload));
+}
+
+export function onInvite(handler: (i: InviteOpened) => void): Promise<UnlistenFn> {
+  return listen<InviteOpened>(INVITE_EVENT, (e) => handler(e.payload));
+}
+
+export function onUpdate(handler: (u: UpdateView) => void): Promise<UnlistenFn> {
+  return listen<UpdateView>(UPDATE_EVENT, (e) => handler(e.payload));
 }
 
 /** The stable code of an error thrown by a command (`key_store_unavailable`, …), if it has one. */

@@ -9,7 +9,7 @@ import { createCertificate } from "./screens/certificate";
 import { createHistory } from "./screens/history";
 import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
-import type { Screen, ScreenId, Shell } from "./screens/screen";
+import { MAC, MOD, type Screen, type ScreenId, type Shell } from "./screens/screen";
 import { createSend, type SendScreen } from "./screens/send";
 import { createSettings } from "./screens/settings";
 
@@ -21,6 +21,10 @@ const NAV: [ScreenId, Key][] = [
   ["certificate", "navCertificate"],
   ["settings", "navSettings"],
 ];
+
+// One listener for the window's life; it serves the app shown now.
+let active: App | null = null;
+document.addEventListener("keydown", (e) => active?.keydown(e));
 
 /** The running app in `root`. */
 export class App implements Shell {
@@ -37,6 +41,21 @@ export class App implements Shell {
     this.root = root;
     this.status = status;
     this.build();
+    active = this;
+  }
+
+  /** A key pressed anywhere in the window: Ctrl (⌘ on a Mac) + 1…6 shows the screen of that
+   * place in the side bar; other keys go to the screen shown. */
+  keydown(e: KeyboardEvent): void {
+    if (!this.root.isConnected) return;
+    const mod = MAC ? e.metaKey : e.ctrlKey;
+    const place = Number(e.key) - 1;
+    if (mod && !e.altKey && !e.shiftKey && place >= 0 && place < NAV.length) {
+      e.preventDefault();
+      this.go(NAV[place][0], true);
+      return;
+    }
+    if (this.screens.get(this.current)?.shortcut?.(e, mod)) e.preventDefault();
   }
 
   private build(): void {
@@ -47,8 +66,12 @@ export class App implements Shell {
       "nav",
       { class: "sidebar" },
       h("div", { class: "brand" }, h("strong", {}, "Kizuna"), h("small", {}, this.status.profile?.office_name ?? "")),
-      NAV.map(([id, key]) => {
-        const button = h("button", { class: "nav", id: `nav-${id}`, onclick: () => this.go(id) }, t(key));
+      NAV.map(([id, key], i) => {
+        const button = h(
+          "button",
+          { class: "nav", id: `nav-${id}`, title: `${MOD}${i + 1}`, onclick: () => this.go(id, true) },
+          t(key),
+        );
         if (id === "inbox") button.append(this.badge);
         this.navButtons.set(id, button);
         return button;
@@ -75,14 +98,17 @@ export class App implements Shell {
       }[id];
       s = make(this);
       s.el.hidden = true;
+      // Where the keyboard lands when the screen is chosen.
+      s.el.querySelector("h1")?.setAttribute("tabindex", "-1");
       this.pane.append(s.el);
       this.screens.set(id, s);
     }
     return s;
   }
 
-  /** Shows screen `id` (as it was left) and lets it refresh; the screen shown refreshes too. */
-  go(id: ScreenId): void {
+  /** Shows screen `id` (as it was left) and lets it refresh; the screen shown refreshes too.
+   * Chosen by the person (`focus`), the keyboard continues from its heading. */
+  go(id: ScreenId, focus = false): void {
     // A message belongs to the screen it was said on.
     if (id !== this.current) this.say("info", "");
     for (const [other, s] of this.screens) s.el.hidden = other !== id;
@@ -90,6 +116,7 @@ export class App implements Shell {
     next.el.hidden = false;
     for (const [other, b] of this.navButtons) b.className = other === id ? "nav active" : "nav";
     this.current = id;
+    if (focus) next.el.querySelector<HTMLElement>("h1")?.focus();
     void next.show();
   }
 

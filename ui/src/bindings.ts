@@ -17,7 +17,23 @@ preset_relay: string | null, preset_fingerprint: string | null,
 /**
  * The desktop end-to-end test's hooks are on (`KIZUNA_TEST_HOOKS=1`).
  */
-test_hooks: boolean, };
+test_hooks: boolean, 
+/**
+ * An invitation the app was opened with (file or link), for the set-up screen.
+ */
+invite: InviteOpened | null, 
+/**
+ * The app's log file, to send to whoever helps the office.
+ */
+log_file: string, 
+/**
+ * The version running.
+ */
+version: string, 
+/**
+ * Updates are configured for this app (the office may still turn them off).
+ */
+updates_configured: boolean, };
 
 export type Enrolled = { 
 /**
@@ -95,7 +111,11 @@ language: string,
 /**
  * HTTPS proxy, e.g. `http://proxy.example:8080`.
  */
-proxy: string | null, };
+proxy: string | null, 
+/**
+ * Look for newer versions of the app (where updates are configured).
+ */
+check_updates: boolean, };
 
 export type UiError = { 
 /**
@@ -109,7 +129,47 @@ message: string, };
 
 export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: string, password: string, totp: string | null, passphrase: string | null, proxy: string | null, };
 
-export type EnrolmentFile = { relay_url: string, ca_fingerprint: string, office: string | null, };
+export type Invite = { 
+/**
+ * `https://` address of the relay.
+ */
+relay_url: string, 
+/**
+ * SHA-256 fingerprint of the relay's CA certificate: 64 lowercase hex digits.
+ */
+ca_fingerprint: string, 
+/**
+ * The office's 事業所番号, when the invitation is for one office.
+ */
+office?: string | null, };
+
+export type InviteOpened = { 
+/**
+ * What it says.
+ */
+invite: Invite | null, 
+/**
+ * Why it cannot be used.
+ */
+problem: UiError | null, };
+
+export type UpdateView = { 
+/**
+ * Updates are configured and the office lets the app look for them.
+ */
+enabled: boolean, 
+/**
+ * The version running.
+ */
+current: string, 
+/**
+ * A newer version, if one is available.
+ */
+available: string | null, 
+/**
+ * What the newer version changes, as its publisher wrote it.
+ */
+notes: string | null, };
 
 export type SendPlan = { 
 /**
@@ -379,6 +439,8 @@ export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" 
 
 export const ACTIVITY_EVENT = "kizuna://activity";
 export const NAVIGATE_EVENT = "kizuna://navigate";
+export const INVITE_EVENT = "kizuna://invite";
+export const UPDATE_EVENT = "kizuna://update";
 
 /** How sending a file ended, in words, by language (careplan_client::messages::outcome_label). */
 export const OUTCOME_LABELS: Record<"ja" | "en", Record<SendOutcome, string>> = {

@@ -2,9 +2,9 @@
 
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 
-import { api, errorMessage, onActivity, onNavigate, type Status } from "./api";
+import { api, errorMessage, onActivity, onInvite, onNavigate, onUpdate, type Status } from "./api";
 import { App } from "./app";
-import { setLanguage } from "./i18n";
+import { setLanguage, t } from "./i18n";
 import { renderSetup, renderUnlock } from "./screens/setup";
 
 const root = document.getElementById("app")!;
@@ -25,6 +25,21 @@ async function start(): Promise<void> {
 }
 
 void onActivity((a) => app?.activity(a));
+
+// An invitation opened while the app runs: the set-up screen takes it; an enrolled app says why
+// it is not used.
+void onInvite(async () => {
+  if (app) {
+    app.say("info", t("alreadyEnrolled"));
+    return;
+  }
+  const status = await api.status();
+  if (!status.enrolled) renderSetup(root, status, opened);
+});
+
+void onUpdate((u) => {
+  if (u.available) app?.say("info", `${t("updateAvailable")} ${u.available}`);
+});
 
 void onNavigate((to) => {
   if (to === "inbox" || to === "send") app?.go(to);

@@ -2,6 +2,7 @@
 // with data, and that what the user typed outlives refreshes and arrivals.
 
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { open } from "@tauri-apps/plugin-dialog";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import type { Activity, HistoryEntry, Partner, Status } from "./api";
@@ -13,6 +14,7 @@ import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
 import type { Screen, Shell } from "./screens/screen";
 import { createSettings } from "./screens/settings";
+import { renderSetup } from "./screens/setup";
 
 function status(): Status {
   return {
@@ -31,11 +33,23 @@ function status(): Status {
     },
     unread: 2,
     receive_dir: "/home/u/Documents/Kizuna/受信",
-    settings: { receive_dir: null, auto_receive: true, start_at_login: false, notifications: true, language: "ja", proxy: null },
+    settings: {
+      receive_dir: null,
+      auto_receive: true,
+      start_at_login: false,
+      notifications: true,
+      language: "ja",
+      proxy: null,
+      check_updates: true,
+    },
     background: { running: true, restarts: 0, last_failure: null },
     preset_relay: null,
     preset_fingerprint: null,
     test_hooks: false,
+    invite: null,
+    log_file: "/home/u/.local/share/jp.kizuna.desktop/logs/kizuna.log",
+    version: "0.1.0",
+    updates_configured: true,
   };
 }
 
@@ -58,6 +72,13 @@ function received(id: number, file_name: string): HistoryEntry {
     timeline: [["saved", 1_796_000_000]],
   };
 }
+
+const partner = (favourite: boolean): Partner => ({
+  number: "1320000001",
+  name: "ひまわり訪問介護",
+  kind: "service",
+  favourite,
+});
 
 function fakeShell(): Shell & { said: [string, string][]; unread: number[] } {
   const said: [string, string][] = [];
@@ -173,7 +194,6 @@ describe("履歴", () => {
 });
 
 describe("取引先", () => {
-  const partner = (favourite: boolean): Partner => ({ number: "1320000001", name: "ひまわり訪問介護", kind: "service", favourite });
 
   it("says how to fill an empty favourites list", async () => {
     ipc(() => []);
@@ -255,6 +275,101 @@ describe("設定", () => {
   });
 });
 
+describe("設定: log and updates", () => {
+  it("names the log file and shows it on request", async () => {
+    const calls = ipc(() => null);
+    const el = await shown(createSettings(fakeShell()));
+    expect(el.querySelector("#log-file")?.textContent).toContain("kizuna.log");
+    el.querySelector<HTMLButtonElement>("#open-log")!.click();
+    await settle();
+    expect(calls).toContain("open_log_folder");
+  });
+
+  it("says updates come from the administrator where none are configured", async () => {
+    ipc(() => null);
+    const shell = fakeShell();
+    shell.status.updates_configured = false;
+    const el = await shown(createSettings(shell));
+    expect(el.querySelector("#check-update")).toBeNull();
+    expect(el.querySelector("#check_updates")).toBeNull();
+    expect(el.querySelector("#update-state")?.textContent).toContain("管理者が配布");
+  });
+
+  it("says when the version is the newest", async () => {
+    ipc((cmd) => (cmd === "check_update" ? { enabled: true, current: "0.1.0", available: null, notes: null } : null));
+    const el = await shown(createSettings(fakeShell()));
+    el.querySelector<HTMLButtonElement>("#check-update")!.click();
+    await settle();
+    expect(el.querySelector("#update-state")?.textContent).toBe("最新のバージョンです。");
+    expect(el.querySelector("#update-action")?.hasAttribute("hidden")).toBe(true);
+  });
+
+  it("offers a newer version, downloads it, then offers to restart into it", async () => {
+    const calls = ipc((cmd) => {
+      if (cmd === "check_update") return { enabled: true, current: "0.1.0", available: "0.2.0", notes: "速くなりました" };
+      if (cmd === "download_update") return "0.2.0";
+      if (cmd === "install_update") return true;
+    });
+    const el = await shown(createSettings(fakeShell()));
+    el.querySelector<HTMLButtonElement>("#check-update")!.click();
+    await settle();
+    expect(el.querySelector("#update-state")?.textContent).toContain("0.2.0 — 速くなりました");
+    const action = el.querySelector<HTMLButtonElement>("#update-action")!;
+    expect(action.textContent).toBe("ダウンロードする");
+    action.click();
+    await settle();
+    expect(action.textContent).toBe("再起動して更新する");
+    action.click();
+    await settle();
+    expect(calls.filter((c) => c.endsWith("_update"))).toEqual(["check_update", "download_update", "install_update"]);
+  });
+
+  it("shows a refused update in the banner and installs nothing", async () => {
+    const calls = ipc((cmd) => {
+      if (cmd === "check_update") return { enabled: true, current: "0.1.0", available: "0.2.0", notes: null };
+      if (cmd === "download_update") return Promise.reject({ code: "update_unsigned", message: "更新ファイルの署名を確認できなかったため、更新しませんでした。" });
+    });
+    const shell = fakeShell();
+    const el = await shown(createSettings(shell));
+    el.querySelector<HTMLButtonElement>("#check-update")!.click();
+    await settle();
+    el.querySelector<HTMLButtonElement>("#update-action")!.click();
+    await settle();
+    expect(shell.said.at(-1)).toEqual(["error", "更新ファイルの署名を確認できなかったため、更新しませんでした。"]);
+    expect(el.querySelector("#update-action")?.textContent).toBe("ダウンロードする");
+    expect(calls).not.toContain("install_update");
+  });
+});
+
+describe("はじめに", () => {
+  it("fills in an opened invitation and says where it points", () => {
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const s = status();
+    s.enrolled = false;
+    s.invite = {
+      invite: { relay_url: "https://relay.example.jp:8443", ca_fingerprint: "ab".repeat(32), office: "1370000001" },
+      problem: null,
+    };
+    renderSetup(root, s, () => {});
+    expect(root.querySelector<HTMLInputElement>("#relay_url")?.value).toBe("https://relay.example.jp:8443");
+    expect(root.querySelector<HTMLInputElement>("#office")?.value).toBe("1370000001");
+    expect(root.querySelector("#setup-message")?.textContent).toContain("https://relay.example.jp:8443");
+    expect(document.activeElement?.id).toBe("password");
+  });
+
+  it("says why an invitation cannot be used and fills nothing in", () => {
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const s = status();
+    s.enrolled = false;
+    s.invite = { invite: null, problem: { code: "bad_invite", message: "接続先が https:// で始まるアドレスではありません" } };
+    renderSetup(root, s, () => {});
+    expect(root.querySelector<HTMLInputElement>("#relay_url")?.value).toBe("");
+    expect(root.querySelector("#setup-message.error")?.textContent).toContain("https://");
+  });
+});
+
 describe("the app", () => {
   const arrival: Activity = { kind: "received", count: 1, unread: 3 };
 
@@ -314,6 +429,79 @@ describe("the app", () => {
     s.background = { running: true, restarts: 1, last_failure: "panic" };
     new App(root, s);
     expect(root.querySelector(".banner.error")?.textContent).toBe("受信の処理を再開しました");
+  });
+});
+
+describe("the keyboard", () => {
+  it("reaches every control that reacts to a click", async () => {
+    const clickable: Element[] = [];
+    const original = EventTarget.prototype.addEventListener;
+    const spy = vi.spyOn(EventTarget.prototype, "addEventListener").mockImplementation(function (
+      this: EventTarget,
+      type: string,
+      listener: EventListenerOrEventListenerObject | null,
+      options?: boolean | AddEventListenerOptions,
+    ) {
+      if (type === "click" && this instanceof Element) clickable.push(this);
+      return original.call(this, type, listener, options);
+    });
+    ipc((cmd) => {
+      if (cmd === "history") return [received(1, "A.CSV"), received(2, "B.CSV")];
+      if (cmd === "favourites" || cmd === "partners_search") return [partner(true), partner(false)];
+      if (cmd === "plan_send") return { units: [], foreign: [] };
+      return null;
+    });
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const app = new App(root, status());
+    for (const id of ["send", "inbox", "history", "partners", "certificate", "settings"] as const) {
+      app.go(id);
+      await settle();
+    }
+    spy.mockRestore();
+    const reachable = (el: Element) =>
+      el.matches("button, a[href], input, select, textarea, summary") && el.getAttribute("tabindex") !== "-1";
+    expect(clickable.filter((el) => !reachable(el)).map((el) => el.outerHTML)).toEqual([]);
+    expect(clickable.length).toBeGreaterThan(12);
+  });
+
+  it("shows a screen with Ctrl and its number, and continues from its heading", async () => {
+    ipc(() => []);
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    new App(root, status());
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "2", ctrlKey: true, bubbles: true }));
+    await settle();
+    expect(root.querySelector("#screen-inbox")?.hasAttribute("hidden")).toBe(false);
+    expect(document.activeElement?.textContent).toBe("受信箱");
+    expect(root.querySelector("#nav-inbox")?.getAttribute("title")).toBe("Ctrl+2");
+  });
+
+  it("chooses files with Ctrl+O and a folder with Ctrl+Shift+O on the send screen", async () => {
+    ipc(() => []);
+    const chooser = vi.mocked(open);
+    chooser.mockClear();
+    chooser.mockResolvedValue(null);
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    new App(root, status());
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "o", ctrlKey: true }));
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "O", ctrlKey: true, shiftKey: true }));
+    await settle();
+    expect(chooser.mock.calls.map((c) => c[0])).toEqual([
+      { multiple: true, directory: false },
+      { multiple: false, directory: true },
+    ]);
+  });
+
+  it("leaves keys without Ctrl to the field being typed in", async () => {
+    ipc(() => []);
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const app = new App(root, status());
+    app.go("settings");
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "2" }));
+    expect(root.querySelector("#screen-settings")?.hasAttribute("hidden")).toBe(false);
   });
 });
 

@@ -133,6 +133,14 @@ pub enum ClientError {
         /// The cause.
         source: std::io::Error,
     },
+    /// An invitation file or link that cannot be used.
+    #[error("{what}: {reason}")]
+    Invite {
+        /// The file or link (shortened).
+        what: String,
+        /// Why.
+        reason: careplan_protocol::InviteError,
+    },
     /// The local database failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
@@ -167,6 +175,7 @@ impl ClientError {
             ClientError::KeysLocked(_) => "keys_locked",
             ClientError::BadProxy(_) => "bad_proxy",
             ClientError::NotKept => "not_kept",
+            ClientError::Invite { .. } => "bad_invite",
             ClientError::Crypto(_)
             | ClientError::Io { .. }
             | ClientError::Db(_)

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 mod file_state;
+pub mod invite;
 pub mod keys;
 mod local;
 pub mod messages;

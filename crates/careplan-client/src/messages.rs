@@ -3,6 +3,8 @@
 
 use careplan_csv::{FileReport, Lang};
 
+use careplan_protocol::InviteError;
+
 use crate::error::{CertRefusal, ClientError, Unsendable};
 use crate::file_state::{Direction, FileState};
 use crate::send::SendOutcome;
@@ -42,6 +44,13 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::NotKept => "このファイルは控えが残っていないため、保存し直せません。送信元の事業所に再送を依頼してください。".into(),
         ClientError::Crypto(_) => "暗号処理に失敗しました。もう一度お試しください。続く場合は管理者に連絡してください。".into(),
         ClientError::Io { path, source } => format!("{path} を読み書きできませんでした（{source}）。場所と権限を確認してください。"),
+        ClientError::Invite { what, reason } => format!("{what} は登録用の案内として使えません（{}）。管理者から受け取ったファイルかリンクをそのまま開くか、接続先とフィンガープリントを入力してください。", match reason {
+            InviteError::TooLarge => "大きすぎます",
+            InviteError::NotAnInvite => "登録用ファイルの形式ではありません",
+            InviteError::BadRelayUrl => "接続先が https:// で始まるアドレスではありません",
+            InviteError::BadFingerprint => "CA フィンガープリントが 64 桁の英数字ではありません",
+            InviteError::BadOffice => "事業所番号が 10 桁の数字ではありません",
+        }),
         ClientError::Db(_) => "履歴データベースを読み書きできませんでした。ディスクの空きと権限を確認してください。".into(),
         ClientError::Format(what) => format!("データの形式が正しくありません（{what}）。"),
     }
@@ -82,6 +91,13 @@ pub fn error_en(e: &ClientError) -> String {
         ClientError::NotKept => "No copy of this file was kept, so it cannot be saved again. Ask the sending office to send it again.".into(),
         ClientError::Crypto(_) => "Encryption or decryption failed. Try again; if it keeps happening, call your administrator.".into(),
         ClientError::Io { path, source } => format!("{path} could not be read or written ({source}). Check the place and the permissions."),
+        ClientError::Invite { what, reason } => format!("The invitation {what} cannot be used: {}. Open the file or link your administrator gave you unchanged, or type the relay address and the fingerprint.", match reason {
+            InviteError::TooLarge => "it is too large",
+            InviteError::NotAnInvite => "it is not an invitation file",
+            InviteError::BadRelayUrl => "the relay address does not start with https://",
+            InviteError::BadFingerprint => "the CA fingerprint is not 64 letters and digits",
+            InviteError::BadOffice => "the office number is not 10 digits",
+        }),
         ClientError::Db(_) => "The history database could not be read or written. Check the free disk space and the permissions.".into(),
         ClientError::Format(what) => format!("The data is not in the expected form ({what})."),
     }
@@ -124,6 +140,18 @@ pub enum Notice<'a> {
     Open,
     /// Tray menu: quit.
     Quit,
+    /// A newer version of the app is available.
+    UpdateAvailable {
+        /// The newer version.
+        version: &'a str,
+    },
+    /// The downloaded update's signature did not verify: it was not installed.
+    UpdateUnsigned,
+    /// Looking for or installing an update failed.
+    UpdateFailed {
+        /// The technical reason.
+        reason: &'a str,
+    },
     /// The settings were saved, but starting at login could not be turned on or off.
     AutostartFailed {
         /// The system's reason.
@@ -155,6 +183,12 @@ pub fn notice(n: Notice<'_>, lang: Lang) -> String {
         Notice::Open => "Kizuna を開く".into(),
         Notice::Quit if en => "Quit".into(),
         Notice::Quit => "終了".into(),
+        Notice::UpdateAvailable { version } if en => format!("Version {version} of Kizuna is available. Install it on the Settings screen."),
+        Notice::UpdateAvailable { version } => format!("Kizuna の新しいバージョン {version} があります。「設定」画面から更新できます。"),
+        Notice::UpdateUnsigned if en => "The update was not installed because its signature could not be verified: it may not come from the Kizuna publisher. Keep using this version and tell your administrator.".into(),
+        Notice::UpdateUnsigned => "更新ファイルの署名を確認できなかったため、更新しませんでした（配布元が正しくない可能性があります）。このバージョンのまま使い、管理者に連絡してください。".into(),
+        Notice::UpdateFailed { reason } if en => format!("Kizuna could not look for or install an update ({reason}). Check the network and try again later; Kizuna keeps working as it is."),
+        Notice::UpdateFailed { reason } => format!("更新の確認またはインストールができませんでした（{reason}）。ネットワークを確認し、後でもう一度お試しください。このバージョンのまま使えます。"),
         Notice::AutostartFailed { reason } if en => format!("The settings were saved, but starting Kizuna at login could not be changed ({reason}). Check that your account may add login items."),
         Notice::AutostartFailed { reason } => format!("設定は保存しましたが、ログイン時の自動起動を変更できませんでした（{reason}）。この PC でログイン項目を追加できるか確認してください。"),
     }
@@ -274,6 +308,10 @@ mod tests {
             ClientError::Io {
                 path: path(),
                 source: io(),
+            },
+            ClientError::Invite {
+                what: "a.kizuna".into(),
+                reason: InviteError::BadRelayUrl,
             },
             ClientError::Db(rusqlite::Error::InvalidQuery),
             ClientError::Format("manifest".into()),

@@ -24,6 +24,8 @@ pub struct Settings {
     pub language: String,
     /// HTTPS proxy, e.g. `http://proxy.example:8080`.
     pub proxy: Option<String>,
+    /// Look for newer versions of the app (where updates are configured).
+    pub check_updates: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             notifications: true,
             language: "ja".into(),
             proxy: None,
+            check_updates: true,
         }
     }
 }

@@ -6,11 +6,13 @@
 
 mod error;
 mod event;
+mod invite;
 mod message;
 mod office;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
+pub use invite::{INVITE_EXTENSION, INVITE_LINK_PREFIX, Invite, InviteError, MAX_INVITE_BYTES};
 pub use message::{
     AckRequest, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER, Message, MessageState,
     Page, UploadResponse,

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use careplan_protocol::Invite;
 use careplan_relay::ca::{Ca, write_private};
 use careplan_relay::checkpoint::{self, Checkpoint, Checkpointer};
 use careplan_relay::config::Config;
@@ -103,6 +104,19 @@ enum OfficeCmd {
         /// Stop requiring it.
         #[arg(long)]
         off: bool,
+    },
+    /// Write the invitation file (`NUMBER.kizuna`) the office opens to enrol, and print its
+    /// `kizuna://` link: the relay's address and CA fingerprint, never the password.
+    Invite {
+        /// 事業所番号.
+        number: String,
+        /// The address offices reach the relay at (default: the first hostname and the port
+        /// the relay listens on).
+        #[arg(long)]
+        url: Option<String>,
+        /// Where to write the file (default: NUMBER.kizuna in the current folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Set a new password (and lift a lock).
     Passwd {
@@ -227,6 +241,14 @@ fn valid_office_number(n: &str) -> Result<()> {
         bail!("事業所番号 must be 10 digits: {n}");
     }
     Ok(())
+}
+
+/// `https://` + the first hostname + the port of the listening address in the relay's settings.
+fn default_url(data: &Path) -> String {
+    let config = Config::load(data).unwrap_or_default();
+    let host = config.hostnames.first().map_or("localhost", |h| h.as_str());
+    let port = config.listen.rsplit_once(':').map_or("8443", |(_, p)| p);
+    format!("https://{host}:{port}")
 }
 
 fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
@@ -443,6 +465,24 @@ fn run(cli: Cli) -> Result<()> {
                         println!("{secret}");
                         println!("{}", careplan_relay::totp::uri(&secret, &number));
                     }
+                }
+                OfficeCmd::Invite { number, url, out } => {
+                    if store.office(&number)?.is_none() {
+                        bail!("no office {number}");
+                    }
+                    let invite = Invite {
+                        relay_url: url.unwrap_or_else(|| default_url(&data)),
+                        ca_fingerprint: Ca::load(&data.join("ca"))?.fingerprint(),
+                        office: Some(number.clone()),
+                    };
+                    // Written through the reader, so a file this prints is one the app opens.
+                    let bytes = invite.to_file();
+                    let invite = Invite::from_file(&bytes)
+                        .map_err(|e| anyhow::anyhow!("invitation not usable: {e}"))?;
+                    let out = out.unwrap_or_else(|| PathBuf::from(format!("{number}.kizuna")));
+                    std::fs::write(&out, bytes)
+                        .with_context(|| format!("writing {}", out.display()))?;
+                    println!("{}\n{}", out.display(), invite.to_link());
                 }
                 OfficeCmd::Passwd {
                     number,

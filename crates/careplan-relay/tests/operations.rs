@@ -263,3 +263,48 @@ async fn logs_can_be_json_lines() {
     assert_eq!(v["fields"]["message"], "relay started");
     assert_eq!(v["level"], "INFO");
 }
+
+#[test]
+fn an_invitation_names_the_relay_and_its_ca_and_never_the_password() {
+    let relay = Relay::start(&[]);
+    relay.add_office(SERVICE, "ひまわり訪問介護", "service", "s3cret-Passw0rd");
+    let file = relay.dir.path().join("invite.kizuna");
+    let out = relay.admin(&[
+        "office",
+        "invite",
+        SERVICE,
+        "--url",
+        &relay.url,
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    let invite = careplan_protocol::Invite::from_file(&bytes).unwrap();
+    let fingerprint = String::from_utf8(relay.admin(&["ca-fingerprint"]).stdout).unwrap();
+    assert_eq!(invite.ca_fingerprint, fingerprint.trim());
+    assert_eq!(invite.relay_url, relay.url);
+    assert_eq!(invite.office.as_deref(), Some(SERVICE));
+    assert!(!String::from_utf8_lossy(&bytes).contains("s3cret"));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(printed.contains(&invite.to_link()), "{printed}");
+}
+
+#[test]
+fn no_invitation_is_written_for_an_office_the_relay_does_not_have() {
+    let relay = Relay::start(&[]);
+    let file = relay.dir.path().join("nobody.kizuna");
+    let out = relay.admin(&[
+        "office",
+        "invite",
+        "1399999999",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(!file.exists());
+}

@@ -2,6 +2,10 @@
 
 import type { Activity, Status } from "../api";
 
+/** How the shortcut key is written on this computer: ⌘ on a Mac, Ctrl elsewhere. */
+export const MAC = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
+export const MOD = MAC ? "⌘" : "Ctrl+";
+
 export type ScreenId = "send" | "inbox" | "history" | "partners" | "certificate" | "settings";
 
 /** What a screen may ask of the shell around it. */
@@ -26,4 +30,6 @@ export interface Screen {
   show(): void | Promise<void>;
   /** Something happened in the background while it is shown. */
   activity?(a: Activity): void;
+  /** A key pressed while it is shown (`mod`: Ctrl, or ⌘ on a Mac); `true` when it was used. */
+  shortcut?(e: KeyboardEvent, mod: boolean): boolean;
 }

@@ -7,7 +7,7 @@ import { OUTCOME_LABELS } from "../bindings";
 import { clear, h } from "../dom";
 import { findingPlace, formatMonth } from "../format";
 import { language, t } from "../i18n";
-import type { Screen, Shell } from "./screen";
+import { MOD, type Screen, type Shell } from "./screen";
 
 /** The send screen; `check` takes files the way a drop does. */
 export interface SendScreen extends Screen {
@@ -56,13 +56,27 @@ export function createSend(_shell: Shell): SendScreen {
       h(
         "div",
         { class: "actions" },
-        h("button", { class: "primary", id: "choose-files", onclick: () => choose(false) }, t("chooseFiles")),
-        h("button", { class: "secondary", onclick: () => choose(true) }, t("chooseFolder")),
+        h(
+          "button",
+          { class: "primary", id: "choose-files", title: `${MOD}O`, onclick: () => choose(false) },
+          t("chooseFiles"),
+        ),
+        h(
+          "button",
+          { class: "secondary", id: "choose-folder", title: `${MOD}Shift+O`, onclick: () => choose(true) },
+          t("chooseFolder"),
+        ),
       ),
     ),
     list,
   );
-  return { el, show: () => {}, check };
+  // Ctrl+O chooses files, Ctrl+Shift+O a folder, as in other programs' open dialogs.
+  const shortcut = (e: KeyboardEvent, mod: boolean): boolean => {
+    if (!mod || e.key.toLowerCase() !== "o") return false;
+    void choose(e.shiftKey);
+    return true;
+  };
+  return { el, show: () => {}, check, shortcut };
 }
 
 function drawPlan(list: HTMLElement, plan: SendPlan): void {

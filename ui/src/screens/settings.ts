@@ -1,5 +1,5 @@
-// 設定: where files go, start at login, notifications, language, proxy. What is typed stays
-// until it is saved, whatever arrives meanwhile.
+// 設定: where files go, start at login, notifications, language, proxy, updates, the log file.
+// What is typed stays until it is saved, whatever arrives meanwhile.
 
 import { open } from "@tauri-apps/plugin-dialog";
 
@@ -8,7 +8,7 @@ import { h, field } from "../dom";
 import { setLanguage, t, type Key } from "../i18n";
 import type { Screen, Shell } from "./screen";
 
-type Flag = "auto_receive" | "start_at_login" | "notifications";
+type Flag = "auto_receive" | "start_at_login" | "notifications" | "check_updates";
 
 export function createSettings(shell: Shell): Screen {
   let s: Settings = { ...shell.status.settings };
@@ -91,7 +91,29 @@ export function createSettings(shell: Shell): Screen {
       check("notifications", "notifications"),
       field(t("language"), lang),
       field(t("proxy"), proxy),
+      shell.status.updates_configured ? check("check_updates", "checkUpdates") : null,
       h("button", { class: "primary", id: "save-settings", onclick: () => void saveNow() }, t("save")),
+    ),
+    updatesCard(shell),
+    h(
+      "div",
+      { class: "card settings" },
+      h("h2", {}, t("logTitle")),
+      h("p", { class: "hint" }, t("logLead")),
+      h(
+        "div",
+        { class: "row" },
+        h("code", { id: "log-file" }, shell.status.log_file),
+        h(
+          "button",
+          {
+            class: "secondary",
+            id: "open-log",
+            onclick: () => api.openLogFolder().catch((e) => shell.say("error", errorMessage(e))),
+          },
+          t("openLog"),
+        ),
+      ),
     ),
   );
   fill();
@@ -101,4 +123,77 @@ export function createSettings(shell: Shell): Screen {
       if (!dirty) fill();
     },
   };
+}
+
+/** The version running and, where updates are configured, looking for, fetching and installing
+ * a newer one (its signature is checked before it is kept). */
+function updatesCard(shell: Shell): HTMLElement {
+  const line = h("p", { id: "update-state", role: "status" });
+  const action = h("button", { class: "secondary", id: "update-action", hidden: true });
+  const checkNow = h("button", { class: "secondary", id: "check-update" }, t("checkNow"));
+  const busy = (text: string) => {
+    line.textContent = text;
+    checkNow.disabled = true;
+    action.disabled = true;
+  };
+  const done = () => {
+    checkNow.disabled = false;
+    action.disabled = false;
+  };
+  const fail = (e: unknown) => {
+    done();
+    line.textContent = "";
+    shell.say("error", errorMessage(e));
+  };
+  const install = async () => {
+    busy(t("installUpdate"));
+    try {
+      if (!(await api.installUpdate())) done();
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const download = async () => {
+    busy(t("downloading"));
+    try {
+      const version = await api.downloadUpdate();
+      done();
+      if (version) {
+        line.textContent = `${t("updateAvailable")} ${version}`;
+        action.textContent = t("installUpdate");
+        action.onclick = () => void install();
+      }
+    } catch (e) {
+      fail(e);
+    }
+  };
+  checkNow.onclick = async () => {
+    busy(t("checkingUpdate"));
+    action.hidden = true;
+    try {
+      const view = await api.checkUpdate();
+      done();
+      if (!view.enabled) {
+        line.textContent = t("updatesOff");
+      } else if (view.available) {
+        line.textContent = `${t("updateAvailable")} ${view.available}${view.notes ? ` — ${view.notes}` : ""}`;
+        action.textContent = t("downloadUpdate");
+        action.onclick = () => void download();
+        action.hidden = false;
+      } else {
+        line.textContent = t("upToDate");
+      }
+    } catch (e) {
+      fail(e);
+    }
+  };
+  if (!shell.status.updates_configured) line.textContent = t("updatesOff");
+  return h(
+    "div",
+    { class: "card settings", id: "updates" },
+    h("h2", {}, t("updatesTitle")),
+    h("p", {}, `${t("version")} ${shell.status.version}`),
+    line,
+    h("div", { class: "row" }, shell.status.updates_configured ? checkNow : null, action),
+  );
 }

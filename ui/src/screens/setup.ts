@@ -2,7 +2,7 @@
 
 import { open } from "@tauri-apps/plugin-dialog";
 
-import { api, errorCode, errorMessage, type Status } from "../api";
+import { api, errorCode, errorMessage, type Invite, type Status } from "../api";
 import { clear, field, h } from "../dom";
 import { t } from "../i18n";
 
@@ -31,14 +31,20 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
     h("p", { class: "hint" }, t("passphraseWhy")),
   );
   const button = h("button", { type: "submit", class: "primary", id: "enroll" }, t("enrollButton"));
+  // An invitation may come from anyone (a mail, a link): it only fills in, and says where it
+  // points so the person can compare it with what the administrator told them.
+  const applyInvite = (invite: Invite) => {
+    relay.value = invite.relay_url;
+    fingerprint.value = invite.ca_fingerprint;
+    if (invite.office) office.value = invite.office;
+    showMessage(message, "info", `${t("inviteFilled")} ${invite.relay_url}`);
+    (invite.office ? password : office).focus();
+  };
   const loadFile = async () => {
-    const path = await open({ multiple: false, filters: [{ name: "Kizuna", extensions: ["json", "kizuna"] }] });
+    const path = await open({ multiple: false, filters: [{ name: "Kizuna", extensions: ["kizuna", "json"] }] });
     if (typeof path !== "string") return;
     try {
-      const f = await api.readEnrolmentFile(path);
-      relay.value = f.relay_url;
-      fingerprint.value = f.ca_fingerprint;
-      if (f.office) office.value = f.office;
+      applyInvite(await api.readInvite(path));
     } catch (e) {
       showMessage(message, "error", errorMessage(e));
     }
@@ -93,6 +99,9 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
     button,
   );
   root.append(h("main", { class: "center" }, form));
+  if (status.invite?.invite) applyInvite(status.invite.invite);
+  else if (status.invite?.problem) showMessage(message, "error", status.invite.problem.message);
+  else relay.focus();
 }
 
 export function renderUnlock(root: HTMLElement, opened: (s: Status) => void): void {
@@ -119,6 +128,7 @@ export function renderUnlock(root: HTMLElement, opened: (s: Status) => void): vo
     h("button", { type: "submit", class: "primary" }, t("unlockButton")),
   );
   root.append(h("main", { class: "center" }, form));
+  passphrase.focus();
 }
 
 function showMessage(el: HTMLElement, kind: "info" | "error", text: string): void {
