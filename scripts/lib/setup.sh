@@ -59,6 +59,18 @@ run_fuzz_targets() {
     )
 }
 
+# zizmor, the workflow security linter, from its PyPI wheel in a virtual environment of its own
+# beside the build (nothing installed into the system's Python). Prints its path.
+ZIZMOR_VERSION=1.33.1
+ensure_zizmor() {
+    local venv="${CARGO_TARGET_DIR:-target}/tools/zizmor-$ZIZMOR_VERSION"
+    if [ ! -x "$venv/bin/zizmor" ]; then
+        python3 -m venv "$venv" >/dev/null 2>&1 || { ensure_packages python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "zizmor==$ZIZMOR_VERSION" >&2
+    fi
+    echo "$venv/bin/zizmor"
+}
+
 ensure_node() {
     if ! command -v npm >/dev/null 2>&1; then
         ensure_packages nodejs npm
