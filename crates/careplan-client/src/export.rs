@@ -27,18 +27,39 @@ pub fn jst(t: i64) -> String {
     }
 }
 
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// A cell as a spreadsheet shows it, never as a formula: names and file names come from other
+/// offices and the relay, and a cell starting with `=`, `+`, `-`, `@` or a control character would
+/// be run by Excel when the audit file is opened (CSV injection). Such cells are kept as text
+/// with a leading apostrophe, the spreadsheet convention for "this is text".
+fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
     } else {
-        s.to_owned()
+        s.into()
     }
 }
 
+const HEADER: [&str; 11] = [
+    "方向",
+    "日時",
+    "ファイル名",
+    "相手事業所番号",
+    "相手事業所名",
+    "種別",
+    "対象年月",
+    "利用者数",
+    "状態",
+    "署名付き受信確認",
+    "経過",
+];
+
 /// The history entries as CSV bytes (times in Japan time).
 pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
-    let mut out = String::from("\u{feff}");
-    out.push_str("方向,日時,ファイル名,相手事業所番号,相手事業所名,種別,対象年月,利用者数,状態,署名付き受信確認,経過\r\n");
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer("\u{feff}".as_bytes().to_vec());
+    // Writing to memory cannot fail; the rows are built from strings only.
+    let _ = out.write_record(HEADER);
     for e in entries {
         let timeline = e
             .timeline
@@ -64,10 +85,9 @@ pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
             if e.receipt.is_some() { "あり" } else { "" }.to_owned(),
             timeline,
         ];
-        out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        let _ = out.write_record(row.iter().map(|f| cell(f).into_owned()));
     }
-    out.into_bytes()
+    out.into_inner().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -75,9 +95,8 @@ mod tests {
     use super::*;
     use crate::file_state::FileState;
 
-    #[test]
-    fn the_audit_csv_has_a_row_per_file_with_its_receipt_and_timeline() {
-        let e = HistoryEntry {
+    fn entry() -> HistoryEntry {
+        HistoryEntry {
             direction: Direction::Sent,
             id: 1,
             file_name: "UPPLAN_202612_x.CSV".into(),
@@ -96,13 +115,40 @@ mod tests {
                 (FileState::Queued, 1_796_000_000),
                 (FileState::Acknowledged, 1_796_000_060),
             ],
-        };
-        let csv = String::from_utf8(history_csv(&[e])).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_audit_csv_has_a_row_per_file_with_its_receipt_and_timeline() {
+        let csv = String::from_utf8(history_csv(&[entry()])).unwrap();
         let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[1].starts_with("送信,2026-"), "{}", lines[1]);
         assert!(lines[1].contains("\"ひまわり, 訪問介護\""));
         assert!(lines[1].contains("相手受信確認済み,あり,"));
         assert!(lines[1].contains("送信待ち / "));
+    }
+
+    #[test]
+    fn a_name_that_would_be_a_formula_in_a_spreadsheet_stays_text() {
+        let mut e = entry();
+        e.partner_name = Some("=HYPERLINK(\"http://evil.example\",\"開く\")".into());
+        let csv = String::from_utf8(history_csv(&[e])).unwrap();
+        let mut rows = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let row = rows.records().next().unwrap().unwrap();
+        assert_eq!(&row[4], "'=HYPERLINK(\"http://evil.example\",\"開く\")");
+    }
+
+    #[test]
+    fn the_audit_csv_reads_back_as_written_with_quotes_and_line_breaks() {
+        let mut e = entry();
+        e.partner_name = Some("ひまわり\"本店\"\n第二".into());
+        let csv = history_csv(&[e]);
+        assert!(csv.starts_with("\u{feff}".as_bytes()));
+        let mut rows = csv::Reader::from_reader(&csv[3..]);
+        assert_eq!(rows.headers().unwrap().len(), 11);
+        let row = rows.records().next().unwrap().unwrap();
+        assert_eq!(&row[4], "ひまわり\"本店\"\n第二");
+        assert_eq!(&row[8], "相手受信確認済み");
     }
 }
