@@ -141,6 +141,9 @@ pub enum ClientError {
         /// Why.
         reason: careplan_protocol::InviteError,
     },
+    /// The history database was written by a newer Kizuna.
+    #[error("{0} was written by a newer version")]
+    NewerHistory(String),
     /// The local database failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
@@ -176,6 +179,7 @@ impl ClientError {
             ClientError::BadProxy(_) => "bad_proxy",
             ClientError::NotKept => "not_kept",
             ClientError::Invite { .. } => "bad_invite",
+            ClientError::NewerHistory(_) => "newer_history",
             ClientError::Crypto(_)
             | ClientError::Io { .. }
             | ClientError::Db(_)

@@ -51,6 +51,7 @@ pub fn error_ja(e: &ClientError) -> String {
             InviteError::BadFingerprint => "CA フィンガープリントが 64 桁の英数字ではありません",
             InviteError::BadOffice => "事業所番号が 10 桁の数字ではありません",
         }),
+        ClientError::NewerHistory(path) => format!("履歴データベース（{path}）は、これより新しいバージョンの Kizuna で作られています。履歴を守るため開きませんでした。Kizuna を最新版に更新してください。"),
         ClientError::Db(_) => "履歴データベースを読み書きできませんでした。ディスクの空きと権限を確認してください。".into(),
         ClientError::Format(what) => format!("データの形式が正しくありません（{what}）。"),
     }
@@ -98,6 +99,7 @@ pub fn error_en(e: &ClientError) -> String {
             InviteError::BadFingerprint => "the CA fingerprint is not 64 letters and digits",
             InviteError::BadOffice => "the office number is not 10 digits",
         }),
+        ClientError::NewerHistory(path) => format!("The history database ({path}) was written by a newer version of Kizuna. To keep the history safe it was not opened; update Kizuna to the newest version."),
         ClientError::Db(_) => "The history database could not be read or written. Check the free disk space and the permissions.".into(),
         ClientError::Format(what) => format!("The data is not in the expected form ({what})."),
     }
@@ -313,6 +315,7 @@ mod tests {
                 what: "a.kizuna".into(),
                 reason: InviteError::BadRelayUrl,
             },
+            ClientError::NewerHistory("/home/a/profile/history.db".into()),
             ClientError::Db(rusqlite::Error::InvalidQuery),
             ClientError::Format("manifest".into()),
         ]

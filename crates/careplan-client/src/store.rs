@@ -207,17 +207,16 @@ impl Db {
                 })
                 .map_err(|e| ClientError::io(path, e))?;
         }
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-        }
+        sqlite_migrations::migrate(&mut conn, MIGRATIONS).map_err(|e| match e {
+            sqlite_migrations::MigrationError::Sqlite(e) => ClientError::Db(e),
+            sqlite_migrations::MigrationError::Newer { .. } => {
+                ClientError::NewerHistory(path.display().to_string())
+            }
+        })?;
         Ok(Db {
             conn: Mutex::new(conn),
         })
@@ -742,6 +741,25 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_migration_file_is_applied() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        assert_eq!(sqlite_migrations::files_in(&dir), MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_history_written_by_a_newer_kizuna_is_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        drop(Db::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+            .unwrap();
+        let err = Db::open(&path).err().expect("refused");
+        assert_eq!(err.code(), "newer_history");
+    }
 
     fn sent(key: &str, name: &str, recipient: &str, kind: &'static str, month: &str) -> NewSent {
         NewSent {

@@ -21,6 +21,9 @@ pub enum StoreError {
     /// The database file could not be prepared.
     #[error("database file: {0}")]
     Io(String),
+    /// The database's schema could not be brought to this relay's (or is a newer relay's).
+    #[error("database schema: {0}")]
+    Schema(#[from] sqlite_migrations::MigrationError),
 }
 
 /// An event's payload as it is stored and streamed.
@@ -265,16 +268,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (i, sql) in (1i64..)
-            .zip(MIGRATIONS)
-            .skip(usize::try_from(version).unwrap_or(0))
-        {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i)?;
-            tx.commit()?;
-        }
+        sqlite_migrations::migrate(&mut conn, MIGRATIONS)?;
         let readers = (0..READERS)
             .map(|_| {
                 let r = Connection::open_with_flags(
@@ -908,17 +902,7 @@ mod tests {
     #[test]
     fn every_migration_file_is_applied() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-        let files = std::fs::read_dir(dir)
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .path()
-                    .extension()
-                    .is_some_and(|x| x == "sql")
-            })
-            .count();
-        assert_eq!(files, MIGRATIONS.len());
+        assert_eq!(sqlite_migrations::files_in(&dir), MIGRATIONS.len());
         let tmp = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&tmp.path().join("t.db")).unwrap();
         let version: i64 = store
