@@ -1,23 +1,19 @@
 //! Server-sent events per office, resumable from the last event id.
 
 use super::*;
+use axum::response::sse::{Event, Sse};
 use careplan_protocol::CertificateEvent;
 
 /// Days before a certificate's end at which its event stream starts reminding.
 pub const CERT_REMINDER_DAYS: i64 = 30;
 
-// One server-sent event.
-fn sse_frame(id: Option<i64>, kind: &str, data: &str) -> Bytes {
-    let mut s = String::new();
-    if let Some(id) = id {
-        s.push_str(&format!("id: {id}\n"));
+// One server-sent event (axum writes a `data:` line per line of `data`).
+fn sse_frame(id: Option<i64>, kind: &str, data: &str) -> Event {
+    let event = Event::default().event(kind).data(data);
+    match id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
     }
-    s.push_str(&format!("event: {kind}\n"));
-    for line in data.lines() {
-        s.push_str(&format!("data: {line}\n"));
-    }
-    s.push('\n');
-    Bytes::from(s)
 }
 
 pub(super) async fn events(
@@ -30,7 +26,7 @@ pub(super) async fn events(
     let mut last: i64 = header(&headers, "last-event-id")
         .and_then(|v| v.parse().ok())
         .unwrap_or(c.after);
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::convert::Infallible>>(32);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(32);
     // Subscribe before the first read, so nothing committed in between is missed.
     let mut wake = state.wake.subscribe();
     let mut stopping = state.stopping.subscribe();
@@ -40,8 +36,8 @@ pub(super) async fn events(
     let days_left = (a.cert.not_after - now()) / 86_400;
     tokio::spawn(async move {
         let _open = state.metrics.stream_opened();
-        let send = |b: Bytes| tx.send(Ok(b));
-        if send(Bytes::from_static(b": connected\n\n")).await.is_err() {
+        let send = |e: Event| tx.send(Ok(e));
+        if send(Event::default().comment("connected")).await.is_err() {
             return;
         }
         if days_left <= CERT_REMINDER_DAYS {
@@ -86,7 +82,7 @@ pub(super) async fn events(
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },
                 _ = heartbeat.tick() => {
-                    if send(Bytes::from_static(b": heartbeat\n\n")).await.is_err() {
+                    if send(Event::default().comment("heartbeat")).await.is_err() {
                         return;
                     }
                 }
@@ -107,15 +103,8 @@ pub(super) async fn events(
             }
         }
     });
-    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/event-stream"),
-            (axum::http::header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
+    // The heartbeat is the loop's own (it also notices a connection gone), so no keep-alive.
+    Sse::new(tokio_stream::wrappers::ReceiverStream::new(rx)).into_response()
 }
 
 // Whether the certificate `serial` is still unrevoked and its office active (asked when the
