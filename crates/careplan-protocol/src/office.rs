@@ -15,6 +15,21 @@ pub enum OfficeKind {
     Both,
 }
 
+/// One office of the demo relay with its password, as `kizuna-relay demo` writes them to
+/// `demo-offices.json` and `kizuna demo-partners` reads them. Demo only: a real relay never
+/// writes a password anywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoOffice {
+    /// 事業所番号.
+    pub number: String,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: OfficeKind,
+    /// Its password for this run of the demo.
+    pub password: String,
+}
+
 impl OfficeKind {
     /// Every kind.
     pub const ALL: [OfficeKind; 3] = [OfficeKind::Kyotaku, OfficeKind::Service, OfficeKind::Both];

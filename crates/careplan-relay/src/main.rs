@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use careplan_protocol::Invite;
+use careplan_protocol::{DemoOffice, Invite};
 use careplan_relay::ca::{Ca, write_private};
 use careplan_relay::checkpoint::{self, Checkpoint, Checkpointer};
 use careplan_relay::config::Config;
@@ -360,9 +360,12 @@ fn demo(data: &Path, listen: String) -> Result<()> {
         }
         admin_audit(&store, "admin.demo", Some(number), String::new())?;
         rows.push(format!("  {number}  {pw}  {name}"));
-        credentials.push(serde_json::json!({
-            "number": number, "name": name, "kind": kind, "password": pw,
-        }));
+        credentials.push(DemoOffice {
+            number: number.into(),
+            name: name.into(),
+            kind,
+            password: pw,
+        });
     }
     drop(store);
     // The demo's simulated partner offices (`kizuna demo-partners`) enrol with these.

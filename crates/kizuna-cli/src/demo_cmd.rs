@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use careplan_client::Enrolment;
 use careplan_client::demo::{DemoPartner, PartnerEvent};
 use careplan_client::messages::error_ja;
+use careplan_client::protocol::{DemoOffice, OfficeKind};
 
 #[derive(clap::Args)]
 pub struct DemoPartnersArgs {
@@ -30,14 +31,6 @@ pub struct DemoPartnersArgs {
     /// Seconds between a 利用票 arriving and the 実績 going back.
     #[arg(long, default_value_t = 5)]
     reply_after: u64,
-}
-
-#[derive(serde::Deserialize)]
-struct DemoOffice {
-    number: String,
-    name: String,
-    kind: String,
-    password: String,
 }
 
 /// The folder of `number`'s outgoing files under `dir` (`NUMBER-NAME`).
@@ -62,7 +55,7 @@ pub fn run(args: &DemoPartnersArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("runtime")?;
     rt.block_on(async move {
         let mut partners = Vec::new();
-        for o in offices.iter().filter(|o| o.kind == "service") {
+        for o in offices.iter().filter(|o| o.kind == OfficeKind::Service) {
             let Some(outgoing) = outgoing_folder(&args.dir, &o.number) else {
                 continue;
             };
