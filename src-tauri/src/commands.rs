@@ -33,7 +33,7 @@ where
     let lang = state.lang();
     tauri::async_runtime::spawn_blocking(move || f(&client))
         .await
-        .map_err(|e| UiError::other(e.to_string()))?
+        .map_err(|e| UiError::stopped(&e, lang))?
         .map_err(|e| UiError::from_client(&e, lang))
 }
 
@@ -177,7 +177,7 @@ pub async fn unlock<R: Runtime>(
     let opened =
         tauri::async_runtime::spawn_blocking(move || Client::open(&profile, Some(&passphrase)))
             .await
-            .map_err(|e| UiError::other(e.to_string()))?;
+            .map_err(|e| UiError::stopped(&e, state.lang()))?;
     match opened {
         Ok(client) => {
             install(&app, client);
@@ -193,7 +193,7 @@ pub async fn read_invite(state: State<'_, AppState>, path: String) -> Res<Invite
     let lang = state.lang();
     tauri::async_runtime::spawn_blocking(move || invite::read_file(std::path::Path::new(&path)))
         .await
-        .map_err(|e| UiError::other(e.to_string()))?
+        .map_err(|e| UiError::stopped(&e, lang))?
         .map_err(|e| UiError::from_client(&e, lang))
 }
 
@@ -361,11 +361,15 @@ pub async fn save_again(
 }
 
 #[tauri::command]
-pub async fn open_folder<R: Runtime>(app: AppHandle<R>, path: String) -> Res<()> {
+pub async fn open_folder<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: String,
+) -> Res<()> {
     use tauri_plugin_opener::OpenerExt;
     app.opener()
         .open_path(&path, None::<&str>)
-        .map_err(|e| UiError::other(e.to_string()))
+        .map_err(|e| UiError::cannot_open(std::path::Path::new(&path), &e, state.lang()))
 }
 
 /// Shows the log file in the system's file manager.
@@ -381,7 +385,7 @@ pub async fn open_log_folder<R: Runtime>(app: AppHandle<R>, state: State<'_, App
             None::<&str>,
         )
     };
-    shown.map_err(|e| UiError::other(e.to_string()))
+    shown.map_err(|e| UiError::cannot_open(&file, &e, state.lang()))
 }
 
 /// Whether updates are on and whether a newer version is available.
@@ -401,9 +405,10 @@ pub async fn download_update<R: Runtime>(app: AppHandle<R>) -> Res<Option<String
 #[tauri::command]
 pub async fn install_update<R: Runtime>(app: AppHandle<R>) -> Res<bool> {
     let installer = app.clone();
+    let lang = app.state::<AppState>().lang();
     tauri::async_runtime::spawn_blocking(move || crate::update::install(&installer))
         .await
-        .map_err(|e| UiError::other(e.to_string()))?
+        .map_err(|e| UiError::stopped(&e, lang))?
 }
 
 /// Names of the offices that sent `files`, for the notification.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use careplan_client::messages::{Notice, notice};
 use careplan_client::settings::Settings;
 use careplan_client::{Client, ClientError};
 use careplan_csv::Lang;
@@ -183,11 +184,40 @@ impl UiError {
         }
     }
 
-    /// A plain failure with a message.
-    pub fn other(message: impl Into<String>) -> UiError {
+    /// Work that stopped unexpectedly (a panic on its thread): the details go to the log, the
+    /// person is told to try again and where the log is.
+    pub fn stopped(e: &dyn std::fmt::Display, lang: Lang) -> UiError {
+        log::error!("a command stopped unexpectedly: {e}");
         UiError {
-            code: "failed",
-            message: message.into(),
+            code: "internal",
+            message: notice(Notice::Stopped, lang),
         }
+    }
+
+    /// The system could not open `path` (file manager, default program).
+    pub fn cannot_open(path: &std::path::Path, e: &dyn std::fmt::Display, lang: Lang) -> UiError {
+        UiError {
+            code: "cannot_open",
+            message: notice(
+                Notice::CannotOpen {
+                    path: &path.display().to_string(),
+                    reason: &e.to_string(),
+                },
+                lang,
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_that_stopped_is_told_as_a_sentence_not_as_its_panic_text() {
+        let e = UiError::stopped(&"index out of bounds: the len is 0", Lang::Ja);
+        assert_eq!(e.code, "internal");
+        assert!(!e.message.contains("index out of bounds"), "{}", e.message);
+        assert!(e.message.contains("ログファイル"), "{}", e.message);
     }
 }

@@ -116,8 +116,15 @@ async fn find<R: Runtime>(app: &AppHandle<R>) -> Result<Option<Update>, UiError>
         .pubkey(source.pubkey)
         .timeout(TIMEOUT);
     if let Some(pem) = source.ca_pem {
-        let cert = reqwest::Certificate::from_pem(pem.as_bytes())
-            .map_err(|e| UiError::other(format!("KIZUNA_UPDATE_CA: {e}")))?;
+        let cert = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| UiError {
+            code: "update_failed",
+            message: notice(
+                Notice::UpdateFailed {
+                    reason: &format!("KIZUNA_UPDATE_CA: {e}"),
+                },
+                lang,
+            ),
+        })?;
         builder = builder.configure_client(move |c| c.add_root_certificate(cert.clone()));
     }
     let updater = builder.build().map_err(|e| failure(&e, lang))?;

@@ -154,6 +154,15 @@ pub enum Notice<'a> {
         /// The technical reason.
         reason: &'a str,
     },
+    /// Something the window asked for stopped unexpectedly (details in the log).
+    Stopped,
+    /// The system could not open a file or folder.
+    CannotOpen {
+        /// What was to be opened.
+        path: &'a str,
+        /// The system's reason.
+        reason: &'a str,
+    },
     /// The settings were saved, but starting at login could not be turned on or off.
     AutostartFailed {
         /// The system's reason.
@@ -191,6 +200,10 @@ pub fn notice(n: Notice<'_>, lang: Lang) -> String {
         Notice::UpdateUnsigned => "更新ファイルの署名を確認できなかったため、更新しませんでした（配布元が正しくない可能性があります）。このバージョンのまま使い、管理者に連絡してください。".into(),
         Notice::UpdateFailed { reason } if en => format!("Kizuna could not look for or install an update ({reason}). Check the network and try again later; Kizuna keeps working as it is."),
         Notice::UpdateFailed { reason } => format!("更新の確認またはインストールができませんでした（{reason}）。ネットワークを確認し、後でもう一度お試しください。このバージョンのまま使えます。"),
+        Notice::Stopped if en => "Something stopped unexpectedly. Try again; if it happens again, send the log file (Settings) to your administrator.".into(),
+        Notice::Stopped => "処理が予期せず止まりました。もう一度お試しください。繰り返す場合はログファイル（設定画面）を管理者に送ってください。".into(),
+        Notice::CannotOpen { path, reason } if en => format!("{path} could not be opened ({reason}). Open it from the file manager instead."),
+        Notice::CannotOpen { path, reason } => format!("{path} を開けませんでした（{reason}）。エクスプローラーや Finder から開いてください。"),
         Notice::AutostartFailed { reason } if en => format!("The settings were saved, but starting Kizuna at login could not be changed ({reason}). Check that your account may add login items."),
         Notice::AutostartFailed { reason } => format!("設定は保存しましたが、ログイン時の自動起動を変更できませんでした（{reason}）。この PC でログイン項目を追加できるか確認してください。"),
     }
