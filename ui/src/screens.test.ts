@@ -163,6 +163,39 @@ describe("受信箱", () => {
     expect(marked).toEqual([[7, 8]]);
     expect(shell.unread).toEqual([0]);
   });
+
+  it("draws the newest list when an older load answers after it", async () => {
+    const answers: ((v: HistoryEntry[]) => void)[] = [];
+    const marked: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "history") return new Promise((resolve) => answers.push(resolve));
+      if (cmd === "mark_read") return (marked.push(args.ids), 0);
+    });
+    const inbox = createInbox(fakeShell());
+    document.body.replaceChildren(inbox.el);
+    void inbox.show();
+    void inbox.show();
+    await settle();
+    answers[1]([received(2, "NEW.CSV"), received(1, "OLD.CSV")]);
+    await settle();
+    answers[0]([received(1, "OLD.CSV")]);
+    await settle();
+    expect(inbox.el.querySelectorAll("tbody tr")).toHaveLength(2);
+    expect(marked).toEqual([[2, 1]]);
+  });
+
+  it("says where the folder of a received file could not be opened", async () => {
+    ipc((cmd) => {
+      if (cmd === "history") return [received(7, "A.CSV")];
+      if (cmd === "open_folder") return Promise.reject({ code: "cannot_open", message: "/in を開けませんでした" });
+      return 0;
+    });
+    const shell = fakeShell();
+    const el = await shown(createInbox(shell));
+    el.querySelector<HTMLButtonElement>(".row-actions button.link")!.click();
+    await settle();
+    expect(shell.said.at(-1)).toEqual(["error", "/in を開けませんでした"]);
+  });
 });
 
 describe("履歴", () => {

@@ -56,7 +56,15 @@ export function createInbox(shell: Shell): Screen {
         { class: "row-actions" },
         e.saved_path && e.state !== "quarantined"
           ? [
-              h("button", { class: "link", onclick: () => api.openFolder(dirname(e.saved_path!)) }, t("openFolder")),
+              h(
+                "button",
+                {
+                  class: "link",
+                  onclick: () =>
+                    api.openFolder(dirname(e.saved_path!)).catch((err) => shell.say("error", errorMessage(err))),
+                },
+                t("openFolder"),
+              ),
               h("button", { class: "link save-again", onclick: () => saveAgain(e.id, false) }, t("saveAgain")),
               h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
             ]
