@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, unli
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
-import { click, endApp, find, run, s, script, shot, startApp, step, type, waitFor, wd } from "./webdriver.mjs";
+import { click, endApp, find, KEY, press, run, s, script, shot, startApp, step, type, waitFor, wd } from "./webdriver.mjs";
 
 const env = process.env;
 const KIZUNA = env.KIZUNA_BIN;
@@ -240,6 +240,18 @@ async function main() {
     assert.equal(await script("return document.querySelector('#update-state').textContent.length > 0"), true);
     await script("document.querySelector('#updates').scrollIntoView()");
     await shot("15-settings-log-and-updates");
+  });
+
+  await step("the keyboard alone moves between screens and into them", async () => {
+    await press("3", KEY.ctrl);
+    await waitFor("#screen-history:not([hidden])");
+    assert.equal(await script("return document.activeElement.textContent"), "履歴");
+    await press(KEY.tab);
+    const focused = await script("return document.activeElement.tagName + ' ' + (document.activeElement.name || document.activeElement.id)");
+    assert.ok(/^(INPUT|SELECT|BUTTON)/.test(focused), `Tab reaches the screen's first control (${focused})`);
+    await press("2", KEY.ctrl);
+    await waitFor("#screen-inbox:not([hidden])");
+    await shot("16-keyboard-inbox");
   });
 
   await endApp();

@@ -89,6 +89,18 @@ export async function click(css) {
   }
 }
 
+/** WebDriver's key codes for the keys the tests press. */
+export const KEY = { ctrl: "\uE009", shift: "\uE008", tab: "\uE004", enter: "\uE007" };
+
+/** Presses `key` while holding `modifiers` (KEY values), as a person on the keyboard does. */
+export async function press(key, ...modifiers) {
+  const down = (value) => ({ type: "keyDown", value });
+  const up = (value) => ({ type: "keyUp", value });
+  const actions = [...modifiers.map(down), down(key), up(key), ...modifiers.reverse().map(up)];
+  await wd("POST", s("/actions"), { actions: [{ type: "key", id: "keyboard", actions }] });
+  await wd("DELETE", s("/actions"));
+}
+
 export async function script(body, args = []) {
   return wd("POST", s("/execute/sync"), { script: body, args });
 }
