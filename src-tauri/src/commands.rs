@@ -58,6 +58,8 @@ pub struct StatusView {
     invite: Option<InviteOpened>,
     /// The app's log file, to send to whoever helps the office.
     log_file: String,
+    /// Why there is no log file, for people (the app works without it).
+    log_problem: Option<String>,
     /// The version running.
     version: String,
     /// Updates are configured for this app (the office may still turn them off).
@@ -114,6 +116,15 @@ pub async fn status(state: State<'_, AppState>) -> Res<StatusView> {
         test_hooks: std::env::var("KIZUNA_TEST_HOOKS").is_ok_and(|v| v == "1"),
         invite: state.invite(),
         log_file: state.log_file.display().to_string(),
+        log_problem: state.log_problem.as_ref().map(|reason| {
+            notice(
+                Notice::LogUnavailable {
+                    file: &state.log_file.display().to_string(),
+                    reason,
+                },
+                state.lang(),
+            )
+        }),
         version: state.version.clone(),
         updates_configured: state.update.is_some(),
     })

@@ -129,8 +129,14 @@ pub fn shell<R: Runtime>(
         ))
         .setup(move |app| {
             let log_dir = logging::folder(app.handle(), options.log_dir.as_deref());
+            // Without its log the app still works: it says so in the window instead of not
+            // starting.
+            let mut log_problem = None;
             if !options.no_logger {
-                app.handle().plugin(logging::plugin(log_dir.clone()))?;
+                if let Err(e) = app.handle().plugin(logging::plugin(log_dir.clone())) {
+                    eprintln!("Kizuna: no log file in {}: {e}", log_dir.display());
+                    log_problem = Some(e.to_string());
+                }
             }
             log::info!("Kizuna {} started", app.package_info().version);
             let profile = match options.profile.clone() {
@@ -145,6 +151,7 @@ pub fn shell<R: Runtime>(
             app.manage(AppState {
                 update: options.update.clone(),
                 log_file: logging::file(&log_dir),
+                log_problem,
                 version: app.package_info().version.to_string(),
                 ..AppState::new(profile, receive_dir, started)
             });

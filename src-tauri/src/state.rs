@@ -43,6 +43,8 @@ pub struct AppState {
     pub update: Option<UpdateSource>,
     /// The log file.
     pub log_file: PathBuf,
+    /// Why the log file could not be written, if it could not.
+    pub log_problem: Option<String>,
     /// The version running.
     pub version: String,
     /// A newer version, downloaded and its signature verified, waiting to be installed.
@@ -83,6 +85,7 @@ impl AppState {
             invite: Mutex::new(None),
             update: None,
             log_file: PathBuf::new(),
+            log_problem: None,
             version: String::new(),
             downloaded: Mutex::new(None),
         }

@@ -303,8 +303,27 @@ fn the_log_file_is_written_in_the_log_folder_the_status_names() {
     let status = invoke(&window, "status", json!({})).unwrap();
     let file = PathBuf::from(str_of(&status["log_file"]));
     assert_eq!(file, logs.join("kizuna.log"));
+    assert_eq!(status["log_problem"], Value::Null);
     let written = std::fs::read_to_string(&file).expect("the log file");
     assert!(written.contains("Kizuna 0.1.0 started"), "{written}");
+}
+
+#[test]
+fn an_app_that_cannot_write_its_log_still_starts_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the log folder should be.
+    let not_a_folder = dir.path().join("logs");
+    std::fs::write(&not_a_folder, "").unwrap();
+    let (_app, window) = app_with(Options {
+        log_dir: Some(not_a_folder),
+        no_logger: false,
+        ..options(&dir.path().join("profile"), &dir.path().join("inbox"))
+    });
+    let status = invoke(&window, "status", json!({})).unwrap();
+    assert!(
+        str_of(&status["log_problem"]).contains("送受信はいつも通り"),
+        "{status}"
+    );
 }
 
 /// An update server over TLS: a manifest announcing `announced` and a package signed for

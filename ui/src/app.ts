@@ -82,6 +82,7 @@ export class App implements Shell {
     this.root.append(h("div", { class: "layout" }, nav, this.pane));
     this.setUnread(this.status.unread);
     if (this.status.background.restarts > 0) this.say("error", t("loopRestarted"));
+    if (this.status.log_problem) this.say("error", this.status.log_problem);
     this.go(this.current);
   }
 

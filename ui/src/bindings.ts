@@ -27,6 +27,10 @@ invite: InviteOpened | null,
  */
 log_file: string, 
 /**
+ * Why there is no log file, for people (the app works without it).
+ */
+log_problem: string | null, 
+/**
  * The version running.
  */
 version: string, 

@@ -48,6 +48,7 @@ function status(): Status {
     test_hooks: false,
     invite: null,
     log_file: "/home/u/.local/share/jp.kizuna.desktop/logs/kizuna.log",
+    log_problem: null,
     version: "0.1.0",
     updates_configured: true,
   };
@@ -453,6 +454,15 @@ describe("the app", () => {
     root.querySelector<HTMLButtonElement>("#nav-inbox")!.click();
     await settle();
     expect(calls.filter((c) => c === "history")).toHaveLength(2);
+  });
+
+  it("says when there is no log file", () => {
+    ipc(() => []);
+    const root = document.createElement("div");
+    const s = status();
+    s.log_problem = "ログファイル /x/kizuna.log に書き込めません（権限がありません）。送受信はいつも通り使えます。";
+    new App(root, s);
+    expect(root.querySelector(".banner.error")?.textContent).toContain("送受信はいつも通り");
   });
 
   it("says when receiving had to be restarted", () => {

@@ -156,6 +156,13 @@ pub enum Notice<'a> {
     },
     /// Something the window asked for stopped unexpectedly (details in the log).
     Stopped,
+    /// The log file cannot be written; the app works without it.
+    LogUnavailable {
+        /// The log file.
+        file: &'a str,
+        /// The system's reason.
+        reason: &'a str,
+    },
     /// The system could not open a file or folder.
     CannotOpen {
         /// What was to be opened.
@@ -200,6 +207,8 @@ pub fn notice(n: Notice<'_>, lang: Lang) -> String {
         Notice::UpdateUnsigned => "更新ファイルの署名を確認できなかったため、更新しませんでした（配布元が正しくない可能性があります）。このバージョンのまま使い、管理者に連絡してください。".into(),
         Notice::UpdateFailed { reason } if en => format!("Kizuna could not look for or install an update ({reason}). Check the network and try again later; Kizuna keeps working as it is."),
         Notice::UpdateFailed { reason } => format!("更新の確認またはインストールができませんでした（{reason}）。ネットワークを確認し、後でもう一度お試しください。このバージョンのまま使えます。"),
+        Notice::LogUnavailable { file, reason } if en => format!("Kizuna cannot write its log file {file} ({reason}). Sending and receiving work as usual; ask your administrator to check that folder's permissions."),
+        Notice::LogUnavailable { file, reason } => format!("ログファイル {file} に書き込めません（{reason}）。送受信はいつも通り使えます。フォルダの権限を管理者に確認してもらってください。"),
         Notice::Stopped if en => "Something stopped unexpectedly. Try again; if it happens again, send the log file (Settings) to your administrator.".into(),
         Notice::Stopped => "処理が予期せず止まりました。もう一度お試しください。繰り返す場合はログファイル（設定画面）を管理者に送ってください。".into(),
         Notice::CannotOpen { path, reason } if en => format!("{path} could not be opened ({reason}). Open it from the file manager instead."),
