@@ -53,10 +53,11 @@ fn genuine() -> &'static Genuine {
                 recipient: RECIPIENT.into(),
                 created_at: now,
                 idempotency_key: "fuzz".into(),
+                recipients: Vec::new(),
             },
         )
         .unwrap();
-        let ciphertext = envelope::encrypt(&keys.encryption_recipient(), &plain).unwrap();
+        let ciphertext = envelope::encrypt(&[keys.encryption_recipient()], &plain).unwrap();
         Genuine {
             keys,
             cert,

@@ -162,6 +162,7 @@ pub async fn enroll<R: Runtime>(
             totp: args.totp.as_deref().filter(|t| !t.trim().is_empty()),
             passphrase: passphrase.as_deref(),
             proxy: args.proxy.as_deref(),
+            device_name: None,
         },
     )
     .await;

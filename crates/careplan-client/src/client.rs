@@ -28,6 +28,18 @@ pub struct Enrolment<'a> {
     pub passphrase: Option<&'a str>,
     /// HTTPS proxy to reach the relay through (kept in the settings); `None` for the system's.
     pub proxy: Option<&'a str>,
+    /// What the office calls this PC or profile; `None` for the computer's name.
+    pub device_name: Option<&'a str>,
+}
+
+/// The computer's name, as a device name when none is given.
+fn computer_name() -> Option<String> {
+    ["COMPUTERNAME", "HOSTNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|n| n.trim().chars().take(64).collect::<String>())
+        .filter(|n| !n.is_empty())
 }
 
 /// One enrolled office, ready to send and receive.
@@ -105,6 +117,7 @@ impl Client {
                 csr_pem: csr,
                 encryption_key: keys.encryption_recipient(),
                 totp: e.totp.map(str::to_owned),
+                device_name: e.device_name.map(str::to_owned).or_else(computer_name),
             })
             .await?;
         let ca_der = envelope::pem_to_der(&answer.ca_pem)
@@ -232,9 +245,10 @@ impl Client {
         Ok(())
     }
 
-    /// A partner's certificate from the directory, checked against the pinned CA; its name is
-    /// remembered for the history.
-    pub(crate) async fn partner_certificate(&self, office: &str) -> Result<OfficeCertificate> {
+    /// A partner's devices from the directory, each certificate checked against the pinned CA
+    /// and naming the office and the key the directory gives; its name is remembered for the
+    /// history.
+    pub(crate) async fn partner_devices(&self, office: &str) -> Result<Vec<OfficeCertificate>> {
         let entry = self.api().directory(office).await?;
         self.db.remember_partner(
             &entry.office.number,
@@ -244,22 +258,28 @@ impl Client {
         if !entry.active {
             return Err(ClientError::RecipientDisabled(office.to_owned()));
         }
-        let pem = entry
-            .certificate_pem
-            .ok_or_else(|| ClientError::RecipientNotEnrolled(office.to_owned()))?;
-        let cert = OfficeCertificate::verify(&pem, &self.ca_der, now()).map_err(|e| {
-            ClientError::PartnerCertificate {
-                office: office.to_owned(),
-                reason: e.to_string(),
-            }
-        })?;
-        if cert.office != office {
-            return Err(ClientError::PartnerCertificate {
-                office: office.to_owned(),
-                reason: format!("certificate names {}", cert.office),
-            });
+        if entry.devices.is_empty() {
+            return Err(ClientError::RecipientNotEnrolled(office.to_owned()));
         }
-        Ok(cert)
+        let refused = |reason: String| ClientError::PartnerCertificate {
+            office: office.to_owned(),
+            reason,
+        };
+        entry
+            .devices
+            .iter()
+            .map(|d| {
+                let cert = OfficeCertificate::verify(&d.certificate_pem, &self.ca_der, now())
+                    .map_err(|e| refused(e.to_string()))?;
+                if cert.office != office {
+                    return Err(refused(format!("certificate names {}", cert.office)));
+                }
+                if cert.encryption_key != d.encryption_key {
+                    return Err(refused("the key listed is not the certificate's".into()));
+                }
+                Ok(cert)
+            })
+            .collect()
     }
 
     /// Where quarantined files go.

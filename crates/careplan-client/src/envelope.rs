@@ -36,6 +36,10 @@ pub struct Manifest {
     pub created_at: i64,
     /// The upload's idempotency key: ties the manifest to one sending, so a replay shows.
     pub idempotency_key: String,
+    /// The recipient devices' encryption keys the file is encrypted to (the relay keeps the
+    /// body until each of them fetched it).
+    #[serde(default)]
+    pub recipients: Vec<String>,
 }
 
 /// Manifest type tag.
@@ -205,11 +209,25 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Encrypts `plain` to an age recipient (`age1…`).
-pub fn encrypt(recipient: &str, plain: &[u8]) -> Result<Vec<u8>> {
-    let recipient: age::x25519::Recipient = recipient
-        .parse()
-        .map_err(|e: &str| ClientError::Crypto(e.to_owned()))?;
-    age::encrypt(&recipient, plain).map_err(|e| ClientError::Crypto(e.to_string()))
+pub fn encrypt(recipients: &[String], plain: &[u8]) -> Result<Vec<u8>> {
+    let recipients = recipients
+        .iter()
+        .map(|r| {
+            r.parse::<age::x25519::Recipient>()
+                .map_err(|e: &str| ClientError::Crypto(e.to_owned()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let encryptor =
+        age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+            .map_err(|e| ClientError::Crypto(e.to_string()))?;
+    let mut out = Vec::with_capacity(plain.len() + 256);
+    let mut writer = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| ClientError::Crypto(e.to_string()))?;
+    std::io::Write::write_all(&mut writer, plain)
+        .and_then(|()| writer.finish().map(drop))
+        .map_err(|e| ClientError::Crypto(e.to_string()))?;
+    Ok(out)
 }
 
 /// Decrypts a file sent to this office.
@@ -309,6 +327,7 @@ mod tests {
             recipient: "1310000001".into(),
             created_at: 1,
             idempotency_key: "k".into(),
+            recipients: Vec::new(),
         }
     }
 
@@ -324,7 +343,7 @@ mod tests {
         assert_eq!(cert.encryption_key, sender.encryption_recipient());
         let bytes = "ｹｱﾌﾟﾗﾝ,髙橋\r\n".as_bytes();
         let signed = sign(&sender, &manifest(&sha256_hex(bytes), bytes.len() as u64)).unwrap();
-        let ct = encrypt(&recipient.encryption_recipient(), bytes).unwrap();
+        let ct = encrypt(&[recipient.encryption_recipient()], bytes).unwrap();
         let expect = ("UPJSK_x.CSV", "1320000001", "1310000001");
         let (_, plain) = open_envelope(&recipient, &cert, &signed, &ct, expect).unwrap();
         assert_eq!(plain, bytes);
@@ -350,7 +369,7 @@ mod tests {
         let (sender, cert) = sender();
         let recipient = OfficeKeys::generate().unwrap();
         let signed = sign(&sender, &manifest(&sha256_hex(b"signed"), 6)).unwrap();
-        let ct = encrypt(&recipient.encryption_recipient(), b"other!").unwrap();
+        let ct = encrypt(&[recipient.encryption_recipient()], b"other!").unwrap();
         let expect = ("UPJSK_x.CSV", "1320000001", "1310000001");
         assert_eq!(
             open_envelope(&recipient, &cert, &signed, &ct, expect).unwrap_err(),
@@ -374,7 +393,7 @@ mod tests {
         let (sender, cert) = sender();
         let recipient = OfficeKeys::generate().unwrap();
         let signed = sign(&sender, &manifest(&sha256_hex(b"x"), 1)).unwrap();
-        let ct = encrypt(&recipient.encryption_recipient(), b"x").unwrap();
+        let ct = encrypt(&[recipient.encryption_recipient()], b"x").unwrap();
         let other = ("UPJSK_other.CSV", "1320000001", "1310000001");
         assert!(matches!(
             open_envelope(&recipient, &cert, &signed, &ct, other),

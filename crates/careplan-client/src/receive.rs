@@ -12,7 +12,7 @@ use crate::client::Client;
 use crate::envelope::{self, RECEIPT_TYPE, Receipt, VerifyError};
 use crate::error::{ClientError, Result};
 use crate::store::{NewReceived, Unreported, now};
-use careplan_protocol::Message as RelayMessage;
+use careplan_protocol::{Message as RelayMessage, MessageState};
 
 /// What happened to one received message.
 #[derive(Debug, Clone, Serialize)]
@@ -78,7 +78,9 @@ impl Client {
                     }
                     continue;
                 }
-                if msg.state.is_final() {
+                // Acknowledged by another device of this office: still this device's to take
+                // (its receipt went once, from the other device). Expired: gone.
+                if msg.state == MessageState::Expired {
                     continue;
                 }
                 match self.open_message(msg).await? {
@@ -143,26 +145,37 @@ impl Client {
         let Some(ciphertext) = self.api().body(&msg.id).await? else {
             return Ok(None);
         };
-        let cert = match self.partner_certificate(&msg.sender).await {
-            Ok(c) => c,
+        let devices = match self.partner_devices(&msg.sender).await {
+            Ok(devices) => devices,
             Err(ClientError::PartnerCertificate { reason, .. }) => {
                 return Ok(Some(Err(VerifyError::Certificate(reason))));
             }
+            Err(ClientError::RecipientNotEnrolled(_) | ClientError::RecipientDisabled(_)) => {
+                Vec::new()
+            }
             Err(e) => return Err(e),
         };
-        Ok(Some(
-            envelope::open_envelope(
+        // Signed by one of the sender's devices: the one whose signature verifies. A device
+        // revoked since it signed is no longer among them, and its files are not accepted.
+        let mut verdict = Err(VerifyError::Certificate(
+            "no enrolled device of the sender".into(),
+        ));
+        for cert in &devices {
+            verdict = envelope::open_envelope(
                 &self.keys,
-                &cert,
+                cert,
                 &msg.manifest,
                 &ciphertext,
                 (&msg.file_name, &msg.sender, &self.office),
-            )
-            .inspect_err(|_| {
-                // Keep the ciphertext for inspection.
-                let _ = self.keep_quarantined(&msg.id, &ciphertext);
-            }),
-        ))
+            );
+            if !matches!(verdict, Err(VerifyError::BadSignature)) {
+                break;
+            }
+        }
+        Ok(Some(verdict.inspect_err(|_| {
+            // Keep the ciphertext for inspection.
+            let _ = self.keep_quarantined(&msg.id, &ciphertext);
+        })))
     }
 
     fn keep_quarantined(&self, id: &str, ciphertext: &[u8]) -> Result<()> {
@@ -243,7 +256,7 @@ impl Client {
         let msg = &o.msg;
         let saved = write_new_file(out_dir, &msg.file_name, &o.plain)?;
         let sha = envelope::sha256_hex(&o.plain);
-        let sealed = envelope::encrypt(&self.keys.encryption_recipient(), &o.plain)?;
+        let sealed = envelope::encrypt(&[self.keys.encryption_recipient()], &o.plain)?;
         let receipt = self.receipt(msg, &sha, "accepted", None)?;
         let findings: Vec<_> = report
             .findings

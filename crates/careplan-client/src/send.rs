@@ -220,7 +220,7 @@ impl Client {
                 users: report.users as i64,
                 size: b.len() as i64,
                 sha256,
-                sealed: envelope::encrypt(&self.keys.encryption_recipient(), b)?,
+                sealed: envelope::encrypt(&[self.keys.encryption_recipient()], b)?,
             });
         }
         self.db.queue(&rows)
@@ -297,20 +297,23 @@ impl Client {
     async fn upload_one(
         &self,
         due: &crate::store::DueSent,
-        recipients: &mut std::collections::HashMap<String, String>,
+        recipients: &mut std::collections::HashMap<String, Vec<String>>,
     ) -> Result<String> {
-        let recipient_key = match recipients.get(&due.recipient) {
-            Some(key) => key.clone(),
+        let keys = match recipients.get(&due.recipient) {
+            Some(keys) => keys.clone(),
             None => {
-                let key = self
-                    .partner_certificate(&due.recipient)
+                // Every device of the partner: any of them can read the file.
+                let keys: Vec<String> = self
+                    .partner_devices(&due.recipient)
                     .await?
-                    .encryption_key;
-                recipients.insert(due.recipient.clone(), key.clone());
-                key
+                    .into_iter()
+                    .map(|c| c.encryption_key)
+                    .collect();
+                recipients.insert(due.recipient.clone(), keys.clone());
+                keys
             }
         };
-        let (manifest, ciphertext) = crate::work::heavy(|| self.seal_for(due, &recipient_key))?;
+        let (manifest, ciphertext) = crate::work::heavy(|| self.seal_for(due, &keys))?;
         let uploaded = self
             .api()
             .upload(&due.file_name, &due.idempotency_key, &manifest, ciphertext)
@@ -322,7 +325,7 @@ impl Client {
     fn seal_for(
         &self,
         due: &crate::store::DueSent,
-        recipient_key: &str,
+        recipient_keys: &[String],
     ) -> Result<(String, Vec<u8>)> {
         let plain = envelope::decrypt(&self.keys, &due.sealed)
             .map_err(|e| ClientError::Crypto(e.to_string()))?;
@@ -337,9 +340,10 @@ impl Client {
                 recipient: due.recipient.clone(),
                 created_at: now(),
                 idempotency_key: due.idempotency_key.clone(),
+                recipients: recipient_keys.to_vec(),
             },
         )?;
-        let ciphertext = envelope::encrypt(recipient_key, &plain)?;
+        let ciphertext = envelope::encrypt(recipient_keys, &plain)?;
         Ok((manifest, ciphertext))
     }
 }

@@ -17,7 +17,7 @@ impl Client {
             Some(open) => (open - 1).min(cursor),
             None => cursor,
         };
-        let mut certs: HashMap<String, Option<OfficeCertificate>> = HashMap::new();
+        let mut certs: HashMap<String, Vec<OfficeCertificate>> = HashMap::new();
         let mut changed = 0;
         loop {
             let page = self.api().sent(after).await?;
@@ -25,12 +25,16 @@ impl Client {
                 let receipt = match &msg.receipt {
                     Some(signed) => {
                         if !certs.contains_key(&msg.recipient) {
-                            let cert = self.partner_certificate(&msg.recipient).await.ok();
-                            certs.insert(msg.recipient.clone(), cert);
+                            let devices = self
+                                .partner_devices(&msg.recipient)
+                                .await
+                                .unwrap_or_default();
+                            certs.insert(msg.recipient.clone(), devices);
                         }
+                        // Signed by whichever of the partner's devices received it.
                         let verified = certs[&msg.recipient]
-                            .as_ref()
-                            .and_then(|c| c.open::<Receipt>(signed).ok())
+                            .iter()
+                            .find_map(|c| c.open::<Receipt>(signed).ok())
                             .filter(|r| {
                                 r.r#type == RECEIPT_TYPE
                                     && r.message_id == msg.id

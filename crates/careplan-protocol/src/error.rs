@@ -57,6 +57,8 @@ codes! {
     BadKey = "bad_key", 400;
     /// An oversized one-time code.
     BadTotp = "bad_totp", 400;
+    /// A device name that is too long or holds control characters.
+    BadDeviceName = "bad_device_name", 400;
     /// A CSR that cannot be read.
     BadCsr = "bad_csr", 400;
     /// An encryption key that is no age recipient.

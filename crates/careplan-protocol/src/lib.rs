@@ -18,6 +18,6 @@ pub use message::{
     Page, UploadResponse,
 };
 pub use office::{
-    DemoOffice, DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeInfo, OfficeKind,
-    RenewRequest, SearchResult,
+    DemoOffice, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeInfo,
+    OfficeKind, RenewRequest, SearchResult,
 };

@@ -87,6 +87,9 @@ pub struct EnrollRequest {
     /// The current one-time code, for offices with a second factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totp: Option<String>,
+    /// What the office calls this PC (or CLI profile), e.g. 事務所PC; at most 64 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
 }
 
 /// What enrolment and renewal return.
@@ -120,9 +123,13 @@ pub struct Me {
     pub serial: String,
     /// Its end of validity, unix seconds.
     pub not_after: i64,
+    /// The device the certificate belongs to.
+    #[serde(default)]
+    pub device: String,
 }
 
-/// `GET /v1/directory/{number}`: what a sender needs to encrypt to an office.
+/// `GET /v1/directory/{number}`: what a sender needs to encrypt to an office: every device of it
+/// that may receive.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DirectoryEntry {
     /// The office.
@@ -130,12 +137,25 @@ pub struct DirectoryEntry {
     pub office: OfficeInfo,
     /// Whether it can receive.
     pub active: bool,
-    /// Its current certificate (PEM), which binds its encryption key; none before enrolment.
-    pub certificate_pem: Option<String>,
+    /// Its devices with a valid, unrevoked certificate; none before enrolment. A file is
+    /// encrypted to all of them.
+    #[serde(default)]
+    pub devices: Vec<DeviceKey>,
+}
+
+/// One device of an office (a PC, a CLI profile) as the directory gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKey {
+    /// The device's id at the relay (kept across renewals).
+    pub device: String,
+    /// What the office calls it.
+    pub name: String,
+    /// Its current certificate (PEM), which binds its encryption key.
+    pub certificate_pem: String,
     /// The encryption key (age recipient) bound in that certificate.
-    pub encryption_key: Option<String>,
+    pub encryption_key: String,
     /// End of the certificate's validity, unix seconds.
-    pub not_after: Option<i64>,
+    pub not_after: i64,
 }
 
 /// `GET /v1/directory?q=`: offices whose number starts with, or whose name contains, the text.
@@ -160,7 +180,7 @@ mod tests {
 
     #[test]
     fn a_directory_entry_carries_the_office_fields_at_its_top_level() {
-        let json = r#"{"number":"1320000001","name":"ひまわり","kind":"service","active":true,"certificate_pem":null,"encryption_key":null,"not_after":null}"#;
+        let json = r#"{"number":"1320000001","name":"ひまわり","kind":"service","active":true,"devices":[]}"#;
         let e: DirectoryEntry = serde_json::from_str(json).unwrap();
         assert_eq!(e.office.kind, OfficeKind::Service);
         assert_eq!(serde_json::to_string(&e).unwrap(), json);
@@ -174,6 +194,7 @@ mod tests {
             csr_pem: "c".into(),
             encryption_key: "age1x".into(),
             totp: None,
+            device_name: None,
         };
         assert!(!serde_json::to_string(&r).unwrap().contains("totp"));
     }

@@ -118,6 +118,9 @@ enum OfficeCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The office's devices (PCs, CLI profiles): list them, or revoke one.
+    #[command(subcommand)]
+    Device(DeviceCmd),
     /// Set a new password (and lift a lock).
     Passwd {
         /// 事業所番号.
@@ -125,6 +128,23 @@ enum OfficeCmd {
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// Every device with a valid certificate: id, name, certificate end, serial.
+    List {
+        /// 事業所番号.
+        number: String,
+    },
+    /// Revoke every certificate of a device: it can no longer connect, and nothing sent after
+    /// this moment is encrypted to it.
+    Revoke {
+        /// 事業所番号.
+        number: String,
+        /// The device id, as listed.
+        device: String,
     },
 }
 
@@ -486,6 +506,20 @@ fn run(cli: Cli) -> Result<()> {
                     std::fs::write(&out, bytes)
                         .with_context(|| format!("writing {}", out.display()))?;
                     println!("{}\n{}", out.display(), invite.to_link());
+                }
+                OfficeCmd::Device(DeviceCmd::List { number }) => {
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    for d in store.current_devices(&number, now)? {
+                        let until = time::OffsetDateTime::from_unix_timestamp(d.not_after)?.date();
+                        println!("{}\t{}\t{until}\t{}", d.device, d.device_name, d.serial);
+                    }
+                }
+                OfficeCmd::Device(DeviceCmd::Revoke { number, device }) => {
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    if store.revoke_device(&number, &device, now)? == 0 {
+                        bail!("no device {device} of office {number} with a valid certificate");
+                    }
+                    admin_audit(&store, "admin.device.revoke", Some(&number), device)?;
                 }
                 OfficeCmd::Passwd {
                     number,

@@ -21,6 +21,10 @@ pub struct Routed {
     sender: String,
     recipient: String,
     idempotency_key: String,
+    /// The recipient devices' encryption keys the file was encrypted to (none in manifests of
+    /// clients from before devices).
+    #[serde(default)]
+    recipients: Vec<String>,
 }
 
 impl Routed {
@@ -35,6 +39,11 @@ impl Routed {
             .decode(body.as_bytes())
             .ok()?;
         serde_json::from_slice(&json).ok()
+    }
+
+    /// The recipient devices' encryption keys the file was encrypted to.
+    pub fn recipients(&self) -> &[String] {
+        &self.recipients
     }
 
     /// Whether the manifest names exactly this upload: file, sender, recipient and key.

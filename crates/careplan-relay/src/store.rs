@@ -79,6 +79,10 @@ pub struct CertRecord {
     pub not_after: i64,
     /// Unix seconds, when revoked.
     pub revoked_at: Option<i64>,
+    /// The device it belongs to (kept across renewals).
+    pub device: String,
+    /// What the office calls that device.
+    pub device_name: String,
 }
 
 /// An event for one office.
@@ -214,9 +218,20 @@ pub trait MetaStore: Send + Sync {
     fn expire_due(&self, now: i64) -> Result<Vec<Message>, StoreError>;
     /// Records the recipient's receipt; false when the message was already acknowledged or expired.
     fn acknowledge(&self, id: &str, receipt: &str, now: i64) -> Result<bool, StoreError>;
-    /// The office's newest certificate that is neither revoked nor expired.
-    fn current_certificate(&self, office: &str, now: i64)
-    -> Result<Option<CertRecord>, StoreError>;
+    /// Each device of the office with a certificate that is neither revoked nor expired: its
+    /// newest such certificate, oldest device first.
+    fn current_devices(&self, office: &str, now: i64) -> Result<Vec<CertRecord>, StoreError>;
+    /// Revokes every certificate of an office's device; how many were revoked.
+    fn revoke_device(&self, office: &str, device: &str, now: i64) -> Result<usize, StoreError>;
+    /// Records that the device with `encryption_key` fetched a message.
+    fn record_fetch(&self, id: &str, encryption_key: &str, now: i64) -> Result<(), StoreError>;
+    /// The encryption keys of the devices that fetched a message.
+    fn fetched_by(&self, id: &str) -> Result<Vec<String>, StoreError>;
+    /// Records that a message's body is gone.
+    fn body_gone(&self, id: &str) -> Result<(), StoreError>;
+    /// Acknowledged messages past their expiry whose body is still held (some device never
+    /// fetched it), at most 500.
+    fn held_past_expiry(&self, now: i64) -> Result<Vec<Message>, StoreError>;
     /// Offices whose number starts with `q` or whose name contains it, at most `limit`.
     fn search_offices(&self, q: &str, limit: u32) -> Result<Vec<Office>, StoreError>;
     /// Records an event for an office; returns its id.
@@ -257,6 +272,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_messages.sql"),
     include_str!("../migrations/0003_events.sql"),
     include_str!("../migrations/0004_rights.sql"),
+    include_str!("../migrations/0005_devices.sql"),
 ];
 
 impl SqliteStore {
@@ -399,6 +415,8 @@ fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRecord> {
         issued_at: r.get(4)?,
         not_after: r.get(5)?,
         revoked_at: r.get(6)?,
+        device: r.get(7)?,
+        device_name: r.get(8)?,
     })
 }
 
@@ -445,7 +463,8 @@ impl SqliteStore {
 
 const OFFICE_COLS: &str =
     "number, name, kind, active, password_hash, failed_logins, locked_until, totp_secret";
-const CERT_COLS: &str = "serial, office, encryption_key, pem, issued_at, not_after, revoked_at";
+const CERT_COLS: &str =
+    "serial, office, encryption_key, pem, issued_at, not_after, revoked_at, device, device_name";
 
 impl MetaStore for SqliteStore {
     fn add_office(
@@ -573,7 +592,9 @@ impl MetaStore for SqliteStore {
 
     fn add_certificate(&self, c: &CertRecord) -> Result<(), StoreError> {
         self.conn().execute(
-            &format!("INSERT INTO certificates ({CERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+            &format!(
+                "INSERT INTO certificates ({CERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ),
             params![
                 c.serial,
                 c.office,
@@ -581,7 +602,9 @@ impl MetaStore for SqliteStore {
                 c.pem,
                 c.issued_at,
                 c.not_after,
-                c.revoked_at
+                c.revoked_at,
+                c.device,
+                c.device_name
             ],
         )?;
         Ok(())
@@ -697,7 +720,7 @@ impl MetaStore for SqliteStore {
         )?;
         for m in &due {
             tx.execute(
-                "UPDATE messages SET state = 'expired' WHERE id = ?1",
+                "UPDATE messages SET state = 'expired', body_held = 0 WHERE id = ?1",
                 [&m.id],
             )?;
             let data = event_data(&ExpiredEvent {
@@ -751,18 +774,55 @@ impl MetaStore for SqliteStore {
         Ok(n == 1)
     }
 
-    fn current_certificate(
-        &self,
-        office: &str,
-        now: i64,
-    ) -> Result<Option<CertRecord>, StoreError> {
+    fn current_devices(&self, office: &str, now: i64) -> Result<Vec<CertRecord>, StoreError> {
         let sql = format!(
-            "SELECT {CERT_COLS} FROM certificates WHERE office = ?1 AND revoked_at IS NULL AND not_after > ?2 ORDER BY issued_at DESC, rowid DESC LIMIT 1"
+            "SELECT {CERT_COLS} FROM certificates c WHERE office = ?1 AND revoked_at IS NULL AND not_after > ?2 \
+             AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.office = c.office AND n.device = c.device \
+                 AND n.revoked_at IS NULL AND n.not_after > ?2 AND (n.issued_at, n.rowid) > (c.issued_at, c.rowid)) \
+             ORDER BY issued_at, rowid"
         );
-        Ok(self
-            .reader()
-            .query_row(&sql, params![office, now], cert_row)
-            .optional()?)
+        rows(&self.reader(), &sql, params![office, now], cert_row)
+    }
+
+    fn revoke_device(&self, office: &str, device: &str, now: i64) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE certificates SET revoked_at = ?3 WHERE office = ?1 AND device = ?2 AND revoked_at IS NULL",
+            params![office, device, now],
+        )?)
+    }
+
+    fn record_fetch(&self, id: &str, encryption_key: &str, now: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO fetches (message_id, encryption_key, at) VALUES (?1, ?2, ?3)",
+            params![id, encryption_key, now],
+        )?;
+        Ok(())
+    }
+
+    fn fetched_by(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        rows(
+            &self.conn(),
+            "SELECT encryption_key FROM fetches WHERE message_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+    }
+
+    fn body_gone(&self, id: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("UPDATE messages SET body_held = 0 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    fn held_past_expiry(&self, now: i64) -> Result<Vec<Message>, StoreError> {
+        rows(
+            &self.reader(),
+            &format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE state = 'acknowledged' AND body_held = 1 AND expires_at <= ?1 ORDER BY seq LIMIT 500"
+            ),
+            [now],
+            message_row,
+        )
     }
 
     fn search_offices(&self, q: &str, limit: u32) -> Result<Vec<Office>, StoreError> {

@@ -157,34 +157,101 @@ async fn a_certificate_near_its_end_is_announced_on_the_stream() {
     assert!(data["days_left"].as_i64().unwrap() <= 20);
 }
 
-#[tokio::test]
-async fn the_directory_gives_an_offices_certificate_and_encryption_key() {
-    let (relay, kyotaku, _) = two_offices(&[]).await;
-    let c = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
-    let e: Value = c
-        .get(format!("{}/v1/directory/{SERVICE}", relay.url))
+/// Enrols another device of `office` with its own encryption key and name.
+async fn second_device(relay: &Relay, office: &str, password: &str, key: &str, name: &str) {
+    let (_, csr) = greedy_csr();
+    let r = client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll", relay.url))
+        .json(
+            &json!({ "office": office, "password": password, "csr_pem": csr,
+            "encryption_key": key, "device_name": name }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+const LAPTOP_KEY: &str = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
+
+async fn directory(relay: &Relay, as_office: &(String, String), number: &str) -> Value {
+    client(&relay.ca_pem(), Some((&as_office.0, &as_office.1)))
+        .get(format!("{}/v1/directory/{number}", relay.url))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_directory_gives_every_device_of_an_office_with_its_key() {
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    second_device(&relay, SERVICE, SERVICE_PW, LAPTOP_KEY, "ノートPC").await;
+    let e = directory(&relay, &kyotaku, SERVICE).await;
     assert_eq!(e["number"], SERVICE);
     assert_eq!(e["name"], "ひまわり訪問介護ステーション");
     assert_eq!(e["active"], true);
-    assert_eq!(e["encryption_key"], AGE);
+    let devices = e["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{e}");
+    assert_eq!(devices[0]["encryption_key"], AGE);
+    assert_eq!(devices[1]["encryption_key"], LAPTOP_KEY);
+    assert_eq!(devices[1]["name"], "ノートPC");
+    assert_ne!(devices[0]["device"], devices[1]["device"]);
     assert!(
-        e["certificate_pem"]
+        devices[1]["certificate_pem"]
             .as_str()
             .unwrap()
             .starts_with("-----BEGIN CERTIFICATE-----")
     );
-    let missing = c
+    let missing = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)))
         .get(format!("{}/v1/directory/1399999999", relay.url))
         .send()
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_revoked_device_leaves_the_directory_and_the_others_stay() {
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    second_device(&relay, SERVICE, SERVICE_PW, LAPTOP_KEY, "ノートPC").await;
+    let e = directory(&relay, &kyotaku, SERVICE).await;
+    let laptop = e["devices"][1]["device"].as_str().unwrap().to_owned();
+    let out = relay.admin(&["office", "device", "revoke", SERVICE, &laptop]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e = directory(&relay, &kyotaku, SERVICE).await;
+    let keys: Vec<&str> = e["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["encryption_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, [AGE]);
+    let listed =
+        String::from_utf8(relay.admin(&["office", "device", "list", SERVICE]).stdout).unwrap();
+    assert!(!listed.contains(&laptop), "{listed}");
+}
+
+#[tokio::test]
+async fn a_device_name_with_control_characters_is_refused() {
+    let relay = Relay::start(&[]);
+    let (_, csr) = greedy_csr();
+    let r = client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll", relay.url))
+        .json(
+            &json!({ "office": KYOTAKU, "password": PASSWORD, "csr_pem": csr,
+            "encryption_key": AGE, "device_name": "PC\u{1b}[31m" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, "bad_device_name");
 }
 
 #[tokio::test]

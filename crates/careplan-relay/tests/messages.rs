@@ -219,6 +219,72 @@ async fn an_oversize_upload_is_refused_with_413() {
 }
 
 #[tokio::test]
+async fn a_body_stays_until_every_device_it_was_encrypted_to_has_fetched_it() {
+    let (relay, ids) = three_offices().await;
+    let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
+    let (lc, lk, _) = enrolled_device(&relay, SERVICE, SERVICE_PW, laptop_key).await;
+    let (office_pc, laptop) = (&ids[1], &(lc, lk));
+    let name = plan_name(KYOTAKU, SERVICE);
+    let r = client(&relay.ca_pem(), Some((&ids[0].0, &ids[0].1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-file-name", &name)
+        .header("idempotency-key", "k-devices")
+        .header(
+            "x-kizuna-manifest",
+            manifest_to_devices(&name, "k-devices", &[AGE, laptop_key]),
+        )
+        .body(b"to both devices".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = format!("/v1/messages/{id}/body");
+    // The office PC takes it and sends the receipt: the laptop can still fetch it.
+    assert_eq!(get(&relay, office_pc, &body).await.status(), StatusCode::OK);
+    assert_eq!(ack(&relay, office_pc, &id).await.status(), StatusCode::OK);
+    let r = get(&relay, laptop, &body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(&r.bytes().await.unwrap()[..], b"to both devices");
+    // Every device has it now: the relay keeps no copy.
+    assert_eq!(
+        get(&relay, office_pc, &body).await.status(),
+        StatusCode::GONE
+    );
+}
+
+#[tokio::test]
+async fn a_body_is_not_kept_for_a_device_revoked_since() {
+    let (relay, ids) = three_offices().await;
+    let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
+    let (_, _, serial) = enrolled_device(&relay, SERVICE, SERVICE_PW, laptop_key).await;
+    let name = plan_name(KYOTAKU, SERVICE);
+    let r = client(&relay.ca_pem(), Some((&ids[0].0, &ids[0].1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-file-name", &name)
+        .header("idempotency-key", "k-revoked")
+        .header(
+            "x-kizuna-manifest",
+            manifest_to_devices(&name, "k-revoked", &[AGE, laptop_key]),
+        )
+        .body(b"to both devices".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(relay.admin(&["cert", "revoke", &serial]).status.success());
+    let body = format!("/v1/messages/{id}/body");
+    assert_eq!(get(&relay, &ids[1], &body).await.status(), StatusCode::OK);
+    assert_eq!(ack(&relay, &ids[1], &id).await.status(), StatusCode::OK);
+    assert_eq!(get(&relay, &ids[1], &body).await.status(), StatusCode::GONE);
+}
+
+#[tokio::test]
 async fn only_the_recipient_may_download_or_acknowledge() {
     let (relay, ids) = three_offices().await;
     let up: Value = upload(

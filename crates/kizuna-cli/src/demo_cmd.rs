@@ -70,6 +70,7 @@ pub fn run(args: &DemoPartnersArgs) -> Result<ExitCode> {
                     totp: None,
                     passphrase: None,
                     proxy: None,
+                    device_name: None,
                 },
                 outgoing,
                 home.join("受信"),

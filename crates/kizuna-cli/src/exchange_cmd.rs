@@ -40,6 +40,9 @@ pub enum ExchangeCommand {
         /// later calls; without it the system's proxy settings apply).
         #[arg(long)]
         proxy: Option<String>,
+        /// What the office calls this PC or profile (default: the computer's name).
+        #[arg(long)]
+        device_name: Option<String>,
     },
     /// Renew the office certificate before it ends (same keys, no password).
     Renew,
@@ -153,6 +156,7 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
                 password_stdin: _,
                 totp,
                 proxy,
+                device_name,
             } => {
                 let who = EnrollCli {
                     relay: &relay,
@@ -160,6 +164,7 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
                     office: &office,
                     totp: totp.as_deref(),
                     proxy: proxy.as_deref(),
+                    device_name: device_name.as_deref(),
                 };
                 enroll(profile, who).await
             }
@@ -190,6 +195,7 @@ struct EnrollCli<'a> {
     office: &'a str,
     totp: Option<&'a str>,
     proxy: Option<&'a str>,
+    device_name: Option<&'a str>,
 }
 
 async fn enroll(dir: &Path, who: EnrollCli<'_>) -> Result<ExitCode> {
@@ -209,6 +215,7 @@ async fn enroll(dir: &Path, who: EnrollCli<'_>) -> Result<ExitCode> {
             totp: who.totp,
             passphrase: pass.as_deref(),
             proxy: who.proxy,
+            device_name: who.device_name,
         },
     )
     .await;

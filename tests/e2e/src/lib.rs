@@ -203,12 +203,41 @@ impl World {
 
     /// Runs `kizuna ARGS… --profile <office>` with the office's passphrase.
     pub fn kizuna(&self, o: &Office, args: &[&str]) -> Output {
+        self.kizuna_in(&self.profile(o), args)
+    }
+
+    /// Runs `kizuna ARGS… --profile PROFILE` (another device of an office) with the passphrase.
+    pub fn kizuna_in(&self, profile: &Path, args: &[&str]) -> Output {
         let mut cmd = Command::new(bin("kizuna"));
         cmd.args(args)
             .arg("--profile")
-            .arg(self.profile(o))
+            .arg(profile)
             .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE);
         run(&mut cmd, None)
+    }
+
+    /// Enrols another device of `o` in `profile`, named `name`; panics on failure.
+    pub fn enroll_device(&self, o: &Office, profile: &Path, name: &str) {
+        let mut cmd = Command::new(bin("kizuna"));
+        cmd.args(["enroll", "--relay", &self.url, "--ca-fingerprint"])
+            .arg(self.fingerprint())
+            .args([
+                "--device-name",
+                name,
+                "--office",
+                o.number,
+                "--password-stdin",
+            ])
+            .arg("--profile")
+            .arg(profile)
+            .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE);
+        let out = run(&mut cmd, Some(&password(o)));
+        assert!(
+            out.status.success(),
+            "enrol {} as {name}: {}",
+            o.number,
+            text(&out)
+        );
     }
 
     /// The relay CA's fingerprint.

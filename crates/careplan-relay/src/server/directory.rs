@@ -14,9 +14,9 @@ pub(super) async fn directory_entry(
             .office(&number)
             .map_err(internal)?
             .ok_or(err(ErrorCode::UnknownOffice))?;
-        let cert = st
+        let devices = st
             .store
-            .current_certificate(&office.number, now())
+            .current_devices(&office.number, now())
             .map_err(internal)?;
         Ok(Json(DirectoryEntry {
             active: office.active,
@@ -25,9 +25,16 @@ pub(super) async fn directory_entry(
                 name: office.name,
                 kind: office.kind,
             },
-            certificate_pem: cert.as_ref().map(|c| c.pem.clone()),
-            encryption_key: cert.as_ref().map(|c| c.encryption_key.clone()),
-            not_after: cert.map(|c| c.not_after),
+            devices: devices
+                .into_iter()
+                .map(|c| DeviceKey {
+                    device: c.device,
+                    name: c.device_name,
+                    certificate_pem: c.pem,
+                    encryption_key: c.encryption_key,
+                    not_after: c.not_after,
+                })
+                .collect(),
         }))
     })
     .await?

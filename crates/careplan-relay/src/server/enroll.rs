@@ -17,6 +17,13 @@ pub fn check_enroll(req: &EnrollRequest) -> Result<(), ErrorCode> {
     if req.totp.as_ref().is_some_and(|t| t.len() > 16) {
         return Err(ErrorCode::BadTotp);
     }
+    if req
+        .device_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 64 || n.chars().any(char::is_control))
+    {
+        return Err(ErrorCode::BadDeviceName);
+    }
     Ok(())
 }
 
@@ -112,11 +119,17 @@ fn enroll_checked(
         String::new(),
     );
     metrics::inc(&state.metrics.logins_ok, 1);
+    // Every enrolment is a new device of the office; its keys are its own.
+    let device = Device {
+        id: hex::encode(rand::random::<[u8; 8]>()),
+        name: req.device_name.unwrap_or_default().trim().to_owned(),
+    };
     issue(
         state,
         office,
         &req.csr_pem,
         req.encryption_key,
+        device,
         remote,
         "enroll",
     )
@@ -152,7 +165,12 @@ pub(super) async fn renew(
     blocking(move || {
         crate::ca::same_key(&req.csr_pem, &a.cert.pem).map_err(ca_refusal)?;
         let key = a.cert.encryption_key.clone();
-        issue(&st, a.office, &req.csr_pem, key, a.remote, "renew")
+        // The same device, renewed: same id, same name.
+        let device = Device {
+            id: a.cert.device.clone(),
+            name: a.cert.device_name.clone(),
+        };
+        issue(&st, a.office, &req.csr_pem, key, device, a.remote, "renew")
     })
     .await?
     .map(Json)
@@ -167,12 +185,19 @@ fn ca_refusal(e: crate::ca::CaError) -> ApiError {
     }
 }
 
-// Issues, stores and audits an office certificate (`event` says why: enroll or renew).
+/// A device of an office: its id at the relay and what the office calls it.
+struct Device {
+    id: String,
+    name: String,
+}
+
+// Issues, stores and audits a device's certificate (`event` says why: enroll or renew).
 fn issue(
     state: &AppState,
     office: Office,
     csr_pem: &str,
     encryption_key: String,
+    device: Device,
     remote: SocketAddr,
     event: &str,
 ) -> Result<EnrollResponse, ApiError> {
@@ -189,6 +214,8 @@ fn issue(
         issued_at: now(),
         not_after: issued.not_after.unix_timestamp(),
         revoked_at: None,
+        device: device.id,
+        device_name: device.name,
     };
     state.store.add_certificate(&record).map_err(internal)?;
     audit(
@@ -196,7 +223,11 @@ fn issue(
         event,
         Some(&office.number),
         remote,
-        format!("certificate {}", issued.serial),
+        // Made printable and cut by `audit`, like every detail.
+        format!(
+            "certificate {} device {} {}",
+            issued.serial, record.device, record.device_name
+        ),
     );
     Ok(EnrollResponse {
         certificate_pem: issued.pem,
@@ -220,6 +251,7 @@ pub(super) async fn me(a: Authed) -> Json<Me> {
         },
         serial: a.cert.serial,
         not_after: a.cert.not_after,
+        device: a.cert.device,
     })
 }
 

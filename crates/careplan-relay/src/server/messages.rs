@@ -278,11 +278,25 @@ pub(super) async fn download(
     let st = state.clone();
     blocking(move || {
         let m = own_message(&st, &a, &id)?;
-        if matches!(m.state, MessageState::Acknowledged | MessageState::Expired) {
+        // An acknowledged message is still there for the office's other devices until each
+        // has fetched it.
+        if m.state == MessageState::Expired {
             return Err(err(ErrorCode::MessageGone));
         }
-        let body = st.blobs.get(&m.id).map_err(internal)?;
+        let body = match st.blobs.get(&m.id) {
+            Ok(body) => body,
+            Err(_) if m.state == MessageState::Acknowledged => {
+                return Err(err(ErrorCode::MessageGone));
+            }
+            Err(e) => return Err(internal(e)),
+        };
         st.store.mark_delivered(&m.id, now()).map_err(internal)?;
+        st.store
+            .record_fetch(&m.id, &a.cert.encryption_key, now())
+            .map_err(internal)?;
+        if m.state == MessageState::Acknowledged {
+            release_body(&st, &m)?;
+        }
         metrics::inc(&st.metrics.downloads, 1);
         audit_message(
             &st,
@@ -326,8 +340,7 @@ pub(super) async fn acknowledge(
         }
         st.wake(&m.sender);
         metrics::inc(&st.metrics.acks, 1);
-        // Delivered and confirmed: the relay keeps no copy of the (encrypted) care data.
-        st.blobs.delete(&m.id).map_err(internal)?;
+        release_body(&st, &m)?;
         audit_message(
             &st,
             "ack",
@@ -339,4 +352,28 @@ pub(super) async fn acknowledge(
         Ok(StatusCode::OK)
     })
     .await?
+}
+
+/// Deletes an acknowledged message's body once every device it was encrypted to that is still
+/// enrolled has fetched it: then the relay keeps no copy of the (encrypted) care data. Manifests
+/// that name no devices (clients from before devices) go at the acknowledgement.
+fn release_body(st: &AppState, m: &Message) -> Result<(), ApiError> {
+    let named: Vec<String> = crate::manifest::Routed::read(&m.manifest)
+        .map(|r| r.recipients().to_vec())
+        .unwrap_or_default();
+    if !named.is_empty() {
+        let enrolled = st
+            .store
+            .current_devices(&m.recipient, now())
+            .map_err(internal)?;
+        let fetched = st.store.fetched_by(&m.id).map_err(internal)?;
+        let waiting = named
+            .iter()
+            .any(|key| enrolled.iter().any(|d| &d.encryption_key == key) && !fetched.contains(key));
+        if waiting {
+            return Ok(());
+        }
+    }
+    st.blobs.delete(&m.id).map_err(internal)?;
+    st.store.body_gone(&m.id).map_err(internal)
 }

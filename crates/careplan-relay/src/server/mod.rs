@@ -38,8 +38,8 @@ use crate::ca::Ca;
 use crate::config::Config;
 use crate::store::{AuditEvent, CertRecord, Message, MessageState, MetaStore, Office};
 use careplan_protocol::{
-    AckRequest, DirectoryEntry, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, EventKind, Me,
-    OfficeInfo, Page, RenewRequest, SearchResult, UploadResponse,
+    AckRequest, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode,
+    EventKind, Me, OfficeInfo, Page, RenewRequest, SearchResult, UploadResponse,
 };
 
 /// Everything a handler needs.
@@ -549,6 +549,13 @@ async fn expire_loop(state: Arc<AppState>) {
         tick.tick().await;
         let st = state.clone();
         let expired = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+            // Bodies kept for devices that never fetched them go when the message would expire.
+            for m in st.store.held_past_expiry(now()).map_err(|e| e.to_string())? {
+                if let Err(e) = st.blobs.delete(&m.id) {
+                    tracing::error!(message = %m.id, error = %e, "could not delete a held body");
+                }
+                st.store.body_gone(&m.id).map_err(|e| e.to_string())?;
+            }
             let due = st.store.expire_due(now()).map_err(|e| e.to_string())?;
             for m in &due {
                 if let Err(e) = st.blobs.delete(&m.id) {

@@ -230,10 +230,20 @@ pub async fn enrolled(relay: &Relay) -> (String, String, String) {
 
 /// Enrols an office and returns (certificate PEM, key PEM, serial).
 pub async fn enrolled_as(relay: &Relay, office: &str, password: &str) -> (String, String, String) {
+    enrolled_device(relay, office, password, AGE).await
+}
+
+/// Enrols a device of an office with encryption key `age`: (certificate PEM, key PEM, serial).
+pub async fn enrolled_device(
+    relay: &Relay,
+    office: &str,
+    password: &str,
+    age: &str,
+) -> (String, String, String) {
     let (key, csr) = greedy_csr();
     let r = client(&relay.ca_pem(), None)
         .post(format!("{}/v1/enroll", relay.url))
-        .json(&json!({ "office": office, "password": password, "csr_pem": csr, "encryption_key": AGE }))
+        .json(&json!({ "office": office, "password": password, "csr_pem": csr, "encryption_key": age }))
         .send()
         .await
         .unwrap();
@@ -286,6 +296,11 @@ pub async fn two_offices(envs: &[(&str, &str)]) -> (Relay, (String, String), (St
 /// A manifest as a client makes one for an upload of `file_name` with idempotency `key`: the
 /// relay reads its routing fields (the signature is the recipient's to check, so a dummy one).
 pub fn manifest_for(file_name: &str, key: &str) -> String {
+    manifest_to_devices(file_name, key, &[])
+}
+
+/// The same, naming the recipient devices' encryption keys the file was encrypted to.
+pub fn manifest_to_devices(file_name: &str, key: &str, recipients: &[&str]) -> String {
     // A name that is not a standard one is refused before the manifest is read.
     let parties = careplan_csv::FileName::parse(file_name)
         .map_or((String::new(), String::new()), |n| {
@@ -300,6 +315,7 @@ pub fn manifest_for(file_name: &str, key: &str) -> String {
         "recipient": parties.1,
         "created_at": 0,
         "idempotency_key": key,
+        "recipients": recipients,
     });
     format!(
         "{}.c2ln",

@@ -1,0 +1,97 @@
+//! An office with several devices (PCs and CLI profiles), each with its own keys.
+
+use std::path::{Path, PathBuf};
+
+use kizuna_e2e::*;
+use serde_json::Value;
+
+fn send_again(w: &World, o: &Office, files: &[PathBuf]) {
+    let mut args = vec!["send", "--again"];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    let out = w.kizuna(o, &args);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+fn receive_in(w: &World, profile: &Path, inbox: &Path) -> std::process::Output {
+    w.kizuna_in(
+        profile,
+        &["receive", "--out", inbox.to_str().unwrap(), "--wait", "10"],
+    )
+}
+
+fn assert_identical(received: &Path, originals: &[PathBuf]) {
+    assert_eq!(names_in(received), names_of(originals));
+    for f in originals {
+        let got = std::fs::read(received.join(f.file_name().unwrap())).unwrap();
+        assert!(got == std::fs::read(f).unwrap(), "{} differs", f.display());
+    }
+}
+
+/// The id of `o`'s device named `name`, as the relay's administrator lists it.
+fn device_id(w: &World, o: &Office, name: &str) -> String {
+    let out = w.relay_admin(&["office", "device", "list", o.number], None);
+    let listed = String::from_utf8(out.stdout).unwrap();
+    listed
+        .lines()
+        .find(|l| l.split('\t').nth(1) == Some(name))
+        .and_then(|l| l.split('\t').next())
+        .unwrap_or_else(|| panic!("no device {name} in {listed}"))
+        .to_owned()
+}
+
+#[test]
+fn a_plan_is_readable_on_every_device_of_the_office_and_its_receipt_goes_once() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let laptop = w.folder("houmon-laptop");
+    let tablet = w.folder("houmon-tablet");
+    w.enroll_device(&HOUMON, &laptop, "ノートPC");
+    w.enroll_device(&HOUMON, &tablet, "タブレット");
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    send_again(&w, &KYOTAKU, &plans);
+
+    for (i, profile) in [w.profile(&HOUMON), laptop, tablet].iter().enumerate() {
+        let inbox = w.folder(&format!("inbox-{i}"));
+        let out = receive_in(&w, profile, &inbox);
+        assert!(out.status.success(), "device {i}: {}", text(&out));
+        assert_identical(&inbox, &plans);
+    }
+    let status = w.kizuna(&KYOTAKU, &["status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["sent"]["acknowledged"], plans.len(), "{status}");
+}
+
+#[test]
+fn a_revoked_device_cannot_read_what_is_sent_after_and_the_others_can() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let laptop = w.folder("houmon-laptop");
+    w.enroll_device(&HOUMON, &laptop, "ノートPC");
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+
+    let revoked = w.relay_admin(
+        &[
+            "office",
+            "device",
+            "revoke",
+            HOUMON.number,
+            &device_id(&w, &HOUMON, "ノートPC"),
+        ],
+        None,
+    );
+    assert!(revoked.status.success(), "{}", text(&revoked));
+    send_again(&w, &KYOTAKU, &plans);
+
+    let office_pc = w.folder("inbox-office-pc");
+    let out = receive_in(&w, &w.profile(&HOUMON), &office_pc);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_identical(&office_pc, &plans);
+    let stolen = w.folder("inbox-laptop");
+    let out = receive_in(&w, &laptop, &stolen);
+    assert!(
+        !out.status.success(),
+        "a revoked device still received: {}",
+        text(&out)
+    );
+    assert!(names_in(&stolen).is_empty());
+}
