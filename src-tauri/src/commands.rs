@@ -140,6 +140,8 @@ pub struct EnrollArgs {
     totp: Option<String>,
     passphrase: Option<String>,
     proxy: Option<String>,
+    /// What the office calls this PC; empty for the computer's name.
+    device_name: Option<String>,
 }
 
 #[tauri::command]
@@ -162,7 +164,7 @@ pub async fn enroll<R: Runtime>(
             totp: args.totp.as_deref().filter(|t| !t.trim().is_empty()),
             passphrase: passphrase.as_deref(),
             proxy: args.proxy.as_deref(),
-            device_name: None,
+            device_name: args.device_name.as_deref().filter(|n| !n.trim().is_empty()),
         },
     )
     .await;

@@ -61,6 +61,7 @@ async function main() {
 
   await step("enrolment through the office's proxy with the right password opens the app", async () => {
     await type("#password", env.KYOTAKU_PASSWORD);
+    await type("#device_name", "事務所PC");
     await click(".more summary");
     await type("#setup-proxy", env.PROXY_URL);
     await click("#enroll");
@@ -69,6 +70,9 @@ async function main() {
     assert.ok(tunnels() >= 1, "enrolment went through the proxy");
     const profile = readFileSync(join(WORK, "app-profile", "profile.toml"), "utf8");
     assert.ok(profile.includes("os-key-store"), `the keys are sealed in the OS key store: ${profile}`);
+    const relayBin = join(KIZUNA.replace(/kizuna$/, ""), "kizuna-relay");
+    const devices = execFileSync(relayBin, ["--data", join(WORK, "relay"), "office", "device", "list", KYOTAKU], { encoding: "utf8" });
+    assert.ok(devices.includes("事務所PC"), `the relay lists the app's PC by its name: ${devices}`);
   });
 
   const units = {};

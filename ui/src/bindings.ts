@@ -131,7 +131,11 @@ code: string,
  */
 message: string, };
 
-export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: string, password: string, totp: string | null, passphrase: string | null, proxy: string | null, };
+export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: string, password: string, totp: string | null, passphrase: string | null, proxy: string | null, 
+/**
+ * What the office calls this PC; empty for the computer's name.
+ */
+device_name: string | null, };
 
 export type Invite = { 
 /**

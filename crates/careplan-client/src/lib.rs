@@ -34,7 +34,7 @@ pub use careplan_protocol as protocol;
 pub use client::{Client, Enrolment};
 pub use error::{ClientError, Result};
 pub use file_state::{Direction, FileState};
-pub use local::{Partner, history_of};
+pub use local::{Device, Partner, history_of};
 pub use receive::{Received, write_new_file};
 pub use send::{SendOutcome, SentFile, Upload, expand};
 pub use status::{Enrolled, Status};

@@ -11,6 +11,20 @@ use crate::client::Client;
 use crate::error::{ClientError, Result};
 use crate::store::{Db, HistoryEntry, HistoryQuery};
 
+/// A device of this office: a PC or a CLI profile with its own keys.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    /// Its id at the relay.
+    pub device: String,
+    /// What the office calls it.
+    pub name: String,
+    /// End of its certificate, unix seconds.
+    pub not_after: i64,
+    /// It is the device asking.
+    pub this_device: bool,
+}
+
 /// A partner office as the send and partner screens show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -70,6 +84,22 @@ impl Client {
 
     /// Offices whose number starts with, or whose name contains, `text`; their names are
     /// remembered for the history.
+    /// This office's devices (PCs, CLI profiles) that can receive, as the relay lists them.
+    pub async fn devices(&self) -> Result<Vec<Device>> {
+        let own_key = self.keys.encryption_recipient();
+        let entry = self.api().directory(&self.office).await?;
+        Ok(entry
+            .devices
+            .into_iter()
+            .map(|d| Device {
+                this_device: d.encryption_key == own_key,
+                device: d.device,
+                name: d.name,
+                not_after: d.not_after,
+            })
+            .collect())
+    }
+
     pub async fn search_partners(&self, text: &str) -> Result<Vec<Partner>> {
         let favourites: Vec<String> = self
             .db()

@@ -96,6 +96,12 @@ pub enum ExchangeCommand {
         /// The received file's number in the history.
         id: i64,
     },
+    /// This office's devices (PCs and profiles) that receive what is sent to it.
+    Devices {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Partner offices in the relay's directory.
     Partners {
         #[command(subcommand)]
@@ -181,6 +187,7 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
             ExchangeCommand::Status { json } => status(profile, json).await,
             ExchangeCommand::History { filter, json } => history(profile, filter.into(), json),
             ExchangeCommand::SaveAgain { out, id } => save_again(profile, &out, id),
+            ExchangeCommand::Devices { json } => devices(profile, json).await,
             ExchangeCommand::Partners {
                 command: PartnersCommand::Search { json, text },
             } => partners(profile, &text, json).await,
@@ -562,6 +569,31 @@ fn save_again(profile: &Path, out: &Path, id: i64) -> Result<ExitCode> {
         }
         Err(e) => Ok(fail(&e)),
     }
+}
+
+async fn devices(profile: &Path, json: bool) -> Result<ExitCode> {
+    let client = match open(profile) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    let devices = match client.devices().await {
+        Ok(d) => d,
+        Err(e) => return Ok(fail(&e)),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&devices)?);
+    } else {
+        for d in &devices {
+            let this = if d.this_device {
+                "（この端末）"
+            } else {
+                ""
+            };
+            let until = careplan_client::export::jst(d.not_after);
+            println!("{}  {}{this}  証明書の期限 {until}", d.device, d.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn partners(profile: &Path, text: &str, json: bool) -> Result<ExitCode> {

@@ -46,6 +46,24 @@ fn a_plan_is_readable_on_every_device_of_the_office_and_its_receipt_goes_once() 
     let tablet = w.folder("houmon-tablet");
     w.enroll_device(&HOUMON, &laptop, "ノートPC");
     w.enroll_device(&HOUMON, &tablet, "タブレット");
+    let listed = w.kizuna_in(&laptop, &["devices", "--json"]);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let names: Vec<(&str, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap(),
+                d["this_device"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names[1..],
+        [("ノートPC", true), ("タブレット", false)],
+        "{listed}"
+    );
     let sample = w.sample(&[HOUMON]);
     let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
     send_again(&w, &KYOTAKU, &plans);

@@ -21,6 +21,7 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
   const totp = input("totp", { inputmode: "numeric", maxlength: "6" });
   const passphrase = input("passphrase", { type: "password", autocomplete: "new-password" });
   const proxy = input("setup-proxy", { placeholder: "http://proxy.example.jp:8080" });
+  const deviceName = input("device_name", { maxlength: "64", placeholder: t("deviceNameExample") });
   const message = h("div", { class: "message", role: "alert", id: "setup-message" });
   // Asked for only where the PC has no key store to keep the office keys in (the first attempt
   // says so before anything is sent to the relay).
@@ -67,6 +68,7 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
             totp: totp.value || null,
             passphrase: passphrase.value || null,
             proxy: proxy.value.trim() || null,
+            device_name: deviceName.value.trim() || null,
           });
           opened(enrolled);
         } catch (err) {
@@ -88,6 +90,7 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
     field(t("relayUrl"), relay),
     field(t("caFingerprint"), fingerprint),
     h("div", { class: "row" }, field(t("officeNumber"), office), field(t("password"), password)),
+    field(t("deviceName"), deviceName),
     passphraseField,
     h(
       "details",
