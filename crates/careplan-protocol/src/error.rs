@@ -99,6 +99,19 @@ codes! {
     TooLarge = "too_large", 413;
     /// The body broke off or stalled.
     BodyBrokenOff = "body_broken_off", 400;
+    // Staff.
+    /// The call needs a signed-in member of staff (a session of this device).
+    SignInRequired = "sign_in_required", 401;
+    /// The signed-in person's role does not allow this (an administrator's task).
+    Forbidden = "forbidden", 403;
+    /// A login name, person's name or password of the wrong shape.
+    BadStaff = "bad_staff", 400;
+    /// Too many failed sign-ins: this person is locked for a while.
+    StaffLocked = "staff_locked", 403;
+    /// The office already has a member of staff with that login.
+    StaffExists = "staff_exists", 409;
+    /// No member of the office's staff with that login (or device with that id).
+    NoSuchStaff = "no_such_staff", 404;
     // Messages and the directory.
     /// No message of the caller's with that id.
     NoSuchMessage = "no_such_message", 404;

@@ -9,6 +9,7 @@ mod event;
 mod invite;
 mod message;
 mod office;
+mod staff;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
@@ -20,4 +21,7 @@ pub use message::{
 pub use office::{
     DemoOffice, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeInfo,
     OfficeKind, RenewRequest, SearchResult,
+};
+pub use staff::{
+    NewStaff, Role, SESSION_HEADER, SignInRequest, SignInResponse, StaffMember, valid_login,
 };

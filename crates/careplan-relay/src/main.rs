@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use careplan_protocol::{DemoOffice, Invite};
+use careplan_protocol::{DemoOffice, Invite, Role};
 use careplan_relay::ca::{Ca, write_private};
 use careplan_relay::checkpoint::{self, Checkpoint, Checkpointer};
 use careplan_relay::config::Config;
@@ -121,6 +121,9 @@ enum OfficeCmd {
     /// The office's devices (PCs, CLI profiles): list them, or revoke one.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// The office's staff: add (the first administrator, say), list, remove.
+    #[command(subcommand)]
+    Staff(StaffCmd),
     /// Set a new password (and lift a lock).
     Passwd {
         /// 事業所番号.
@@ -129,6 +132,43 @@ enum OfficeCmd {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Add a member of staff; prints a generated first password unless one is given on stdin.
+    Add {
+        /// 事業所番号.
+        number: String,
+        /// Login name: 1–32 of a-z 0-9 . _ -
+        #[arg(long)]
+        login: String,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// admin (管理者) or staff (一般).
+        #[arg(long, value_parser = role())]
+        role: Role,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the office's staff: login, role, active, name.
+    List {
+        /// 事業所番号.
+        number: String,
+    },
+    /// Stop a member of staff from signing in (and end their sessions).
+    Remove {
+        /// 事業所番号.
+        number: String,
+        /// Login name.
+        login: String,
+    },
+}
+
+fn role() -> clap::builder::ValueParser {
+    clap::builder::ValueParser::new(|s: &str| s.parse::<Role>())
 }
 
 #[derive(Subcommand)]
@@ -506,6 +546,55 @@ fn run(cli: Cli) -> Result<()> {
                     std::fs::write(&out, bytes)
                         .with_context(|| format!("writing {}", out.display()))?;
                     println!("{}\n{}", out.display(), invite.to_link());
+                }
+                OfficeCmd::Staff(StaffCmd::Add {
+                    number,
+                    login,
+                    name,
+                    role,
+                    password_stdin,
+                }) => {
+                    if !careplan_protocol::valid_login(&login) {
+                        bail!("a login is 1–32 of a-z 0-9 . _ -");
+                    }
+                    if store.office(&number)?.is_none() {
+                        bail!("no office {number}");
+                    }
+                    let (pw, generated) = read_password(password_stdin)?;
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    store.add_staff(
+                        &careplan_relay::store::Staff {
+                            office: number.clone(),
+                            login: login.clone(),
+                            name,
+                            role,
+                            password_hash: password::hash(&pw),
+                            active: true,
+                            locked_until: None,
+                        },
+                        now,
+                    )?;
+                    admin_audit(
+                        &store,
+                        "admin.staff.add",
+                        Some(&number),
+                        format!("{login} {}", role.as_str()),
+                    )?;
+                    if generated {
+                        println!("{login} {pw}");
+                    }
+                }
+                OfficeCmd::Staff(StaffCmd::List { number }) => {
+                    for s in store.staff_list(&number)? {
+                        let active = if s.active { "active" } else { "removed" };
+                        println!("{}\t{}\t{active}\t{}", s.login, s.role.as_str(), s.name);
+                    }
+                }
+                OfficeCmd::Staff(StaffCmd::Remove { number, login }) => {
+                    if !store.set_staff_active(&number, &login, false)? {
+                        bail!("no member {login} of office {number}");
+                    }
+                    admin_audit(&store, "admin.staff.remove", Some(&number), login)?;
                 }
                 OfficeCmd::Device(DeviceCmd::List { number }) => {
                     let now = time::OffsetDateTime::now_utc().unix_timestamp();

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use careplan_protocol::{EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
-pub use careplan_protocol::{Message, MessageState, OfficeKind};
+pub use careplan_protocol::{Message, MessageState, OfficeKind, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -60,6 +60,38 @@ pub struct Office {
     pub locked_until: Option<i64>,
     /// TOTP secret, when a second factor is set.
     pub totp_secret: Option<String>,
+}
+
+/// A member of an office's staff, as the relay keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    /// The office.
+    pub office: String,
+    /// Login name.
+    pub login: String,
+    /// The person's name.
+    pub name: String,
+    /// What they may do.
+    pub role: Role,
+    /// argon2id hash of their password.
+    pub password_hash: String,
+    /// Whether they may sign in.
+    pub active: bool,
+    /// Locked until this unix time, if locked.
+    pub locked_until: Option<i64>,
+}
+
+/// A signed-in person's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The office.
+    pub office: String,
+    /// Who.
+    pub login: String,
+    /// The device it was opened on.
+    pub device: String,
+    /// Unix seconds.
+    pub expires_at: i64,
 }
 
 /// A certificate issued to an office.
@@ -218,6 +250,32 @@ pub trait MetaStore: Send + Sync {
     fn expire_due(&self, now: i64) -> Result<Vec<Message>, StoreError>;
     /// Records the recipient's receipt; false when the message was already acknowledged or expired.
     fn acknowledge(&self, id: &str, receipt: &str, now: i64) -> Result<bool, StoreError>;
+    /// Adds a member of staff; `Duplicate` when the login is taken.
+    fn add_staff(&self, staff: &Staff, now: i64) -> Result<(), StoreError>;
+    /// One member of staff.
+    fn staff(&self, office: &str, login: &str) -> Result<Option<Staff>, StoreError>;
+    /// The office's staff, by login.
+    fn staff_list(&self, office: &str) -> Result<Vec<Staff>, StoreError>;
+    /// Lets a member of staff sign in or not; ending it also ends their sessions. False when
+    /// there is no such member.
+    fn set_staff_active(&self, office: &str, login: &str, active: bool)
+    -> Result<bool, StoreError>;
+    /// Counts a failed sign-in, locking after `max_failures`; returns the failures so far.
+    fn staff_login_failed(
+        &self,
+        office: &str,
+        login: &str,
+        now: i64,
+        max_failures: u32,
+        lock_secs: i64,
+    ) -> Result<u32, StoreError>;
+    /// Clears failed sign-ins and records a session.
+    fn open_session(&self, token_hash: &str, session: &Session, now: i64)
+    -> Result<(), StoreError>;
+    /// A session by its token's hash.
+    fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError>;
+    /// Ends a session.
+    fn end_session(&self, token_hash: &str) -> Result<(), StoreError>;
     /// Each device of the office with a certificate that is neither revoked nor expired: its
     /// newest such certificate, oldest device first.
     fn current_devices(&self, office: &str, now: i64) -> Result<Vec<CertRecord>, StoreError>;
@@ -273,6 +331,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_events.sql"),
     include_str!("../migrations/0004_rights.sql"),
     include_str!("../migrations/0005_devices.sql"),
+    include_str!("../migrations/0006_staff.sql"),
 ];
 
 impl SqliteStore {
@@ -459,6 +518,20 @@ impl SqliteStore {
             message_row,
         )
     }
+}
+
+const STAFF_COLS: &str = "office, login, name, role, password_hash, active, locked_until";
+
+fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
+    Ok(Staff {
+        office: r.get(0)?,
+        login: r.get(1)?,
+        name: r.get(2)?,
+        role: text_column(r, 3)?,
+        password_hash: r.get(4)?,
+        active: r.get(5)?,
+        locked_until: r.get(6)?,
+    })
 }
 
 const OFFICE_COLS: &str =
@@ -772,6 +845,129 @@ impl MetaStore for SqliteStore {
         }
         tx.commit()?;
         Ok(n == 1)
+    }
+
+    fn add_staff(&self, m: &Staff, now: i64) -> Result<(), StoreError> {
+        let r = self.conn().execute(
+            "INSERT INTO staff (office, login, name, role, password_hash, active, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![m.office, m.login, m.name, m.role.as_str(), m.password_hash, m.active, now],
+        );
+        match r {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::Duplicate(m.login.clone()))
+            }
+            other => other.map(drop).map_err(Into::into),
+        }
+    }
+
+    fn staff(&self, office: &str, login: &str) -> Result<Option<Staff>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                &format!("SELECT {STAFF_COLS} FROM staff WHERE office = ?1 AND login = ?2"),
+                params![office, login],
+                staff_row,
+            )
+            .optional()?)
+    }
+
+    fn staff_list(&self, office: &str) -> Result<Vec<Staff>, StoreError> {
+        rows(
+            &self.reader(),
+            &format!("SELECT {STAFF_COLS} FROM staff WHERE office = ?1 ORDER BY login"),
+            [office],
+            staff_row,
+        )
+    }
+
+    fn set_staff_active(
+        &self,
+        office: &str,
+        login: &str,
+        active: bool,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE staff SET active = ?3, failed_logins = 0, locked_until = NULL WHERE office = ?1 AND login = ?2",
+            params![office, login, active],
+        )?;
+        if !active {
+            tx.execute(
+                "DELETE FROM sessions WHERE office = ?1 AND login = ?2",
+                params![office, login],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    fn staff_login_failed(
+        &self,
+        office: &str,
+        login: &str,
+        now: i64,
+        max_failures: u32,
+        lock_secs: i64,
+    ) -> Result<u32, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let failures: u32 = tx.query_row(
+            "UPDATE staff SET failed_logins = failed_logins + 1 WHERE office = ?1 AND login = ?2 RETURNING failed_logins",
+            params![office, login],
+            |r| r.get(0),
+        )?;
+        if failures >= max_failures {
+            tx.execute(
+                "UPDATE staff SET locked_until = ?3, failed_logins = 0 WHERE office = ?1 AND login = ?2",
+                params![office, login, now + lock_secs],
+            )?;
+        }
+        tx.commit()?;
+        Ok(failures)
+    }
+
+    fn open_session(&self, token_hash: &str, s: &Session, now: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE office = ?1 AND login = ?2",
+            params![s.office, s.login],
+        )?;
+        // Sessions that ended are of no use to keep.
+        tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
+        tx.execute(
+            "INSERT INTO sessions (token_hash, office, login, device, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![token_hash, s.office, s.login, s.device, now, s.expires_at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT office, login, device, expires_at FROM sessions WHERE token_hash = ?1",
+                [token_hash],
+                |r| {
+                    Ok(Session {
+                        office: r.get(0)?,
+                        login: r.get(1)?,
+                        device: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn end_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
     }
 
     fn current_devices(&self, office: &str, now: i64) -> Result<Vec<CertRecord>, StoreError> {

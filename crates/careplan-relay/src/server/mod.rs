@@ -8,6 +8,7 @@ mod limits;
 mod login;
 mod messages;
 mod metrics;
+mod staff;
 
 pub use directory::Search;
 pub use enroll::check_enroll;
@@ -330,6 +331,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/events", get(events::events))
         .route("/v1/directory", get(directory::directory_search))
         .route("/v1/directory/{number}", get(directory::directory_entry))
+        .route("/v1/session", post(staff::sign_in).delete(staff::sign_out))
+        .route(
+            "/v1/office/staff",
+            get(staff::list_staff).post(staff::add_staff),
+        )
+        .route(
+            "/v1/office/staff/{login}",
+            axum::routing::delete(staff::remove_staff),
+        )
+        .route(
+            "/v1/office/devices/{device}/revoke",
+            post(staff::revoke_device),
+        )
         .layer(DefaultBodyLimit::max(MAX_SMALL_BODY))
         .layer(axum::middleware::map_response(limits::json_refusals))
         .with_state(state)

@@ -1,0 +1,327 @@
+//! Staff: people sign in on one of their office's devices; administrators manage staff and
+//! devices. A role is checked here, by the relay, whatever a client shows or hides.
+
+use super::*;
+use crate::store::{Session, Staff};
+use careplan_protocol::{
+    NewStaff, Role, SESSION_HEADER, SignInRequest, SignInResponse, StaffMember, valid_login,
+};
+
+/// How long a session lasts (a working day; the app locks sooner when idle).
+const SESSION_SECS: i64 = 12 * 3600;
+
+fn token_hash(token: &str) -> String {
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+fn member(s: Staff) -> StaffMember {
+    StaffMember {
+        login: s.login,
+        name: s.name,
+        role: s.role,
+        active: s.active,
+    }
+}
+
+/// A member of staff signed in on the calling device: its certificate, and a session of that
+/// device for a person still allowed to sign in.
+pub struct Person {
+    /// The device and its office.
+    pub authed: Authed,
+    /// Who.
+    pub staff: Staff,
+    token_hash: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Person {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let authed = Authed::from_request_parts(parts, state).await?;
+        let token = parts
+            .headers
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .filter(|t| t.len() <= 128)
+            .ok_or(err(ErrorCode::SignInRequired))?;
+        let hash = token_hash(token);
+        let (st, h) = (state.clone(), hash.clone());
+        let found = blocking(move || {
+            let Some(session) = st.store.session(&h)? else {
+                return Ok(None);
+            };
+            let staff = st.store.staff(&session.office, &session.login)?;
+            Ok::<_, crate::store::StoreError>(staff.map(|s| (session, s)))
+        })
+        .await?
+        .map_err(internal)?;
+        match found {
+            // A session is good only on the device it was opened on, for a person still active.
+            Some((session, staff))
+                if session.office == authed.office.number
+                    && session.device == authed.cert.device
+                    && session.expires_at > now()
+                    && staff.active =>
+            {
+                Ok(Person {
+                    authed,
+                    staff,
+                    token_hash: hash,
+                })
+            }
+            _ => Err(err(ErrorCode::SignInRequired)),
+        }
+    }
+}
+
+/// A signed-in administrator of the office.
+pub struct Admin(pub Person);
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let person = Person::from_request_parts(parts, state).await?;
+        if person.staff.role != Role::Admin {
+            audit(
+                state,
+                "staff.refused",
+                Some(&person.authed.office.number),
+                person.authed.remote,
+                format!("{} is not an administrator", person.staff.login),
+            );
+            return Err(err(ErrorCode::Forbidden));
+        }
+        Ok(Admin(person))
+    }
+}
+
+/// The person and the device, as the audit log names them.
+pub fn by(p: &Person) -> String {
+    format!("by {} on device {}", p.staff.login, p.authed.cert.device)
+}
+
+pub(super) async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+    Json(req): Json<SignInRequest>,
+) -> Result<Json<SignInResponse>, ApiError> {
+    if !valid_login(&req.login) || req.password.is_empty() || req.password.len() > 1024 {
+        return Err(err(ErrorCode::BadStaff));
+    }
+    let office = a.office.number.clone();
+    // One check per person at a time, as for offices: parallel guesses are all counted.
+    let _turn = state.logins.turn(&format!("{office}/{}", req.login)).await;
+    let (st, o, l) = (state.clone(), office.clone(), req.login.clone());
+    let staff = blocking(move || st.store.staff(&o, &l))
+        .await?
+        .map_err(internal)?;
+    if staff
+        .as_ref()
+        .is_some_and(|s| s.locked_until.is_some_and(|t| t > now()))
+    {
+        audit(
+            &state,
+            "staff.sign_in.refused",
+            Some(&office),
+            a.remote,
+            format!("{} locked", req.login),
+        );
+        return Err(err(ErrorCode::StaffLocked));
+    }
+    // An unknown login is checked against a hash too: same answer, same time.
+    let hash = staff.as_ref().map(|s| s.password_hash.clone());
+    let right = state.logins.verify(req.password.clone(), hash).await;
+    let st = state.clone();
+    blocking(move || {
+        let staff = match staff {
+            Some(s) if right && s.active => s,
+            Some(s) => {
+                let c = &st.config;
+                let failures = st
+                    .store
+                    .staff_login_failed(
+                        &s.office,
+                        &s.login,
+                        now(),
+                        c.lockout_failures,
+                        c.lockout_minutes * 60,
+                    )
+                    .map_err(internal)?;
+                audit(
+                    &st,
+                    "staff.sign_in.failed",
+                    Some(&office),
+                    a.remote,
+                    format!("{} ({failures})", s.login),
+                );
+                return Err(err(if failures >= c.lockout_failures {
+                    ErrorCode::StaffLocked
+                } else {
+                    ErrorCode::WrongCredentials
+                }));
+            }
+            None => {
+                audit(
+                    &st,
+                    "staff.sign_in.failed",
+                    Some(&office),
+                    a.remote,
+                    "unknown login".into(),
+                );
+                return Err(err(ErrorCode::WrongCredentials));
+            }
+        };
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        let session = Session {
+            office: office.clone(),
+            login: staff.login.clone(),
+            device: a.cert.device.clone(),
+            expires_at: now() + SESSION_SECS,
+        };
+        st.store
+            .open_session(&token_hash(&token), &session, now())
+            .map_err(internal)?;
+        audit(
+            &st,
+            "staff.sign_in",
+            Some(&office),
+            a.remote,
+            format!("{} on device {}", staff.login, a.cert.device),
+        );
+        Ok(Json(SignInResponse {
+            token,
+            expires_at: session.expires_at,
+            person: member(staff),
+        }))
+    })
+    .await?
+}
+
+pub(super) async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    p: Person,
+) -> Result<StatusCode, ApiError> {
+    let st = state.clone();
+    blocking(move || {
+        st.store.end_session(&p.token_hash).map_err(internal)?;
+        audit(
+            &st,
+            "staff.sign_out",
+            Some(&p.authed.office.number),
+            p.authed.remote,
+            by(&p),
+        );
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await?
+}
+
+pub(super) async fn list_staff(
+    State(state): State<Arc<AppState>>,
+    Admin(p): Admin,
+) -> Result<Json<Vec<StaffMember>>, ApiError> {
+    let st = state.clone();
+    let list = blocking(move || st.store.staff_list(&p.authed.office.number))
+        .await?
+        .map_err(internal)?;
+    Ok(Json(list.into_iter().map(member).collect()))
+}
+
+pub(super) async fn add_staff(
+    State(state): State<Arc<AppState>>,
+    Admin(p): Admin,
+    Json(new): Json<NewStaff>,
+) -> Result<(StatusCode, Json<StaffMember>), ApiError> {
+    let name_ok = (1..=64).contains(&new.name.trim().chars().count())
+        && !new.name.chars().any(char::is_control);
+    if !valid_login(&new.login) || !name_ok || new.password.len() < 8 || new.password.len() > 1024 {
+        return Err(err(ErrorCode::BadStaff));
+    }
+    let staff = Staff {
+        office: p.authed.office.number.clone(),
+        login: new.login.clone(),
+        name: new.name.trim().to_owned(),
+        role: new.role,
+        password_hash: crate::password::hash(&new.password),
+        active: true,
+        locked_until: None,
+    };
+    let st = state.clone();
+    blocking(move || {
+        match st.store.add_staff(&staff, now()) {
+            Err(crate::store::StoreError::Duplicate(_)) => return Err(err(ErrorCode::StaffExists)),
+            other => other.map_err(internal)?,
+        }
+        audit(
+            &st,
+            "staff.add",
+            Some(&staff.office),
+            p.authed.remote,
+            format!("{} {} {}", staff.login, staff.role.as_str(), by(&p)),
+        );
+        Ok((StatusCode::CREATED, Json(member(staff))))
+    })
+    .await?
+}
+
+pub(super) async fn remove_staff(
+    State(state): State<Arc<AppState>>,
+    Admin(p): Admin,
+    Path(login): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let st = state.clone();
+    blocking(move || {
+        if !st
+            .store
+            .set_staff_active(&p.authed.office.number, &login, false)
+            .map_err(internal)?
+        {
+            return Err(err(ErrorCode::NoSuchStaff));
+        }
+        audit(
+            &st,
+            "staff.remove",
+            Some(&p.authed.office.number),
+            p.authed.remote,
+            format!("{login} {}", by(&p)),
+        );
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await?
+}
+
+pub(super) async fn revoke_device(
+    State(state): State<Arc<AppState>>,
+    Admin(p): Admin,
+    Path(device): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let st = state.clone();
+    blocking(move || {
+        let office = p.authed.office.number.clone();
+        if st
+            .store
+            .revoke_device(&office, &device, now())
+            .map_err(internal)?
+            == 0
+        {
+            return Err(err(ErrorCode::NoSuchStaff));
+        }
+        audit(
+            &st,
+            "device.revoke",
+            Some(&office),
+            p.authed.remote,
+            format!("{device} {}", by(&p)),
+        );
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await?
+}

@@ -1,0 +1,209 @@
+//! Staff of an office: sign-in on a device, roles checked by the relay itself.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const ADMIN_PW: &str = "kanri-sakura-2026";
+const STAFF_PW: &str = "ippan-sakura-2026";
+
+/// The 居宅 office with an administrator (sato) and a member of staff (suzuki), and the office PC
+/// enrolled: (relay, the PC's identity).
+async fn office_with_staff() -> (Relay, (String, String)) {
+    let relay = Relay::start(&[]);
+    for (login, name, role, pw) in [
+        ("sato", "佐藤 花子", "admin", ADMIN_PW),
+        ("suzuki", "鈴木 一郎", "staff", STAFF_PW),
+    ] {
+        let out = admin(
+            &relay.data(),
+            &[
+                "office",
+                "staff",
+                "add",
+                KYOTAKU,
+                "--login",
+                login,
+                "--name",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            Some(pw),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (cert, key, _) = enrolled(&relay).await;
+    (relay, (cert, key))
+}
+
+async fn sign_in(
+    relay: &Relay,
+    device: &(String, String),
+    login: &str,
+    pw: &str,
+) -> reqwest::Response {
+    client(&relay.ca_pem(), Some((&device.0, &device.1)))
+        .post(format!("{}/v1/session", relay.url))
+        .json(&json!({ "login": login, "password": pw }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn token(relay: &Relay, device: &(String, String), login: &str, pw: &str) -> String {
+    let r = sign_in(relay, device, login, pw).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn add_staff(
+    relay: &Relay,
+    device: &(String, String),
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client(&relay.ca_pem(), Some((&device.0, &device.1)))
+        .post(format!("{}/v1/office/staff", relay.url))
+        .json(&json!({ "login": "tanaka", "name": "田中 三郎", "role": "admin", "password": "tanaka-pass-1" }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_administrator_adds_staff_sees_them_and_the_audit_names_them() {
+    let (relay, pc) = office_with_staff().await;
+    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    let r = add_staff(&relay, &pc, Some(&t)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let list: Value = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+        .get(format!("{}/v1/office/staff", relay.url))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let logins: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(logins, ["sato", "suzuki", "tanaka"]);
+    // The audit names who did it and on which device.
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    let detail: String = db
+        .query_row("SELECT detail FROM audit WHERE event = 'staff.add'", [], |r| r.get(0))
+        .unwrap();
+    assert!(detail.starts_with("tanaka admin by sato on device "), "{detail}");
+}
+
+#[tokio::test]
+async fn a_member_of_staff_cannot_add_staff_or_revoke_devices_whatever_the_client_sends() {
+    let (relay, pc) = office_with_staff().await;
+    let t = token(&relay, &pc, "suzuki", STAFF_PW).await;
+    let r = add_staff(&relay, &pc, Some(&t)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(r).await, "forbidden");
+    let r = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+        .post(format!("{}/v1/office/devices/anything/revoke", relay.url))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, "forbidden");
+    let listed =
+        String::from_utf8(relay.admin(&["office", "staff", "list", KYOTAKU]).stdout).unwrap();
+    assert!(!listed.contains("tanaka"), "{listed}");
+}
+
+#[tokio::test]
+async fn without_a_session_the_staff_routes_ask_for_sign_in() {
+    let (relay, pc) = office_with_staff().await;
+    let r = add_staff(&relay, &pc, None).await;
+    assert_eq!(error_code(r).await, "sign_in_required");
+    let r = add_staff(&relay, &pc, Some("0123456789abcdef")).await;
+    assert_eq!(error_code(r).await, "sign_in_required");
+}
+
+#[tokio::test]
+async fn a_session_is_good_only_on_the_device_it_was_opened_on() {
+    let (relay, pc) = office_with_staff().await;
+    let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
+    let (lc, lk, _) = enrolled_device(&relay, KYOTAKU, PASSWORD, laptop_key).await;
+    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    let r = add_staff(&relay, &(lc, lk), Some(&t)).await;
+    assert_eq!(error_code(r).await, "sign_in_required");
+}
+
+#[tokio::test]
+async fn an_administrator_revokes_another_device_of_the_office() {
+    let (relay, pc) = office_with_staff().await;
+    let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
+    let (lc, lk, _) = enrolled_device(&relay, KYOTAKU, PASSWORD, laptop_key).await;
+    let listed =
+        String::from_utf8(relay.admin(&["office", "device", "list", KYOTAKU]).stdout).unwrap();
+    let laptop = listed
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    let r = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+        .post(format!("{}/v1/office/devices/{laptop}/revoke", relay.url))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = me(&relay, Some((&lc, &lk))).await;
+    assert!(
+        r.is_err() || r.unwrap().status() != StatusCode::OK,
+        "the revoked laptop still gets in"
+    );
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_person_and_not_the_office() {
+    let (relay, pc) = office_with_staff().await;
+    for _ in 0..5 {
+        let r = sign_in(&relay, &pc, "suzuki", "wrong-password").await;
+        assert_eq!(r.status().as_u16() / 100, 4);
+    }
+    let r = sign_in(&relay, &pc, "suzuki", STAFF_PW).await;
+    assert_eq!(error_code(r).await, "staff_locked");
+    // The administrator still signs in on the same PC.
+    token(&relay, &pc, "sato", ADMIN_PW).await;
+}
+
+#[tokio::test]
+async fn a_removed_member_of_staff_loses_their_session_at_once() {
+    let (relay, pc) = office_with_staff().await;
+    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    assert!(
+        relay
+            .admin(&["office", "staff", "remove", KYOTAKU, "sato"])
+            .status
+            .success()
+    );
+    let r = add_staff(&relay, &pc, Some(&t)).await;
+    assert_eq!(error_code(r).await, "sign_in_required");
+    let r = sign_in(&relay, &pc, "sato", ADMIN_PW).await;
+    assert_eq!(error_code(r).await, "wrong_credentials");
+}
