@@ -141,6 +141,21 @@ pub enum ClientError {
         /// Why.
         reason: careplan_protocol::InviteError,
     },
+    /// This needs a signed-in member of staff (none, or the session ended).
+    #[error("sign-in required")]
+    SignInRequired,
+    /// The signed-in person's role does not allow this.
+    #[error("not allowed for this role")]
+    Forbidden,
+    /// Too many failed sign-ins: this person is locked for a while.
+    #[error("person locked after too many failed sign-ins")]
+    StaffLocked,
+    /// The login is taken in this office.
+    #[error("login {0} exists")]
+    StaffExists(String),
+    /// No member of staff (or device) by that name.
+    #[error("no {0}")]
+    NoSuchStaff(String),
     /// The history database was written by a newer Kizuna.
     #[error("{0} was written by a newer version")]
     NewerHistory(String),
@@ -180,6 +195,11 @@ impl ClientError {
             ClientError::NotKept => "not_kept",
             ClientError::Invite { .. } => "bad_invite",
             ClientError::NewerHistory(_) => "newer_history",
+            ClientError::SignInRequired => "sign_in_required",
+            ClientError::Forbidden => "forbidden",
+            ClientError::StaffLocked => "staff_locked",
+            ClientError::StaffExists(_) => "staff_exists",
+            ClientError::NoSuchStaff(_) => "no_such_staff",
             ClientError::Crypto(_)
             | ClientError::Io { .. }
             | ClientError::Db(_)

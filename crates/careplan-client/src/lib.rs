@@ -21,6 +21,7 @@ mod receive;
 pub mod relay;
 mod send;
 pub mod settings;
+mod staff;
 mod status;
 mod store;
 mod sync;

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use careplan_protocol::{
     AckRequest, EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER,
-    MANIFEST_HEADER, OfficeInfo, RenewRequest, SearchResult,
+    MANIFEST_HEADER, NewStaff, OfficeInfo, RenewRequest, SearchResult, SignInRequest,
+    SignInResponse, StaffMember,
 };
 use serde::de::DeserializeOwned;
 
@@ -72,6 +73,9 @@ fn refusal(status: u16, code: ErrorCode) -> ClientError {
         ErrorCode::ClientCertificateRequired | ErrorCode::CertificateUnknown => {
             ClientError::CertificateRefused(CertRefusal::Unknown)
         }
+        ErrorCode::SignInRequired => ClientError::SignInRequired,
+        ErrorCode::Forbidden => ClientError::Forbidden,
+        ErrorCode::StaffLocked => ClientError::StaffLocked,
         _ => ClientError::Relay { status, code },
     }
 }
@@ -186,6 +190,102 @@ impl RelayApi {
             .await
             .map_err(transport_error)?;
         json(resp).await
+    }
+
+    /// Signs a member of staff in on this device.
+    pub async fn sign_in(&self, req: &SignInRequest) -> Result<SignInResponse> {
+        let resp = self
+            .http
+            .post(self.url("/v1/session"))
+            .timeout(CALL_TIMEOUT)
+            .json(req)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        json(resp).await
+    }
+
+    /// A call as the signed-in person with `token`.
+    async fn as_person(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&impl serde::Serialize>,
+    ) -> Result<reqwest::Response> {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .timeout(CALL_TIMEOUT)
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        check(req.send().await.map_err(transport_error)?).await
+    }
+
+    /// Ends the session.
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        self.as_person(reqwest::Method::DELETE, "/v1/session", token, None::<&()>)
+            .await
+            .map(drop)
+    }
+
+    /// The office's staff (administrators only).
+    pub async fn staff(&self, token: &str) -> Result<Vec<StaffMember>> {
+        let resp = self
+            .as_person(reqwest::Method::GET, "/v1/office/staff", token, None::<&()>)
+            .await?;
+        resp.json()
+            .await
+            .map_err(|e| ClientError::Format(e.to_string()))
+    }
+
+    /// Adds a member of staff (administrators only).
+    pub async fn add_staff(&self, token: &str, new: &NewStaff) -> Result<StaffMember> {
+        let r = self
+            .as_person(reqwest::Method::POST, "/v1/office/staff", token, Some(new))
+            .await;
+        match r {
+            Err(ClientError::Relay {
+                code: ErrorCode::StaffExists,
+                ..
+            }) => Err(ClientError::StaffExists(new.login.clone())),
+            r => r?
+                .json()
+                .await
+                .map_err(|e| ClientError::Format(e.to_string())),
+        }
+    }
+
+    /// Stops a member of staff signing in (administrators only).
+    pub async fn remove_staff(&self, token: &str, login: &str) -> Result<()> {
+        let path = format!("/v1/office/staff/{login}");
+        match self
+            .as_person(reqwest::Method::DELETE, &path, token, None::<&()>)
+            .await
+        {
+            Err(ClientError::Relay {
+                code: ErrorCode::NoSuchStaff,
+                ..
+            }) => Err(ClientError::NoSuchStaff(login.to_owned())),
+            r => r.map(drop),
+        }
+    }
+
+    /// Revokes a device of the office (administrators only).
+    pub async fn revoke_device(&self, token: &str, device: &str) -> Result<()> {
+        let path = format!("/v1/office/devices/{device}/revoke");
+        match self
+            .as_person(reqwest::Method::POST, &path, token, None::<&()>)
+            .await
+        {
+            Err(ClientError::Relay {
+                code: ErrorCode::NoSuchStaff,
+                ..
+            }) => Err(ClientError::NoSuchStaff(device.to_owned())),
+            r => r.map(drop),
+        }
     }
 
     /// An office's directory entry.

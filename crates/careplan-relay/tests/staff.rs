@@ -106,9 +106,16 @@ async fn an_administrator_adds_staff_sees_them_and_the_audit_names_them() {
     // The audit names who did it and on which device.
     let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
     let detail: String = db
-        .query_row("SELECT detail FROM audit WHERE event = 'staff.add'", [], |r| r.get(0))
+        .query_row(
+            "SELECT detail FROM audit WHERE event = 'staff.add'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert!(detail.starts_with("tanaka admin by sato on device "), "{detail}");
+    assert!(
+        detail.starts_with("tanaka admin by sato on device "),
+        "{detail}"
+    );
 }
 
 #[tokio::test]

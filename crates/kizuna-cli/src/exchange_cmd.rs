@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use careplan_client::background::{Activity, Host};
 use careplan_client::keys::passphrase_from_env;
 use careplan_client::messages::{error_ja, outcome_label, state_label};
+use careplan_client::protocol::{NewStaff, Role};
 use careplan_client::{
     Client, ClientError, Direction, Enrolment, HistoryQuery, Received, SendOutcome, SentFile,
 };
@@ -101,11 +102,71 @@ pub enum ExchangeCommand {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        command: Option<DevicesCommand>,
+    },
+    /// Sign a member of staff in on this device (the password from standard input).
+    Login {
+        /// The login name.
+        #[arg(long)]
+        login: String,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Sign out on this device.
+    Logout,
+    /// The office's staff (administrators): list, add, remove.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
     },
     /// Partner offices in the relay's directory.
     Partners {
         #[command(subcommand)]
         command: PartnersCommand,
+    },
+}
+
+/// `kizuna devices …`.
+#[derive(Subcommand)]
+pub enum DevicesCommand {
+    /// Revoke a device of this office (administrators): it can no longer connect, and nothing
+    /// sent after is encrypted to it.
+    Revoke {
+        /// The device id, as listed.
+        device: String,
+    },
+}
+
+/// `kizuna staff …`.
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Every member of staff.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a member of staff; the first password from standard input.
+    Add {
+        /// Login name: 1–32 of a-z 0-9 . _ -
+        #[arg(long)]
+        login: String,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// admin (管理者) or staff (一般).
+        #[arg(long)]
+        role: String,
+        /// Read the first password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Stop a member of staff signing in.
+    Remove {
+        /// Login name.
+        login: String,
     },
 }
 
@@ -187,7 +248,39 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
             ExchangeCommand::Status { json } => status(profile, json).await,
             ExchangeCommand::History { filter, json } => history(profile, filter.into(), json),
             ExchangeCommand::SaveAgain { out, id } => save_again(profile, &out, id),
-            ExchangeCommand::Devices { json } => devices(profile, json).await,
+            ExchangeCommand::Devices {
+                command: Some(DevicesCommand::Revoke { device }),
+                ..
+            } => {
+                with_client(profile, |c| async move {
+                    c.revoke_device(&device).await?;
+                    println!("端末 {device} を失効させました。");
+                    Ok(())
+                })
+                .await
+            }
+            ExchangeCommand::Devices {
+                json,
+                command: None,
+            } => devices(profile, json).await,
+            ExchangeCommand::Login { login, .. } => {
+                let password = read_stdin_password()?;
+                with_client(profile, |c| async move {
+                    let who = c.sign_in(&login, &password).await?;
+                    println!("{}（{}）としてサインインしました。", who.name, who.login);
+                    Ok(())
+                })
+                .await
+            }
+            ExchangeCommand::Logout => {
+                with_client(profile, |c| async move {
+                    c.sign_out().await?;
+                    println!("サインアウトしました。");
+                    Ok(())
+                })
+                .await
+            }
+            ExchangeCommand::Staff { command } => staff(profile, command).await,
             ExchangeCommand::Partners {
                 command: PartnersCommand::Search { json, text },
             } => partners(profile, &text, json).await,
@@ -206,11 +299,8 @@ struct EnrollCli<'a> {
 }
 
 async fn enroll(dir: &Path, who: EnrollCli<'_>) -> Result<ExitCode> {
-    let mut password = String::new();
-    std::io::stdin()
-        .read_to_string(&mut password)
-        .context("パスワードを標準入力から読めません")?;
-    let password = password.trim_end_matches(['\n', '\r']);
+    let password = read_stdin_password()?;
+    let password = password.as_str();
     let pass = passphrase_from_env();
     let result = Client::enroll(
         dir,
@@ -568,6 +658,86 @@ fn save_again(profile: &Path, out: &Path, id: i64) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Ok(fail(&e)),
+    }
+}
+
+/// Runs `f` with the opened client; a client error is printed for people.
+async fn with_client<F, Fut>(profile: &Path, f: F) -> Result<ExitCode>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = careplan_client::Result<()>>,
+{
+    let client = match open(profile) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    match f(client).await {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => Ok(fail(&e)),
+    }
+}
+
+fn read_stdin_password() -> Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("パスワードを標準入力から読めません")?;
+    Ok(password.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+async fn staff(profile: &Path, command: StaffCommand) -> Result<ExitCode> {
+    match command {
+        StaffCommand::List { json } => {
+            with_client(profile, |c| async move {
+                let list = c.staff().await?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&list).unwrap_or_default()
+                    );
+                }
+                for s in list.iter().filter(|_| !json) {
+                    let role = match s.role {
+                        Role::Admin => "管理者",
+                        Role::Staff => "一般",
+                    };
+                    let gone = if s.active { "" } else { "（削除済み）" };
+                    println!("{}  {}  {role}{gone}", s.login, s.name);
+                }
+                Ok(())
+            })
+            .await
+        }
+        StaffCommand::Add {
+            login, name, role, ..
+        } => {
+            let Ok(role) = role.parse::<Role>() else {
+                eprintln!("kizuna: --role は admin（管理者）か staff（一般）です。");
+                return Ok(ExitCode::from(2));
+            };
+            let password = read_stdin_password()?;
+            with_client(profile, |c| async move {
+                let added = c
+                    .add_staff(&NewStaff {
+                        login,
+                        name,
+                        role,
+                        password,
+                    })
+                    .await?;
+                println!("{}（{}）を追加しました。", added.name, added.login);
+                Ok(())
+            })
+            .await
+        }
+        StaffCommand::Remove { login } => {
+            with_client(profile, |c| async move {
+                c.remove_staff(&login).await?;
+                println!("{login} はサインインできなくなりました。");
+                Ok(())
+            })
+            .await
+        }
     }
 }
 

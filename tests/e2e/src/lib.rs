@@ -208,12 +208,17 @@ impl World {
 
     /// Runs `kizuna ARGS… --profile PROFILE` (another device of an office) with the passphrase.
     pub fn kizuna_in(&self, profile: &Path, args: &[&str]) -> Output {
+        self.kizuna_input(profile, args, None)
+    }
+
+    /// The same, with `stdin` on its standard input (a password).
+    pub fn kizuna_input(&self, profile: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         let mut cmd = Command::new(bin("kizuna"));
         cmd.args(args)
             .arg("--profile")
             .arg(profile)
             .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE);
-        run(&mut cmd, None)
+        run(&mut cmd, stdin)
     }
 
     /// Enrols another device of `o` in `profile`, named `name`; panics on failure.

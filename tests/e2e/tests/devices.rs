@@ -113,3 +113,104 @@ fn a_revoked_device_cannot_read_what_is_sent_after_and_the_others_can() {
     );
     assert!(names_in(&stolen).is_empty());
 }
+
+fn add_staff_on_relay(w: &World, o: &Office, login: &str, role: &str, password: &str) {
+    let out = w.relay_admin(
+        &[
+            "office",
+            "staff",
+            "add",
+            o.number,
+            "--login",
+            login,
+            "--name",
+            login,
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        Some(password),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn a_member_of_staff_is_refused_by_the_relay_what_an_administrator_may_do() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let laptop = w.folder("houmon-laptop");
+    w.enroll_device(&HOUMON, &laptop, "ノートPC");
+    add_staff_on_relay(&w, &HOUMON, "kanri", "admin", "kanri-password-1");
+    add_staff_on_relay(&w, &HOUMON, "ippan", "staff", "ippan-password-1");
+    let pc = w.profile(&HOUMON);
+
+    // 一般 on the office PC: signed in, but adding staff and revoking devices are refused.
+    let out = w.kizuna_input(
+        &pc,
+        &["login", "--login", "ippan", "--password-stdin"],
+        Some("ippan-password-1"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = w.kizuna_input(
+        &pc,
+        &[
+            "staff",
+            "add",
+            "--login",
+            "tanaka",
+            "--name",
+            "田中",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("tanaka-password-1"),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("管理者だけ"), "{}", text(&out));
+    let laptop_id = device_id(&w, &HOUMON, "ノートPC");
+    let out = w.kizuna_in(&pc, &["devices", "revoke", &laptop_id]);
+    assert!(!out.status.success(), "{}", text(&out));
+
+    // 管理者 on the same PC: both go through.
+    assert!(w.kizuna_in(&pc, &["logout"]).status.success());
+    let out = w.kizuna_input(
+        &pc,
+        &["login", "--login", "kanri", "--password-stdin"],
+        Some("kanri-password-1"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = w.kizuna_input(
+        &pc,
+        &[
+            "staff",
+            "add",
+            "--login",
+            "tanaka",
+            "--name",
+            "田中",
+            "--role",
+            "staff",
+            "--password-stdin",
+        ],
+        Some("tanaka-password-1"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let list = w.kizuna_in(&pc, &["staff", "list", "--json"]);
+    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+    let out = w.kizuna_in(&pc, &["devices", "revoke", &laptop_id]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = w.kizuna_in(&laptop, &["devices"]);
+    assert!(
+        !out.status.success(),
+        "the revoked laptop still reaches the relay"
+    );
+}
+
+#[test]
+fn the_office_staff_list_needs_a_sign_in_first() {
+    let w = World::enrolled(&[HOUMON]);
+    let out = w.kizuna(&HOUMON, &["staff", "list"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("サインイン"), "{}", text(&out));
+}
