@@ -54,6 +54,7 @@ fn genuine() -> &'static Genuine {
                 created_at: now,
                 idempotency_key: "fuzz".into(),
                 recipients: Vec::new(),
+                sent_by: None,
             },
         )
         .unwrap();

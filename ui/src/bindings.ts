@@ -385,7 +385,15 @@ created_at: number,
 /**
  * Every state with its time.
  */
-timeline: Array<[FileState, number]>, };
+timeline: Array<[FileState, number]>, 
+/**
+ * Who in this office handled it: sent it, or was signed in when it arrived.
+ */
+person: string | null, 
+/**
+ * Who sent it at the partner (received files, from the signed manifest).
+ */
+partner_person: string | null, };
 
 export type Direction = "sent" | "received";
 

@@ -71,6 +71,8 @@ function received(id: number, file_name: string): HistoryEntry {
     receipt: "r",
     created_at: 1_796_000_000,
     timeline: [["saved", 1_796_000_000]],
+    person: "佐藤 花子 (sato)",
+    partner_person: "鈴木 一郎 (suzuki)",
   };
 }
 
@@ -212,6 +214,14 @@ describe("履歴", () => {
     expect(text.value).toBe("ひまわり");
     expect(filters.at(-1)).toMatchObject({ text: "ひまわり" });
     expect(el.querySelectorAll("tbody tr")).toHaveLength(1);
+  });
+
+  it("names who handled each file here and who sent it at the partner", async () => {
+    ipc((cmd) => (cmd === "history" ? [received(1, "A.CSV")] : null));
+    const el = await shown(createHistory(fakeShell()));
+    const cell = el.querySelector("td.person")!;
+    expect(cell.textContent).toContain("佐藤 花子 (sato)");
+    expect(cell.textContent).toContain("相手: 鈴木 一郎 (suzuki)");
   });
 
   it("says when nothing matches", async () => {

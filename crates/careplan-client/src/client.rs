@@ -168,7 +168,7 @@ impl Client {
         }
         let api = connect(dir, &config, &ca_der, &keys)?;
         let db = Db::open(&paths.db)?;
-        Ok(Client {
+        let client = Client {
             dir: dir.to_owned(),
             office: config.office.clone(),
             config: RwLock::new(config),
@@ -177,7 +177,9 @@ impl Client {
             api: RwLock::new(Arc::new(api)),
             db,
             flushing: tokio::sync::Mutex::new(()),
-        })
+        };
+        client.restore_session();
+        Ok(client)
     }
 
     /// The profile's settings as they are now.
@@ -202,6 +204,7 @@ impl Client {
     pub fn reconnect(&self) -> Result<()> {
         let api = connect(&self.dir, &self.config(), &self.ca_der, &self.keys)?;
         *self.api.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(api);
+        self.restore_session();
         Ok(())
     }
 

@@ -40,6 +40,9 @@ pub struct Manifest {
     /// body until each of them fetched it).
     #[serde(default)]
     pub recipients: Vec<String>,
+    /// The member of staff who sent it ("name (login)"), when one was signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_by: Option<String>,
 }
 
 /// Manifest type tag.
@@ -328,6 +331,7 @@ mod tests {
             created_at: 1,
             idempotency_key: "k".into(),
             recipients: Vec::new(),
+            sent_by: None,
         }
     }
 

@@ -39,7 +39,7 @@ fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-const HEADER: [&str; 11] = [
+const HEADER: [&str; 13] = [
     "方向",
     "日時",
     "ファイル名",
@@ -51,6 +51,8 @@ const HEADER: [&str; 11] = [
     "状態",
     "署名付き受信確認",
     "経過",
+    "担当者",
+    "相手の担当者",
 ];
 
 /// The history entries as CSV bytes (times in Japan time).
@@ -84,6 +86,8 @@ pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
             state_label(e.direction, e.state, Lang::Ja).to_owned(),
             if e.receipt.is_some() { "あり" } else { "" }.to_owned(),
             timeline,
+            e.person.clone().unwrap_or_default(),
+            e.partner_person.clone().unwrap_or_default(),
         ];
         let _ = out.write_record(row.iter().map(|f| cell(f).into_owned()));
     }
@@ -115,6 +119,8 @@ mod tests {
                 (FileState::Queued, 1_796_000_000),
                 (FileState::Acknowledged, 1_796_000_060),
             ],
+            person: Some("佐藤 花子 (sato)".into()),
+            partner_person: None,
         }
     }
 
@@ -146,9 +152,10 @@ mod tests {
         let csv = history_csv(&[e]);
         assert!(csv.starts_with("\u{feff}".as_bytes()));
         let mut rows = csv::Reader::from_reader(&csv[3..]);
-        assert_eq!(rows.headers().unwrap().len(), 11);
+        assert_eq!(rows.headers().unwrap().len(), 13);
         let row = rows.records().next().unwrap().unwrap();
         assert_eq!(&row[4], "ひまわり\"本店\"\n第二");
         assert_eq!(&row[8], "相手受信確認済み");
+        assert_eq!(&row[11], "佐藤 花子 (sato)");
     }
 }

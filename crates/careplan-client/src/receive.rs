@@ -190,6 +190,7 @@ impl Client {
     fn refuse_replay(&self, msg: &RelayMessage, manifest: &envelope::Manifest) -> Result<()> {
         let name = FileName::parse(&msg.file_name).ok();
         let reason = "a copy of a file already received (same signed manifest)";
+        let me = self.person_label();
         self.db.record_received(&NewReceived {
             relay_id: &msg.id,
             relay_seq: msg.seq,
@@ -209,6 +210,8 @@ impl Client {
             warnings: 0,
             receipt: "",
             manifest_key: Some(&manifest.idempotency_key),
+            sent_by: manifest.sent_by.as_deref(),
+            received_by: me.as_deref(),
         })?;
         tracing::warn!(message = %msg.id, sender = %msg.sender, "replayed file refused");
         Ok(())
@@ -241,6 +244,9 @@ impl Client {
             warnings: 0,
             receipt: &receipt,
             manifest_key: None,
+            // Unverified: whatever the manifest says of its sender is not taken.
+            sent_by: None,
+            received_by: self.person_label().as_deref(),
         })?;
         tracing::warn!(message = %msg.id, sender = %msg.sender, %reason, "received file quarantined");
         self.acknowledge(id, &msg.id, &receipt).await?;
@@ -286,6 +292,8 @@ impl Client {
             warnings: report.warning_count() as i64,
             receipt: &receipt,
             manifest_key: Some(&o.manifest.idempotency_key),
+            sent_by: o.manifest.sent_by.as_deref(),
+            received_by: self.person_label().as_deref(),
         })?;
         self.acknowledge(id, &msg.id, &receipt).await?;
         Ok(())

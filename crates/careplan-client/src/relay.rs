@@ -1,5 +1,6 @@
 //! The relay's HTTP API (docs/api.md) as typed calls; errors become [`ClientError`]s.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use careplan_protocol::{
@@ -20,6 +21,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct RelayApi {
     http: reqwest::Client,
     base: String,
+    /// The signed-in person's session token: sends, receipts and downloads carry it, so the
+    /// relay's audit names the person as well as the device.
+    session: Arc<std::sync::RwLock<Option<String>>>,
 }
 
 pub use careplan_protocol::{DirectoryEntry, EnrollResponse, Page, UploadResponse};
@@ -127,6 +131,7 @@ impl RelayApi {
         Ok(RelayApi {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            session: Arc::default(),
         })
     }
 
@@ -151,13 +156,25 @@ impl RelayApi {
         )
     }
 
+    /// Calls from now on are made as the person with this session token (`None`: the device).
+    pub(crate) fn set_session(&self, token: Option<String>) {
+        *self.session.write().unwrap_or_else(|p| p.into_inner()) = token;
+    }
+
+    /// `req` as the signed-in person, when one is.
+    fn as_signed_in(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &*self.session.read().unwrap_or_else(|p| p.into_inner()) {
+            Some(token) => req.bearer_auth(token),
+            None => req,
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     async fn get(&self, path: &str) -> Result<reqwest::Response> {
-        self.http
-            .get(self.url(path))
+        self.as_signed_in(self.http.get(self.url(path)))
             .timeout(CALL_TIMEOUT)
             .send()
             .await
@@ -321,8 +338,7 @@ impl RelayApi {
         body: Vec<u8>,
     ) -> Result<UploadResponse> {
         let resp = self
-            .http
-            .post(self.url("/v1/messages"))
+            .as_signed_in(self.http.post(self.url("/v1/messages")))
             .header(FILE_NAME_HEADER, file_name)
             .header(IDEMPOTENCY_KEY_HEADER, idempotency_key)
             .header(MANIFEST_HEADER, manifest)
@@ -378,8 +394,7 @@ impl RelayApi {
     /// Acknowledges a received message with a signed receipt.
     pub async fn ack(&self, id: &str, receipt: &str) -> Result<()> {
         let resp = self
-            .http
-            .post(self.url(&format!("/v1/messages/{id}/ack")))
+            .as_signed_in(self.http.post(self.url(&format!("/v1/messages/{id}/ack"))))
             .timeout(CALL_TIMEOUT)
             .json(&AckRequest {
                 receipt: receipt.to_owned(),

@@ -221,6 +221,7 @@ impl Client {
                 size: b.len() as i64,
                 sha256,
                 sealed: envelope::encrypt(&[self.keys.encryption_recipient()], b)?,
+                person: self.person_label(),
             });
         }
         self.db.queue(&rows)
@@ -341,6 +342,8 @@ impl Client {
                 created_at: now(),
                 idempotency_key: due.idempotency_key.clone(),
                 recipients: recipient_keys.to_vec(),
+                // Who queued it, signed with the device's key: the partner's history shows them.
+                sent_by: due.person.clone(),
             },
         )?;
         let ciphertext = envelope::encrypt(recipient_keys, &plain)?;

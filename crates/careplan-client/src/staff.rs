@@ -31,6 +31,11 @@ impl Client {
             .filter(|k| k.expires_at > now())
     }
 
+    /// The relay calls carry the kept session, if there is one.
+    pub(crate) fn restore_session(&self) {
+        self.api().set_session(self.kept_session().map(|k| k.token));
+    }
+
     fn token(&self) -> Result<String> {
         self.kept_session()
             .map(|k| k.token)
@@ -59,6 +64,7 @@ impl Client {
         };
         let bytes = serde_json::to_vec(&kept).map_err(|e| ClientError::Format(e.to_string()))?;
         write_atomic(&self.session_path(), &bytes, true)?;
+        self.restore_session();
         Ok(person)
     }
 
@@ -67,10 +73,17 @@ impl Client {
         self.kept_session().map(|k| k.person)
     }
 
+    /// The signed-in person as the history and a manifest name them: `name (login)`.
+    pub(crate) fn person_label(&self) -> Option<String> {
+        self.signed_in()
+            .map(|p| format!("{} ({})", p.name, p.login))
+    }
+
     /// Ends the session here and at the relay.
     pub async fn sign_out(&self) -> Result<()> {
         let token = self.token();
         let _ = std::fs::remove_file(self.session_path());
+        self.restore_session();
         match token {
             Ok(t) => match self.api().sign_out(&t).await {
                 Err(ClientError::SignInRequired) | Ok(()) => Ok(()),

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_received_copy.sql"),
     include_str!("../migrations/0003_manifest_key.sql"),
     include_str!("../migrations/0004_reported.sql"),
+    include_str!("../migrations/0005_people.sql"),
 ];
 
 /// Seconds a newly queued file is left to whoever queued it before a background flush takes it.
@@ -53,6 +54,8 @@ pub struct NewSent {
     pub sha256: String,
     /// The bytes sealed to the office's own key.
     pub sealed: Vec<u8>,
+    /// Who queued it (the member of staff signed in), as the history names them.
+    pub person: Option<String>,
 }
 
 /// A queued file due for upload.
@@ -69,6 +72,8 @@ pub struct DueSent {
     pub sealed: Vec<u8>,
     /// Attempts so far.
     pub attempts: i64,
+    /// Who queued it.
+    pub person: Option<String>,
 }
 
 /// A received file not yet reported to the caller of a receive.
@@ -132,6 +137,10 @@ pub struct NewReceived<'a> {
     pub receipt: &'a str,
     /// The sender's idempotency key from its signed manifest, when it could be read.
     pub manifest_key: Option<&'a str>,
+    /// Who sent it at the partner (from the signed manifest).
+    pub sent_by: Option<&'a str>,
+    /// Who was signed in here when it was received.
+    pub received_by: Option<&'a str>,
 }
 
 /// One line of the history: a file sent or received.
@@ -168,6 +177,10 @@ pub struct HistoryEntry {
     pub created_at: i64,
     /// Every state with its time.
     pub timeline: Vec<(FileState, i64)>,
+    /// Who in this office handled it: sent it, or was signed in when it arrived.
+    pub person: Option<String>,
+    /// Who sent it at the partner (received files, from the signed manifest).
+    pub partner_person: Option<String>,
 }
 
 /// Filters for [`Db::history`]; empty fields match everything.
@@ -273,8 +286,9 @@ impl Db {
         for f in files {
             tx.execute(
                 "INSERT INTO sent (idempotency_key, file_name, source_path, kind, month, serial,
-                 recipient, users, size, sha256, sealed, state, next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12 + ?13, ?12, ?12)",
+                 recipient, users, size, sha256, sealed, state, next_attempt_at, created_at, updated_at,
+                 person)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12 + ?13, ?12, ?12, ?14)",
                 params![
                     f.idempotency_key,
                     f.file_name,
@@ -288,7 +302,8 @@ impl Db {
                     f.sha256,
                     f.sealed,
                     t,
-                    QUEUE_HOLD
+                    QUEUE_HOLD,
+                    f.person
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -341,7 +356,7 @@ impl Db {
     fn queued_where(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<DueSent>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
-            "SELECT id, idempotency_key, file_name, recipient, sealed, attempts FROM sent
+            "SELECT id, idempotency_key, file_name, recipient, sealed, attempts, person FROM sent
              WHERE state = 'queued' AND {condition} ORDER BY id"
         ))?;
         let rows = stmt
@@ -353,6 +368,7 @@ impl Db {
                     recipient: r.get(3)?,
                     sealed: r.get(4)?,
                     attempts: r.get(5)?,
+                    person: r.get(6)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -480,9 +496,9 @@ impl Db {
         tx.execute(
             "INSERT INTO received (relay_id, relay_seq, sender, file_name, kind, month, users, size,
              sha256, state, saved_path, reason, findings, errors, warnings, receipt, received_at,
-             sealed, manifest_key, acknowledged, reported)
+             sealed, manifest_key, acknowledged, reported, sent_by, received_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20, 0)",
+             ?18, ?19, ?20, 0, ?21, ?22)",
             params![
                 r.relay_id,
                 r.relay_seq,
@@ -504,7 +520,9 @@ impl Db {
                 r.sealed,
                 r.manifest_key,
                 // A refused replay owes no receipt: nothing is left to acknowledge.
-                r.state == "replayed"
+                r.state == "replayed",
+                r.sent_by,
+                r.received_by
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -673,12 +691,12 @@ impl Db {
         let sql = "SELECT * FROM (
                SELECT 'sent' AS direction, s.id, s.file_name, s.recipient AS partner, p.name,
                       s.kind, s.month, s.users, s.state, s.last_error AS detail, NULL AS saved_path,
-                      s.receipt, s.created_at
+                      s.receipt, s.created_at, s.person, NULL AS partner_person
                FROM sent s LEFT JOIN partners p ON p.number = s.recipient
                UNION ALL
                SELECT 'received', r.id, r.file_name, r.sender, p.name, r.kind, r.month, r.users,
                       CASE WHEN r.acknowledged = 1 AND r.state = 'saved' THEN 'acknowledged' ELSE r.state END,
-                      r.reason, r.saved_path, r.receipt, r.received_at
+                      r.reason, r.saved_path, r.receipt, r.received_at, r.received_by, r.sent_by
                FROM received r LEFT JOIN partners p ON p.number = r.sender)
              WHERE (?1 IS NULL OR direction = ?1) AND (?2 IS NULL OR partner = ?2)
                AND (?3 IS NULL OR month = ?3) AND (?4 IS NULL OR kind = ?4)
@@ -714,6 +732,8 @@ impl Db {
                         receipt: r.get(11)?,
                         created_at: r.get(12)?,
                         timeline: Vec::new(),
+                        person: r.get(13)?,
+                        partner_person: r.get(14)?,
                     })
                 },
             )?
@@ -774,6 +794,7 @@ mod tests {
             size: 10,
             sha256: "00".into(),
             sealed: b"sealed".to_vec(),
+            person: Some("佐藤 花子 (sato)".into()),
         }
     }
 
@@ -853,6 +874,8 @@ mod tests {
                 warnings: 0,
                 receipt: "receipt",
                 manifest_key: None,
+                sent_by: Some("鈴木 一郎 (suzuki)"),
+                received_by: Some("佐藤 花子 (sato)"),
             })
             .unwrap();
         db.mark_acknowledged(id).unwrap();
@@ -960,6 +983,24 @@ mod tests {
             .collect();
         n.sort();
         n
+    }
+
+    #[test]
+    fn history_names_who_sent_here_who_received_here_and_who_sent_at_the_partner() {
+        let (_dir, db) = db_with_history();
+        let all = db.history(&HistoryQuery::default()).unwrap();
+        let received = all
+            .iter()
+            .find(|e| e.direction == Direction::Received)
+            .unwrap();
+        assert_eq!(received.person.as_deref(), Some("佐藤 花子 (sato)"));
+        assert_eq!(
+            received.partner_person.as_deref(),
+            Some("鈴木 一郎 (suzuki)")
+        );
+        let sent = all.iter().find(|e| e.direction == Direction::Sent).unwrap();
+        assert_eq!(sent.person.as_deref(), Some("佐藤 花子 (sato)"));
+        assert_eq!(sent.partner_person, None);
     }
 
     #[test]

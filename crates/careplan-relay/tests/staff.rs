@@ -214,3 +214,48 @@ async fn a_removed_member_of_staff_loses_their_session_at_once() {
     let r = sign_in(&relay, &pc, "sato", ADMIN_PW).await;
     assert_eq!(error_code(r).await, "wrong_credentials");
 }
+
+#[tokio::test]
+async fn the_audit_names_the_person_and_the_device_that_sent_and_the_device_alone_otherwise() {
+    let (relay, pc) = office_with_staff().await;
+    relay.add_office(
+        SERVICE,
+        "ひまわり訪問介護ステーション",
+        "service",
+        SERVICE_PW,
+    );
+    enrolled_as(&relay, SERVICE, SERVICE_PW).await;
+    let t = token(&relay, &pc, "suzuki", STAFF_PW).await;
+    let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
+    for (key, bearer) in [("k-person", Some(&t)), ("k-device", None)] {
+        let mut req = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+            .post(format!("{}/v1/messages", relay.url))
+            .header("x-kizuna-file-name", &name)
+            .header("idempotency-key", key)
+            .header("x-kizuna-manifest", manifest_for(&name, key))
+            .body(b"x".to_vec());
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        assert_eq!(req.send().await.unwrap().status(), StatusCode::CREATED);
+    }
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    let details: Vec<String> = db
+        .prepare("SELECT detail FROM audit WHERE event = 'upload' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(details.len(), 2);
+    assert!(
+        details[0].contains("by suzuki on device "),
+        "{}",
+        details[0]
+    );
+    assert!(
+        details[1].contains(" on device ") && !details[1].contains("by "),
+        "{}",
+        details[1]
+    );
+}

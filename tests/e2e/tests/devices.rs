@@ -214,3 +214,61 @@ fn the_office_staff_list_needs_a_sign_in_first() {
     assert!(!out.status.success());
     assert!(text(&out).contains("サインイン"), "{}", text(&out));
 }
+
+#[test]
+fn the_history_of_both_offices_names_who_sent_and_who_received() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    add_staff_on_relay(&w, &KYOTAKU, "sato", "staff", "sato-password-1");
+    add_staff_on_relay(&w, &HOUMON, "ippan", "staff", "ippan-password-1");
+    for (o, login, pw) in [
+        (&KYOTAKU, "sato", "sato-password-1"),
+        (&HOUMON, "ippan", "ippan-password-1"),
+    ] {
+        let out = w.kizuna_input(
+            &w.profile(o),
+            &["login", "--login", login, "--password-stdin"],
+            Some(pw),
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    send_again(&w, &KYOTAKU, &plans);
+    let inbox = w.folder("inbox");
+    let out = receive_in(&w, &w.profile(&HOUMON), &inbox);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let history = |o: &Office| -> Vec<Value> {
+        let out = w.kizuna(o, &["history", "--json"]);
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    for e in history(&KYOTAKU) {
+        assert_eq!(e["person"], "sato (sato)", "{e}");
+    }
+    for e in history(&HOUMON) {
+        assert_eq!(e["person"], "ippan (ippan)", "{e}");
+        assert_eq!(e["partner_person"], "sato (sato)", "{e}");
+    }
+    // The relay's audit names the person and the device for the upload and the download.
+    let db = rusqlite::Connection::open(w.data().join("relay.db")).unwrap();
+    let details: Vec<(String, String)> = db
+        .prepare("SELECT event, detail FROM audit WHERE event IN ('upload', 'download', 'ack')")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(details.len(), 3 * plans.len(), "{details:?}");
+    for (event, detail) in &details {
+        let who = if event == "upload" {
+            "by sato on device "
+        } else {
+            "by ippan on device "
+        };
+        assert!(detail.contains(who), "{event}: {detail}");
+    }
+}

@@ -13,7 +13,7 @@ function draw(entries: HistoryEntry[]): Node {
   return h(
     "table",
     { class: "list" },
-    h("thead", {}, h("tr", {}, ["", t("date"), t("partner"), t("kind"), t("month"), t("state"), t("receipt")].map((c) => h("th", {}, c)))),
+    h("thead", {}, h("tr", {}, ["", t("date"), t("partner"), t("kind"), t("month"), t("state"), t("receipt"), t("person")].map((c) => h("th", {}, c)))),
     h(
       "tbody",
       {},
@@ -37,6 +37,12 @@ function draw(entries: HistoryEntry[]): Node {
             ),
           ),
           h("td", {}, e.receipt ? "✔" : ""),
+          h(
+            "td",
+            { class: "person" },
+            e.person ?? "",
+            e.partner_person ? h("div", { class: "muted" }, `${t("partnerPerson")}: ${e.partner_person}`) : null,
+          ),
         ),
       ),
     ),

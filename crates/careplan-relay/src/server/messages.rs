@@ -106,7 +106,13 @@ pub(super) async fn upload(
         office: Some(m.sender.clone()),
         message_id: Some(m.id.clone()),
         remote: Some(a.remote.ip().to_string()),
-        detail: format!("{} to {} ({} bytes)", m.file_name, m.recipient, m.size),
+        detail: format!(
+            "{} to {} ({} bytes) {}",
+            m.file_name,
+            m.recipient,
+            m.size,
+            staff::who(&state, &a, &headers).await
+        ),
     };
     let (m, new) = state.committer.commit(m, audit, received.body).await?;
     Ok(uploaded(m, new))
@@ -273,8 +279,10 @@ fn own_message(state: &AppState, a: &Authed, id: &str) -> Result<Message, ApiErr
 pub(super) async fn download(
     State(state): State<Arc<AppState>>,
     a: Authed,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let who = staff::who(&state, &a, &headers).await;
     let st = state.clone();
     blocking(move || {
         let m = own_message(&st, &a, &id)?;
@@ -304,7 +312,7 @@ pub(super) async fn download(
             Some(&a.office.number),
             Some(&m.id),
             a.remote,
-            String::new(),
+            who,
         );
         Ok((
             [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
@@ -318,9 +326,11 @@ pub(super) async fn download(
 pub(super) async fn acknowledge(
     State(state): State<Arc<AppState>>,
     a: Authed,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Json(req): Json<AckRequest>,
 ) -> Result<StatusCode, ApiError> {
+    let who = staff::who(&state, &a, &headers).await;
     if req.receipt.is_empty() || req.receipt.len() > MAX_MANIFEST {
         return Err(err(ErrorCode::BadReceipt));
     }
@@ -347,7 +357,7 @@ pub(super) async fn acknowledge(
             Some(&a.office.number),
             Some(&m.id),
             a.remote,
-            String::new(),
+            who,
         );
         Ok(StatusCode::OK)
     })

@@ -33,6 +33,55 @@ pub struct Person {
     token_hash: String,
 }
 
+/// The member of staff signed in on `authed`'s device by the session token in `headers`, if
+/// there is one and it is valid; with the token's hash.
+async fn signed_in(
+    state: &Arc<AppState>,
+    authed: &Authed,
+    headers: &HeaderMap,
+) -> Result<Option<(Staff, String)>, ApiError> {
+    let Some(token) = headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|t| t.len() <= 128)
+    else {
+        return Ok(None);
+    };
+    let hash = token_hash(token);
+    let (st, h) = (state.clone(), hash.clone());
+    let found = blocking(move || {
+        let Some(session) = st.store.session(&h)? else {
+            return Ok(None);
+        };
+        let staff = st.store.staff(&session.office, &session.login)?;
+        Ok::<_, crate::store::StoreError>(staff.map(|s| (session, s)))
+    })
+    .await?
+    .map_err(internal)?;
+    Ok(match found {
+        // A session is good only on the device it was opened on, for a person still active.
+        Some((session, staff))
+            if session.office == authed.office.number
+                && session.device == authed.cert.device
+                && session.expires_at > now()
+                && staff.active =>
+        {
+            Some((staff, hash))
+        }
+        _ => None,
+    })
+}
+
+/// Who did something, as the audit log says it: the person when one is signed in on the
+/// device, and always the device.
+pub async fn who(state: &Arc<AppState>, authed: &Authed, headers: &HeaderMap) -> String {
+    match signed_in(state, authed, headers).await {
+        Ok(Some((staff, _))) => format!("by {} on device {}", staff.login, authed.cert.device),
+        _ => format!("on device {}", authed.cert.device),
+    }
+}
+
 impl FromRequestParts<Arc<AppState>> for Person {
     type Rejection = ApiError;
 
@@ -41,39 +90,13 @@ impl FromRequestParts<Arc<AppState>> for Person {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let authed = Authed::from_request_parts(parts, state).await?;
-        let token = parts
-            .headers
-            .get(SESSION_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .filter(|t| t.len() <= 128)
-            .ok_or(err(ErrorCode::SignInRequired))?;
-        let hash = token_hash(token);
-        let (st, h) = (state.clone(), hash.clone());
-        let found = blocking(move || {
-            let Some(session) = st.store.session(&h)? else {
-                return Ok(None);
-            };
-            let staff = st.store.staff(&session.office, &session.login)?;
-            Ok::<_, crate::store::StoreError>(staff.map(|s| (session, s)))
-        })
-        .await?
-        .map_err(internal)?;
-        match found {
-            // A session is good only on the device it was opened on, for a person still active.
-            Some((session, staff))
-                if session.office == authed.office.number
-                    && session.device == authed.cert.device
-                    && session.expires_at > now()
-                    && staff.active =>
-            {
-                Ok(Person {
-                    authed,
-                    staff,
-                    token_hash: hash,
-                })
-            }
-            _ => Err(err(ErrorCode::SignInRequired)),
+        match signed_in(state, &authed, &parts.headers).await? {
+            Some((staff, token_hash)) => Ok(Person {
+                authed,
+                staff,
+                token_hash,
+            }),
+            None => Err(err(ErrorCode::SignInRequired)),
         }
     }
 }
