@@ -64,6 +64,8 @@ pub struct StatusView {
     version: String,
     /// Updates are configured for this app (the office may still turn them off).
     updates_configured: bool,
+    /// The member of staff signed in on this PC.
+    person: Option<careplan_client::protocol::StaffMember>,
 }
 
 /// Opens the profile at start, off the main thread, when it needs no passphrase (or one is in
@@ -127,6 +129,7 @@ pub async fn status(state: State<'_, AppState>) -> Res<StatusView> {
         }),
         version: state.version.clone(),
         updates_configured: state.update.is_some(),
+        person: state.current().and_then(|c| c.signed_in()),
     })
 }
 

@@ -9,6 +9,7 @@ mod bindings;
 mod commands;
 mod logging;
 mod opening;
+mod staff;
 mod state;
 mod tray;
 mod update;
@@ -203,5 +204,12 @@ pub fn shell<R: Runtime>(
             commands::download_update,
             commands::install_update,
             commands::open_log_folder,
+            staff::sign_in,
+            staff::sign_out,
+            staff::staff_list,
+            staff::add_staff,
+            staff::remove_staff,
+            staff::devices,
+            staff::revoke_device,
         ])
 }

@@ -258,6 +258,31 @@ async function main() {
     await shot("16-keyboard-inbox");
   });
 
+  await step("the administrator signs in on 事業所の設定 and sees the office's staff and PCs", async () => {
+    await click("#nav-office");
+    await waitFor("#sign-in");
+    await type("#staff-login", "sato");
+    await type("#staff-password", "kanri-さくら-2026");
+    await click("#sign-in");
+    await waitFor("#person", { text: "佐藤 花子" });
+    await waitFor("#staff tbody tr");
+    const rows = await script("return [...document.querySelectorAll('#staff tbody tr')].map(r => r.cells[0].textContent)");
+    assert.deepEqual(rows, ["sato", "suzuki"]);
+    await waitFor("#devices", { text: "事務所PC" });
+    await shot("17-office-settings");
+  });
+
+  await step("a member of staff signed in is shown neither the staff list nor the form to add one", async () => {
+    await click("#sign-out");
+    await waitFor("#sign-in");
+    await type("#staff-login", "suzuki");
+    await type("#staff-password", "ippan-さくら-2026");
+    await click("#sign-in");
+    await waitFor("#person", { text: "鈴木 一郎" });
+    await waitFor("#staff", { text: "管理者" });
+    assert.equal(await script("return document.querySelector('#add-staff')"), null);
+  });
+
   await endApp();
 }
 

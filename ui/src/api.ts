@@ -23,8 +23,12 @@ import type {
   UiError,
   UnitCard,
   UpdateView,
+  StaffMember,
+  NewStaffArgs,
+  Device,
 } from "./bindings";
 
+export type { Device, NewStaffArgs, StaffMember } from "./bindings";
 export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
@@ -57,6 +61,13 @@ export const api = {
   checkUpdate: () => invoke<UpdateView>("check_update"),
   downloadUpdate: () => invoke<string | null>("download_update"),
   installUpdate: () => invoke<boolean>("install_update"),
+  signIn: (login: string, password: string) => invoke<StaffMember>("sign_in", { login, password }),
+  signOut: () => invoke<void>("sign_out"),
+  staffList: () => invoke<StaffMember[]>("staff_list"),
+  addStaff: (args: NewStaffArgs) => invoke<StaffMember>("add_staff", { args }),
+  removeStaff: (login: string) => invoke<void>("remove_staff", { login }),
+  devices: () => invoke<Device[]>("devices"),
+  revokeDevice: (device: string) => invoke<void>("revoke_device", { device }),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {

@@ -2,7 +2,7 @@
 // once and kept; switching shows and hides them, and background events update only what they
 // change, so nothing typed is lost when a file arrives.
 
-import type { Activity, Status } from "./api";
+import { api, type Activity, type StaffMember, type Status } from "./api";
 import { clear, h } from "./dom";
 import { t, type Key } from "./i18n";
 import { createCertificate } from "./screens/certificate";
@@ -11,6 +11,7 @@ import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
 import { MAC, MOD, type Screen, type ScreenId, type Shell } from "./screens/screen";
 import { createSend, type SendScreen } from "./screens/send";
+import { createOffice } from "./screens/office";
 import { createSettings } from "./screens/settings";
 
 const NAV: [ScreenId, Key][] = [
@@ -19,12 +20,20 @@ const NAV: [ScreenId, Key][] = [
   ["history", "navHistory"],
   ["partners", "navPartners"],
   ["certificate", "navCertificate"],
+  ["office", "navOffice"],
   ["settings", "navSettings"],
 ];
 
+/** A signed-in person is signed out after this long without a key or a click. */
+export const IDLE_LOCK_MS = 15 * 60 * 1000;
+
 // One listener for the window's life; it serves the app shown now.
 let active: App | null = null;
-document.addEventListener("keydown", (e) => active?.keydown(e));
+document.addEventListener("keydown", (e) => {
+  active?.touch();
+  active?.keydown(e);
+});
+document.addEventListener("pointerdown", () => active?.touch());
 
 /** The running app in `root`. */
 export class App implements Shell {
@@ -36,6 +45,8 @@ export class App implements Shell {
   private badge = h("span", { class: "badge", id: "unread" });
   private navButtons = new Map<ScreenId, HTMLButtonElement>();
   private pane = h("div", { class: "pane" });
+  private personLine = h("small", { class: "person", id: "person" });
+  private idle: ReturnType<typeof setTimeout> | null = null;
 
   constructor(root: HTMLElement, status: Status) {
     this.root = root;
@@ -65,7 +76,13 @@ export class App implements Shell {
     const nav = h(
       "nav",
       { class: "sidebar" },
-      h("div", { class: "brand" }, h("strong", {}, "Kizuna"), h("small", {}, this.status.profile?.office_name ?? "")),
+      h(
+        "div",
+        { class: "brand" },
+        h("strong", {}, "Kizuna"),
+        h("small", {}, this.status.profile?.office_name ?? ""),
+        this.personLine,
+      ),
       NAV.map(([id, key], i) => {
         const button = h(
           "button",
@@ -81,6 +98,7 @@ export class App implements Shell {
     this.pane.append(this.banner);
     this.root.append(h("div", { class: "layout" }, nav, this.pane));
     this.setUnread(this.status.unread);
+    this.setPerson(this.status.person);
     if (this.status.background.restarts > 0) this.say("error", t("loopRestarted"));
     if (this.status.log_problem) this.say("error", this.status.log_problem);
     this.go(this.current);
@@ -95,6 +113,7 @@ export class App implements Shell {
         history: createHistory,
         partners: createPartners,
         certificate: createCertificate,
+        office: createOffice,
         settings: createSettings,
       }[id];
       s = make(this);
@@ -137,6 +156,28 @@ export class App implements Shell {
     this.status.unread = n;
     this.badge.textContent = String(n);
     this.badge.hidden = n === 0;
+  }
+
+  /** Who is signed in on this PC; while someone is, a quiet spell signs them out (the lock). */
+  setPerson(person: StaffMember | null): void {
+    this.status.person = person;
+    this.personLine.textContent = person ? person.name : "";
+    this.personLine.hidden = !person;
+    this.touch();
+    const office = this.screens.get("office");
+    if (office && this.current === "office") void office.show();
+  }
+
+  /** The person did something: the lock waits again. */
+  touch(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    if (!this.status.person) return;
+    this.idle = setTimeout(() => {
+      void api.signOut().catch(() => {});
+      this.setPerson(null);
+      this.say("info", t("signedOutIdle"));
+    }, IDLE_LOCK_MS);
   }
 
   rebuild(): void {

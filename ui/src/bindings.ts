@@ -37,7 +37,11 @@ version: string,
 /**
  * Updates are configured for this app (the office may still turn them off).
  */
-updates_configured: boolean, };
+updates_configured: boolean, 
+/**
+ * The member of staff signed in on this PC.
+ */
+person: StaffMember | null, };
 
 export type Enrolled = { 
 /**
@@ -178,6 +182,46 @@ available: string | null,
  * What the newer version changes, as its publisher wrote it.
  */
 notes: string | null, };
+
+export type StaffMember = { 
+/**
+ * The login name.
+ */
+login: string, 
+/**
+ * The person's name, as the history and the audit show it.
+ */
+name: string, 
+/**
+ * What they may do.
+ */
+role: Role, 
+/**
+ * Whether they may sign in.
+ */
+active: boolean, };
+
+export type Role = "admin" | "staff";
+
+export type NewStaffArgs = { login: string, name: string, role: Role, password: string, };
+
+export type Device = { 
+/**
+ * Its id at the relay.
+ */
+device: string, 
+/**
+ * What the office calls it.
+ */
+name: string, 
+/**
+ * End of its certificate, unix seconds.
+ */
+not_after: number, 
+/**
+ * It is the device asking.
+ */
+this_device: boolean, };
 
 export type SendPlan = { 
 /**

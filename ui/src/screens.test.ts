@@ -5,14 +5,15 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { open } from "@tauri-apps/plugin-dialog";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import type { Activity, HistoryEntry, Partner, Status } from "./api";
-import { App } from "./app";
+import type { Activity, Device, HistoryEntry, Partner, StaffMember, Status } from "./api";
+import { App, IDLE_LOCK_MS } from "./app";
 import { setLanguage } from "./i18n";
 import { createCertificate } from "./screens/certificate";
 import { createHistory } from "./screens/history";
 import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
 import type { Screen, Shell } from "./screens/screen";
+import { createOffice } from "./screens/office";
 import { createSettings } from "./screens/settings";
 import { renderSetup } from "./screens/setup";
 
@@ -51,6 +52,7 @@ function status(): Status {
     log_problem: null,
     version: "0.1.0",
     updates_configured: true,
+    person: null,
   };
 }
 
@@ -94,6 +96,9 @@ function fakeShell(): Shell & { said: [string, string][]; unread: number[] } {
     go: () => {},
     setUnread: (n) => unread.push(n),
     rebuild: () => {},
+    setPerson: function (p) {
+      this.status.person = p;
+    },
   };
 }
 
@@ -485,6 +490,85 @@ describe("the app", () => {
   });
 });
 
+describe("事業所の設定", () => {
+  const sato: StaffMember = { login: "sato", name: "佐藤 花子", role: "admin", active: true };
+  const suzuki: StaffMember = { login: "suzuki", name: "鈴木 一郎", role: "staff", active: true };
+  const devices: Device[] = [
+    { device: "aa11", name: "事務所PC", not_after: 1_830_000_000, this_device: true },
+    { device: "bb22", name: "ノートPC", not_after: 1_830_000_000, this_device: false },
+  ];
+
+  it("asks to sign in and shows the devices, not the staff, to nobody signed in", async () => {
+    const calls = ipc((cmd) => (cmd === "devices" ? devices : null));
+    const el = await shown(createOffice(fakeShell()));
+    expect(el.querySelector("#sign-in")).not.toBeNull();
+    expect(el.querySelector("#staff")?.textContent).toContain("管理者がサインイン");
+    expect(calls).not.toContain("staff_list");
+    expect(el.querySelectorAll("#devices tbody tr")).toHaveLength(2);
+    expect(el.querySelector("#devices .revoke")).toBeNull();
+  });
+
+  it("signs in and says a wrong password where the user looks", async () => {
+    ipc((cmd) => {
+      if (cmd === "sign_in") return Promise.reject({ code: "wrong_credentials", message: "ログイン名またはパスワードが違います" });
+      return cmd === "devices" ? devices : null;
+    });
+    const shell = fakeShell();
+    const el = await shown(createOffice(shell));
+    el.querySelector<HTMLInputElement>("#staff-login")!.value = "sato";
+    el.querySelector<HTMLInputElement>("#staff-password")!.value = "wrong";
+    el.querySelector<HTMLFormElement>("#signed-in form")!.requestSubmit();
+    await settle();
+    expect(shell.said.at(-1)).toEqual(["error", "ログイン名またはパスワードが違います"]);
+    expect(el.querySelector<HTMLInputElement>("#staff-password")!.value).toBe("");
+  });
+
+  it("gives an administrator the staff, the form to add one and a revoke button for other PCs", async () => {
+    ipc((cmd) => (cmd === "devices" ? devices : cmd === "staff_list" ? [sato, suzuki] : null));
+    const shell = fakeShell();
+    shell.status.person = sato;
+    const el = await shown(createOffice(shell));
+    expect(el.querySelectorAll("#staff tbody tr")).toHaveLength(2);
+    expect(el.querySelector("#add-staff")).not.toBeNull();
+    expect(el.querySelectorAll("#devices .revoke")).toHaveLength(1);
+  });
+
+  it("shows what the relay refused where the staff list would be", async () => {
+    ipc((cmd) =>
+      cmd === "staff_list"
+        ? Promise.reject({ code: "forbidden", message: "この操作は事業所の管理者だけができます。" })
+        : devices,
+    );
+    const shell = fakeShell();
+    shell.status.person = sato;
+    const el = await shown(createOffice(shell));
+    expect(el.querySelector("#staff .message.error")?.textContent).toContain("管理者だけ");
+  });
+
+  it("signs the person out after a quiet spell", async () => {
+    vi.useFakeTimers();
+    try {
+      const calls = ipc(() => []);
+      const root = document.createElement("div");
+      document.body.replaceChildren(root);
+      const s = status();
+      s.person = suzuki;
+      new App(root, s);
+      expect(root.querySelector("#person")?.textContent).toBe("鈴木 一郎");
+      vi.advanceTimersByTime(IDLE_LOCK_MS - 1000);
+      document.dispatchEvent(new KeyboardEvent("keydown", { key: "a" }));
+      vi.advanceTimersByTime(IDLE_LOCK_MS - 1000);
+      expect(calls).not.toContain("sign_out");
+      vi.advanceTimersByTime(2000);
+      expect(calls).toContain("sign_out");
+      expect(root.querySelector("#person")?.hasAttribute("hidden")).toBe(true);
+      expect(root.querySelector(".banner")?.textContent).toContain("サインアウトしました");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("the keyboard", () => {
   it("reaches every control that reacts to a click", async () => {
     const clickable: Element[] = [];
@@ -507,7 +591,7 @@ describe("the keyboard", () => {
     const root = document.createElement("div");
     document.body.replaceChildren(root);
     const app = new App(root, status());
-    for (const id of ["send", "inbox", "history", "partners", "certificate", "settings"] as const) {
+    for (const id of ["send", "inbox", "history", "partners", "certificate", "office", "settings"] as const) {
       app.go(id);
       await settle();
     }

@@ -1,12 +1,12 @@
 // What the app shell and its screens know of each other.
 
-import type { Activity, Status } from "../api";
+import type { Activity, StaffMember, Status } from "../api";
 
 /** How the shortcut key is written on this computer: ⌘ on a Mac, Ctrl elsewhere. */
 export const MAC = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
 export const MOD = MAC ? "⌘" : "Ctrl+";
 
-export type ScreenId = "send" | "inbox" | "history" | "partners" | "certificate" | "settings";
+export type ScreenId = "send" | "inbox" | "history" | "partners" | "certificate" | "office" | "settings";
 
 /** What a screen may ask of the shell around it. */
 export interface Shell {
@@ -20,6 +20,8 @@ export interface Shell {
   setUnread(n: number): void;
   /** The language or the office changed: every screen is built anew. */
   rebuild(): void;
+  /** Someone signed in on this PC, or out (null). */
+  setPerson(person: StaffMember | null): void;
 }
 
 /** A screen: built once, kept while the app runs, shown and refreshed without losing its inputs. */

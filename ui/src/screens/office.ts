@@ -1,0 +1,220 @@
+// 事業所の設定: who is signed in on this PC, the office's staff and its devices. Administrators
+// add and remove staff and revoke devices; the relay refuses anyone else, and this screen says so.
+
+import { api, errorMessage, type Device, type StaffMember } from "../api";
+import { clear, field, h } from "../dom";
+import { formatTime } from "../format";
+import { t } from "../i18n";
+import { loadInto } from "../view";
+import type { Screen, Shell } from "./screen";
+
+function roleLabel(m: StaffMember): string {
+  return m.role === "admin" ? t("roleAdmin") : t("roleStaff");
+}
+
+export function createOffice(shell: Shell): Screen {
+  const who = h("div", { id: "signed-in" });
+  const staff = h("div", { id: "staff" });
+  const devices = h("div", { id: "devices" });
+  const addForm = h("div", { id: "add-staff-form" });
+  const isAdmin = () => shell.status.person?.role === "admin";
+
+  const drawWho = () => {
+    clear(who);
+    const person = shell.status.person;
+    if (person) {
+      who.append(
+        h("p", {}, `${t("signedInAs")} ${person.name}（${roleLabel(person)}）`),
+        h(
+          "button",
+          {
+            class: "secondary",
+            id: "sign-out",
+            onclick: async () => {
+              await api.signOut().catch(() => {});
+              shell.setPerson(null);
+            },
+          },
+          t("signOut"),
+        ),
+      );
+      return;
+    }
+    const login = h("input", { id: "staff-login", autocomplete: "username" });
+    const password = h("input", { id: "staff-password", type: "password", autocomplete: "current-password" });
+    who.append(
+      h(
+        "form",
+        {
+          class: "row",
+          onsubmit: async (e: Event) => {
+            e.preventDefault();
+            try {
+              shell.setPerson(await api.signIn(login.value, password.value));
+            } catch (err) {
+              password.value = "";
+              shell.say("error", errorMessage(err));
+            }
+          },
+        },
+        field(t("staffLogin"), login),
+        field(t("password"), password),
+        h("button", { type: "submit", class: "primary", id: "sign-in" }, t("signIn")),
+      ),
+    );
+  };
+
+  const staffTable = (list: StaffMember[]) =>
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, [t("staffLogin"), t("staffName"), t("role"), ""].map((c) => h("th", {}, c)))),
+      h(
+        "tbody",
+        {},
+        list.map((m) =>
+          h(
+            "tr",
+            { class: m.active ? "" : "muted" },
+            h("td", {}, m.login),
+            h("td", {}, m.name),
+            h("td", {}, m.active ? roleLabel(m) : t("staffRemoved")),
+            h(
+              "td",
+              {},
+              m.active && m.login !== shell.status.person?.login
+                ? h(
+                    "button",
+                    {
+                      class: "link",
+                      onclick: async () => {
+                        try {
+                          await api.removeStaff(m.login);
+                          await loadStaff();
+                        } catch (err) {
+                          shell.say("error", errorMessage(err));
+                        }
+                      },
+                    },
+                    t("staffRemove"),
+                  )
+                : null,
+            ),
+          ),
+        ),
+      ),
+    );
+
+  const deviceTable = (list: Device[]) =>
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, [t("deviceName"), t("deviceId"), t("certificateUntil"), ""].map((c) => h("th", {}, c)))),
+      h(
+        "tbody",
+        {},
+        list.map((d) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, d.name || "—", d.this_device ? h("span", { class: "pill ok" }, t("thisDevice")) : null),
+            h("td", {}, h("code", {}, d.device)),
+            h("td", {}, formatTime(d.not_after)),
+            h(
+              "td",
+              {},
+              isAdmin() && !d.this_device
+                ? h(
+                    "button",
+                    {
+                      class: "link revoke",
+                      onclick: async () => {
+                        if (!window.confirm(`${d.name || d.device}: ${t("revokeConfirm")}`)) return;
+                        try {
+                          await api.revokeDevice(d.device);
+                          shell.say("info", t("revoked"));
+                          await loadDevices();
+                        } catch (err) {
+                          shell.say("error", errorMessage(err));
+                        }
+                      },
+                    },
+                    t("revoke"),
+                  )
+                : null,
+            ),
+          ),
+        ),
+      ),
+    );
+
+  const drawAddForm = () => {
+    clear(addForm);
+    if (!isAdmin()) return;
+    const login = h("input", { id: "new-login", maxlength: "32" });
+    const name = h("input", { id: "new-name", maxlength: "64" });
+    const role = h(
+      "select",
+      { id: "new-role" },
+      h("option", { value: "staff" }, t("roleStaff")),
+      h("option", { value: "admin" }, t("roleAdmin")),
+    );
+    const password = h("input", { id: "new-password", type: "password", autocomplete: "new-password" });
+    addForm.append(
+      h(
+        "form",
+        {
+          class: "row",
+          onsubmit: async (e: Event) => {
+            e.preventDefault();
+            try {
+              await api.addStaff({
+                login: login.value,
+                name: name.value,
+                role: role.value === "admin" ? "admin" : "staff",
+                password: password.value,
+              });
+              shell.say("info", `${name.value} ${t("staffAdded")}`);
+              drawAddForm();
+              await loadStaff();
+            } catch (err) {
+              shell.say("error", errorMessage(err));
+            }
+          },
+        },
+        field(t("staffLogin"), login),
+        field(t("staffName"), name),
+        field(t("role"), role),
+        field(t("firstPassword"), password),
+        h("button", { type: "submit", class: "secondary", id: "add-staff" }, t("staffAdd")),
+      ),
+    );
+  };
+
+  const loadStaff = async () => {
+    if (!isAdmin()) {
+      clear(staff);
+      staff.append(h("p", { class: "muted" }, t("adminsOnly")));
+      return;
+    }
+    await loadInto(staff, () => api.staffList(), staffTable, t("noStaff"));
+  };
+  const loadDevices = () => loadInto(devices, () => api.devices(), deviceTable, t("noDevices"));
+
+  const el = h(
+    "main",
+    { class: "content", id: "screen-office" },
+    h("h1", {}, t("officeTitle")),
+    h("div", { class: "card settings" }, h("h2", {}, t("thisPcPerson")), who),
+    h("div", { class: "card settings" }, h("h2", {}, t("staffTitle")), staff, addForm),
+    h("div", { class: "card settings" }, h("h2", {}, t("devicesTitle")), devices),
+  );
+  return {
+    el,
+    show: async () => {
+      drawWho();
+      drawAddForm();
+      await Promise.all([loadStaff(), loadDevices()]);
+    },
+  };
+}
