@@ -142,7 +142,17 @@ impl<R: Runtime> Host for DesktopHost<R> {
                 }
                 let unread = self.state().add_unread(files.len());
                 crate::tray::show_unread(&self.app, unread);
-                self.state().open_inbox.store(true, Ordering::SeqCst);
+                // Someone not looking at the window (hidden in the tray, minimised, behind other
+                // windows) gets the inbox when they come back, as a click on the notification does
+                // where it has no callback; someone working in it keeps their screen.
+                let looking = self.app.get_webview_window("main").is_some_and(|w| {
+                    w.is_visible().unwrap_or(false)
+                        && !w.is_minimized().unwrap_or(false)
+                        && w.is_focused().unwrap_or(false)
+                });
+                if !looking {
+                    self.state().open_inbox.store(true, Ordering::SeqCst);
+                }
                 let partners = crate::commands::partner_names(&self.app, &files);
                 let lang = self.state().lang();
                 self.notify(

@@ -109,7 +109,7 @@ export function createOffice(shell: Shell): Screen {
     h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, [t("deviceName"), t("deviceId"), t("certificateUntil"), ""].map((c) => h("th", {}, c)))),
+      h("thead", {}, h("tr", {}, [t("deviceLabel"), t("deviceId"), t("certificateUntil"), ""].map((c) => h("th", {}, c)))),
       h(
         "tbody",
         {},

@@ -90,12 +90,12 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
     field(t("relayUrl"), relay),
     field(t("caFingerprint"), fingerprint),
     h("div", { class: "row" }, field(t("officeNumber"), office), field(t("password"), password)),
-    field(t("deviceName"), deviceName),
     passphraseField,
     h(
       "details",
       { class: "more" },
       h("summary", {}, t("setupMore")),
+      field(t("deviceName"), deviceName),
       h("div", { class: "row" }, field(t("totp"), totp), field(t("proxy"), proxy)),
     ),
     message,
