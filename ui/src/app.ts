@@ -55,7 +55,7 @@ export class App implements Shell {
     active = this;
   }
 
-  /** A key pressed anywhere in the window: Ctrl (⌘ on a Mac) + 1…6 shows the screen of that
+  /** A key pressed anywhere in the window: Ctrl (⌘ on a Mac) + 1…7 shows the screen of that
    * place in the side bar; other keys go to the screen shown. */
   keydown(e: KeyboardEvent): void {
     if (!this.root.isConnected) return;
