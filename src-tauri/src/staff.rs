@@ -16,10 +16,12 @@ pub async fn sign_in(
     state: State<'_, AppState>,
     login: String,
     password: String,
+    totp: Option<String>,
 ) -> Res<StaffMember> {
     let client = state.client()?;
+    let totp = totp.filter(|t| !t.trim().is_empty());
     client
-        .sign_in(login.trim(), &password)
+        .sign_in(login.trim(), &password, totp.as_deref().map(str::trim))
         .await
         .map_err(|e| state.error(&e))
 }

@@ -61,7 +61,8 @@ export const api = {
   checkUpdate: () => invoke<UpdateView>("check_update"),
   downloadUpdate: () => invoke<string | null>("download_update"),
   installUpdate: () => invoke<boolean>("install_update"),
-  signIn: (login: string, password: string) => invoke<StaffMember>("sign_in", { login, password }),
+  signIn: (login: string, password: string, totp: string | null = null) =>
+    invoke<StaffMember>("sign_in", { login, password, totp }),
   signOut: () => invoke<void>("sign_out"),
   staffList: () => invoke<StaffMember[]>("staff_list"),
   addStaff: (args: NewStaffArgs) => invoke<StaffMember>("add_staff", { args }),

@@ -523,6 +523,31 @@ describe("事業所の設定", () => {
     expect(el.querySelector<HTMLInputElement>("#staff-password")!.value).toBe("");
   });
 
+  it("asks for the one-time code when the relay wants one, and sends it with the next try", async () => {
+    const sent: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "sign_in") {
+        sent.push(args.totp);
+        return args.totp ? sato : Promise.reject({ code: "totp_required", message: "確認コードが必要です" });
+      }
+      return cmd === "devices" ? devices : [];
+    });
+    const shell = fakeShell();
+    const el = await shown(createOffice(shell));
+    const form = el.querySelector<HTMLFormElement>("#signed-in form")!;
+    el.querySelector<HTMLInputElement>("#staff-login")!.value = "sato";
+    el.querySelector<HTMLInputElement>("#staff-password")!.value = "pw";
+    form.requestSubmit();
+    await settle();
+    const code = el.querySelector<HTMLInputElement>("#staff-totp")!;
+    expect(code.closest("span")?.hidden).toBe(false);
+    code.value = "123456";
+    form.requestSubmit();
+    await settle();
+    expect(sent).toEqual([null, "123456"]);
+    expect(shell.status.person?.login).toBe("sato");
+  });
+
   it("gives an administrator the staff, the form to add one and a revoke button for other PCs", async () => {
     ipc((cmd) => (cmd === "devices" ? devices : cmd === "staff_list" ? [sato, suzuki] : null));
     const shell = fakeShell();

@@ -44,7 +44,12 @@ impl Client {
 
     /// Signs a member of staff in on this device; the session is kept until it ends or
     /// [`Client::sign_out`].
-    pub async fn sign_in(&self, login: &str, password: &str) -> Result<StaffMember> {
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<StaffMember> {
         let SignInResponse {
             token,
             expires_at,
@@ -54,7 +59,7 @@ impl Client {
             .sign_in(&SignInRequest {
                 login: login.to_owned(),
                 password: password.to_owned(),
-                totp: None,
+                totp: totp.map(str::to_owned),
             })
             .await?;
         let kept = Kept {

@@ -158,6 +158,17 @@ enum StaffCmd {
         /// 事業所番号.
         number: String,
     },
+    /// Require a one-time code (authenticator app) when this person signs in; prints the secret
+    /// and the otpauth URI to set up.
+    Totp {
+        /// 事業所番号.
+        number: String,
+        /// Login name.
+        login: String,
+        /// Stop requiring it.
+        #[arg(long)]
+        off: bool,
+    },
     /// Stop a member of staff from signing in (and end their sessions).
     Remove {
         /// 事業所番号.
@@ -571,6 +582,7 @@ fn run(cli: Cli) -> Result<()> {
                             password_hash: password::hash(&pw),
                             active: true,
                             locked_until: None,
+                            totp_secret: None,
                         },
                         now,
                     )?;
@@ -588,6 +600,25 @@ fn run(cli: Cli) -> Result<()> {
                     for s in store.staff_list(&number)? {
                         let active = if s.active { "active" } else { "removed" };
                         println!("{}\t{}\t{active}\t{}", s.login, s.role.as_str(), s.name);
+                    }
+                }
+                OfficeCmd::Staff(StaffCmd::Totp { number, login, off }) => {
+                    let secret = (!off).then(careplan_relay::totp::generate_secret);
+                    if !store.set_staff_totp(&number, &login, secret.as_deref())? {
+                        bail!("no member {login} of office {number}");
+                    }
+                    let event = if off {
+                        "admin.staff.totp.off"
+                    } else {
+                        "admin.staff.totp.on"
+                    };
+                    admin_audit(&store, event, Some(&number), login.clone())?;
+                    if let Some(secret) = secret {
+                        println!("{secret}");
+                        println!(
+                            "{}",
+                            careplan_relay::totp::uri(&secret, &format!("{number}:{login}"))
+                        );
                     }
                 }
                 OfficeCmd::Staff(StaffCmd::Remove { number, login }) => {

@@ -79,6 +79,8 @@ pub struct Staff {
     pub active: bool,
     /// Locked until this unix time, if locked.
     pub locked_until: Option<i64>,
+    /// TOTP secret, when they have a second factor.
+    pub totp_secret: Option<String>,
 }
 
 /// A signed-in person's session.
@@ -260,6 +262,21 @@ pub trait MetaStore: Send + Sync {
     /// there is no such member.
     fn set_staff_active(&self, office: &str, login: &str, active: bool)
     -> Result<bool, StoreError>;
+    /// Sets or clears a member of staff's TOTP secret; false when there is no such member.
+    fn set_staff_totp(
+        &self,
+        office: &str,
+        login: &str,
+        secret: Option<&str>,
+    ) -> Result<bool, StoreError>;
+    /// Takes a member of staff's one-time code of `step`: true only the first time, and only
+    /// when no later step was taken.
+    fn take_staff_totp_step(
+        &self,
+        office: &str,
+        login: &str,
+        step: i64,
+    ) -> Result<bool, StoreError>;
     /// Counts a failed sign-in, locking after `max_failures`; returns the failures so far.
     fn staff_login_failed(
         &self,
@@ -332,6 +349,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_rights.sql"),
     include_str!("../migrations/0005_devices.sql"),
     include_str!("../migrations/0006_staff.sql"),
+    include_str!("../migrations/0007_staff_totp.sql"),
 ];
 
 impl SqliteStore {
@@ -520,7 +538,8 @@ impl SqliteStore {
     }
 }
 
-const STAFF_COLS: &str = "office, login, name, role, password_hash, active, locked_until";
+const STAFF_COLS: &str =
+    "office, login, name, role, password_hash, active, locked_until, totp_secret";
 
 fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
     Ok(Staff {
@@ -531,6 +550,7 @@ fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
         password_hash: r.get(4)?,
         active: r.get(5)?,
         locked_until: r.get(6)?,
+        totp_secret: r.get(7)?,
     })
 }
 
@@ -902,6 +922,31 @@ impl MetaStore for SqliteStore {
         }
         tx.commit()?;
         Ok(n == 1)
+    }
+
+    fn set_staff_totp(
+        &self,
+        office: &str,
+        login: &str,
+        secret: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE staff SET totp_secret = ?3, totp_last_step = NULL WHERE office = ?1 AND login = ?2",
+            params![office, login, secret],
+        )? == 1)
+    }
+
+    fn take_staff_totp_step(
+        &self,
+        office: &str,
+        login: &str,
+        step: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE staff SET totp_last_step = ?3
+             WHERE office = ?1 AND login = ?2 AND (totp_last_step IS NULL OR totp_last_step < ?3)",
+            params![office, login, step],
+        )? == 1)
     }
 
     fn staff_login_failed(

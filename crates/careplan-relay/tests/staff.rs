@@ -259,3 +259,37 @@ async fn the_audit_names_the_person_and_the_device_that_sent_and_the_device_alon
         details[1]
     );
 }
+
+#[tokio::test]
+async fn an_administrator_with_a_second_factor_needs_a_fresh_code_each_time() {
+    let (relay, pc) = office_with_staff().await;
+    let out = relay.admin(&["office", "staff", "totp", KYOTAKU, "sato"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = sign_in(&relay, &pc, "sato", ADMIN_PW).await;
+    assert_eq!(error_code(r).await, "totp_required");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let code = careplan_relay::totp::code(&secret, now).unwrap();
+    let with_code = |code: String| {
+        client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+            .post(format!("{}/v1/session", relay.url))
+            .json(&json!({ "login": "sato", "password": ADMIN_PW, "totp": code }))
+            .send()
+    };
+    assert_eq!(
+        with_code(code.clone()).await.unwrap().status(),
+        StatusCode::OK
+    );
+    // The same code overheard and replayed is refused.
+    let replayed = with_code(code).await.unwrap();
+    assert_eq!(error_code(replayed).await, "wrong_credentials");
+}

@@ -113,6 +113,9 @@ pub enum ExchangeCommand {
         /// Read the password from standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// One-time code from the authenticator app, for people with a second factor.
+        #[arg(long)]
+        totp: Option<String>,
     },
     /// Sign out on this device.
     Logout,
@@ -263,10 +266,10 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
                 json,
                 command: None,
             } => devices(profile, json).await,
-            ExchangeCommand::Login { login, .. } => {
+            ExchangeCommand::Login { login, totp, .. } => {
                 let password = read_stdin_password()?;
                 with_client(profile, |c| async move {
-                    let who = c.sign_in(&login, &password).await?;
+                    let who = c.sign_in(&login, &password, totp.as_deref()).await?;
                     println!("{}（{}）としてサインインしました。", who.name, who.login);
                     Ok(())
                 })

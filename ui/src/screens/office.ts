@@ -1,7 +1,7 @@
 // 事業所の設定: who is signed in on this PC, the office's staff and its devices. Administrators
 // add and remove staff and revoke devices; the relay refuses anyone else, and this screen says so.
 
-import { api, errorMessage, type Device, type StaffMember } from "../api";
+import { api, errorCode, errorMessage, type Device, type StaffMember } from "../api";
 import { clear, field, h } from "../dom";
 import { formatTime } from "../format";
 import { t } from "../i18n";
@@ -42,6 +42,9 @@ export function createOffice(shell: Shell): Screen {
     }
     const login = h("input", { id: "staff-login", autocomplete: "username" });
     const password = h("input", { id: "staff-password", type: "password", autocomplete: "current-password" });
+    const totp = h("input", { id: "staff-totp", inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code" });
+    // Asked for once the relay says this person has a second factor.
+    const totpField = h("span", { hidden: true }, field(t("totp"), totp));
     who.append(
       h(
         "form",
@@ -50,15 +53,23 @@ export function createOffice(shell: Shell): Screen {
           onsubmit: async (e: Event) => {
             e.preventDefault();
             try {
-              shell.setPerson(await api.signIn(login.value, password.value));
+              shell.setPerson(await api.signIn(login.value, password.value, totp.value || null));
             } catch (err) {
+              if (errorCode(err) === "totp_required" && totpField.hidden) {
+                totpField.hidden = false;
+                totp.focus();
+                shell.say("info", t("totpAsked"));
+                return;
+              }
               password.value = "";
+              totp.value = "";
               shell.say("error", errorMessage(err));
             }
           },
         },
         field(t("staffLogin"), login),
         field(t("password"), password),
+        totpField,
         h("button", { type: "submit", class: "primary", id: "sign-in" }, t("signIn")),
       ),
     );

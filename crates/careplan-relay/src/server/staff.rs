@@ -136,7 +136,11 @@ pub(super) async fn sign_in(
     a: Authed,
     Json(req): Json<SignInRequest>,
 ) -> Result<Json<SignInResponse>, ApiError> {
-    if !valid_login(&req.login) || req.password.is_empty() || req.password.len() > 1024 {
+    if !valid_login(&req.login)
+        || req.password.is_empty()
+        || req.password.len() > 1024
+        || req.totp.as_ref().is_some_and(|t| t.len() > 16)
+    {
         return Err(err(ErrorCode::BadStaff));
     }
     let office = a.office.number.clone();
@@ -202,6 +206,44 @@ pub(super) async fn sign_in(
                 return Err(err(ErrorCode::WrongCredentials));
             }
         };
+        if let Some(secret) = &staff.totp_secret {
+            let Some(code) = &req.totp else {
+                // The client asks for the code and tries again: not a failed attempt.
+                return Err(err(ErrorCode::TotpRequired));
+            };
+            let fresh = match crate::totp::matching_step(secret, code, now()) {
+                Some(step) => st
+                    .store
+                    .take_staff_totp_step(&staff.office, &staff.login, step)
+                    .map_err(internal)?,
+                None => false,
+            };
+            if !fresh {
+                let c = &st.config;
+                let failures = st
+                    .store
+                    .staff_login_failed(
+                        &staff.office,
+                        &staff.login,
+                        now(),
+                        c.lockout_failures,
+                        c.lockout_minutes * 60,
+                    )
+                    .map_err(internal)?;
+                audit(
+                    &st,
+                    "staff.sign_in.failed",
+                    Some(&office),
+                    a.remote,
+                    format!("{} wrong or used one-time code ({failures})", staff.login),
+                );
+                return Err(err(if failures >= c.lockout_failures {
+                    ErrorCode::StaffLocked
+                } else {
+                    ErrorCode::WrongCredentials
+                }));
+            }
+        }
         let token = hex::encode(rand::random::<[u8; 32]>());
         let session = Session {
             office: office.clone(),
@@ -276,6 +318,7 @@ pub(super) async fn add_staff(
         password_hash: crate::password::hash(&new.password),
         active: true,
         locked_until: None,
+        totp_secret: None,
     };
     let st = state.clone();
     blocking(move || {
