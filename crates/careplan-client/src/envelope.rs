@@ -17,36 +17,9 @@ use crate::keys::OfficeKeys;
 const OFFICE_URI: &str = "urn:kizuna:office:";
 const AGE_URI: &str = "urn:kizuna:age:";
 
-/// What the sender signs about a file it sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Always `kizuna-manifest/1`.
-    pub r#type: String,
-    /// The standard file name.
-    pub file_name: String,
-    /// SHA-256 of the exact file bytes, hex.
-    pub sha256: String,
-    /// Size of the file in bytes.
-    pub size: u64,
-    /// Sender office.
-    pub sender: String,
-    /// Recipient office.
-    pub recipient: String,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// The upload's idempotency key: ties the manifest to one sending, so a replay shows.
-    pub idempotency_key: String,
-    /// The recipient devices' encryption keys the file is encrypted to (the relay keeps the
-    /// body until each of them fetched it).
-    #[serde(default)]
-    pub recipients: Vec<String>,
-    /// The member of staff who sent it ("name (login)"), when one was signed in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sent_by: Option<String>,
-}
+/// The manifest is part of the relay's contract (the relay reads its routing fields).
+pub use careplan_protocol::{MANIFEST_TYPE, Manifest};
 
-/// Manifest type tag.
-pub const MANIFEST_TYPE: &str = "kizuna-manifest/1";
 /// Receipt type tag.
 pub const RECEIPT_TYPE: &str = "kizuna-receipt/1";
 

@@ -7,6 +7,7 @@
 mod error;
 mod event;
 mod invite;
+mod manifest;
 mod message;
 mod office;
 mod staff;
@@ -14,6 +15,7 @@ mod staff;
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
 pub use invite::{INVITE_EXTENSION, INVITE_LINK_PREFIX, Invite, InviteError, MAX_INVITE_BYTES};
+pub use manifest::{MANIFEST_TYPE, MAX_MANIFEST, Manifest};
 pub use message::{
     AckRequest, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER, Message, MessageState,
     Page, UploadResponse,

@@ -5,55 +5,20 @@
 //! body and manifest posted again under a new idempotency key is refused, and altering the key
 //! inside the manifest breaks its signature.
 
-use serde::Deserialize;
+pub use careplan_protocol::MAX_MANIFEST;
+use careplan_protocol::Manifest;
 
-/// Largest manifest accepted, in bytes: it is a small signed JSON document.
-pub const MAX_MANIFEST: usize = 16 * 1024;
-
-/// The manifest type this relay routes.
-const MANIFEST_TYPE: &str = "kizuna-manifest/1";
-
-/// The routing fields of a manifest.
-#[derive(Deserialize, Debug)]
-pub struct Routed {
-    r#type: String,
-    file_name: String,
-    sender: String,
-    recipient: String,
-    idempotency_key: String,
-    /// The recipient devices' encryption keys the file was encrypted to (none in manifests of
-    /// clients from before devices).
-    #[serde(default)]
-    recipients: Vec<String>,
-}
-
-impl Routed {
-    /// Reads a manifest (`base64url(JSON).signature`) without checking its signature; `None`
-    /// when it is not one.
-    pub fn read(manifest: &str) -> Option<Routed> {
-        if manifest.len() > MAX_MANIFEST {
-            return None;
-        }
-        let body = manifest.split_once('.')?.0;
-        let json = data_encoding::BASE64URL_NOPAD
-            .decode(body.as_bytes())
-            .ok()?;
-        serde_json::from_slice(&json).ok()
+/// Reads a manifest (`base64url(JSON).signature`) without checking its signature; `None` when it
+/// is not one.
+pub fn read(manifest: &str) -> Option<Manifest> {
+    if manifest.len() > MAX_MANIFEST {
+        return None;
     }
-
-    /// The recipient devices' encryption keys the file was encrypted to.
-    pub fn recipients(&self) -> &[String] {
-        &self.recipients
-    }
-
-    /// Whether the manifest names exactly this upload: file, sender, recipient and key.
-    pub fn names(&self, file_name: &str, sender: &str, recipient: &str, key: &str) -> bool {
-        self.r#type == MANIFEST_TYPE
-            && self.file_name == file_name
-            && self.sender == sender
-            && self.recipient == recipient
-            && self.idempotency_key == key
-    }
+    let body = manifest.split_once('.')?.0;
+    let json = data_encoding::BASE64URL_NOPAD
+        .decode(body.as_bytes())
+        .ok()?;
+    serde_json::from_slice(&json).ok()
 }
 
 #[cfg(test)]
@@ -67,27 +32,27 @@ mod tests {
         )
     }
 
-    const GOOD: &str = r#"{"type":"kizuna-manifest/1","file_name":"F.CSV","sender":"1310000001","recipient":"1320000001","idempotency_key":"k1","sha256":"00","size":1}"#;
+    const GOOD: &str = r#"{"type":"kizuna-manifest/1","file_name":"F.CSV","sender":"1310000001","recipient":"1320000001","idempotency_key":"k1","sha256":"00","size":1,"created_at":0}"#;
 
     #[test]
     fn a_manifest_names_the_upload_it_was_signed_for() {
-        let m = Routed::read(&manifest(GOOD)).unwrap();
+        let m = read(&manifest(GOOD)).unwrap();
         assert!(m.names("F.CSV", "1310000001", "1320000001", "k1"));
     }
 
     #[test]
     fn a_manifest_does_not_name_an_upload_under_another_key() {
-        let m = Routed::read(&manifest(GOOD)).unwrap();
+        let m = read(&manifest(GOOD)).unwrap();
         assert!(!m.names("F.CSV", "1310000001", "1320000001", "k2"));
         assert!(!m.names("F.CSV", "1310000001", "1320000002", "k1"));
     }
 
     #[test]
     fn what_is_not_a_manifest_is_not_read() {
-        assert!(Routed::read("no-dot").is_none());
-        assert!(Routed::read("!!!.sig").is_none());
-        assert!(Routed::read(&manifest("[1,2]")).is_none());
+        assert!(read("no-dot").is_none());
+        assert!(read("!!!.sig").is_none());
+        assert!(read(&manifest("[1,2]")).is_none());
         let huge = manifest(&format!("{{\"x\":\"{}\"}}", "a".repeat(MAX_MANIFEST)));
-        assert!(Routed::read(&huge).is_none());
+        assert!(read(&huge).is_none());
     }
 }
