@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use careplan_relay::ca::Ca;
 use careplan_protocol::EnrollRequest;
+use careplan_relay::ca::Ca;
 use careplan_relay::server::check_enroll;
 use libfuzzer_sys::fuzz_target;
 

@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 
 use careplan_client::envelope::{self, Manifest, OfficeCertificate};
 use careplan_client::keys::OfficeKeys;
-use careplan_relay::manifest::Routed;
 use libfuzzer_sys::fuzz_target;
 
 const SENDER: &str = "1310000001";
@@ -99,7 +98,7 @@ fuzz_target!(|data: &[u8]| {
             (g.manifest.clone(), c)
         }
     };
-    if let Some(routed) = Routed::read(&manifest) {
+    if let Some(routed) = careplan_relay::manifest::read(&manifest) {
         let _ = routed.names(FILE, SENDER, RECIPIENT, "fuzz");
     }
     let _ = envelope::peek::<Manifest>(&manifest);
