@@ -325,6 +325,7 @@ pub async fn save_settings<R: Runtime>(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> Res<Settings> {
+    let settings = settings.normalised();
     settings.check_proxy().map_err(|e| state.error(&e))?;
     let before = state.settings();
     settings.save(&state.profile).map_err(|e| state.error(&e))?;

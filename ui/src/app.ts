@@ -24,8 +24,10 @@ const NAV: [ScreenId, Key][] = [
   ["settings", "navSettings"],
 ];
 
-/** A signed-in person is signed out after this long without a key or a click. */
-export const IDLE_LOCK_MS = 15 * 60 * 1000;
+/** How long without a key or a click before a signed-in person is signed out (設定). */
+export function idleLockMs(status: Status): number {
+  return Math.max(1, status.settings.idle_lock_minutes) * 60 * 1000;
+}
 
 // One listener for the window's life; it serves the app shown now.
 let active: App | null = null;
@@ -177,7 +179,7 @@ export class App implements Shell {
       void api.signOut().catch(() => {});
       this.setPerson(null);
       this.say("info", t("signedOutIdle"));
-    }, IDLE_LOCK_MS);
+    }, idleLockMs(this.status));
   }
 
   rebuild(): void {

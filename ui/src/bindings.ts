@@ -123,7 +123,11 @@ proxy: string | null,
 /**
  * Look for newer versions of the app (where updates are configured).
  */
-check_updates: boolean, };
+check_updates: boolean, 
+/**
+ * Minutes without a key or a click after which a signed-in person is signed out (1–480).
+ */
+idle_lock_minutes: number, };
 
 export type UiError = { 
 /**

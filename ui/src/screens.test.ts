@@ -6,7 +6,7 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import type { Activity, Device, HistoryEntry, Partner, StaffMember, Status } from "./api";
-import { App, IDLE_LOCK_MS } from "./app";
+import { App } from "./app";
 import { setLanguage } from "./i18n";
 import { createCertificate } from "./screens/certificate";
 import { createHistory } from "./screens/history";
@@ -42,6 +42,7 @@ function status(): Status {
       language: "ja",
       proxy: null,
       check_updates: true,
+      idle_lock_minutes: 15,
     },
     background: { running: true, restarts: 0, last_failure: null },
     preset_relay: null,
@@ -310,6 +311,22 @@ describe("設定", () => {
     expect(proxy.value).toBe("http://proxy.example.jp:8080");
   });
 
+  it("saves the minutes before the idle sign-out", async () => {
+    const saved: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "save_settings") return (saved.push(args.settings), args.settings);
+      return null;
+    });
+    const el = await shown(createSettings(fakeShell()));
+    const idle = el.querySelector<HTMLInputElement>("#idle-lock")!;
+    expect(idle.value).toBe("15");
+    idle.value = "30";
+    idle.dispatchEvent(new Event("input"));
+    el.querySelector<HTMLButtonElement>("#save-settings")!.click();
+    await settle();
+    expect((saved[0] as { idle_lock_minutes: number }).idle_lock_minutes).toBe(30);
+  });
+
   it("keeps a refused proxy so it can be corrected", async () => {
     ipc(() => Promise.reject({ code: "bad_proxy", message: "プロキシの指定が正しくありません。" }));
     const shell = fakeShell();
@@ -570,7 +587,7 @@ describe("事業所の設定", () => {
     expect(el.querySelector("#staff .message.error")?.textContent).toContain("管理者だけ");
   });
 
-  it("signs the person out after a quiet spell", async () => {
+  it("signs the person out after the quiet spell set in 設定", async () => {
     vi.useFakeTimers();
     try {
       const calls = ipc(() => []);
@@ -578,6 +595,8 @@ describe("事業所の設定", () => {
       document.body.replaceChildren(root);
       const s = status();
       s.person = suzuki;
+      s.settings.idle_lock_minutes = 5;
+      const IDLE_LOCK_MS = 5 * 60 * 1000;
       new App(root, s);
       expect(root.querySelector("#person")?.textContent).toBe("鈴木 一郎");
       vi.advanceTimersByTime(IDLE_LOCK_MS - 1000);

@@ -26,6 +26,8 @@ pub struct Settings {
     pub proxy: Option<String>,
     /// Look for newer versions of the app (where updates are configured).
     pub check_updates: bool,
+    /// Minutes without a key or a click after which a signed-in person is signed out (1–480).
+    pub idle_lock_minutes: u32,
 }
 
 impl Default for Settings {
@@ -38,6 +40,7 @@ impl Default for Settings {
             language: "ja".into(),
             proxy: None,
             check_updates: true,
+            idle_lock_minutes: 15,
         }
     }
 }
@@ -51,6 +54,14 @@ impl Settings {
                 .map_err(|e| ClientError::Format(format!("{}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(e) => Err(ClientError::io(&path, e)),
+        }
+    }
+
+    /// The settings with every number within its bounds (an idle lock of 1 minute to 8 hours).
+    pub fn normalised(self) -> Settings {
+        Settings {
+            idle_lock_minutes: self.idle_lock_minutes.clamp(1, 480),
+            ..self
         }
     }
 
@@ -83,5 +94,18 @@ mod tests {
         };
         s.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()).unwrap(), s);
+    }
+
+    #[test]
+    fn an_idle_lock_is_kept_between_a_minute_and_eight_hours() {
+        let with = |m| {
+            Settings {
+                idle_lock_minutes: m,
+                ..Settings::default()
+            }
+            .normalised()
+            .idle_lock_minutes
+        };
+        assert_eq!((with(0), with(15), with(100_000)), (1, 15, 480));
     }
 }

@@ -29,15 +29,23 @@ export function createSettings(shell: Shell): Screen {
     h("option", { value: "en" }, "English"),
   );
   const proxy = h("input", { id: "proxy", placeholder: "http://proxy.example:8080", oninput: touched });
+  const idle = h("input", { id: "idle-lock", type: "number", min: "1", max: "480", oninput: touched });
   const fill = () => {
     s = { ...shell.status.settings };
     dir.textContent = s.receive_dir ?? shell.status.receive_dir;
     for (const [key, box] of boxes) box.checked = s[key];
     lang.value = s.language;
     proxy.value = s.proxy ?? "";
+    idle.value = String(s.idle_lock_minutes);
   };
   const saveNow = async () => {
-    const next: Settings = { ...s, language: lang.value, proxy: proxy.value.trim() || null };
+    const minutes = Number.parseInt(idle.value, 10);
+    const next: Settings = {
+      ...s,
+      language: lang.value,
+      proxy: proxy.value.trim() || null,
+      idle_lock_minutes: Number.isFinite(minutes) ? minutes : s.idle_lock_minutes,
+    };
     for (const [key, box] of boxes) next[key] = box.checked;
     try {
       const saved = await api.saveSettings(next);
@@ -91,6 +99,7 @@ export function createSettings(shell: Shell): Screen {
       check("notifications", "notifications"),
       field(t("language"), lang),
       field(t("proxy"), proxy),
+      field(t("idleLock"), idle),
       shell.status.updates_configured ? check("check_updates", "checkUpdates") : null,
       h("button", { class: "primary", id: "save-settings", onclick: () => void saveNow() }, t("save")),
     ),
