@@ -278,31 +278,19 @@ impl RelayApi {
     /// Stops a member of staff signing in (administrators only).
     pub async fn remove_staff(&self, token: &str, login: &str) -> Result<()> {
         let path = format!("/v1/office/staff/{login}");
-        match self
+        let r = self
             .as_person(reqwest::Method::DELETE, &path, token, None::<&()>)
-            .await
-        {
-            Err(ClientError::Relay {
-                code: ErrorCode::NoSuchStaff,
-                ..
-            }) => Err(ClientError::NoSuchStaff(login.to_owned())),
-            r => r.map(drop),
-        }
+            .await;
+        no_such(r, login)
     }
 
     /// Revokes a device of the office (administrators only).
     pub async fn revoke_device(&self, token: &str, device: &str) -> Result<()> {
         let path = format!("/v1/office/devices/{device}/revoke");
-        match self
+        let r = self
             .as_person(reqwest::Method::POST, &path, token, None::<&()>)
-            .await
-        {
-            Err(ClientError::Relay {
-                code: ErrorCode::NoSuchStaff,
-                ..
-            }) => Err(ClientError::NoSuchStaff(device.to_owned())),
-            r => r.map(drop),
-        }
+            .await;
+        no_such(r, device)
     }
 
     /// An office's directory entry.
@@ -421,6 +409,17 @@ impl RelayApi {
         }
         let resp = req.send().await.map_err(transport_error)?;
         Ok(crate::events::EventStream::new(check(resp).await?))
+    }
+}
+
+/// An administrator's call on `who` (a login or a device): the relay's "no such" named.
+fn no_such(r: Result<reqwest::Response>, who: &str) -> Result<()> {
+    match r {
+        Err(ClientError::Relay {
+            code: ErrorCode::NoSuchStaff,
+            ..
+        }) => Err(ClientError::NoSuchStaff(who.to_owned())),
+        r => r.map(drop),
     }
 }
 

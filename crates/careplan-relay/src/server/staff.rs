@@ -170,31 +170,7 @@ pub(super) async fn sign_in(
     blocking(move || {
         let staff = match staff {
             Some(s) if right && s.active => s,
-            Some(s) => {
-                let c = &st.config;
-                let failures = st
-                    .store
-                    .staff_login_failed(
-                        &s.office,
-                        &s.login,
-                        now(),
-                        c.lockout_failures,
-                        c.lockout_minutes * 60,
-                    )
-                    .map_err(internal)?;
-                audit(
-                    &st,
-                    "staff.sign_in.failed",
-                    Some(&office),
-                    a.remote,
-                    format!("{} ({failures})", s.login),
-                );
-                return Err(err(if failures >= c.lockout_failures {
-                    ErrorCode::StaffLocked
-                } else {
-                    ErrorCode::WrongCredentials
-                }));
-            }
+            Some(s) => return Err(failed_sign_in(&st, &s, a.remote, "wrong password")?),
             None => {
                 audit(
                     &st,
@@ -219,29 +195,12 @@ pub(super) async fn sign_in(
                 None => false,
             };
             if !fresh {
-                let c = &st.config;
-                let failures = st
-                    .store
-                    .staff_login_failed(
-                        &staff.office,
-                        &staff.login,
-                        now(),
-                        c.lockout_failures,
-                        c.lockout_minutes * 60,
-                    )
-                    .map_err(internal)?;
-                audit(
+                return Err(failed_sign_in(
                     &st,
-                    "staff.sign_in.failed",
-                    Some(&office),
+                    &staff,
                     a.remote,
-                    format!("{} wrong or used one-time code ({failures})", staff.login),
-                );
-                return Err(err(if failures >= c.lockout_failures {
-                    ErrorCode::StaffLocked
-                } else {
-                    ErrorCode::WrongCredentials
-                }));
+                    "wrong or used one-time code",
+                )?);
             }
         }
         let token = hex::encode(rand::random::<[u8; 32]>());
@@ -268,6 +227,39 @@ pub(super) async fn sign_in(
         }))
     })
     .await?
+}
+
+/// Counts a failed sign-in of `staff` (locking them after too many) and audits it; the answer
+/// to give.
+fn failed_sign_in(
+    st: &AppState,
+    staff: &Staff,
+    remote: SocketAddr,
+    why: &str,
+) -> Result<ApiError, ApiError> {
+    let c = &st.config;
+    let failures = st
+        .store
+        .staff_login_failed(
+            &staff.office,
+            &staff.login,
+            now(),
+            c.lockout_failures,
+            c.lockout_minutes * 60,
+        )
+        .map_err(internal)?;
+    audit(
+        st,
+        "staff.sign_in.failed",
+        Some(&staff.office),
+        remote,
+        format!("{} {why} ({failures})", staff.login),
+    );
+    Ok(err(if failures >= c.lockout_failures {
+        ErrorCode::StaffLocked
+    } else {
+        ErrorCode::WrongCredentials
+    }))
 }
 
 pub(super) async fn sign_out(
