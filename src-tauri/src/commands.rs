@@ -281,6 +281,9 @@ pub async fn mark_read<R: Runtime>(
     ids: Vec<i64>,
 ) -> Res<usize> {
     let unread = with_client(&state, move |c| c.mark_read(&ids)).await?;
+    // The person has the inbox in front of them: a later focus must not take them there again
+    // (a flag left from an arrival would otherwise pull them away from whatever they do next).
+    state.open_inbox.store(false, Ordering::SeqCst);
     state.unread.store(unread, Ordering::SeqCst);
     crate::tray::show_unread(&app, unread);
     Ok(unread)

@@ -184,6 +184,24 @@ fn the_app_and_the_cli_send_the_same_files_with_the_same_outcome() {
 }
 
 #[test]
+fn an_arrival_seen_in_the_inbox_no_longer_takes_the_window_there_at_the_next_focus() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    let app_profile = w.folder("app-profile");
+    copy_folder(&w.profile(&KYOTAKU), &app_profile);
+    let (app, window) = app(&app_profile, &w.folder("app-inbox"));
+    invoke(&window, "unlock", json!({ "passphrase": PASSPHRASE })).unwrap();
+    // A file arrived while nobody was looking.
+    let state = app.state::<AppState>();
+    state.open_inbox.store(true, Ordering::SeqCst);
+    assert!(state.wants_inbox());
+
+    invoke(&window, "mark_read", json!({ "ids": [] })).unwrap();
+
+    assert!(!state.wants_inbox(), "the inbox was shown; focus keeps the screen");
+}
+
+#[test]
 fn a_background_loop_that_fails_is_started_again_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let (app, _window) = app(&dir.path().join("profile"), &dir.path().join("inbox"));

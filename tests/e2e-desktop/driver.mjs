@@ -273,8 +273,6 @@ async function main() {
   });
 
   await step("a member of staff signed in is shown neither the staff list nor the form to add one", async () => {
-    // A notification clicked earlier may still bring the inbox forward when the window is next
-    // focused: come back to 事業所の設定 first.
     await click("#nav-office");
     await waitFor("#screen-office:not([hidden]) #sign-out");
     await click("#sign-out");
