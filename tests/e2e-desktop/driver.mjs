@@ -233,9 +233,14 @@ async function main() {
     assert.equal(await find("#proxy"), field, "the same field, not a redrawn one");
     assert.equal(await script("return document.querySelector('#proxy').value"), typedProxy);
     await shot("14-settings-kept-while-a-file-arrived");
+    // The notification service clicks the arrival's notification a moment later, which brings
+    // the inbox forward: let that happen here, not in the middle of a later step.
+    await waitFor("#screen-inbox:not([hidden])", { timeout: 15000 });
   });
 
   await step("settings name the log file, which records what the app did and no care data", async () => {
+    await click("#nav-settings");
+    await waitFor("#screen-settings:not([hidden]) #log-file");
     const shown = await script("return document.querySelector('#log-file').textContent");
     assert.equal(shown, join(env.XDG_DATA_HOME, "jp.kizuna.desktop", "logs", "kizuna.log"));
     const log = readFileSync(shown, "utf8");
