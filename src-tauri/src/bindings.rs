@@ -19,6 +19,8 @@ pub fn typescript() -> String {
         careplan_client::protocol::StaffMember::decl(&cfg),
         careplan_client::protocol::Role::decl(&cfg),
         crate::staff::NewStaffArgs::decl(&cfg),
+        crate::staff::StaffAddedView::decl(&cfg),
+        careplan_client::protocol::SecondFactor::decl(&cfg),
         careplan_client::Device::decl(&cfg),
         careplan_client::plan::SendPlan::decl(&cfg),
         careplan_client::plan::UnitCard::decl(&cfg),

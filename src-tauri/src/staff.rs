@@ -2,8 +2,8 @@
 //! Each is one call into careplan-client; the relay decides what a role may do.
 
 use careplan_client::Device;
-use careplan_client::protocol::{NewStaff, Role, StaffMember};
-use serde::Deserialize;
+use careplan_client::protocol::{NewStaff, Role, SecondFactor, StaffMember};
+use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use crate::state::{AppState, UiError};
@@ -49,11 +49,21 @@ pub struct NewStaffArgs {
     password: String,
 }
 
+/// A member of staff just added, with an administrator's second factor to register (and its QR
+/// code) shown this once.
+#[derive(Serialize, ts_rs::TS)]
+pub struct StaffAddedView {
+    person: StaffMember,
+    second_factor: Option<SecondFactor>,
+    /// An SVG document of the second factor's address.
+    qr_svg: Option<String>,
+}
+
 /// Adds a member of staff (administrators).
 #[tauri::command]
-pub async fn add_staff(state: State<'_, AppState>, args: NewStaffArgs) -> Res<StaffMember> {
+pub async fn add_staff(state: State<'_, AppState>, args: NewStaffArgs) -> Res<StaffAddedView> {
     let client = state.client()?;
-    client
+    let added = client
         .add_staff(&NewStaff {
             login: args.login.trim().to_owned(),
             name: args.name.trim().to_owned(),
@@ -61,7 +71,16 @@ pub async fn add_staff(state: State<'_, AppState>, args: NewStaffArgs) -> Res<St
             password: args.password,
         })
         .await
-        .map_err(|e| state.error(&e))
+        .map_err(|e| state.error(&e))?;
+    let qr_svg = added
+        .second_factor
+        .as_ref()
+        .and_then(|f| careplan_client::qr_svg(&f.uri));
+    Ok(StaffAddedView {
+        person: added.person,
+        second_factor: added.second_factor,
+        qr_svg,
+    })
 }
 
 /// Stops a member of staff signing in (administrators).

@@ -198,7 +198,10 @@ fn an_arrival_seen_in_the_inbox_no_longer_takes_the_window_there_at_the_next_foc
 
     invoke(&window, "mark_read", json!({ "ids": [] })).unwrap();
 
-    assert!(!state.wants_inbox(), "the inbox was shown; focus keeps the screen");
+    assert!(
+        !state.wants_inbox(),
+        "the inbox was shown; focus keeps the screen"
+    );
 }
 
 #[test]

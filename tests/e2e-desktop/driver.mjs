@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, unlinkSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { createHmac } from "node:crypto";
 import assert from "node:assert/strict";
 
 import { click, endApp, find, KEY, press, run, s, script, shot, startApp, step, type, waitFor, wd } from "./webdriver.mjs";
@@ -269,12 +270,32 @@ async function main() {
     await type("#staff-login", "sato");
     await type("#staff-password", "kanri-さくら-2026");
     await click("#sign-in");
+    // An administrator is asked for the code of their authenticator app.
+    await waitFor("#staff-totp");
+    await waitFor(".banner", { text: "確認コード" });
+    await type("#staff-totp", totp(env.ADMIN_TOTP_SECRET));
+    await click("#sign-in");
     await waitFor("#person", { text: "佐藤 花子" });
     await waitFor("#staff tbody tr");
     const rows = await script("return [...document.querySelectorAll('#staff tbody tr')].map(r => r.cells[0].textContent)");
     assert.deepEqual(rows, ["sato", "suzuki"]);
     await waitFor("#devices", { text: "事務所PC" });
     await shot("17-office-settings");
+  });
+
+  await step("an administrator added from the app is given a key for their authenticator app, once", async () => {
+    await type("#new-login", "yamada");
+    await type("#new-name", "山田 次郎");
+    await script("const r = document.querySelector('#new-role'); r.value = 'admin'; r.dispatchEvent(new Event('change'))");
+    await type("#new-password", "kanri2-さくら-2026");
+    await click("#add-staff");
+    await waitFor("#second-factor img.qr");
+    const key = await script("return document.querySelector('#second-factor-key').textContent");
+    assert.match(key, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
+    await script("document.querySelector('#second-factor').scrollIntoView()");
+    await shot("17b-second-factor");
+    await click("#second-factor button");
+    assert.equal(await script("return document.querySelector('#second-factor').textContent"), "");
   });
 
   await step("a member of staff signed in is shown neither the staff list nor the form to add one", async () => {
@@ -293,6 +314,20 @@ async function main() {
   });
 
   await endApp();
+}
+
+// The code an authenticator app shows now for a base32 `secret` (RFC 6238: HMAC-SHA1, 6 digits,
+// 30-second steps).
+function totp(secret) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const h = createHmac("sha1", key).update(counter).digest();
+  const offset = h[19] & 0x0f;
+  return String((h.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
 
 // How many tunnels the office's proxy has opened.

@@ -26,9 +26,10 @@ import type {
   StaffMember,
   NewStaffArgs,
   Device,
+  StaffAddedView,
 } from "./bindings";
 
-export type { Device, NewStaffArgs, StaffMember } from "./bindings";
+export type { Device, NewStaffArgs, StaffAddedView, StaffMember } from "./bindings";
 export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
@@ -65,7 +66,7 @@ export const api = {
     invoke<StaffMember>("sign_in", { login, password, totp }),
   signOut: () => invoke<void>("sign_out"),
   staffList: () => invoke<StaffMember[]>("staff_list"),
-  addStaff: (args: NewStaffArgs) => invoke<StaffMember>("add_staff", { args }),
+  addStaff: (args: NewStaffArgs) => invoke<StaffAddedView>("add_staff", { args }),
   removeStaff: (login: string) => invoke<void>("remove_staff", { login }),
   devices: () => invoke<Device[]>("devices"),
   revokeDevice: (device: string) => invoke<void>("revoke_device", { device }),

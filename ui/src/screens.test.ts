@@ -575,6 +575,35 @@ describe("事業所の設定", () => {
     expect(el.querySelectorAll("#devices .revoke")).toHaveLength(1);
   });
 
+  it("shows a new administrator's one-time code key and QR code once, and a member of staff's not at all", async () => {
+    const added = (role: "admin" | "staff") => ({
+      person: { login: "tanaka", name: "田中 三郎", role, active: true },
+      second_factor: role === "admin" ? { secret: "ABCDEFGHIJKLMNOP", uri: "otpauth://totp/Kizuna:1310000001:tanaka?secret=ABCDEFGHIJKLMNOP" } : null,
+      qr_svg: role === "admin" ? '<svg xmlns="http://www.w3.org/2000/svg"></svg>' : null,
+    });
+    let role: "admin" | "staff" = "staff";
+    ipc((cmd) => (cmd === "devices" ? devices : cmd === "staff_list" ? [sato, suzuki] : cmd === "add_staff" ? added(role) : null));
+    const shell = fakeShell();
+    shell.status.person = sato;
+    const el = await shown(createOffice(shell));
+    const submit = () => el.querySelector<HTMLFormElement>("#add-staff-form form")!.requestSubmit();
+
+    submit();
+    await settle();
+    expect(el.querySelector<HTMLElement>("#second-factor")!.hidden).toBe(true);
+
+    role = "admin";
+    submit();
+    await settle();
+    const box = el.querySelector<HTMLElement>("#second-factor")!;
+    expect(box.hidden).toBe(false);
+    expect(box.querySelector("#second-factor-key")?.textContent).toBe("ABCD EFGH IJKL MNOP");
+    expect(box.querySelector<HTMLImageElement>("img.qr")?.src).toMatch(/^data:image\/svg\+xml;base64,/);
+    box.querySelector<HTMLButtonElement>("button")!.click();
+    expect(box.hidden).toBe(true);
+    expect(box.textContent).toBe("");
+  });
+
   it("shows what the relay refused where the staff list would be", async () => {
     ipc((cmd) =>
       cmd === "staff_list"

@@ -150,6 +150,9 @@ pub enum ClientError {
     /// Too many failed sign-ins: this person is locked for a while.
     #[error("person locked after too many failed sign-ins")]
     StaffLocked,
+    /// An administrator without a second factor: the relay's administrator must give them one.
+    #[error("administrator without a second factor")]
+    SecondFactorMissing,
     /// The login is taken in this office.
     #[error("login {0} exists")]
     StaffExists(String),
@@ -198,6 +201,7 @@ impl ClientError {
             ClientError::SignInRequired => "sign_in_required",
             ClientError::Forbidden => "forbidden",
             ClientError::StaffLocked => "staff_locked",
+            ClientError::SecondFactorMissing => "second_factor_missing",
             ClientError::StaffExists(_) => "staff_exists",
             ClientError::NoSuchStaff(_) => "no_such_staff",
             ClientError::Crypto(_)

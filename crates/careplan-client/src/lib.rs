@@ -38,5 +38,6 @@ pub use file_state::{Direction, FileState};
 pub use local::{Device, Partner, history_of};
 pub use receive::{Received, write_new_file};
 pub use send::{SendOutcome, SentFile, Upload, expand};
+pub use staff::{qr_svg, qr_text};
 pub use status::{Enrolled, Status};
 pub use store::{HistoryEntry, HistoryQuery};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use careplan_protocol::{
     AckRequest, EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER,
     MANIFEST_HEADER, NewStaff, OfficeInfo, RenewRequest, SearchResult, SignInRequest,
-    SignInResponse, StaffMember,
+    SignInResponse, StaffAdded, StaffMember,
 };
 use serde::de::DeserializeOwned;
 
@@ -80,6 +80,7 @@ fn refusal(status: u16, code: ErrorCode) -> ClientError {
         ErrorCode::SignInRequired => ClientError::SignInRequired,
         ErrorCode::Forbidden => ClientError::Forbidden,
         ErrorCode::StaffLocked => ClientError::StaffLocked,
+        ErrorCode::SecondFactorMissing => ClientError::SecondFactorMissing,
         _ => ClientError::Relay { status, code },
     }
 }
@@ -259,7 +260,7 @@ impl RelayApi {
     }
 
     /// Adds a member of staff (administrators only).
-    pub async fn add_staff(&self, token: &str, new: &NewStaff) -> Result<StaffMember> {
+    pub async fn add_staff(&self, token: &str, new: &NewStaff) -> Result<StaffAdded> {
         let r = self
             .as_person(reqwest::Method::POST, "/v1/office/staff", token, Some(new))
             .await;

@@ -1,7 +1,7 @@
 //! Staff on this device: who is signed in (the session is kept in the profile, readable by its
 //! owner only, and good on this device alone), and the administrator's tasks.
 
-use careplan_protocol::{NewStaff, SignInRequest, SignInResponse, StaffMember};
+use careplan_protocol::{NewStaff, SignInRequest, SignInResponse, StaffAdded, StaffMember};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -104,7 +104,7 @@ impl Client {
     }
 
     /// Adds a member of staff (administrators only).
-    pub async fn add_staff(&self, new: &NewStaff) -> Result<StaffMember> {
+    pub async fn add_staff(&self, new: &NewStaff) -> Result<StaffAdded> {
         self.api().add_staff(&self.token()?, new).await
     }
 
@@ -117,4 +117,26 @@ impl Client {
     pub async fn revoke_device(&self, device: &str) -> Result<()> {
         self.api().revoke_device(&self.token()?, device).await
     }
+}
+
+/// A QR code of `text` (a second factor's `otpauth://` address) as an SVG document, for an
+/// authenticator app to scan from the screen.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(180, 180)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// The same QR code drawn with block characters, for a terminal.
+pub fn qr_text(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build(),
+    )
 }

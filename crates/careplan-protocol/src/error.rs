@@ -106,6 +106,9 @@ codes! {
     Forbidden = "forbidden", 403;
     /// A login name, person's name or password of the wrong shape.
     BadStaff = "bad_staff", 400;
+    /// An administrator without a second factor cannot sign in until the relay's administrator
+    /// gives them one (`kizuna-relay office staff totp`).
+    SecondFactorMissing = "second_factor_missing", 403;
     /// Too many failed sign-ins: this person is locked for a while.
     StaffLocked = "staff_locked", 403;
     /// The office already has a member of staff with that login.

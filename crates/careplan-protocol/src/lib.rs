@@ -25,5 +25,6 @@ pub use office::{
     OfficeKind, RenewRequest, SearchResult,
 };
 pub use staff::{
-    NewStaff, Role, SESSION_HEADER, SignInRequest, SignInResponse, StaffMember, valid_login,
+    NewStaff, Role, SESSION_HEADER, SecondFactor, SignInRequest, SignInResponse, StaffAdded,
+    StaffMember, valid_login,
 };

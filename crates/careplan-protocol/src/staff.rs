@@ -98,6 +98,29 @@ pub struct NewStaff {
     pub password: String,
 }
 
+/// A second factor for a person: the key their authenticator app keeps, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SecondFactor {
+    /// The key, base32 (what is typed into an authenticator app by hand).
+    pub secret: String,
+    /// The `otpauth://` address (what the QR code holds).
+    pub uri: String,
+}
+
+/// What adding a member of staff answers: who was added and, for an administrator, the second
+/// factor they must register before they can sign in (the relay shows it this once only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StaffAdded {
+    /// The new member.
+    pub person: StaffMember,
+    /// Administrators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub second_factor: Option<SecondFactor>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -293,6 +293,28 @@ fn admin_audit(
     Ok(())
 }
 
+/// Prints a person's new second factor: the key and its address on stdout (for scripts), and a
+/// QR code of the address for an authenticator app when a person is at the terminal.
+fn print_second_factor(secret: &str, number: &str, login: &str) {
+    use std::io::IsTerminal;
+    let uri = careplan_relay::totp::uri(secret, &format!("{number}:{login}"));
+    println!("{secret}");
+    println!("{uri}");
+    if std::io::stderr().is_terminal() {
+        if let Ok(qr) = qrcode::QrCode::new(uri.as_bytes()) {
+            eprintln!(
+                "{}",
+                qr.render::<qrcode::render::unicode::Dense1x2>()
+                    .quiet_zone(true)
+                    .build()
+            );
+        }
+        eprintln!(
+            "Scan this with {login}'s authenticator app, or type the key above; it is shown only now."
+        );
+    }
+}
+
 fn read_password(from_stdin: bool) -> Result<(String, bool)> {
     if from_stdin {
         let mut s = String::new();
@@ -572,6 +594,8 @@ fn run(cli: Cli) -> Result<()> {
                         bail!("no office {number}");
                     }
                     let (pw, generated) = read_password(password_stdin)?;
+                    // Administrators sign in with a second factor, always.
+                    let secret = (role == Role::Admin).then(careplan_relay::totp::generate_secret);
                     let now = time::OffsetDateTime::now_utc().unix_timestamp();
                     store.add_staff(
                         &careplan_relay::store::Staff {
@@ -582,7 +606,7 @@ fn run(cli: Cli) -> Result<()> {
                             password_hash: password::hash(&pw),
                             active: true,
                             locked_until: None,
-                            totp_secret: None,
+                            totp_secret: secret.clone(),
                         },
                         now,
                     )?;
@@ -595,6 +619,9 @@ fn run(cli: Cli) -> Result<()> {
                     if generated {
                         println!("{login} {pw}");
                     }
+                    if let Some(secret) = secret {
+                        print_second_factor(&secret, &number, &login);
+                    }
                 }
                 OfficeCmd::Staff(StaffCmd::List { number }) => {
                     for s in store.staff_list(&number)? {
@@ -603,6 +630,14 @@ fn run(cli: Cli) -> Result<()> {
                     }
                 }
                 OfficeCmd::Staff(StaffCmd::Totp { number, login, off }) => {
+                    let admin = store
+                        .staff(&number, &login)?
+                        .is_some_and(|s| s.role == Role::Admin);
+                    if off && admin {
+                        bail!(
+                            "an administrator keeps a second factor: give a new one instead of none"
+                        );
+                    }
                     let secret = (!off).then(careplan_relay::totp::generate_secret);
                     if !store.set_staff_totp(&number, &login, secret.as_deref())? {
                         bail!("no member {login} of office {number}");
@@ -614,11 +649,7 @@ fn run(cli: Cli) -> Result<()> {
                     };
                     admin_audit(&store, event, Some(&number), login.clone())?;
                     if let Some(secret) = secret {
-                        println!("{secret}");
-                        println!(
-                            "{}",
-                            careplan_relay::totp::uri(&secret, &format!("{number}:{login}"))
-                        );
+                        print_second_factor(&secret, &number, &login);
                     }
                 }
                 OfficeCmd::Staff(StaffCmd::Remove { number, login }) => {

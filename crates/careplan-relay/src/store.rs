@@ -869,8 +869,18 @@ impl MetaStore for SqliteStore {
 
     fn add_staff(&self, m: &Staff, now: i64) -> Result<(), StoreError> {
         let r = self.conn().execute(
-            "INSERT INTO staff (office, login, name, role, password_hash, active, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![m.office, m.login, m.name, m.role.as_str(), m.password_hash, m.active, now],
+            "INSERT INTO staff (office, login, name, role, password_hash, active, created_at, totp_secret)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                m.office,
+                m.login,
+                m.name,
+                m.role.as_str(),
+                m.password_hash,
+                m.active,
+                now,
+                m.totp_secret
+            ],
         );
         match r {
             Err(rusqlite::Error::SqliteFailure(e, _))

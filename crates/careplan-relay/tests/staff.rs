@@ -5,14 +5,40 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 const ADMIN_PW: &str = "kanri-sakura-2026";
 const STAFF_PW: &str = "ippan-sakura-2026";
 
+/// An administrator's second factor, as their authenticator app holds it.
+struct AdminKey {
+    secret: String,
+    /// Codes handed out so far: each sign-in takes the next 30-second step, as the relay takes
+    /// each code once.
+    used: AtomicI64,
+}
+
+impl AdminKey {
+    fn new(secret: &str) -> AdminKey {
+        AdminKey {
+            secret: secret.to_owned(),
+            used: AtomicI64::new(0),
+        }
+    }
+
+    /// A code the relay has not taken yet (the one before now, now, then the one after).
+    fn code(&self) -> String {
+        let n = self.used.fetch_add(1, Ordering::SeqCst);
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        careplan_relay::totp::code(&self.secret, now - 30 + 30 * n).unwrap()
+    }
+}
+
 /// The 居宅 office with an administrator (sato) and a member of staff (suzuki), and the office PC
-/// enrolled: (relay, the PC's identity).
-async fn office_with_staff() -> (Relay, (String, String)) {
+/// enrolled: (relay, the PC's identity, sato's second factor).
+async fn office_with_staff() -> (Relay, (String, String), AdminKey) {
     let relay = Relay::start(&[]);
+    let mut key = None;
     for (login, name, role, pw) in [
         ("sato", "佐藤 花子", "admin", ADMIN_PW),
         ("suzuki", "鈴木 一郎", "staff", STAFF_PW),
@@ -39,9 +65,17 @@ async fn office_with_staff() -> (Relay, (String, String)) {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if role == "admin" {
+            // The administrator's second factor: the key, then its otpauth address.
+            let printed = String::from_utf8(out.stdout).unwrap();
+            let mut lines = printed.lines();
+            let secret = lines.next().unwrap();
+            assert!(lines.next().unwrap().starts_with("otpauth://totp/"));
+            key = Some(AdminKey::new(secret));
+        }
     }
-    let (cert, key, _) = enrolled(&relay).await;
-    (relay, (cert, key))
+    let (cert, pc_key, _) = enrolled(&relay).await;
+    (relay, (cert, pc_key), key.unwrap())
 }
 
 async fn sign_in(
@@ -50,12 +84,32 @@ async fn sign_in(
     login: &str,
     pw: &str,
 ) -> reqwest::Response {
+    sign_in_with_code(relay, device, login, pw, None).await
+}
+
+async fn sign_in_with_code(
+    relay: &Relay,
+    device: &(String, String),
+    login: &str,
+    pw: &str,
+    totp: Option<String>,
+) -> reqwest::Response {
     client(&relay.ca_pem(), Some((&device.0, &device.1)))
         .post(format!("{}/v1/session", relay.url))
-        .json(&json!({ "login": login, "password": pw }))
+        .json(&json!({ "login": login, "password": pw, "totp": totp }))
         .send()
         .await
         .unwrap()
+}
+
+/// sato, the administrator, signed in on `device` with password and a fresh code.
+async fn admin_token(relay: &Relay, device: &(String, String), key: &AdminKey) -> String {
+    let r = sign_in_with_code(relay, device, "sato", ADMIN_PW, Some(key.code())).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn token(relay: &Relay, device: &(String, String), login: &str, pw: &str) -> String {
@@ -83,8 +137,8 @@ async fn add_staff(
 
 #[tokio::test]
 async fn an_administrator_adds_staff_sees_them_and_the_audit_names_them() {
-    let (relay, pc) = office_with_staff().await;
-    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    let (relay, pc, key) = office_with_staff().await;
+    let t = admin_token(&relay, &pc, &key).await;
     let r = add_staff(&relay, &pc, Some(&t)).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let list: Value = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
@@ -120,7 +174,7 @@ async fn an_administrator_adds_staff_sees_them_and_the_audit_names_them() {
 
 #[tokio::test]
 async fn a_member_of_staff_cannot_add_staff_or_revoke_devices_whatever_the_client_sends() {
-    let (relay, pc) = office_with_staff().await;
+    let (relay, pc, _) = office_with_staff().await;
     let t = token(&relay, &pc, "suzuki", STAFF_PW).await;
     let r = add_staff(&relay, &pc, Some(&t)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -139,7 +193,7 @@ async fn a_member_of_staff_cannot_add_staff_or_revoke_devices_whatever_the_clien
 
 #[tokio::test]
 async fn without_a_session_the_staff_routes_ask_for_sign_in() {
-    let (relay, pc) = office_with_staff().await;
+    let (relay, pc, _) = office_with_staff().await;
     let r = add_staff(&relay, &pc, None).await;
     assert_eq!(error_code(r).await, "sign_in_required");
     let r = add_staff(&relay, &pc, Some("0123456789abcdef")).await;
@@ -148,17 +202,17 @@ async fn without_a_session_the_staff_routes_ask_for_sign_in() {
 
 #[tokio::test]
 async fn a_session_is_good_only_on_the_device_it_was_opened_on() {
-    let (relay, pc) = office_with_staff().await;
+    let (relay, pc, key) = office_with_staff().await;
     let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
     let (lc, lk, _) = enrolled_device(&relay, KYOTAKU, PASSWORD, laptop_key).await;
-    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    let t = admin_token(&relay, &pc, &key).await;
     let r = add_staff(&relay, &(lc, lk), Some(&t)).await;
     assert_eq!(error_code(r).await, "sign_in_required");
 }
 
 #[tokio::test]
 async fn an_administrator_revokes_another_device_of_the_office() {
-    let (relay, pc) = office_with_staff().await;
+    let (relay, pc, key) = office_with_staff().await;
     let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
     let (lc, lk, _) = enrolled_device(&relay, KYOTAKU, PASSWORD, laptop_key).await;
     let listed =
@@ -171,7 +225,7 @@ async fn an_administrator_revokes_another_device_of_the_office() {
         .next()
         .unwrap()
         .to_owned();
-    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    let t = admin_token(&relay, &pc, &key).await;
     let r = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
         .post(format!("{}/v1/office/devices/{laptop}/revoke", relay.url))
         .bearer_auth(&t)
@@ -188,7 +242,7 @@ async fn an_administrator_revokes_another_device_of_the_office() {
 
 #[tokio::test]
 async fn five_wrong_passwords_lock_the_person_and_not_the_office() {
-    let (relay, pc) = office_with_staff().await;
+    let (relay, pc, key) = office_with_staff().await;
     for _ in 0..5 {
         let r = sign_in(&relay, &pc, "suzuki", "wrong-password").await;
         assert_eq!(r.status().as_u16() / 100, 4);
@@ -196,13 +250,13 @@ async fn five_wrong_passwords_lock_the_person_and_not_the_office() {
     let r = sign_in(&relay, &pc, "suzuki", STAFF_PW).await;
     assert_eq!(error_code(r).await, "staff_locked");
     // The administrator still signs in on the same PC.
-    token(&relay, &pc, "sato", ADMIN_PW).await;
+    admin_token(&relay, &pc, &key).await;
 }
 
 #[tokio::test]
 async fn a_removed_member_of_staff_loses_their_session_at_once() {
-    let (relay, pc) = office_with_staff().await;
-    let t = token(&relay, &pc, "sato", ADMIN_PW).await;
+    let (relay, pc, key) = office_with_staff().await;
+    let t = admin_token(&relay, &pc, &key).await;
     assert!(
         relay
             .admin(&["office", "staff", "remove", KYOTAKU, "sato"])
@@ -217,7 +271,7 @@ async fn a_removed_member_of_staff_loses_their_session_at_once() {
 
 #[tokio::test]
 async fn the_audit_names_the_person_and_the_device_that_sent_and_the_device_alone_otherwise() {
-    let (relay, pc) = office_with_staff().await;
+    let (relay, pc, _) = office_with_staff().await;
     relay.add_office(
         SERVICE,
         "ひまわり訪問介護ステーション",
@@ -262,7 +316,7 @@ async fn the_audit_names_the_person_and_the_device_that_sent_and_the_device_alon
 
 #[tokio::test]
 async fn an_administrator_with_a_second_factor_needs_a_fresh_code_each_time() {
-    let (relay, pc) = office_with_staff().await;
+    let (relay, pc, _) = office_with_staff().await;
     let out = relay.admin(&["office", "staff", "totp", KYOTAKU, "sato"]);
     assert!(
         out.status.success(),
@@ -292,4 +346,76 @@ async fn an_administrator_with_a_second_factor_needs_a_fresh_code_each_time() {
     // The same code overheard and replayed is refused.
     let replayed = with_code(code).await.unwrap();
     assert_eq!(error_code(replayed).await, "wrong_credentials");
+}
+
+#[tokio::test]
+async fn an_administrator_added_comes_with_a_second_factor_and_needs_its_code() {
+    let (relay, pc, key) = office_with_staff().await;
+    let t = admin_token(&relay, &pc, &key).await;
+    let added: Value = add_staff(&relay, &pc, Some(&t)).await.json().await.unwrap();
+    assert_eq!(added["person"]["login"], "tanaka");
+    let secret = added["second_factor"]["secret"].as_str().unwrap();
+    let uri = added["second_factor"]["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/Kizuna:") && uri.contains(secret),
+        "{uri}"
+    );
+
+    let without = sign_in(&relay, &pc, "tanaka", "tanaka-pass-1").await;
+    assert_eq!(error_code(without).await, "totp_required");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let code = careplan_relay::totp::code(secret, now).unwrap();
+    let with = sign_in_with_code(&relay, &pc, "tanaka", "tanaka-pass-1", Some(code)).await;
+    assert_eq!(with.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_member_of_staff_added_has_no_second_factor_to_register() {
+    let (relay, pc, key) = office_with_staff().await;
+    let t = admin_token(&relay, &pc, &key).await;
+    let added: Value = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+        .post(format!("{}/v1/office/staff", relay.url))
+        .bearer_auth(&t)
+        .json(&json!({ "login": "tanaka", "name": "田中 三郎", "role": "staff", "password": "tanaka-pass-1" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(added.get("second_factor").is_none(), "{added}");
+}
+
+#[tokio::test]
+async fn an_administrator_without_a_second_factor_is_refused_after_the_right_password_only() {
+    let (relay, pc, _) = office_with_staff().await;
+    // An administrator kept from before a second factor was required.
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    db.execute(
+        "UPDATE staff SET totp_secret = NULL WHERE login = 'sato'",
+        [],
+    )
+    .unwrap();
+
+    let wrong = sign_in(&relay, &pc, "sato", "not-the-password").await;
+    assert_eq!(error_code(wrong).await, "wrong_credentials");
+    let right = sign_in(&relay, &pc, "sato", ADMIN_PW).await;
+    assert_eq!(error_code(right).await, "second_factor_missing");
+}
+
+#[tokio::test]
+async fn the_relay_administrator_cannot_take_an_administrators_second_factor_away() {
+    let (relay, _, _) = office_with_staff().await;
+    let off = relay.admin(&["office", "staff", "totp", KYOTAKU, "sato", "--off"]);
+    assert!(!off.status.success());
+    assert!(String::from_utf8_lossy(&off.stderr).contains("administrator"));
+    // A member of staff's may be turned on and off.
+    assert!(
+        relay
+            .admin(&["office", "staff", "totp", KYOTAKU, "suzuki"])
+            .status
+            .success()
+    );
+    let off = relay.admin(&["office", "staff", "totp", KYOTAKU, "suzuki", "--off"]);
+    assert!(off.status.success());
 }

@@ -1,6 +1,6 @@
 //! `kizuna enroll | send | receive | status | history | partners`: the client core from a script.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -728,7 +728,21 @@ async fn staff(profile: &Path, command: StaffCommand) -> Result<ExitCode> {
                         password,
                     })
                     .await?;
-                println!("{}（{}）を追加しました。", added.name, added.login);
+                println!(
+                    "{}（{}）を追加しました。",
+                    added.person.name, added.person.login
+                );
+                if let Some(f) = added.second_factor {
+                    // Shown this once: the relay keeps no copy it would show again.
+                    println!("管理者は確認コードでサインインします。この鍵を本人の認証アプリに登録してください（表示はこの一度だけです）:");
+                    println!("{}", f.secret);
+                    println!("{}", f.uri);
+                    if std::io::stdout().is_terminal() {
+                        if let Some(qr) = careplan_client::qr_text(&f.uri) {
+                            println!("{qr}");
+                        }
+                    }
+                }
                 Ok(())
             })
             .await

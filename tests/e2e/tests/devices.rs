@@ -114,7 +114,14 @@ fn a_revoked_device_cannot_read_what_is_sent_after_and_the_others_can() {
     assert!(names_in(&stolen).is_empty());
 }
 
-fn add_staff_on_relay(w: &World, o: &Office, login: &str, role: &str, password: &str) {
+/// Adds a member of staff with the relay's CLI; an administrator's second factor (its key).
+fn add_staff_on_relay(
+    w: &World,
+    o: &Office,
+    login: &str,
+    role: &str,
+    password: &str,
+) -> Option<String> {
     let out = w.relay_admin(
         &[
             "office",
@@ -132,6 +139,23 @@ fn add_staff_on_relay(w: &World, o: &Office, login: &str, role: &str, password: 
         Some(password),
     );
     assert!(out.status.success(), "{}", text(&out));
+    (role == "admin").then(|| {
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    })
+}
+
+/// The code an authenticator app shows now for `secret`.
+fn totp_now(secret: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    careplan_relay::totp::code(secret, now as i64).unwrap()
 }
 
 #[test]
@@ -139,7 +163,7 @@ fn a_member_of_staff_is_refused_by_the_relay_what_an_administrator_may_do() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
     let laptop = w.folder("houmon-laptop");
     w.enroll_device(&HOUMON, &laptop, "ノートPC");
-    add_staff_on_relay(&w, &HOUMON, "kanri", "admin", "kanri-password-1");
+    let kanri_key = add_staff_on_relay(&w, &HOUMON, "kanri", "admin", "kanri-password-1").unwrap();
     add_staff_on_relay(&w, &HOUMON, "ippan", "staff", "ippan-password-1");
     let pc = w.profile(&HOUMON);
 
@@ -176,6 +200,20 @@ fn a_member_of_staff_is_refused_by_the_relay_what_an_administrator_may_do() {
     let out = w.kizuna_input(
         &pc,
         &["login", "--login", "kanri", "--password-stdin"],
+        Some("kanri-password-1"),
+    );
+    assert!(!out.status.success(), "an administrator needs a code too");
+    assert!(text(&out).contains("確認コード"), "{}", text(&out));
+    let out = w.kizuna_input(
+        &pc,
+        &[
+            "login",
+            "--login",
+            "kanri",
+            "--password-stdin",
+            "--totp",
+            &totp_now(&kanri_key),
+        ],
         Some("kanri-password-1"),
     );
     assert!(out.status.success(), "{}", text(&out));

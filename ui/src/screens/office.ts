@@ -1,7 +1,7 @@
 // 事業所の設定: who is signed in on this PC, the office's staff and its devices. Administrators
 // add and remove staff and revoke devices; the relay refuses anyone else, and this screen says so.
 
-import { api, errorCode, errorMessage, type Device, type StaffMember } from "../api";
+import { api, errorCode, errorMessage, type Device, type StaffAddedView, type StaffMember } from "../api";
 import { clear, field, h } from "../dom";
 import { formatTime } from "../format";
 import { t } from "../i18n";
@@ -179,14 +179,15 @@ export function createOffice(shell: Shell): Screen {
           onsubmit: async (e: Event) => {
             e.preventDefault();
             try {
-              await api.addStaff({
+              const added = await api.addStaff({
                 login: login.value,
                 name: name.value,
                 role: role.value === "admin" ? "admin" : "staff",
                 password: password.value,
               });
-              shell.say("info", `${name.value} ${t("staffAdded")}`);
+              shell.say("info", `${added.person.name} ${t("staffAdded")}`);
               drawAddForm();
+              drawSecondFactor(added);
               await loadStaff();
             } catch (err) {
               shell.say("error", errorMessage(err));
@@ -198,6 +199,34 @@ export function createOffice(shell: Shell): Screen {
         field(t("role"), role),
         field(t("firstPassword"), password),
         h("button", { type: "submit", class: "secondary", id: "add-staff" }, t("staffAdd")),
+      ),
+    );
+  };
+
+  // An administrator just added: the code their authenticator app needs, shown this once.
+  const secondFactor = h("div", { id: "second-factor", hidden: true });
+  const drawSecondFactor = (added: StaffAddedView) => {
+    clear(secondFactor);
+    const f = added.second_factor;
+    secondFactor.hidden = !f;
+    if (!f) return;
+    secondFactor.append(
+      h("h3", {}, `${added.person.name}: ${t("secondFactorTitle")}`),
+      h("p", {}, t("secondFactorHelp")),
+      ...(added.qr_svg
+        ? [h("img", { class: "qr", alt: f.uri, src: `data:image/svg+xml;base64,${btoa(added.qr_svg)}` })]
+        : []),
+      h("p", {}, `${t("secondFactorKey")}: `, h("code", { id: "second-factor-key" }, f.secret.replace(/(.{4})(?=.)/g, "$1 "))),
+      h(
+        "button",
+        {
+          class: "secondary",
+          onclick: () => {
+            clear(secondFactor);
+            secondFactor.hidden = true;
+          },
+        },
+        t("secondFactorDone"),
       ),
     );
   };
@@ -217,7 +246,7 @@ export function createOffice(shell: Shell): Screen {
     { class: "content", id: "screen-office" },
     h("h1", {}, t("officeTitle")),
     h("div", { class: "card settings" }, h("h2", {}, t("thisPcPerson")), who),
-    h("div", { class: "card settings" }, h("h2", {}, t("staffTitle")), staff, addForm),
+    h("div", { class: "card settings" }, h("h2", {}, t("staffTitle")), staff, addForm, secondFactor),
     h("div", { class: "card settings" }, h("h2", {}, t("devicesTitle")), devices),
   );
   return {

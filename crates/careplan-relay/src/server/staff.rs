@@ -4,7 +4,8 @@
 use super::*;
 use crate::store::{Session, Staff};
 use careplan_protocol::{
-    NewStaff, Role, SESSION_HEADER, SignInRequest, SignInResponse, StaffMember, valid_login,
+    NewStaff, Role, SESSION_HEADER, SecondFactor, SignInRequest, SignInResponse, StaffAdded,
+    StaffMember, valid_login,
 };
 
 /// How long a session lasts (a working day; the app locks sooner when idle).
@@ -182,6 +183,22 @@ pub(super) async fn sign_in(
                 return Err(err(ErrorCode::WrongCredentials));
             }
         };
+        // An administrator signs in with a second factor; one left without (added before it
+        // was required) is told to get one from the relay's administrator. Only after the right
+        // password, so the answer tells a guesser nothing.
+        if staff.role == Role::Admin && staff.totp_secret.is_none() {
+            audit(
+                &st,
+                "staff.sign_in.refused",
+                Some(&office),
+                a.remote,
+                format!(
+                    "{} is an administrator without a second factor",
+                    staff.login
+                ),
+            );
+            return Err(err(ErrorCode::SecondFactorMissing));
+        }
         if let Some(secret) = &staff.totp_secret {
             let Some(code) = &req.totp else {
                 // The client asks for the code and tries again: not a failed attempt.
@@ -296,12 +313,13 @@ pub(super) async fn add_staff(
     State(state): State<Arc<AppState>>,
     Admin(p): Admin,
     Json(new): Json<NewStaff>,
-) -> Result<(StatusCode, Json<StaffMember>), ApiError> {
+) -> Result<(StatusCode, Json<StaffAdded>), ApiError> {
     let name_ok = (1..=64).contains(&new.name.trim().chars().count())
         && !new.name.chars().any(char::is_control);
     if !valid_login(&new.login) || !name_ok || new.password.len() < 8 || new.password.len() > 1024 {
         return Err(err(ErrorCode::BadStaff));
     }
+    let secret = (new.role == Role::Admin).then(crate::totp::generate_secret);
     let staff = Staff {
         office: p.authed.office.number.clone(),
         login: new.login.clone(),
@@ -310,7 +328,7 @@ pub(super) async fn add_staff(
         password_hash: crate::password::hash(&new.password),
         active: true,
         locked_until: None,
-        totp_secret: None,
+        totp_secret: secret.clone(),
     };
     let st = state.clone();
     blocking(move || {
@@ -325,7 +343,17 @@ pub(super) async fn add_staff(
             p.authed.remote,
             format!("{} {} {}", staff.login, staff.role.as_str(), by(&p)),
         );
-        Ok((StatusCode::CREATED, Json(member(staff))))
+        let second_factor = secret.map(|secret| SecondFactor {
+            uri: crate::totp::uri(&secret, &format!("{}:{}", staff.office, staff.login)),
+            secret,
+        });
+        Ok((
+            StatusCode::CREATED,
+            Json(StaffAdded {
+                person: member(staff),
+                second_factor,
+            }),
+        ))
     })
     .await?
 }
