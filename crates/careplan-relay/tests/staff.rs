@@ -254,6 +254,19 @@ async fn five_wrong_passwords_lock_the_person_and_not_the_office() {
 }
 
 #[tokio::test]
+async fn an_unknown_login_answers_as_a_known_one_through_every_failure() {
+    let (relay, pc, _) = office_with_staff().await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..7 {
+        known.push(error_code(sign_in(&relay, &pc, "suzuki", "wrong-password").await).await);
+        unknown.push(error_code(sign_in(&relay, &pc, "nobody", "wrong-password").await).await);
+    }
+    assert_eq!(unknown, known, "the answers tell no login apart");
+    assert_eq!(known.last().map(String::as_str), Some("staff_locked"));
+}
+
+#[tokio::test]
 async fn a_removed_member_of_staff_loses_their_session_at_once() {
     let (relay, pc, key) = office_with_staff().await;
     let t = admin_token(&relay, &pc, &key).await;

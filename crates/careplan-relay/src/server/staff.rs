@@ -151,10 +151,14 @@ pub(super) async fn sign_in(
     let staff = blocking(move || st.store.staff(&o, &l))
         .await?
         .map_err(internal)?;
-    if staff
-        .as_ref()
-        .is_some_and(|s| s.locked_until.is_some_and(|t| t > now()))
-    {
+    // An unknown login is counted and locked like a known one, in memory, so that five tries
+    // cannot tell a device which logins exist.
+    let unknown_key = format!("{office}/{}", req.login);
+    let locked = match &staff {
+        Some(s) => s.locked_until.is_some_and(|t| t > now()),
+        None => state.logins.unknown_locked(&unknown_key, now()),
+    };
+    if locked {
         audit(
             &state,
             "staff.sign_in.refused",
@@ -173,14 +177,25 @@ pub(super) async fn sign_in(
             Some(s) if right && s.active => s,
             Some(s) => return Err(failed_sign_in(&st, &s, a.remote, "wrong password")?),
             None => {
+                let c = &st.config;
+                let failures = st.logins.unknown_failed(
+                    &unknown_key,
+                    now(),
+                    c.lockout_failures,
+                    c.lockout_minutes * 60,
+                );
                 audit(
                     &st,
                     "staff.sign_in.failed",
                     Some(&office),
                     a.remote,
-                    "unknown login".into(),
+                    format!("unknown login ({failures})"),
                 );
-                return Err(err(ErrorCode::WrongCredentials));
+                return Err(err(if failures >= c.lockout_failures {
+                    ErrorCode::StaffLocked
+                } else {
+                    ErrorCode::WrongCredentials
+                }));
             }
         };
         // An administrator signs in with a second factor; one left without (added before it
