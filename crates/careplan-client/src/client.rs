@@ -10,7 +10,9 @@ use crate::profile::{Paths, ProfileConfig, write_atomic};
 use crate::relay::RelayApi;
 use crate::store::{Db, now};
 use crate::tls;
-use careplan_protocol::EnrollRequest;
+use careplan_protocol::{
+    DeviceRequest, DeviceRequestCreated, EnrollRequest, EnrollResponse, RequestState,
+};
 
 /// What an office gives to enrol.
 pub struct Enrolment<'a> {
@@ -91,68 +93,46 @@ fn connect(
 impl Client {
     /// Enrols an office into the profile folder `dir` and opens it.
     pub async fn enroll(dir: &Path, e: Enrolment<'_>) -> Result<Client> {
-        let paths = Paths::new(dir);
-        if paths.config.exists() {
-            return Err(ClientError::AlreadyEnrolled(dir.display().to_string()));
-        }
-        let pin =
-            tls::normalise_fingerprint(e.ca_fingerprint).ok_or(ClientError::BadFingerprint)?;
-        // Before anything is made: a wrong proxy setting leaves nothing behind.
-        let api = RelayApi::pinned(e.relay_url, &pin, e.proxy)?;
-        std::fs::create_dir_all(dir).map_err(|err| ClientError::io(dir, err))?;
-        let keys = crate::work::heavy(OfficeKeys::generate)?;
-        let protection = match e.passphrase {
-            Some(_) => Protection::Passphrase,
-            None => Protection::OsKeyStore {
-                account: format!("{}-{}", e.office, hex::encode(rand::random::<[u8; 6]>())),
-            },
-        };
-        // Sealing first: an unusable key store shows before the relay issues anything.
-        let sealed = crate::work::heavy(|| keys.seal(&protection, e.passphrase))?;
-        let csr = keys.csr_pem(e.office)?;
-        let answer = api
+        let p = Prepared::new(dir, &e).await?;
+        let answer = p
+            .api
             .enroll(&EnrollRequest {
                 office: e.office.to_owned(),
                 password: e.password.to_owned(),
-                csr_pem: csr,
-                encryption_key: keys.encryption_recipient(),
+                csr_pem: p.csr.clone(),
+                encryption_key: p.keys.encryption_recipient(),
                 totp: e.totp.map(str::to_owned),
                 device_name: e.device_name.map(str::to_owned).or_else(computer_name),
             })
             .await?;
-        let ca_der = envelope::pem_to_der(&answer.ca_pem)
-            .ok_or_else(|| ClientError::Format("CA certificate".into()))?;
-        if tls::fingerprint(&ca_der) != pin {
-            return Err(ClientError::FingerprintMismatch);
-        }
-        let cert = OfficeCertificate::verify(&answer.certificate_pem, &ca_der, now())
-            .map_err(|err| ClientError::Crypto(err.to_string()))?;
-        if cert.office != e.office || cert.encryption_key != keys.encryption_recipient() {
-            return Err(ClientError::Crypto(
-                "the relay issued a certificate for other keys".into(),
-            ));
-        }
-        write_atomic(&paths.keys, &sealed, true)?;
-        write_atomic(&paths.ca, answer.ca_pem.as_bytes(), false)?;
-        write_atomic(&paths.cert, answer.certificate_pem.as_bytes(), false)?;
-        let config = ProfileConfig {
-            relay_url: e.relay_url.trim_end_matches('/').to_owned(),
-            ca_fingerprint: pin,
-            office: answer.office.number.clone(),
-            office_name: answer.office.name.clone(),
-            office_kind: answer.office.kind,
-            cert_serial: answer.serial.clone(),
-            cert_not_after: answer.not_after,
-            protection,
-            receive_dir: None,
-        };
-        config.save(dir)?;
-        if let Some(proxy) = e.proxy.filter(|p| !p.trim().is_empty()) {
-            let mut settings = crate::settings::Settings::load(dir)?;
-            settings.proxy = Some(proxy.trim().to_owned());
-            settings.save(dir)?;
-        }
-        crate::work::heavy(|| Client::open(dir, e.passphrase))
+        p.finish(dir, &Given::from(&e), answer)
+    }
+
+    /// Asks to join the office as a new device without its password: an administrator of the
+    /// office approves it on an enrolled device, comparing the code both show. `e.password`
+    /// and `e.totp` are not used. Wait on the answer with [`Pairing::wait`].
+    pub async fn ask_to_join(dir: &Path, e: Enrolment<'_>) -> Result<Pairing> {
+        let p = Prepared::new(dir, &e).await?;
+        let device_name = e
+            .device_name
+            .map(str::to_owned)
+            .or_else(computer_name)
+            .unwrap_or_else(|| "PC".into());
+        let asked = p
+            .api
+            .ask_device(&DeviceRequest {
+                office: e.office.to_owned(),
+                csr_pem: p.csr.clone(),
+                encryption_key: p.keys.encryption_recipient(),
+                device_name,
+            })
+            .await?;
+        Ok(Pairing {
+            dir: dir.to_owned(),
+            what: (&e).into(),
+            prepared: p,
+            asked,
+        })
     }
 
     /// Opens an enrolled profile; `passphrase` for profiles sealed with one.
@@ -288,5 +268,155 @@ impl Client {
     /// Where quarantined files go.
     pub(crate) fn quarantine_dir(&self) -> PathBuf {
         Paths::new(&self.dir).quarantine
+    }
+}
+
+/// What an enrolment keeps of what the office gave, once the relay has answered.
+#[derive(Clone)]
+struct Given {
+    relay_url: String,
+    office: String,
+    passphrase: Option<String>,
+    proxy: Option<String>,
+}
+
+impl From<&Enrolment<'_>> for Given {
+    fn from(e: &Enrolment<'_>) -> Given {
+        Given {
+            relay_url: e.relay_url.to_owned(),
+            office: e.office.to_owned(),
+            passphrase: e.passphrase.map(str::to_owned),
+            proxy: e.proxy.map(str::to_owned),
+        }
+    }
+}
+
+/// A profile's new keys, sealed and ready, and the pinned connection to ask for a certificate.
+struct Prepared {
+    pin: String,
+    api: RelayApi,
+    keys: OfficeKeys,
+    sealed: Vec<u8>,
+    protection: Protection,
+    csr: String,
+}
+
+impl Prepared {
+    async fn new(dir: &Path, e: &Enrolment<'_>) -> Result<Prepared> {
+        let paths = Paths::new(dir);
+        if paths.config.exists() {
+            return Err(ClientError::AlreadyEnrolled(dir.display().to_string()));
+        }
+        let pin =
+            tls::normalise_fingerprint(e.ca_fingerprint).ok_or(ClientError::BadFingerprint)?;
+        // Before anything is made: a wrong proxy setting leaves nothing behind.
+        let api = RelayApi::pinned(e.relay_url, &pin, e.proxy)?;
+        std::fs::create_dir_all(dir).map_err(|err| ClientError::io(dir, err))?;
+        let keys = crate::work::heavy(OfficeKeys::generate)?;
+        let protection = match e.passphrase {
+            Some(_) => Protection::Passphrase,
+            None => Protection::OsKeyStore {
+                account: format!("{}-{}", e.office, hex::encode(rand::random::<[u8; 6]>())),
+            },
+        };
+        // Sealing first: an unusable key store shows before the relay issues anything.
+        let sealed = crate::work::heavy(|| keys.seal(&protection, e.passphrase))?;
+        let csr = keys.csr_pem(e.office)?;
+        Ok(Prepared {
+            pin,
+            api,
+            keys,
+            sealed,
+            protection,
+            csr,
+        })
+    }
+
+    /// Checks the relay's answer against the pinned CA and these keys, writes the profile and
+    /// opens it.
+    fn finish(self, dir: &Path, e: &Given, answer: EnrollResponse) -> Result<Client> {
+        let paths = Paths::new(dir);
+        let ca_der = envelope::pem_to_der(&answer.ca_pem)
+            .ok_or_else(|| ClientError::Format("CA certificate".into()))?;
+        if tls::fingerprint(&ca_der) != self.pin {
+            return Err(ClientError::FingerprintMismatch);
+        }
+        let cert = OfficeCertificate::verify(&answer.certificate_pem, &ca_der, now())
+            .map_err(|err| ClientError::Crypto(err.to_string()))?;
+        if cert.office != e.office || cert.encryption_key != self.keys.encryption_recipient() {
+            return Err(ClientError::Crypto(
+                "the relay issued a certificate for other keys".into(),
+            ));
+        }
+        write_atomic(&paths.keys, &self.sealed, true)?;
+        write_atomic(&paths.ca, answer.ca_pem.as_bytes(), false)?;
+        write_atomic(&paths.cert, answer.certificate_pem.as_bytes(), false)?;
+        let config = ProfileConfig {
+            relay_url: e.relay_url.trim_end_matches('/').to_owned(),
+            ca_fingerprint: self.pin,
+            office: answer.office.number.clone(),
+            office_name: answer.office.name.clone(),
+            office_kind: answer.office.kind,
+            cert_serial: answer.serial.clone(),
+            cert_not_after: answer.not_after,
+            protection: self.protection,
+            receive_dir: None,
+        };
+        config.save(dir)?;
+        if let Some(proxy) = e.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
+            let mut settings = crate::settings::Settings::load(dir)?;
+            settings.proxy = Some(proxy.trim().to_owned());
+            settings.save(dir)?;
+        }
+        crate::work::heavy(|| Client::open(dir, e.passphrase.as_deref()))
+    }
+}
+
+/// A device that asked to join its office and waits for an administrator's approval.
+pub struct Pairing {
+    dir: PathBuf,
+    what: Given,
+    prepared: Prepared,
+    asked: DeviceRequestCreated,
+}
+
+impl Pairing {
+    /// The six digits to show: the administrator approves the request showing the same.
+    pub fn code(&self) -> &str {
+        &self.asked.code
+    }
+
+    /// When the request lapses, unix seconds.
+    pub fn expires_at(&self) -> i64 {
+        self.asked.expires_at
+    }
+
+    /// Asks the relay once; the enrolment when approved, `None` while waiting.
+    async fn answer(&self) -> Result<Option<EnrollResponse>> {
+        let status = self
+            .prepared
+            .api
+            .device_request(&self.asked.request, &self.asked.secret)
+            .await?;
+        match status.state {
+            RequestState::Pending => Ok(None),
+            RequestState::Approved => status
+                .enrolment
+                .map(Some)
+                .ok_or_else(|| ClientError::Format("approval without a certificate".into())),
+            RequestState::Refused => Err(ClientError::DeviceRefused),
+            RequestState::Expired => Err(ClientError::DeviceRequestExpired),
+        }
+    }
+
+    /// Waits for the administrator, asking every `every`, and finishes the enrolment when they
+    /// approve; a refusal or a lapsed request is the error.
+    pub async fn wait(self, every: std::time::Duration) -> Result<Client> {
+        loop {
+            if let Some(answer) = self.answer().await? {
+                return self.prepared.finish(&self.dir, &self.what, answer);
+            }
+            tokio::time::sleep(every).await;
+        }
     }
 }

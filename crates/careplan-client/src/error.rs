@@ -150,6 +150,18 @@ pub enum ClientError {
     /// Too many failed sign-ins: this person is locked for a while.
     #[error("person locked after too many failed sign-ins")]
     StaffLocked,
+    /// The office has as many new devices waiting for approval as it may.
+    #[error("too many devices waiting for approval")]
+    TooManyDeviceRequests,
+    /// A device request that was decided, lapsed or never was.
+    #[error("device request closed")]
+    RequestClosed,
+    /// An administrator refused this device.
+    #[error("device refused by an administrator")]
+    DeviceRefused,
+    /// Nobody approved this device in time.
+    #[error("device request lapsed")]
+    DeviceRequestExpired,
     /// An administrator without a second factor: the relay's administrator must give them one.
     #[error("administrator without a second factor")]
     SecondFactorMissing,
@@ -202,6 +214,10 @@ impl ClientError {
             ClientError::Forbidden => "forbidden",
             ClientError::StaffLocked => "staff_locked",
             ClientError::SecondFactorMissing => "second_factor_missing",
+            ClientError::TooManyDeviceRequests => "too_many_requests",
+            ClientError::RequestClosed => "request_closed",
+            ClientError::DeviceRefused => "device_refused",
+            ClientError::DeviceRequestExpired => "device_request_expired",
             ClientError::StaffExists(_) => "staff_exists",
             ClientError::NoSuchStaff(_) => "no_such_staff",
             ClientError::Crypto(_)

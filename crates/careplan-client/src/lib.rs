@@ -32,7 +32,7 @@ mod work;
 
 /// The relay API's types, as the client speaks them.
 pub use careplan_protocol as protocol;
-pub use client::{Client, Enrolment};
+pub use client::{Client, Enrolment, Pairing};
 pub use error::{ClientError, Result};
 pub use file_state::{Direction, FileState};
 pub use local::{Device, Partner, history_of};

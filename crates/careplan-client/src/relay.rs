@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use careplan_protocol::{
-    AckRequest, EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER,
-    MANIFEST_HEADER, NewStaff, OfficeInfo, RenewRequest, SearchResult, SignInRequest,
+    AckRequest, DeviceRequest, DeviceRequestCreated, DeviceRequestStatus, EnrollRequest, ErrorBody,
+    ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER, NewStaff, OfficeInfo,
+    PendingDevice, REQUEST_SECRET_HEADER, RenewRequest, SearchResult, SignInRequest,
     SignInResponse, StaffAdded, StaffMember,
 };
 use serde::de::DeserializeOwned;
@@ -81,6 +82,8 @@ fn refusal(status: u16, code: ErrorCode) -> ClientError {
         ErrorCode::Forbidden => ClientError::Forbidden,
         ErrorCode::StaffLocked => ClientError::StaffLocked,
         ErrorCode::SecondFactorMissing => ClientError::SecondFactorMissing,
+        ErrorCode::TooManyRequests => ClientError::TooManyDeviceRequests,
+        ErrorCode::NoSuchRequest | ErrorCode::RequestClosed => ClientError::RequestClosed,
         _ => ClientError::Relay { status, code },
     }
 }
@@ -208,6 +211,51 @@ impl RelayApi {
             .await
             .map_err(transport_error)?;
         json(resp).await
+    }
+
+    /// Asks to join the office as a new device, to be approved by an administrator.
+    pub async fn ask_device(&self, req: &DeviceRequest) -> Result<DeviceRequestCreated> {
+        let resp = self
+            .http
+            .post(self.url("/v1/enroll/requests"))
+            .timeout(CALL_TIMEOUT)
+            .json(req)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        json(resp).await
+    }
+
+    /// Where this device's request stands.
+    pub async fn device_request(&self, id: &str, secret: &str) -> Result<DeviceRequestStatus> {
+        let resp = self
+            .http
+            .get(self.url(&format!("/v1/enroll/requests/{id}")))
+            .timeout(CALL_TIMEOUT)
+            .header(REQUEST_SECRET_HEADER, secret)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        json(resp).await
+    }
+
+    /// The office's devices waiting for approval (administrators only).
+    pub async fn pending_devices(&self, token: &str) -> Result<Vec<PendingDevice>> {
+        let path = "/v1/office/device-requests";
+        json(
+            self.as_person(reqwest::Method::GET, path, token, None::<&()>)
+                .await?,
+        )
+        .await
+    }
+
+    /// Approves (`true`) or refuses a device waiting (administrators only).
+    pub async fn decide_device(&self, token: &str, request: &str, approve: bool) -> Result<()> {
+        let verb = if approve { "approve" } else { "refuse" };
+        let path = format!("/v1/office/device-requests/{request}/{verb}");
+        self.as_person(reqwest::Method::POST, &path, token, None::<&()>)
+            .await
+            .map(drop)
     }
 
     /// Signs a member of staff in on this device.

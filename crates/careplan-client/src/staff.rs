@@ -1,7 +1,9 @@
 //! Staff on this device: who is signed in (the session is kept in the profile, readable by its
 //! owner only, and good on this device alone), and the administrator's tasks.
 
-use careplan_protocol::{NewStaff, SignInRequest, SignInResponse, StaffAdded, StaffMember};
+use careplan_protocol::{
+    NewStaff, PendingDevice, SignInRequest, SignInResponse, StaffAdded, StaffMember,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -111,6 +113,18 @@ impl Client {
     /// Stops a member of staff signing in (administrators only).
     pub async fn remove_staff(&self, login: &str) -> Result<()> {
         self.api().remove_staff(&self.token()?, login).await
+    }
+
+    /// The office's new devices waiting for approval (administrators only).
+    pub async fn pending_devices(&self) -> Result<Vec<PendingDevice>> {
+        self.api().pending_devices(&self.token()?).await
+    }
+
+    /// Approves (`true`) or refuses a new device waiting (administrators only).
+    pub async fn decide_device(&self, request: &str, approve: bool) -> Result<()> {
+        self.api()
+            .decide_device(&self.token()?, request, approve)
+            .await
     }
 
     /// Revokes a device of this office (administrators only).

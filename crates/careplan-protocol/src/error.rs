@@ -115,6 +115,13 @@ codes! {
     StaffExists = "staff_exists", 409;
     /// No member of the office's staff with that login (or device with that id).
     NoSuchStaff = "no_such_staff", 404;
+    // Adding a device by approval.
+    /// No request of the office (or of the caller's secret) with that id.
+    NoSuchRequest = "no_such_request", 404;
+    /// The office already has as many devices waiting for approval as it may.
+    TooManyRequests = "too_many_requests", 429;
+    /// The request was already decided or has lapsed.
+    RequestClosed = "request_closed", 409;
     // Messages and the directory.
     /// No message of the caller's with that id.
     NoSuchMessage = "no_such_message", 404;

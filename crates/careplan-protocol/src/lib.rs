@@ -10,6 +10,7 @@ mod invite;
 mod manifest;
 mod message;
 mod office;
+mod pairing;
 mod staff;
 
 pub use error::{ErrorBody, ErrorCode};
@@ -23,6 +24,10 @@ pub use message::{
 pub use office::{
     DemoOffice, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeInfo,
     OfficeKind, RenewRequest, SearchResult,
+};
+pub use pairing::{
+    DeviceRequest, DeviceRequestCreated, DeviceRequestStatus, PendingDevice, REQUEST_SECRET_HEADER,
+    RequestState, valid_code,
 };
 pub use staff::{
     NewStaff, Role, SESSION_HEADER, SecondFactor, SignInRequest, SignInResponse, StaffAdded,

@@ -176,12 +176,7 @@ impl Ca {
         params.not_after = now + valid;
         let (serial, serial_hex) = random_serial();
         params.serial_number = Some(serial);
-        let age_ok = encryption_key.starts_with("age1")
-            && encryption_key.len() < 100
-            && encryption_key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !age_ok {
+        if !age_recipient_shaped(encryption_key) {
             return Err(CaError::BadEncryptionKey);
         }
         params.subject_alt_names = vec![
@@ -221,4 +216,23 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = opts.open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// Whether `key` looks like an age X25519 recipient (what a certificate may bind).
+fn age_recipient_shaped(key: &str) -> bool {
+    key.starts_with("age1")
+        && key.len() < 100
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Checks, without issuing anything, that a CSR can be read and the encryption key could be
+/// bound: what [`Ca::issue_office`] would refuse is refused here first.
+pub fn check_request(csr_pem: &str, encryption_key: &str) -> Result<(), CaError> {
+    CertificateSigningRequestParams::from_pem(csr_pem).map_err(|_| CaError::BadCsr)?;
+    if !age_recipient_shaped(encryption_key) {
+        return Err(CaError::BadEncryptionKey);
+    }
+    Ok(())
 }

@@ -96,6 +96,35 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+/// A device's request to join its office by an administrator's approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRequestRow {
+    /// The request's id.
+    pub id: String,
+    /// The office.
+    pub office: String,
+    /// SHA-256 of the asking device's secret, hex.
+    pub secret_hash: String,
+    /// The six digits both screens show.
+    pub code: String,
+    /// The device's CSR (PEM).
+    pub csr_pem: String,
+    /// The device's age recipient.
+    pub encryption_key: String,
+    /// What the device calls itself.
+    pub device_name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// `pending`, `approved` or `refused` (a pending one past `expires_at` has lapsed).
+    pub state: String,
+    /// The administrator who decided, and on which device: "LOGIN on device ID".
+    pub decided_by: Option<String>,
+    /// The `EnrollResponse` (JSON) once approved.
+    pub enrolment: Option<String>,
+}
+
 /// A certificate issued to an office.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertRecord {
@@ -298,6 +327,32 @@ pub trait MetaStore: Send + Sync {
     fn current_devices(&self, office: &str, now: i64) -> Result<Vec<CertRecord>, StoreError>;
     /// Revokes every certificate of an office's device; how many were revoked.
     fn revoke_device(&self, office: &str, device: &str, now: i64) -> Result<usize, StoreError>;
+    /// Records a device's request unless the office already has `max_pending` waiting; false
+    /// then.
+    fn add_device_request(
+        &self,
+        r: &DeviceRequestRow,
+        max_pending: usize,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// One request by id.
+    fn device_request(&self, id: &str) -> Result<Option<DeviceRequestRow>, StoreError>;
+    /// The office's requests still waiting at `now`, oldest first.
+    fn pending_device_requests(
+        &self,
+        office: &str,
+        now: i64,
+    ) -> Result<Vec<DeviceRequestRow>, StoreError>;
+    /// Decides a request of `office` that is still waiting at `now` (`approved` with the
+    /// enrolment, or `refused`); false when there is none such.
+    fn decide_device_request(
+        &self,
+        id: &str,
+        office: &str,
+        approved: Option<&str>,
+        decided_by: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
     /// Records that the device with `encryption_key` fetched a message.
     fn record_fetch(&self, id: &str, encryption_key: &str, now: i64) -> Result<(), StoreError>;
     /// The encryption keys of the devices that fetched a message.
@@ -350,6 +405,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_devices.sql"),
     include_str!("../migrations/0006_staff.sql"),
     include_str!("../migrations/0007_staff_totp.sql"),
+    include_str!("../migrations/0008_device_requests.sql"),
 ];
 
 impl SqliteStore {
@@ -536,6 +592,25 @@ impl SqliteStore {
             message_row,
         )
     }
+}
+
+const REQUEST_COLS: &str = "id, office, secret_hash, code, csr_pem, encryption_key, device_name, created_at, expires_at, state, decided_by, enrolment";
+
+fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRequestRow> {
+    Ok(DeviceRequestRow {
+        id: r.get(0)?,
+        office: r.get(1)?,
+        secret_hash: r.get(2)?,
+        code: r.get(3)?,
+        csr_pem: r.get(4)?,
+        encryption_key: r.get(5)?,
+        device_name: r.get(6)?,
+        created_at: r.get(7)?,
+        expires_at: r.get(8)?,
+        state: r.get(9)?,
+        decided_by: r.get(10)?,
+        enrolment: r.get(11)?,
+    })
 }
 
 const STAFF_COLS: &str =
@@ -1040,6 +1115,92 @@ impl MetaStore for SqliteStore {
             "UPDATE certificates SET revoked_at = ?3 WHERE office = ?1 AND device = ?2 AND revoked_at IS NULL",
             params![office, device, now],
         )?)
+    }
+
+    fn add_device_request(
+        &self,
+        r: &DeviceRequestRow,
+        max_pending: usize,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let waiting: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM device_requests WHERE office = ?1 AND state = 'pending' AND expires_at > ?2",
+            params![r.office, now],
+            |row| row.get(0),
+        )?;
+        if waiting >= max_pending as i64 {
+            return Ok(false);
+        }
+        // Lapsed requests of a day ago are of no use to keep (decided ones stay: they say who
+        // approved a device).
+        tx.execute(
+            "DELETE FROM device_requests WHERE state = 'pending' AND expires_at < ?1",
+            [now - 86_400],
+        )?;
+        tx.execute(
+            "INSERT INTO device_requests (id, office, secret_hash, code, csr_pem, encryption_key, device_name, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                r.id,
+                r.office,
+                r.secret_hash,
+                r.code,
+                r.csr_pem,
+                r.encryption_key,
+                r.device_name,
+                r.created_at,
+                r.expires_at
+            ],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn device_request(&self, id: &str) -> Result<Option<DeviceRequestRow>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                &format!("SELECT {REQUEST_COLS} FROM device_requests WHERE id = ?1"),
+                [id],
+                request_row,
+            )
+            .optional()?)
+    }
+
+    fn pending_device_requests(
+        &self,
+        office: &str,
+        now: i64,
+    ) -> Result<Vec<DeviceRequestRow>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {REQUEST_COLS} FROM device_requests
+             WHERE office = ?1 AND state = 'pending' AND expires_at > ?2 ORDER BY created_at, id"
+        ))?;
+        let rows = stmt.query_map(params![office, now], request_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn decide_device_request(
+        &self,
+        id: &str,
+        office: &str,
+        approved: Option<&str>,
+        decided_by: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let state = if approved.is_some() {
+            "approved"
+        } else {
+            "refused"
+        };
+        Ok(self.conn().execute(
+            "UPDATE device_requests SET state = ?3, enrolment = ?4, decided_by = ?5, decided_at = ?6
+             WHERE id = ?1 AND office = ?2 AND state = 'pending' AND expires_at > ?6",
+            params![id, office, state, approved, decided_by, now],
+        )? == 1)
     }
 
     fn record_fetch(&self, id: &str, encryption_key: &str, now: i64) -> Result<(), StoreError> {

@@ -432,3 +432,249 @@ async fn the_relay_administrator_cannot_take_an_administrators_second_factor_awa
     let off = relay.admin(&["office", "staff", "totp", KYOTAKU, "suzuki", "--off"]);
     assert!(off.status.success());
 }
+
+/// A new PC asks to join the 居宅 office without the password: (its key, the answer).
+async fn ask_to_join(
+    relay: &Relay,
+    office: &str,
+    name: &str,
+) -> (rcgen::KeyPair, reqwest::Response) {
+    let (key, csr) = greedy_csr();
+    let r = client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll/requests", relay.url))
+        .json(&json!({ "office": office, "csr_pem": csr, "encryption_key": AGE, "device_name": name }))
+        .send()
+        .await
+        .unwrap();
+    (key, r)
+}
+
+async fn request_state(relay: &Relay, id: &str, secret: &str) -> reqwest::Response {
+    client(&relay.ca_pem(), None)
+        .get(format!("{}/v1/enroll/requests/{id}", relay.url))
+        .header("x-kizuna-request-secret", secret)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn as_admin(
+    relay: &Relay,
+    pc: &(String, String),
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::Response {
+    client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+        .request(method, format!("{}{path}", relay.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_pc_shows_the_code_the_administrator_sees_and_joins_once_approved() {
+    let (relay, pc, key) = office_with_staff().await;
+    let (pc2_key, r) = ask_to_join(&relay, KYOTAKU, "ノートPC").await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let asked: Value = r.json().await.unwrap();
+    let (id, secret, code) = (
+        asked["request"].as_str().unwrap(),
+        asked["secret"].as_str().unwrap(),
+        asked["code"].as_str().unwrap(),
+    );
+    assert!(careplan_protocol::valid_code(code), "{code}");
+    let waiting: Value = request_state(&relay, id, secret)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting["state"], "pending");
+    assert!(waiting.get("enrolment").is_none());
+
+    let t = admin_token(&relay, &pc, &key).await;
+    let list: Value = as_admin(
+        &relay,
+        &pc,
+        &t,
+        reqwest::Method::GET,
+        "/v1/office/device-requests",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(list[0]["code"], code, "both screens show the same code");
+    assert_eq!(list[0]["device_name"], "ノートPC");
+    let path = format!("/v1/office/device-requests/{id}/approve");
+    let r = as_admin(&relay, &pc, &t, reqwest::Method::POST, &path).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let approved: Value = request_state(&relay, id, secret)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["state"], "approved");
+    let cert = approved["enrolment"]["certificate_pem"].as_str().unwrap();
+    let pc2_pem = pc2_key.serialize_pem();
+    let me = me(&relay, Some((cert, &pc2_pem))).await.unwrap();
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the new PC is a device of the office"
+    );
+    // The relay records who approved it, on which device.
+    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
+    let detail: String = db
+        .query_row(
+            "SELECT detail FROM audit WHERE event = 'device.approve'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("ノートPC by sato on device "), "{detail}");
+    let by: String = db
+        .query_row(
+            "SELECT decided_by FROM device_requests WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(by.starts_with("sato on device "), "{by}");
+    // Approving twice issues nothing more.
+    let again = as_admin(&relay, &pc, &t, reqwest::Method::POST, &path).await;
+    assert_eq!(error_code(again).await, "request_closed");
+}
+
+#[tokio::test]
+async fn only_the_pc_that_asked_can_collect_its_certificate() {
+    let (relay, _, _) = office_with_staff().await;
+    let (_, r) = ask_to_join(&relay, KYOTAKU, "ノートPC").await;
+    let asked: Value = r.json().await.unwrap();
+    let id = asked["request"].as_str().unwrap();
+    let wrong = request_state(&relay, id, &"0".repeat(64)).await;
+    assert_eq!(error_code(wrong).await, "no_such_request");
+    let none = client(&relay.ca_pem(), None)
+        .get(format!("{}/v1/enroll/requests/{id}", relay.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(none).await, "no_such_request");
+}
+
+#[tokio::test]
+async fn a_member_of_staff_cannot_approve_a_new_pc() {
+    let (relay, pc, _) = office_with_staff().await;
+    let (_, r) = ask_to_join(&relay, KYOTAKU, "ノートPC").await;
+    let asked: Value = r.json().await.unwrap();
+    let t = token(&relay, &pc, "suzuki", STAFF_PW).await;
+    let path = format!(
+        "/v1/office/device-requests/{}/approve",
+        asked["request"].as_str().unwrap()
+    );
+    let r = as_admin(&relay, &pc, &t, reqwest::Method::POST, &path).await;
+    assert_eq!(error_code(r).await, "forbidden");
+    let r = as_admin(
+        &relay,
+        &pc,
+        &t,
+        reqwest::Method::GET,
+        "/v1/office/device-requests",
+    )
+    .await;
+    assert_eq!(error_code(r).await, "forbidden");
+}
+
+#[tokio::test]
+async fn an_administrator_of_another_office_cannot_approve_a_pc_asking_to_join_this_one() {
+    let (relay, pc, key) = office_with_staff().await;
+    relay.add_office(SERVICE, "ひまわり訪問介護", "service", SERVICE_PW);
+    let (_, r) = ask_to_join(&relay, SERVICE, "よそのPC").await;
+    let asked: Value = r.json().await.unwrap();
+    let t = admin_token(&relay, &pc, &key).await;
+    let path = format!(
+        "/v1/office/device-requests/{}/approve",
+        asked["request"].as_str().unwrap()
+    );
+    let r = as_admin(&relay, &pc, &t, reqwest::Method::POST, &path).await;
+    assert_eq!(error_code(r).await, "no_such_request");
+    let list: Value = as_admin(
+        &relay,
+        &pc,
+        &t,
+        reqwest::Method::GET,
+        "/v1/office/device-requests",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(list, json!([]), "another office's requests are not listed");
+}
+
+#[tokio::test]
+async fn an_office_has_at_most_three_pcs_waiting_for_approval() {
+    let (relay, _, _) = office_with_staff().await;
+    for n in 0..3 {
+        let (_, r) = ask_to_join(&relay, KYOTAKU, &format!("PC{n}")).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let (_, r) = ask_to_join(&relay, KYOTAKU, "PC3").await;
+    assert_eq!(error_code(r).await, "too_many_requests");
+}
+
+#[tokio::test]
+async fn a_refused_pc_is_told_and_gets_no_certificate() {
+    let (relay, pc, key) = office_with_staff().await;
+    let (_, r) = ask_to_join(&relay, KYOTAKU, "知らないPC").await;
+    let asked: Value = r.json().await.unwrap();
+    let (id, secret) = (
+        asked["request"].as_str().unwrap(),
+        asked["secret"].as_str().unwrap(),
+    );
+    let t = admin_token(&relay, &pc, &key).await;
+    let r = as_admin(
+        &relay,
+        &pc,
+        &t,
+        reqwest::Method::POST,
+        &format!("/v1/office/device-requests/{id}/refuse"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let state: Value = request_state(&relay, id, secret)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["state"], "refused");
+    assert!(state.get("enrolment").is_none());
+    let late = as_admin(
+        &relay,
+        &pc,
+        &t,
+        reqwest::Method::POST,
+        &format!("/v1/office/device-requests/{id}/approve"),
+    )
+    .await;
+    assert_eq!(error_code(late).await, "request_closed");
+}
+
+#[tokio::test]
+async fn a_pc_asking_with_keys_the_ca_would_refuse_is_refused_at_once() {
+    let (relay, _, _) = office_with_staff().await;
+    let (_, csr) = greedy_csr();
+    let r = client(&relay.ca_pem(), None)
+        .post(format!("{}/v1/enroll/requests", relay.url))
+        .json(&json!({ "office": KYOTAKU, "csr_pem": csr, "encryption_key": "not-an-age-key", "device_name": "PC" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, "bad_encryption_key");
+    let (_, r) = ask_to_join(&relay, "1399999999", "PC").await;
+    assert_eq!(error_code(r).await, "unknown_office");
+    let (_, r) = ask_to_join(&relay, KYOTAKU, "改行\nのあるPC").await;
+    assert_eq!(error_code(r).await, "bad_device_name");
+}

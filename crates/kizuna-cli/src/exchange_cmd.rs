@@ -32,8 +32,12 @@ pub enum ExchangeCommand {
         #[arg(long)]
         office: String,
         /// Read the password from standard input.
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "by_approval")]
         password_stdin: bool,
+        /// Join without the office password: show a code and wait until an administrator of
+        /// the office approves this device on theirs (`kizuna devices approve`).
+        #[arg(long, conflicts_with_all = ["password_stdin", "totp"])]
+        by_approval: bool,
         /// One-time code from the authenticator app, for offices with a second factor.
         #[arg(long)]
         totp: Option<String>,
@@ -100,7 +104,7 @@ pub enum ExchangeCommand {
     /// This office's devices (PCs and profiles) that receive what is sent to it.
     Devices {
         /// Print as JSON.
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
         #[command(subcommand)]
         command: Option<DevicesCommand>,
@@ -134,6 +138,18 @@ pub enum ExchangeCommand {
 /// `kizuna devices …`.
 #[derive(Subcommand)]
 pub enum DevicesCommand {
+    /// New devices waiting for an administrator's approval: request, code, name.
+    Waiting,
+    /// Approve a device waiting, once its screen shows the same code (administrators).
+    Approve {
+        /// The request, as listed by `kizuna devices waiting`.
+        request: String,
+    },
+    /// Refuse a device waiting (administrators).
+    Refuse {
+        /// The request, as listed by `kizuna devices waiting`.
+        request: String,
+    },
     /// Revoke a device of this office (administrators): it can no longer connect, and nothing
     /// sent after is encrypted to it.
     Revoke {
@@ -224,11 +240,13 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
                 ca_fingerprint,
                 office,
                 password_stdin: _,
+                by_approval,
                 totp,
                 proxy,
                 device_name,
             } => {
                 let who = EnrollCli {
+                    by_approval,
                     relay: &relay,
                     fingerprint: &ca_fingerprint,
                     office: &office,
@@ -264,6 +282,46 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
             }
             ExchangeCommand::Devices {
                 json,
+                command: Some(DevicesCommand::Waiting),
+            } => {
+                with_client(profile, |c| async move {
+                    let waiting = c.pending_devices().await?;
+                    if json {
+                        println!("{:#}", serde_json::json!(waiting));
+                    } else if waiting.is_empty() {
+                        println!("承認を待っている端末はありません。");
+                    }
+                    for d in waiting.iter().filter(|_| !json) {
+                        println!("{}  確認コード {}  {}", d.request, d.code, d.device_name);
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            ExchangeCommand::Devices {
+                command: Some(DevicesCommand::Approve { request }),
+                ..
+            } => {
+                with_client(profile, |c| async move {
+                    c.decide_device(&request, true).await?;
+                    println!("端末を承認しました。新しい端末で登録が完了します。");
+                    Ok(())
+                })
+                .await
+            }
+            ExchangeCommand::Devices {
+                command: Some(DevicesCommand::Refuse { request }),
+                ..
+            } => {
+                with_client(profile, |c| async move {
+                    c.decide_device(&request, false).await?;
+                    println!("端末の追加を拒否しました。");
+                    Ok(())
+                })
+                .await
+            }
+            ExchangeCommand::Devices {
+                json,
                 command: None,
             } => devices(profile, json).await,
             ExchangeCommand::Login { login, totp, .. } => {
@@ -293,6 +351,7 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
 
 /// What `kizuna enroll` was given besides the password.
 struct EnrollCli<'a> {
+    by_approval: bool,
     relay: &'a str,
     fingerprint: &'a str,
     office: &'a str,
@@ -302,23 +361,38 @@ struct EnrollCli<'a> {
 }
 
 async fn enroll(dir: &Path, who: EnrollCli<'_>) -> Result<ExitCode> {
-    let password = read_stdin_password()?;
-    let password = password.as_str();
+    let password = if who.by_approval {
+        String::new()
+    } else {
+        read_stdin_password()?
+    };
     let pass = passphrase_from_env();
-    let result = Client::enroll(
-        dir,
-        Enrolment {
-            relay_url: who.relay,
-            ca_fingerprint: who.fingerprint,
-            office: who.office,
-            password,
-            totp: who.totp,
-            passphrase: pass.as_deref(),
-            proxy: who.proxy,
-            device_name: who.device_name,
-        },
-    )
-    .await;
+    let enrolment = Enrolment {
+        relay_url: who.relay,
+        ca_fingerprint: who.fingerprint,
+        office: who.office,
+        password: &password,
+        totp: who.totp,
+        passphrase: pass.as_deref(),
+        proxy: who.proxy,
+        device_name: who.device_name,
+    };
+    let result = if who.by_approval {
+        match Client::ask_to_join(dir, enrolment).await {
+            Ok(pairing) => {
+                use std::io::Write;
+                println!(
+                    "確認コード: {}　事業所の管理者に、このコードの端末を承認してもらってください（10 分以内）。",
+                    pairing.code()
+                );
+                std::io::stdout().flush()?;
+                pairing.wait(Duration::from_secs(2)).await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        Client::enroll(dir, enrolment).await
+    };
     match result {
         Ok(client) => {
             let c = client.config();

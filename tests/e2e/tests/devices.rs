@@ -310,3 +310,97 @@ fn the_history_of_both_offices_names_who_sent_and_who_received() {
         assert!(detail.contains(who), "{event}: {detail}");
     }
 }
+
+#[test]
+fn a_pc_joins_by_an_administrators_approval_and_reads_what_is_sent_after() {
+    use std::io::BufRead;
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let key = add_staff_on_relay(&w, &HOUMON, "kanri", "admin", "kanri-password-1").unwrap();
+    let pc = w.profile(&HOUMON);
+    let out = w.kizuna_input(
+        &pc,
+        &[
+            "login",
+            "--login",
+            "kanri",
+            "--password-stdin",
+            "--totp",
+            &totp_now(&key),
+        ],
+        Some("kanri-password-1"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The laptop asks without the office password and waits, showing its code.
+    let laptop = w.folder("houmon-laptop");
+    let mut asking = std::process::Command::new(bin("kizuna"))
+        .args([
+            "enroll",
+            "--by-approval",
+            "--relay",
+            &w.url,
+            "--ca-fingerprint",
+        ])
+        .arg(w.fingerprint())
+        .args([
+            "--office",
+            HOUMON.number,
+            "--device-name",
+            "ノートPC",
+            "--profile",
+        ])
+        .arg(&laptop)
+        .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = std::io::BufReader::new(asking.stdout.take().unwrap());
+    let mut shown = String::new();
+    said.read_line(&mut shown).unwrap();
+    let code: String = shown.chars().filter(char::is_ascii_digit).take(6).collect();
+    assert_eq!(code.len(), 6, "the laptop shows a code: {shown}");
+
+    // The administrator, on the office PC, sees the same code and approves it.
+    let waiting = w.kizuna_in(&pc, &["devices", "waiting", "--json"]);
+    let waiting: Value = serde_json::from_slice(&waiting.stdout).unwrap();
+    let request = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code.as_str())
+        .unwrap_or_else(|| panic!("code {code} not in {waiting}"));
+    assert_eq!(request["device_name"], "ノートPC");
+    let out = w.kizuna_in(
+        &pc,
+        &["devices", "approve", request["request"].as_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut said, &mut rest).unwrap();
+    let done = asking.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(rest.contains("登録しました"), "{rest}");
+
+    // Encrypted to the laptop too from now on.
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    send_again(&w, &KYOTAKU, &plans);
+    let inbox = w.folder("laptop-inbox");
+    let out = receive_in(&w, &laptop, &inbox);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_identical(&inbox, &plans);
+    let db = rusqlite::Connection::open(w.data().join("relay.db")).unwrap();
+    let detail: String = db
+        .query_row(
+            "SELECT detail FROM audit WHERE event = 'device.approve'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("ノートPC by kanri on device "), "{detail}");
+}

@@ -176,7 +176,7 @@ pub(super) async fn renew(
     .map(Json)
 }
 
-fn ca_refusal(e: crate::ca::CaError) -> ApiError {
+pub(super) fn ca_refusal(e: crate::ca::CaError) -> ApiError {
     match e {
         crate::ca::CaError::BadCsr => err(ErrorCode::BadCsr),
         crate::ca::CaError::BadEncryptionKey => err(ErrorCode::BadEncryptionKey),
@@ -186,13 +186,13 @@ fn ca_refusal(e: crate::ca::CaError) -> ApiError {
 }
 
 /// A device of an office: its id at the relay and what the office calls it.
-struct Device {
-    id: String,
-    name: String,
+pub(super) struct Device {
+    pub(super) id: String,
+    pub(super) name: String,
 }
 
 // Issues, stores and audits a device's certificate (`event` says why: enroll or renew).
-fn issue(
+pub(super) fn issue(
     state: &AppState,
     office: Office,
     csr_pem: &str,

@@ -8,6 +8,7 @@ mod limits;
 mod login;
 mod messages;
 mod metrics;
+mod pairing;
 mod staff;
 
 pub use directory::Search;
@@ -343,6 +344,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v1/office/devices/{device}/revoke",
             post(staff::revoke_device),
+        )
+        .route("/v1/enroll/requests", post(pairing::ask))
+        .route("/v1/enroll/requests/{id}", get(pairing::state_of))
+        .route("/v1/office/device-requests", get(pairing::pending))
+        .route(
+            "/v1/office/device-requests/{id}/approve",
+            post(pairing::approve),
+        )
+        .route(
+            "/v1/office/device-requests/{id}/refuse",
+            post(pairing::refuse),
         )
         .layer(DefaultBodyLimit::max(MAX_SMALL_BODY))
         .layer(axum::middleware::map_response(limits::json_refusals))
