@@ -13,6 +13,8 @@ pub fn typescript() -> String {
         careplan_client::settings::Settings::decl(&cfg),
         crate::state::UiError::decl(&cfg),
         crate::commands::EnrollArgs::decl(&cfg),
+        crate::joining::JoiningView::decl(&cfg),
+        careplan_client::protocol::PendingDevice::decl(&cfg),
         careplan_client::protocol::Invite::decl(&cfg),
         crate::opening::InviteOpened::decl(&cfg),
         crate::update::UpdateView::decl(&cfg),

@@ -147,41 +147,56 @@ pub struct EnrollArgs {
     device_name: Option<String>,
 }
 
+impl EnrollArgs {
+    /// The passphrase given, or the environment's.
+    pub(crate) fn passphrase(&self) -> Option<String> {
+        self.passphrase
+            .clone()
+            .filter(|p| !p.is_empty())
+            .or_else(passphrase_from_env)
+    }
+
+    /// What the client enrols with.
+    pub(crate) fn enrolment<'a>(&'a self, passphrase: Option<&'a str>) -> Enrolment<'a> {
+        Enrolment {
+            relay_url: self.relay_url.trim(),
+            ca_fingerprint: &self.ca_fingerprint,
+            office: self.office.trim(),
+            password: &self.password,
+            totp: self.totp.as_deref().filter(|t| !t.trim().is_empty()),
+            passphrase,
+            proxy: self.proxy.as_deref(),
+            device_name: self.device_name.as_deref().filter(|n| !n.trim().is_empty()),
+        }
+    }
+}
+
 #[tauri::command]
 pub async fn enroll<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     args: EnrollArgs,
 ) -> Res<StatusView> {
-    let passphrase = args
-        .passphrase
-        .filter(|p| !p.is_empty())
-        .or_else(passphrase_from_env);
-    let result = Client::enroll(
-        &state.profile,
-        Enrolment {
-            relay_url: args.relay_url.trim(),
-            ca_fingerprint: &args.ca_fingerprint,
-            office: args.office.trim(),
-            password: &args.password,
-            totp: args.totp.as_deref().filter(|t| !t.trim().is_empty()),
-            passphrase: passphrase.as_deref(),
-            proxy: args.proxy.as_deref(),
-            device_name: args.device_name.as_deref().filter(|n| !n.trim().is_empty()),
-        },
-    )
-    .await;
+    let passphrase = args.passphrase();
+    let result = Client::enroll(&state.profile, args.enrolment(passphrase.as_deref())).await;
     match result {
-        Ok(client) => {
-            // Enrolment keeps the proxy it went through in the profile's settings.
-            if let Ok(saved) = Settings::load(&state.profile) {
-                *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = saved;
-            }
-            install(&app, client);
-            status(state).await
-        }
+        Ok(client) => enrolled(&app, state, client).await,
         Err(e) => Err(state.error(&e)),
     }
+}
+
+/// The profile is enrolled: its settings read again and its client put to work.
+pub(crate) async fn enrolled<R: Runtime>(
+    app: &AppHandle<R>,
+    state: State<'_, AppState>,
+    client: Client,
+) -> Res<StatusView> {
+    // Enrolment keeps the proxy it went through in the profile's settings.
+    if let Ok(saved) = Settings::load(&state.profile) {
+        *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = saved;
+    }
+    install(app, client);
+    status(state).await
 }
 
 #[tauri::command]

@@ -7,6 +7,7 @@ mod background;
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod joining;
 mod logging;
 mod opening;
 mod staff;
@@ -208,6 +209,11 @@ pub fn shell<R: Runtime>(
             staff::sign_out,
             staff::staff_list,
             staff::add_staff,
+            joining::ask_to_join,
+            joining::await_approval,
+            joining::cancel_joining,
+            joining::pending_devices,
+            joining::decide_device,
             staff::remove_staff,
             staff::devices,
             staff::revoke_device,

@@ -47,6 +47,10 @@ pub struct AppState {
     pub log_problem: Option<String>,
     /// The version running.
     pub version: String,
+    /// This PC's request to join its office, while it waits for an administrator.
+    pub joining: Mutex<Option<careplan_client::Pairing>>,
+    /// Told when the person stops waiting for approval.
+    pub joining_cancelled: tokio::sync::Notify,
     /// A newer version, downloaded and its signature verified, waiting to be installed.
     pub downloaded: Mutex<Option<(tauri_plugin_updater::Update, Vec<u8>)>>,
 }
@@ -87,6 +91,8 @@ impl AppState {
             log_file: PathBuf::new(),
             log_problem: None,
             version: String::new(),
+            joining: Mutex::new(None),
+            joining_cancelled: tokio::sync::Notify::new(),
             downloaded: Mutex::new(None),
         }
     }

@@ -205,6 +205,64 @@ fn an_arrival_seen_in_the_inbox_no_longer_takes_the_window_there_at_the_next_foc
 }
 
 #[test]
+fn a_pc_joins_from_the_set_up_screen_once_an_administrator_approves_its_code() {
+    let w = World::new(&[KYOTAKU]);
+    w.enroll(&KYOTAKU);
+    let key = w.add_staff(&KYOTAKU, "sato", "admin", "kanri-password-1");
+    w.sign_in(
+        &w.profile(&KYOTAKU),
+        "sato",
+        "kanri-password-1",
+        key.as_deref(),
+    );
+    let (_app, window) = app(&w.folder("new-pc"), &w.folder("new-pc-inbox"));
+
+    let asked = invoke(
+        &window,
+        "ask_to_join",
+        json!({ "args": {
+            "relay_url": w.url, "ca_fingerprint": w.fingerprint(), "office": KYOTAKU.number,
+            "password": "", "totp": null, "passphrase": PASSPHRASE, "proxy": null,
+            "device_name": "受付のPC",
+        }}),
+    )
+    .unwrap();
+    let code = str_of(&asked["code"]).to_owned();
+    // The administrator, on the office PC, approves the request that shows the same code.
+    let approver = std::thread::spawn({
+        let office_pc = w.profile(&KYOTAKU);
+        let kizuna = kizuna_e2e::bin("kizuna");
+        move || {
+            let waiting = std::process::Command::new(&kizuna)
+                .args(["devices", "waiting", "--json", "--profile"])
+                .arg(&office_pc)
+                .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE)
+                .output()
+                .unwrap();
+            let waiting: Value = serde_json::from_slice(&waiting.stdout).unwrap();
+            let request = waiting
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["code"] == code.as_str())
+                .expect("the administrator sees the code the new PC shows");
+            let approved = std::process::Command::new(&kizuna)
+                .args(["devices", "approve", request["request"].as_str().unwrap()])
+                .arg("--profile")
+                .arg(&office_pc)
+                .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE)
+                .output()
+                .unwrap();
+            assert!(approved.status.success());
+        }
+    });
+    let opened = invoke(&window, "await_approval", json!({})).unwrap();
+    approver.join().unwrap();
+    assert_eq!(opened["enrolled"], true);
+    assert_eq!(opened["profile"]["office"], KYOTAKU.number);
+}
+
+#[test]
 fn a_background_loop_that_fails_is_started_again_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let (app, _window) = app(&dir.path().join("profile"), &dir.path().join("inbox"));

@@ -2,7 +2,7 @@
 // `kizuna` CLI as the partner office. Started by ./run, which sets up everything it needs and
 // passes it in the environment. Screenshots of every screen go to $SHOTS.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, unlinkSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { createHmac } from "node:crypto";
@@ -296,6 +296,28 @@ async function main() {
     await shot("17b-second-factor");
     await click("#second-factor button");
     assert.equal(await script("return document.querySelector('#second-factor').textContent"), "");
+  });
+
+  await step("a PC asking to join appears with its code and joins when the administrator approves", async () => {
+    // The reception PC (a CLI profile here) asks without the office password and waits.
+    const asking = spawn(
+      KIZUNA,
+      ["enroll", "--by-approval", "--relay", env.RELAY_URL, "--ca-fingerprint", env.FINGERPRINT,
+        "--office", "1310000001", "--device-name", "受付のPC", "--profile", join(WORK, "reception")],
+      { env: { ...env, KIZUNA_KEY_PASSPHRASE: "reception-passphrase" } },
+    );
+    let said = "";
+    asking.stdout.on("data", (d) => (said += d));
+    const ended = new Promise((resolve) => asking.on("exit", resolve));
+    const until = Date.now() + 20000;
+    while (!/確認コード: \d{6}/.test(said) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const code = said.match(/確認コード: (\d{6})/)[1];
+    await waitFor("#waiting-devices", { text: `${code.slice(0, 3)} ${code.slice(3)}`, timeout: 15000 });
+    await script("document.querySelector('#waiting-devices').scrollIntoView()");
+    await shot("17c-device-waiting");
+    await click("#waiting-devices .approve");
+    assert.equal(await ended, 0, `the reception PC joined: ${said}`);
+    await waitFor("#devices", { text: "受付のPC" });
   });
 
   await step("a member of staff signed in is shown neither the staff list nor the form to add one", async () => {

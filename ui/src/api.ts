@@ -27,9 +27,11 @@ import type {
   NewStaffArgs,
   Device,
   StaffAddedView,
+  JoiningView,
+  PendingDevice,
 } from "./bindings";
 
-export type { Device, NewStaffArgs, StaffAddedView, StaffMember } from "./bindings";
+export type { Device, JoiningView, NewStaffArgs, PendingDevice, StaffAddedView, StaffMember } from "./bindings";
 export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
@@ -70,6 +72,11 @@ export const api = {
   removeStaff: (login: string) => invoke<void>("remove_staff", { login }),
   devices: () => invoke<Device[]>("devices"),
   revokeDevice: (device: string) => invoke<void>("revoke_device", { device }),
+  askToJoin: (args: EnrollArgs) => invoke<JoiningView>("ask_to_join", { args }),
+  awaitApproval: () => invoke<Status>("await_approval"),
+  cancelJoining: () => invoke<void>("cancel_joining"),
+  pendingDevices: () => invoke<PendingDevice[]>("pending_devices"),
+  decideDevice: (request: string, approve: boolean) => invoke<void>("decide_device", { request, approve }),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {

@@ -145,6 +145,38 @@ export type EnrollArgs = { relay_url: string, ca_fingerprint: string, office: st
  */
 device_name: string | null, };
 
+export type JoiningView = { 
+/**
+ * The six digits the administrator compares.
+ */
+code: string, 
+/**
+ * When the request lapses, unix seconds.
+ */
+expires_at: number, };
+
+export type PendingDevice = { 
+/**
+ * The request's id.
+ */
+request: string, 
+/**
+ * What the new device calls itself.
+ */
+device_name: string, 
+/**
+ * The code the new device shows.
+ */
+code: string, 
+/**
+ * When it asked, unix seconds.
+ */
+created_at: number, 
+/**
+ * When it lapses, unix seconds.
+ */
+expires_at: number, };
+
 export type Invite = { 
 /**
  * `https://` address of the relay.
@@ -515,7 +547,7 @@ export type MessageState = "stored" | "delivered" | "acknowledged" | "expired";
 
 export type EventKind = "message" | "receipt" | "expired" | "certificate";
 
-export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" | "office_disabled" | "bad_office_number" | "bad_password" | "bad_key" | "bad_totp" | "bad_device_name" | "bad_csr" | "bad_encryption_key" | "other_key" | "client_certificate_required" | "certificate_revoked" | "certificate_expired" | "certificate_unknown" | "file_name_missing" | "idempotency_key_missing" | "manifest_missing" | "bad_header" | "bad_file_name" | "sender_mismatch" | "bad_manifest" | "manifest_mismatch" | "unknown_recipient" | "recipient_disabled" | "too_large" | "body_broken_off" | "sign_in_required" | "forbidden" | "bad_staff" | "second_factor_missing" | "staff_locked" | "staff_exists" | "no_such_staff" | "no_such_message" | "message_gone" | "bad_receipt" | "unknown_office" | "bad_query" | "too_many_connections" | "unavailable" | "internal" | "bad_request" | "bad_request_body" | "not_found" | "method_not_allowed" | "request_timeout" | "unsupported_media_type" | "refused" | "unknown";
+export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" | "office_disabled" | "bad_office_number" | "bad_password" | "bad_key" | "bad_totp" | "bad_device_name" | "bad_csr" | "bad_encryption_key" | "other_key" | "client_certificate_required" | "certificate_revoked" | "certificate_expired" | "certificate_unknown" | "file_name_missing" | "idempotency_key_missing" | "manifest_missing" | "bad_header" | "bad_file_name" | "sender_mismatch" | "bad_manifest" | "manifest_mismatch" | "unknown_recipient" | "recipient_disabled" | "too_large" | "body_broken_off" | "sign_in_required" | "forbidden" | "bad_staff" | "second_factor_missing" | "staff_locked" | "staff_exists" | "no_such_staff" | "no_such_request" | "too_many_requests" | "request_closed" | "no_such_message" | "message_gone" | "bad_receipt" | "unknown_office" | "bad_query" | "too_many_connections" | "unavailable" | "internal" | "bad_request" | "bad_request_body" | "not_found" | "method_not_allowed" | "request_timeout" | "unsupported_media_type" | "refused" | "unknown";
 
 export const ACTIVITY_EVENT = "kizuna://activity";
 export const NAVIGATE_EVENT = "kizuna://navigate";

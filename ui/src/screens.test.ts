@@ -434,6 +434,64 @@ describe("はじめに", () => {
     expect(root.querySelector<HTMLInputElement>("#relay_url")?.value).toBe("");
     expect(root.querySelector("#setup-message.error")?.textContent).toContain("https://");
   });
+
+  it("joins without the password: shows the code while an administrator approves, then opens", async () => {
+    let approve: (s: Status) => void = () => {};
+    const calls = ipc((cmd) => {
+      if (cmd === "ask_to_join") return { code: "482913", expires_at: 1_830_000_600 };
+      if (cmd === "await_approval") return new Promise((r) => (approve = r));
+      return null;
+    });
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const s = status();
+    s.enrolled = false;
+    s.invite = { invite: { relay_url: "https://relay.example.jp:8443", ca_fingerprint: "ab".repeat(32), office: "1310000001" }, problem: null };
+    let openedWith: Status | null = null;
+    renderSetup(root, s, (st) => (openedWith = st));
+    root.querySelector<HTMLButtonElement>("#ask-to-join")!.click();
+    await settle();
+    expect(root.querySelector("#pairing-code")?.textContent).toBe("482 913");
+    expect(root.querySelector<HTMLFormElement>("form")!.hidden).toBe(true);
+    expect(calls).toEqual(["ask_to_join", "await_approval"]);
+    approve(status());
+    await settle();
+    expect(openedWith).not.toBeNull();
+  });
+
+  it("says a refusal and shows the form again", async () => {
+    ipc((cmd) =>
+      cmd === "ask_to_join"
+        ? { code: "482913", expires_at: 1_830_000_600 }
+        : cmd === "await_approval"
+          ? Promise.reject({ code: "device_refused", message: "事業所の管理者がこのパソコンの追加を拒否しました。" })
+          : null,
+    );
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const s = status();
+    s.enrolled = false;
+    s.invite = { invite: { relay_url: "https://relay.example.jp:8443", ca_fingerprint: "ab".repeat(32), office: "1310000001" }, problem: null };
+    renderSetup(root, s, () => {});
+    root.querySelector<HTMLButtonElement>("#ask-to-join")!.click();
+    await settle();
+    await settle();
+    expect(root.querySelector("#joining")).toBeNull();
+    expect(root.querySelector<HTMLFormElement>("form")!.hidden).toBe(false);
+    expect(root.querySelector("#setup-message.error")?.textContent).toContain("拒否");
+  });
+
+  it("asks for the relay and the office before asking to join", () => {
+    const calls = ipc(() => null);
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const s = status();
+    s.enrolled = false;
+    renderSetup(root, s, () => {});
+    root.querySelector<HTMLButtonElement>("#ask-to-join")!.click();
+    expect(calls).toEqual([]);
+    expect(root.querySelector("#setup-message.error")).not.toBeNull();
+  });
 });
 
 describe("the app", () => {
@@ -602,6 +660,40 @@ describe("事業所の設定", () => {
     box.querySelector<HTMLButtonElement>("button")!.click();
     expect(box.hidden).toBe(true);
     expect(box.textContent).toBe("");
+  });
+
+  it("shows an administrator the PCs waiting, with their codes, and approves the one chosen", async () => {
+    const decided: unknown[] = [];
+    let waiting = [{ request: "r1", device_name: "ノートPC", code: "482913", created_at: 1_830_000_000, expires_at: 1_830_000_600 }];
+    ipc((cmd, args) => {
+      if (cmd === "pending_devices") return waiting;
+      if (cmd === "decide_device") {
+        decided.push([args.request, args.approve]);
+        waiting = [];
+        return null;
+      }
+      return cmd === "devices" ? devices : cmd === "staff_list" ? [sato] : null;
+    });
+    const shell = fakeShell();
+    shell.status.person = sato;
+    const el = await shown(createOffice(shell));
+    const row = el.querySelector("#waiting-devices tr[data-request='r1']")!;
+    expect(row.textContent).toContain("482 913");
+    row.querySelector<HTMLButtonElement>(".approve")!.click();
+    await settle();
+    await settle();
+    expect(decided).toEqual([["r1", true]]);
+    expect(shell.said.at(-1)?.[1]).toContain("ノートPC");
+    expect(el.querySelector("#waiting-devices")?.textContent).toContain("ありません");
+  });
+
+  it("does not ask a member of staff's PC for the PCs waiting", async () => {
+    const calls = ipc((cmd) => (cmd === "devices" ? devices : null));
+    const shell = fakeShell();
+    shell.status.person = suzuki;
+    const el = await shown(createOffice(shell));
+    expect(calls).not.toContain("pending_devices");
+    expect(el.querySelector<HTMLElement>("#waiting-devices")!.parentElement!.hidden).toBe(true);
   });
 
   it("shows what the relay refused where the staff list would be", async () => {

@@ -245,6 +245,47 @@ impl World {
         );
     }
 
+    /// Adds a member of staff to `o` with the relay's CLI; an administrator's second-factor key.
+    pub fn add_staff(&self, o: &Office, login: &str, role: &str, password: &str) -> Option<String> {
+        let out = self.relay_admin(
+            &[
+                "office",
+                "staff",
+                "add",
+                o.number,
+                "--login",
+                login,
+                "--name",
+                login,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            Some(password),
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        // The key is the first line the relay prints for an administrator.
+        (role == "admin").then(|| {
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+    }
+
+    /// Signs `login` in on the device in `profile`, with a code from `key` for an administrator.
+    pub fn sign_in(&self, profile: &Path, login: &str, password: &str, key: Option<&str>) {
+        let code = key.map(totp_now);
+        let mut args = vec!["login", "--login", login, "--password-stdin"];
+        if let Some(code) = &code {
+            args.extend(["--totp", code]);
+        }
+        let out = self.kizuna_input(profile, &args, Some(password));
+        assert!(out.status.success(), "sign in {login}: {}", text(&out));
+    }
+
     /// The relay CA's fingerprint.
     pub fn fingerprint(&self) -> String {
         let out = self.relay_admin(&["ca-fingerprint"], None);
@@ -386,4 +427,13 @@ pub fn names_of(paths: &[PathBuf]) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The code an authenticator app holding `secret` shows now.
+pub fn totp_now(secret: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    careplan_relay::totp::code(secret, now as i64).unwrap()
 }

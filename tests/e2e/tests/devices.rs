@@ -114,57 +114,15 @@ fn a_revoked_device_cannot_read_what_is_sent_after_and_the_others_can() {
     assert!(names_in(&stolen).is_empty());
 }
 
-/// Adds a member of staff with the relay's CLI; an administrator's second factor (its key).
-fn add_staff_on_relay(
-    w: &World,
-    o: &Office,
-    login: &str,
-    role: &str,
-    password: &str,
-) -> Option<String> {
-    let out = w.relay_admin(
-        &[
-            "office",
-            "staff",
-            "add",
-            o.number,
-            "--login",
-            login,
-            "--name",
-            login,
-            "--role",
-            role,
-            "--password-stdin",
-        ],
-        Some(password),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    (role == "admin").then(|| {
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap()
-            .to_owned()
-    })
-}
-
-/// The code an authenticator app shows now for `secret`.
-fn totp_now(secret: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    careplan_relay::totp::code(secret, now as i64).unwrap()
-}
-
 #[test]
 fn a_member_of_staff_is_refused_by_the_relay_what_an_administrator_may_do() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
     let laptop = w.folder("houmon-laptop");
     w.enroll_device(&HOUMON, &laptop, "ノートPC");
-    let kanri_key = add_staff_on_relay(&w, &HOUMON, "kanri", "admin", "kanri-password-1").unwrap();
-    add_staff_on_relay(&w, &HOUMON, "ippan", "staff", "ippan-password-1");
+    let kanri_key = w
+        .add_staff(&HOUMON, "kanri", "admin", "kanri-password-1")
+        .unwrap();
+    w.add_staff(&HOUMON, "ippan", "staff", "ippan-password-1");
     let pc = w.profile(&HOUMON);
 
     // 一般 on the office PC: signed in, but adding staff and revoking devices are refused.
@@ -256,8 +214,8 @@ fn the_office_staff_list_needs_a_sign_in_first() {
 #[test]
 fn the_history_of_both_offices_names_who_sent_and_who_received() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
-    add_staff_on_relay(&w, &KYOTAKU, "sato", "staff", "sato-password-1");
-    add_staff_on_relay(&w, &HOUMON, "ippan", "staff", "ippan-password-1");
+    w.add_staff(&KYOTAKU, "sato", "staff", "sato-password-1");
+    w.add_staff(&HOUMON, "ippan", "staff", "ippan-password-1");
     for (o, login, pw) in [
         (&KYOTAKU, "sato", "sato-password-1"),
         (&HOUMON, "ippan", "ippan-password-1"),
@@ -315,21 +273,11 @@ fn the_history_of_both_offices_names_who_sent_and_who_received() {
 fn a_pc_joins_by_an_administrators_approval_and_reads_what_is_sent_after() {
     use std::io::BufRead;
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
-    let key = add_staff_on_relay(&w, &HOUMON, "kanri", "admin", "kanri-password-1").unwrap();
+    let key = w
+        .add_staff(&HOUMON, "kanri", "admin", "kanri-password-1")
+        .unwrap();
     let pc = w.profile(&HOUMON);
-    let out = w.kizuna_input(
-        &pc,
-        &[
-            "login",
-            "--login",
-            "kanri",
-            "--password-stdin",
-            "--totp",
-            &totp_now(&key),
-        ],
-        Some("kanri-password-1"),
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    w.sign_in(&pc, "kanri", "kanri-password-1", Some(&key));
 
     // The laptop asks without the office password and waits, showing its code.
     let laptop = w.folder("houmon-laptop");

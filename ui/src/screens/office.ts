@@ -1,7 +1,7 @@
 // 事業所の設定: who is signed in on this PC, the office's staff and its devices. Administrators
 // add and remove staff and revoke devices; the relay refuses anyone else, and this screen says so.
 
-import { api, errorCode, errorMessage, type Device, type StaffAddedView, type StaffMember } from "../api";
+import { api, errorCode, errorMessage, type Device, type PendingDevice, type StaffAddedView, type StaffMember } from "../api";
 import { clear, field, h } from "../dom";
 import { formatTime } from "../format";
 import { t } from "../i18n";
@@ -241,12 +241,73 @@ export function createOffice(shell: Shell): Screen {
   };
   const loadDevices = () => loadInto(devices, () => api.devices(), deviceTable, t("noDevices"));
 
+  // PCs asking to join: the administrator compares the code with the new PC's screen.
+  const waiting = h("div", { id: "waiting-devices" });
+  const waitingCard = h("div", { class: "card settings", hidden: true }, h("h2", {}, t("waitingTitle")), h("p", { class: "hint" }, t("waitingHelp")), waiting);
+  const decide = async (d: PendingDevice, approve: boolean) => {
+    try {
+      await api.decideDevice(d.request, approve);
+      shell.say("info", `${d.device_name} ${approve ? t("approved") : t("refused")}`);
+    } catch (err) {
+      shell.say("error", errorMessage(err));
+    }
+    await Promise.all([loadWaiting(), loadDevices()]);
+  };
+  const waitingTable = (list: PendingDevice[]) =>
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, [t("deviceLabel"), t("code"), t("asked"), ""].map((c) => h("th", {}, c)))),
+      h(
+        "tbody",
+        {},
+        list.map((d) =>
+          h(
+            "tr",
+            { "data-request": d.request },
+            h("td", {}, d.device_name),
+            h("td", {}, h("strong", { class: "pairing-code small" }, `${d.code.slice(0, 3)} ${d.code.slice(3)}`)),
+            h("td", {}, formatTime(d.created_at)),
+            h(
+              "td",
+              {},
+              h("button", { class: "primary approve", onclick: () => decide(d, true) }, t("approve")),
+              " ",
+              h("button", { class: "link refuse", onclick: () => decide(d, false) }, t("refuse")),
+            ),
+          ),
+        ),
+      ),
+    );
+  let shownWaiting = "";
+  const loadWaiting = async () => {
+    waitingCard.hidden = !isAdmin();
+    if (!isAdmin()) return clear(waiting);
+    const list = await loadInto(waiting, () => api.pendingDevices(), waitingTable, t("waitingNone"));
+    shownWaiting = JSON.stringify(list);
+  };
+  // A PC may ask while the administrator has this screen open: it shows up without a click, and
+  // the table is drawn again only when the list changed (not under the administrator's pointer).
+  const WAITING_EVERY_MS = 5000;
+  setInterval(async () => {
+    if (!el.isConnected || el.hidden || !isAdmin()) return;
+    try {
+      const list = await api.pendingDevices();
+      if (JSON.stringify(list) === shownWaiting) return;
+      shownWaiting = JSON.stringify(list);
+      await loadInto(waiting, async () => list, waitingTable, t("waitingNone"));
+    } catch {
+      // The next look, or the next visit to the screen, says what is wrong.
+    }
+  }, WAITING_EVERY_MS);
+
   const el = h(
     "main",
     { class: "content", id: "screen-office" },
     h("h1", {}, t("officeTitle")),
     h("div", { class: "card settings" }, h("h2", {}, t("thisPcPerson")), who),
     h("div", { class: "card settings" }, h("h2", {}, t("staffTitle")), staff, addForm, secondFactor),
+    waitingCard,
     h("div", { class: "card settings" }, h("h2", {}, t("devicesTitle")), devices),
   );
   return {
@@ -254,7 +315,7 @@ export function createOffice(shell: Shell): Screen {
     show: async () => {
       drawWho();
       drawAddForm();
-      await Promise.all([loadStaff(), loadDevices()]);
+      await Promise.all([loadStaff(), loadWaiting(), loadDevices()]);
     },
   };
 }

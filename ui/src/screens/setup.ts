@@ -50,6 +50,64 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
       showMessage(message, "error", errorMessage(e));
     }
   };
+  // Joining without the password: the PC shows a code and waits for an administrator.
+  const join = async () => {
+    if (!relay.value.trim() || !fingerprint.value.trim() || !office.value.trim()) {
+      showMessage(message, "error", t("joinNeeds"));
+      return;
+    }
+    let joining;
+    try {
+      joining = await api.askToJoin({
+        relay_url: relay.value,
+        ca_fingerprint: fingerprint.value,
+        office: office.value,
+        password: "",
+        totp: null,
+        passphrase: passphrase.value || null,
+        proxy: proxy.value.trim() || null,
+        device_name: deviceName.value.trim() || null,
+      });
+    } catch (err) {
+      if (errorCode(err) === "key_store_unavailable" && passphraseField.hidden) {
+        passphraseField.hidden = false;
+        showMessage(message, "info", t("passphraseNeeded"));
+        passphrase.focus();
+        return;
+      }
+      showMessage(message, "error", errorMessage(err));
+      return;
+    }
+    const until = new Date(joining.expires_at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const waiting = h(
+      "div",
+      { class: "card setup", id: "joining" },
+      h("h1", {}, t("joinTitle")),
+      h("p", { class: "lead" }, t("joinLead")),
+      h("p", { class: "pairing-code", id: "pairing-code" }, `${joining.code.slice(0, 3)} ${joining.code.slice(3)}`),
+      h("p", { class: "hint" }, `${t("joinUntil")}: ${until}`),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          onclick: () => {
+            void api.cancelJoining();
+          },
+        },
+        t("joinCancel"),
+      ),
+    );
+    form.hidden = true;
+    form.parentElement?.append(waiting);
+    try {
+      opened(await api.awaitApproval());
+    } catch (err) {
+      waiting.remove();
+      form.hidden = false;
+      showMessage(message, "error", errorMessage(err));
+    }
+  };
   const form = h(
     "form",
     {
@@ -100,6 +158,8 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
     ),
     message,
     button,
+    h("p", { class: "hint" }, t("joinHint")),
+    h("button", { type: "button", class: "secondary", id: "ask-to-join", onclick: join }, t("joinButton")),
   );
   root.append(h("main", { class: "center" }, form));
   if (status.invite?.invite) applyInvite(status.invite.invite);
