@@ -50,6 +50,18 @@ pub enum RequestState {
     Expired,
 }
 
+impl RequestState {
+    /// The state as it is sent and stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Refused => "refused",
+            RequestState::Expired => "expired",
+        }
+    }
+}
+
 /// `GET /v1/enroll/requests/{id}`: the request's state and, once approved, the certificate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeviceRequestStatus {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use careplan_protocol::{EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
+use careplan_protocol::{EventKind, ExpiredEvent, MessageEvent, ReceiptEvent, RequestState};
 pub use careplan_protocol::{Message, MessageState, OfficeKind, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -1192,10 +1192,11 @@ impl MetaStore for SqliteStore {
         now: i64,
     ) -> Result<bool, StoreError> {
         let state = if approved.is_some() {
-            "approved"
+            RequestState::Approved
         } else {
-            "refused"
-        };
+            RequestState::Refused
+        }
+        .as_str();
         Ok(self.conn().execute(
             "UPDATE device_requests SET state = ?3, enrolment = ?4, decided_by = ?5, decided_at = ?6
              WHERE id = ?1 AND office = ?2 AND state = 'pending' AND expires_at > ?6",

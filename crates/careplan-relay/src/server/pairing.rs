@@ -64,7 +64,7 @@ pub(super) async fn ask(
             device_name: req.device_name.trim().to_owned(),
             created_at: now,
             expires_at: now + REQUEST_SECS,
-            state: "pending".into(),
+            state: RequestState::Pending.as_str().into(),
             decided_by: None,
             enrolment: None,
         };
@@ -121,7 +121,7 @@ pub(super) async fn state_of(
         .filter(|r| r.secret_hash == secret_hash(&secret))
         .ok_or_else(|| err(ErrorCode::NoSuchRequest))?;
     let (state_now, enrolment) = match row.state.as_str() {
-        "approved" => (
+        s if s == RequestState::Approved.as_str() => (
             RequestState::Approved,
             row.enrolment
                 .as_deref()
@@ -129,7 +129,7 @@ pub(super) async fn state_of(
                 .transpose()
                 .map_err(internal)?,
         ),
-        "refused" => (RequestState::Refused, None),
+        s if s == RequestState::Refused.as_str() => (RequestState::Refused, None),
         _ if row.expires_at <= now() => (RequestState::Expired, None),
         _ => (RequestState::Pending, None),
     };
@@ -244,7 +244,7 @@ fn open_request(st: &AppState, id: &str, office: &str) -> Result<DeviceRequestRo
         .map_err(internal)?
         .filter(|r| r.office == office)
         .ok_or_else(|| err(ErrorCode::NoSuchRequest))?;
-    if row.state != "pending" || row.expires_at <= now() {
+    if row.state != RequestState::Pending.as_str() || row.expires_at <= now() {
         return Err(err(ErrorCode::RequestClosed));
     }
     Ok(row)
