@@ -185,45 +185,40 @@ impl RelayApi {
             .map_err(transport_error)
     }
 
-    /// Renews the certificate in use: a CSR for the same key → a new certificate.
-    pub async fn renew(&self, csr_pem: &str) -> Result<EnrollResponse> {
+    /// POSTs `body` as JSON (with this connection's certificate, if any) and reads the JSON
+    /// answer.
+    async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T> {
         let resp = self
             .http
-            .post(self.url("/v1/renew"))
+            .post(self.url(path))
             .timeout(CALL_TIMEOUT)
-            .json(&RenewRequest {
-                csr_pem: csr_pem.to_owned(),
-            })
+            .json(body)
             .send()
             .await
             .map_err(transport_error)?;
         json(resp).await
+    }
+
+    /// Renews the certificate in use: a CSR for the same key → a new certificate.
+    pub async fn renew(&self, csr_pem: &str) -> Result<EnrollResponse> {
+        let req = RenewRequest {
+            csr_pem: csr_pem.to_owned(),
+        };
+        self.post_json("/v1/renew", &req).await
     }
 
     /// Enrols: password + CSR + encryption key → certificate.
     pub async fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse> {
-        let resp = self
-            .http
-            .post(self.url("/v1/enroll"))
-            .timeout(CALL_TIMEOUT)
-            .json(req)
-            .send()
-            .await
-            .map_err(transport_error)?;
-        json(resp).await
+        self.post_json("/v1/enroll", req).await
     }
 
     /// Asks to join the office as a new device, to be approved by an administrator.
     pub async fn ask_device(&self, req: &DeviceRequest) -> Result<DeviceRequestCreated> {
-        let resp = self
-            .http
-            .post(self.url("/v1/enroll/requests"))
-            .timeout(CALL_TIMEOUT)
-            .json(req)
-            .send()
-            .await
-            .map_err(transport_error)?;
-        json(resp).await
+        self.post_json("/v1/enroll/requests", req).await
     }
 
     /// Where this device's request stands.
@@ -260,15 +255,7 @@ impl RelayApi {
 
     /// Signs a member of staff in on this device.
     pub async fn sign_in(&self, req: &SignInRequest) -> Result<SignInResponse> {
-        let resp = self
-            .http
-            .post(self.url("/v1/session"))
-            .timeout(CALL_TIMEOUT)
-            .json(req)
-            .send()
-            .await
-            .map_err(transport_error)?;
-        json(resp).await
+        self.post_json("/v1/session", req).await
     }
 
     /// A call as the signed-in person with `token`.

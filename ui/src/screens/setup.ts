@@ -2,7 +2,7 @@
 
 import { open } from "@tauri-apps/plugin-dialog";
 
-import { api, errorCode, errorMessage, type Invite, type Status } from "../api";
+import { api, errorCode, errorMessage, type EnrollArgs, type Invite, type Status } from "../api";
 import { clear, field, h } from "../dom";
 import { t } from "../i18n";
 
@@ -50,6 +50,25 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
       showMessage(message, "error", errorMessage(e));
     }
   };
+  const enrolArgs = (pw: string, code: string | null): EnrollArgs => ({
+    relay_url: relay.value,
+    ca_fingerprint: fingerprint.value,
+    office: office.value,
+    password: pw,
+    totp: code,
+    passphrase: passphrase.value || null,
+    proxy: proxy.value.trim() || null,
+    device_name: deviceName.value.trim() || null,
+  });
+  // The first attempt on a PC without a key store says so before anything reaches the relay:
+  // the passphrase field appears; true when that is what `err` was.
+  const askPassphrase = (err: unknown): boolean => {
+    if (errorCode(err) !== "key_store_unavailable" || !passphraseField.hidden) return false;
+    passphraseField.hidden = false;
+    showMessage(message, "info", t("passphraseNeeded"));
+    passphrase.focus();
+    return true;
+  };
   // Joining without the password: the PC shows a code and waits for an administrator.
   const join = async () => {
     if (!relay.value.trim() || !fingerprint.value.trim() || !office.value.trim()) {
@@ -58,24 +77,9 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
     }
     let joining;
     try {
-      joining = await api.askToJoin({
-        relay_url: relay.value,
-        ca_fingerprint: fingerprint.value,
-        office: office.value,
-        password: "",
-        totp: null,
-        passphrase: passphrase.value || null,
-        proxy: proxy.value.trim() || null,
-        device_name: deviceName.value.trim() || null,
-      });
+      joining = await api.askToJoin(enrolArgs("", null));
     } catch (err) {
-      if (errorCode(err) === "key_store_unavailable" && passphraseField.hidden) {
-        passphraseField.hidden = false;
-        showMessage(message, "info", t("passphraseNeeded"));
-        passphrase.focus();
-        return;
-      }
-      showMessage(message, "error", errorMessage(err));
+      if (!askPassphrase(err)) showMessage(message, "error", errorMessage(err));
       return;
     }
     const until = new Date(joining.expires_at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -118,27 +122,11 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
         button.textContent = t("enrolling");
         showMessage(message, "info", "");
         try {
-          const enrolled = await api.enroll({
-            relay_url: relay.value,
-            ca_fingerprint: fingerprint.value,
-            office: office.value,
-            password: password.value,
-            totp: totp.value || null,
-            passphrase: passphrase.value || null,
-            proxy: proxy.value.trim() || null,
-            device_name: deviceName.value.trim() || null,
-          });
-          opened(enrolled);
+          opened(await api.enroll(enrolArgs(password.value, totp.value || null)));
         } catch (err) {
           button.disabled = false;
           button.textContent = t("enrollButton");
-          if (errorCode(err) === "key_store_unavailable" && passphraseField.hidden) {
-            passphraseField.hidden = false;
-            showMessage(message, "info", t("passphraseNeeded"));
-            passphrase.focus();
-            return;
-          }
-          showMessage(message, "error", errorMessage(err));
+          if (!askPassphrase(err)) showMessage(message, "error", errorMessage(err));
         }
       },
     },

@@ -150,17 +150,7 @@ pub(super) async fn pending(
     })
     .await?
     .map_err(internal)?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| PendingDevice {
-                request: r.id,
-                device_name: r.device_name,
-                code: r.code,
-                created_at: r.created_at,
-                expires_at: r.expires_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(pending_device).collect()))
 }
 
 pub(super) async fn approve(
