@@ -15,7 +15,9 @@ use careplan_relay::ca::{Ca, write_private};
 use careplan_relay::checkpoint::{self, Checkpoint, Checkpointer};
 use careplan_relay::config::Config;
 use careplan_relay::server::{AppState, serve};
-use careplan_relay::store::{AuditEvent, MetaStore, OfficeKind, SqliteStore, verify_audit};
+use careplan_relay::store::{
+    AuditEvent, LoginSubject, MetaStore, OfficeKind, SqliteStore, verify_audit,
+};
 use careplan_relay::{password, tls};
 use clap::{Parser, Subcommand};
 
@@ -522,7 +524,10 @@ fn run(cli: Cli) -> Result<()> {
                     for o in store.offices()? {
                         let state = if !o.active {
                             "disabled"
-                        } else if o.locked_until.is_some() {
+                        } else if store
+                            .login_lock(&LoginSubject::Office(&o.number))?
+                            .is_some_and(|t| t > time::OffsetDateTime::now_utc().unix_timestamp())
+                        {
                             "locked"
                         } else {
                             "active"
@@ -605,7 +610,6 @@ fn run(cli: Cli) -> Result<()> {
                             role,
                             password_hash: password::hash(&pw),
                             active: true,
-                            locked_until: None,
                             totp_secret: secret.clone(),
                         },
                         now,

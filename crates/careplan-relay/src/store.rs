@@ -54,10 +54,6 @@ pub struct Office {
     pub active: bool,
     /// argon2id hash of its password.
     pub password_hash: String,
-    /// Failed logins since the last success.
-    pub failed_logins: u32,
-    /// Locked until this unix time, if locked.
-    pub locked_until: Option<i64>,
     /// TOTP secret, when a second factor is set.
     pub totp_secret: Option<String>,
 }
@@ -77,10 +73,28 @@ pub struct Staff {
     pub password_hash: String,
     /// Whether they may sign in.
     pub active: bool,
-    /// Locked until this unix time, if locked.
-    pub locked_until: Option<i64>,
     /// TOTP secret, when they have a second factor.
     pub totp_secret: Option<String>,
+}
+
+/// Whose logins are counted and locked: an office number or a member of staff, whether they
+/// exist or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginSubject<'a> {
+    /// An office number, logging in with the office password.
+    Office(&'a str),
+    /// A login name within an office, signing in with a personal password.
+    Staff(&'a str, &'a str),
+}
+
+impl LoginSubject<'_> {
+    /// Its key in the store.
+    pub fn key(&self) -> String {
+        match self {
+            LoginSubject::Office(number) => format!("office/{number}"),
+            LoginSubject::Staff(office, login) => format!("staff/{office}/{login}"),
+        }
+    }
 }
 
 /// A signed-in person's session.
@@ -234,17 +248,20 @@ pub trait MetaStore: Send + Sync {
     fn set_password(&self, number: &str, password_hash: &str) -> Result<bool, StoreError>;
     /// Sets or clears an office's second-factor secret; false when there is no such office.
     fn set_totp(&self, number: &str, secret: Option<&str>) -> Result<bool, StoreError>;
-    /// Counts a failed login; locks the office for `lock_secs` once `max_failures` is reached.
-    /// Returns the failures counted so far.
+    /// Until when (unix seconds) `subject`'s logins are locked, if a lock was set.
+    fn login_lock(&self, subject: &LoginSubject<'_>) -> Result<Option<i64>, StoreError>;
+    /// Counts a failed login of `subject`, registered or not: failures older than `lock_secs`
+    /// are forgotten, and at `max_failures` it is locked for `lock_secs` (the count starts
+    /// again). Returns the failures counted so far.
     fn login_failed(
         &self,
-        number: &str,
+        subject: &LoginSubject<'_>,
         now: i64,
         max_failures: u32,
         lock_secs: i64,
     ) -> Result<u32, StoreError>;
-    /// Clears failed logins after a success.
-    fn login_succeeded(&self, number: &str) -> Result<(), StoreError>;
+    /// Forgets `subject`'s failed logins and lock.
+    fn login_cleared(&self, subject: &LoginSubject<'_>) -> Result<(), StoreError>;
     /// Takes the one-time code of 30-second `step` for `number`: true only the first time, and
     /// only when no later step was taken (codes are single-use).
     fn take_totp_step(&self, number: &str, step: i64) -> Result<bool, StoreError>;
@@ -306,15 +323,6 @@ pub trait MetaStore: Send + Sync {
         login: &str,
         step: i64,
     ) -> Result<bool, StoreError>;
-    /// Counts a failed sign-in, locking after `max_failures`; returns the failures so far.
-    fn staff_login_failed(
-        &self,
-        office: &str,
-        login: &str,
-        now: i64,
-        max_failures: u32,
-        lock_secs: i64,
-    ) -> Result<u32, StoreError>;
     /// Clears failed sign-ins and records a session.
     fn open_session(&self, token_hash: &str, session: &Session, now: i64)
     -> Result<(), StoreError>;
@@ -406,6 +414,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_staff.sql"),
     include_str!("../migrations/0007_staff_totp.sql"),
     include_str!("../migrations/0008_device_requests.sql"),
+    include_str!("../migrations/0009_login_failures.sql"),
 ];
 
 impl SqliteStore {
@@ -533,9 +542,7 @@ fn office_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
         kind: text_column(r, 2)?,
         active: r.get(3)?,
         password_hash: r.get(4)?,
-        failed_logins: r.get(5)?,
-        locked_until: r.get(6)?,
-        totp_secret: r.get(7)?,
+        totp_secret: r.get(5)?,
     })
 }
 
@@ -613,8 +620,7 @@ fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRequestRow> {
     })
 }
 
-const STAFF_COLS: &str =
-    "office, login, name, role, password_hash, active, locked_until, totp_secret";
+const STAFF_COLS: &str = "office, login, name, role, password_hash, active, totp_secret";
 
 fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
     Ok(Staff {
@@ -624,13 +630,11 @@ fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
         role: text_column(r, 3)?,
         password_hash: r.get(4)?,
         active: r.get(5)?,
-        locked_until: r.get(6)?,
-        totp_secret: r.get(7)?,
+        totp_secret: r.get(6)?,
     })
 }
 
-const OFFICE_COLS: &str =
-    "number, name, kind, active, password_hash, failed_logins, locked_until, totp_secret";
+const OFFICE_COLS: &str = "number, name, kind, active, password_hash, totp_secret";
 const CERT_COLS: &str =
     "serial, office, encryption_key, pem, issued_at, not_after, revoked_at, device, device_name";
 
@@ -684,10 +688,17 @@ impl MetaStore for SqliteStore {
     }
 
     fn set_password(&self, number: &str, password_hash: &str) -> Result<bool, StoreError> {
-        let n = self.conn().execute(
-            "UPDATE offices SET password_hash = ?2, failed_logins = 0, locked_until = NULL WHERE number = ?1",
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE offices SET password_hash = ?2 WHERE number = ?1",
             params![number, password_hash],
         )?;
+        tx.execute(
+            "DELETE FROM login_failures WHERE subject = ?1",
+            [LoginSubject::Office(number).key()],
+        )?;
+        tx.commit()?;
         Ok(n == 1)
     }
 
@@ -698,37 +709,57 @@ impl MetaStore for SqliteStore {
         )? == 1)
     }
 
+    fn login_lock(&self, subject: &LoginSubject<'_>) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT locked_until FROM login_failures WHERE subject = ?1",
+                [subject.key()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     fn login_failed(
         &self,
-        number: &str,
+        subject: &LoginSubject<'_>,
         now: i64,
         max_failures: u32,
         lock_secs: i64,
     ) -> Result<u32, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let failures: u32 = tx
-            .query_row(
-                "UPDATE offices SET failed_logins = failed_logins + 1 WHERE number = ?1 RETURNING failed_logins",
-                [number],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
+        // Rows of guesses long past (most of them at numbers nobody has) are of no use; this
+        // keeps the table as small as the guessing of one lock period.
+        tx.execute(
+            "DELETE FROM login_failures
+             WHERE last_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)",
+            params![now - lock_secs, now],
+        )?;
+        let failures: u32 = tx.query_row(
+            "INSERT INTO login_failures (subject, failures, last_at) VALUES (?1, 1, ?2)
+             ON CONFLICT (subject) DO UPDATE SET
+                 failures = CASE WHEN last_at < ?2 - ?3 THEN 1 ELSE failures + 1 END,
+                 last_at = ?2
+             RETURNING failures",
+            params![subject.key(), now, lock_secs],
+            |r| r.get(0),
+        )?;
         if failures >= max_failures {
             tx.execute(
-                "UPDATE offices SET locked_until = ?2, failed_logins = 0 WHERE number = ?1",
-                params![number, now + lock_secs],
+                "UPDATE login_failures SET locked_until = ?2, failures = 0 WHERE subject = ?1",
+                params![subject.key(), now + lock_secs],
             )?;
         }
         tx.commit()?;
         Ok(failures)
     }
 
-    fn login_succeeded(&self, number: &str) -> Result<(), StoreError> {
+    fn login_cleared(&self, subject: &LoginSubject<'_>) -> Result<(), StoreError> {
         self.conn().execute(
-            "UPDATE offices SET failed_logins = 0, locked_until = NULL WHERE number = ?1",
-            [number],
+            "DELETE FROM login_failures WHERE subject = ?1",
+            [subject.key()],
         )?;
         Ok(())
     }
@@ -996,8 +1027,12 @@ impl MetaStore for SqliteStore {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let n = tx.execute(
-            "UPDATE staff SET active = ?3, failed_logins = 0, locked_until = NULL WHERE office = ?1 AND login = ?2",
+            "UPDATE staff SET active = ?3 WHERE office = ?1 AND login = ?2",
             params![office, login, active],
+        )?;
+        tx.execute(
+            "DELETE FROM login_failures WHERE subject = ?1",
+            [LoginSubject::Staff(office, login).key()],
         )?;
         if !active {
             tx.execute(
@@ -1034,37 +1069,12 @@ impl MetaStore for SqliteStore {
         )? == 1)
     }
 
-    fn staff_login_failed(
-        &self,
-        office: &str,
-        login: &str,
-        now: i64,
-        max_failures: u32,
-        lock_secs: i64,
-    ) -> Result<u32, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let failures: u32 = tx.query_row(
-            "UPDATE staff SET failed_logins = failed_logins + 1 WHERE office = ?1 AND login = ?2 RETURNING failed_logins",
-            params![office, login],
-            |r| r.get(0),
-        )?;
-        if failures >= max_failures {
-            tx.execute(
-                "UPDATE staff SET locked_until = ?3, failed_logins = 0 WHERE office = ?1 AND login = ?2",
-                params![office, login, now + lock_secs],
-            )?;
-        }
-        tx.commit()?;
-        Ok(failures)
-    }
-
     fn open_session(&self, token_hash: &str, s: &Session, now: i64) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE office = ?1 AND login = ?2",
-            params![s.office, s.login],
+            "DELETE FROM login_failures WHERE subject = ?1",
+            [LoginSubject::Staff(&s.office, &s.login).key()],
         )?;
         // Sessions that ended are of no use to keep.
         tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
@@ -1407,5 +1417,72 @@ mod tests {
         assert_eq!(verify_audit(&log), Ok(3));
         log.remove(1);
         assert_eq!(verify_audit(&log), Err(AuditBreak::Unlinked { seq: 3 }));
+    }
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&tmp.path().join("t.db")).unwrap();
+        (tmp, store)
+    }
+
+    #[test]
+    fn a_number_nobody_has_is_counted_and_locked_like_a_registered_one() {
+        let (_tmp, store) = store();
+        store
+            .add_office("1310000001", "居宅", OfficeKind::Kyotaku, "hash")
+            .unwrap();
+        for subject in [
+            LoginSubject::Office("1310000001"),
+            LoginSubject::Office("1399999999"),
+        ] {
+            let counts: Vec<u32> = (0..5)
+                .map(|_| store.login_failed(&subject, 100, 5, 900).unwrap())
+                .collect();
+            assert_eq!(counts, [1, 2, 3, 4, 5]);
+            assert_eq!(store.login_lock(&subject).unwrap(), Some(1000));
+        }
+    }
+
+    #[test]
+    fn failures_older_than_the_lock_period_are_forgotten() {
+        let (_tmp, store) = store();
+        let subject = LoginSubject::Staff("1310000001", "sato");
+        for _ in 0..4 {
+            store.login_failed(&subject, 100, 5, 900).unwrap();
+        }
+        assert_eq!(store.login_failed(&subject, 100 + 901, 5, 900).unwrap(), 1);
+        assert_eq!(store.login_lock(&subject).unwrap(), None);
+    }
+
+    #[test]
+    fn guesses_long_past_leave_no_row_behind() {
+        let (_tmp, store) = store();
+        for n in 0..50 {
+            let number = format!("13{n:08}");
+            store
+                .login_failed(&LoginSubject::Office(&number), 100, 5, 900)
+                .unwrap();
+        }
+        store
+            .login_failed(&LoginSubject::Office("1310000001"), 2000, 5, 900)
+            .unwrap();
+        let rows: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM login_failures", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn a_new_password_clears_the_lock() {
+        let (_tmp, store) = store();
+        store
+            .add_office("1310000001", "居宅", OfficeKind::Kyotaku, "hash")
+            .unwrap();
+        let office = LoginSubject::Office("1310000001");
+        store.login_failed(&office, 100, 1, 900).unwrap();
+        assert!(store.login_lock(&office).unwrap().is_some());
+        store.set_password("1310000001", "new").unwrap();
+        assert_eq!(store.login_lock(&office).unwrap(), None);
     }
 }

@@ -39,15 +39,14 @@ pub(super) async fn enroll(
     let _turn = state.logins.turn(&req.office).await;
     let st = state.clone();
     let number = req.office.clone();
-    let office = blocking(move || st.store.office(&number))
-        .await?
-        .map_err(internal)?;
-    let now = now();
-    let locked = match &office {
-        Some(o) => o.locked_until.is_some_and(|t| t > now),
-        None => state.logins.unknown_locked(&req.office, now),
-    };
-    if locked {
+    // A number nobody has is looked up, counted and locked in the same store, the same way.
+    let (office, lock) = blocking(move || {
+        let lock = st.store.login_lock(&LoginSubject::Office(&number))?;
+        Ok::<_, StoreError>((st.store.office(&number)?, lock))
+    })
+    .await?
+    .map_err(internal)?;
+    if lock.is_some_and(|t| t > now()) {
         audit(
             &state,
             "login.refused",
@@ -62,9 +61,9 @@ pub(super) async fn enroll(
     let right = state.logins.verify(req.password.clone(), hash).await;
     let st = state.clone();
     blocking(move || match office {
-        None => Err(unknown_failed(&st, &req.office, remote)),
-        Some(office) if !right => Err(failed_login(&st, &office, remote, "wrong password")?),
-        Some(office) => enroll_checked(&st, remote, office, req),
+        Some(office) if right => enroll_checked(&st, remote, office, req),
+        Some(_) => Err(failed_login(&st, &req.office, remote, "wrong password")?),
+        None => Err(failed_login(&st, &req.office, remote, "unknown office")?),
     })
     .await?
     .map(Json)
@@ -94,7 +93,7 @@ fn enroll_checked(
         if !fresh {
             return Err(failed_login(
                 state,
-                &office,
+                &office.number,
                 remote,
                 "wrong or used one-time code",
             )?);
@@ -110,7 +109,9 @@ fn enroll_checked(
         );
         return Err(err(ErrorCode::OfficeDisabled));
     }
-    store.login_succeeded(&office.number).map_err(internal)?;
+    store
+        .login_cleared(&LoginSubject::Office(&office.number))
+        .map_err(internal)?;
     audit(
         state,
         "login.ok",
@@ -133,27 +134,6 @@ fn enroll_checked(
         remote,
         "enroll",
     )
-}
-
-// A failed login for a number that is not registered: counted and locked like a registered one.
-fn unknown_failed(state: &AppState, number: &str, remote: SocketAddr) -> ApiError {
-    let c = &state.config;
-    let failures =
-        state
-            .logins
-            .unknown_failed(number, now(), c.lockout_failures, c.lockout_minutes * 60);
-    audit(
-        state,
-        "login.failed",
-        Some(number),
-        remote,
-        format!("unknown office ({failures})"),
-    );
-    metrics::inc(&state.metrics.logins_failed, 1);
-    if failures >= c.lockout_failures {
-        return err(ErrorCode::OfficeLocked);
-    }
-    err(ErrorCode::WrongCredentials)
 }
 
 pub(super) async fn renew(
@@ -255,10 +235,11 @@ pub(super) async fn me(a: Authed) -> Json<Me> {
     })
 }
 
-// Counts a failed login, locks the office after too many, audits; returns the answer to give.
+// Counts a failed login of an office number, registered or not, locks it after too many,
+// audits; returns the answer to give.
 fn failed_login(
     state: &AppState,
-    office: &Office,
+    number: &str,
     remote: SocketAddr,
     why: &str,
 ) -> Result<ApiError, ApiError> {
@@ -266,7 +247,7 @@ fn failed_login(
     let failures = state
         .store
         .login_failed(
-            &office.number,
+            &LoginSubject::Office(number),
             now(),
             c.lockout_failures,
             c.lockout_minutes * 60,
@@ -275,7 +256,7 @@ fn failed_login(
     audit(
         state,
         "login.failed",
-        Some(&office.number),
+        Some(number),
         remote,
         format!("{why} ({failures})"),
     );
@@ -284,7 +265,7 @@ fn failed_login(
         audit(
             state,
             "office.locked",
-            Some(&office.number),
+            Some(number),
             remote,
             format!("{} minutes", c.lockout_minutes),
         );

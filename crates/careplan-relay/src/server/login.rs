@@ -1,15 +1,12 @@
 //! Password checks that can be neither raced nor timed: one check per office number at a time
 //! (so the failure count is read and written before the next guess is looked at), a bound on
-//! hashes computed at once, and unknown numbers that cost and answer exactly like registered
-//! ones, lock included.
+//! hashes computed at once, and unknown numbers checked against a hash of the same cost (their
+//! failures are counted in the store, like those of registered ones).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedMutexGuard, Semaphore};
-
-/// Unknown numbers whose failures are remembered at most; beyond, the oldest locks are dropped.
-const MAX_UNKNOWN: usize = 100_000;
 
 /// The state of password checks.
 pub(super) struct Logins {
@@ -17,8 +14,6 @@ pub(super) struct Logins {
     busy: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Password hashes computed at once.
     hashing: Semaphore,
-    /// Failures and lock end (unix seconds) of numbers that are not registered.
-    unknown: Mutex<HashMap<String, (u32, i64)>>,
     /// What a password for an unknown number is checked against, with the same cost.
     dummy_hash: String,
 }
@@ -51,7 +46,6 @@ impl Logins {
         Logins {
             busy: Mutex::new(HashMap::new()),
             hashing: Semaphore::new(permits.max(1)),
-            unknown: Mutex::new(HashMap::new()),
             dummy_hash: crate::password::hash(&crate::password::generate()),
         }
     }
@@ -81,31 +75,6 @@ impl Logins {
         tokio::task::spawn_blocking(move || crate::password::verify(&password, &phc))
             .await
             .unwrap_or(false)
-    }
-
-    /// Whether an unknown number is locked now.
-    pub(super) fn unknown_locked(&self, number: &str, now: i64) -> bool {
-        let unknown = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
-        unknown.get(number).is_some_and(|(_, until)| *until > now)
-    }
-
-    /// Counts a failure for an unknown number as the store counts one for a registered office:
-    /// returns the failures so far, and locks it at `max` (the count starts again).
-    pub(super) fn unknown_failed(&self, number: &str, now: i64, max: u32, lock_secs: i64) -> u32 {
-        let mut unknown = self.unknown.lock().unwrap_or_else(|p| p.into_inner());
-        if unknown.len() >= MAX_UNKNOWN && !unknown.contains_key(number) {
-            unknown.retain(|_, (_, until)| *until > now);
-            if unknown.len() >= MAX_UNKNOWN {
-                unknown.clear();
-            }
-        }
-        let entry = unknown.entry(number.to_owned()).or_insert((0, 0));
-        entry.0 += 1;
-        let failures = entry.0;
-        if failures >= max {
-            *entry = (0, now + lock_secs);
-        }
-        failures
     }
 }
 
@@ -140,18 +109,6 @@ mod tests {
             logins.busy.lock().unwrap().is_empty(),
             "numbers are forgotten after"
         );
-    }
-
-    #[test]
-    fn an_unknown_number_locks_after_as_many_failures_as_a_registered_one() {
-        let logins = Logins::new(1);
-        for n in 1..5 {
-            assert_eq!(logins.unknown_failed("1399999999", 100, 5, 900), n);
-            assert!(!logins.unknown_locked("1399999999", 100));
-        }
-        assert_eq!(logins.unknown_failed("1399999999", 100, 5, 900), 5);
-        assert!(logins.unknown_locked("1399999999", 100));
-        assert!(!logins.unknown_locked("1399999999", 1000), "the lock ends");
     }
 
     #[tokio::test]

@@ -38,7 +38,9 @@ use tokio_rustls::TlsAcceptor;
 use crate::blobs::BlobStore;
 use crate::ca::Ca;
 use crate::config::Config;
-use crate::store::{AuditEvent, CertRecord, Message, MessageState, MetaStore, Office};
+use crate::store::{
+    AuditEvent, CertRecord, LoginSubject, Message, MessageState, MetaStore, Office, StoreError,
+};
 use careplan_protocol::{
     AckRequest, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode,
     EventKind, Me, OfficeInfo, Page, RenewRequest, SearchResult, UploadResponse,

@@ -148,17 +148,15 @@ pub(super) async fn sign_in(
     // One check per person at a time, as for offices: parallel guesses are all counted.
     let _turn = state.logins.turn(&format!("{office}/{}", req.login)).await;
     let (st, o, l) = (state.clone(), office.clone(), req.login.clone());
-    let staff = blocking(move || st.store.staff(&o, &l))
-        .await?
-        .map_err(internal)?;
-    // An unknown login is counted and locked like a known one, in memory, so that five tries
-    // cannot tell a device which logins exist.
-    let unknown_key = format!("{office}/{}", req.login);
-    let locked = match &staff {
-        Some(s) => s.locked_until.is_some_and(|t| t > now()),
-        None => state.logins.unknown_locked(&unknown_key, now()),
-    };
-    if locked {
+    // An unknown login is looked up, counted and locked like a known one, in the same store,
+    // so that neither five tries nor their timing tell a device which logins exist.
+    let (staff, lock) = blocking(move || {
+        let lock = st.store.login_lock(&LoginSubject::Staff(&o, &l))?;
+        Ok::<_, StoreError>((st.store.staff(&o, &l)?, lock))
+    })
+    .await?
+    .map_err(internal)?;
+    if lock.is_some_and(|t| t > now()) {
         audit(
             &state,
             "staff.sign_in.refused",
@@ -173,30 +171,11 @@ pub(super) async fn sign_in(
     let right = state.logins.verify(req.password.clone(), hash).await;
     let st = state.clone();
     blocking(move || {
+        let fail = |why| failed_sign_in(&st, &office, &req.login, a.remote, why);
         let staff = match staff {
             Some(s) if right && s.active => s,
-            Some(s) => return Err(failed_sign_in(&st, &s, a.remote, "wrong password")?),
-            None => {
-                let c = &st.config;
-                let failures = st.logins.unknown_failed(
-                    &unknown_key,
-                    now(),
-                    c.lockout_failures,
-                    c.lockout_minutes * 60,
-                );
-                audit(
-                    &st,
-                    "staff.sign_in.failed",
-                    Some(&office),
-                    a.remote,
-                    format!("unknown login ({failures})"),
-                );
-                return Err(err(if failures >= c.lockout_failures {
-                    ErrorCode::StaffLocked
-                } else {
-                    ErrorCode::WrongCredentials
-                }));
-            }
+            Some(_) => return Err(fail("wrong password")?),
+            None => return Err(fail("unknown login")?),
         };
         // An administrator signs in with a second factor; one left without (added before it
         // was required) is told to get one from the relay's administrator. Only after the right
@@ -227,12 +206,7 @@ pub(super) async fn sign_in(
                 None => false,
             };
             if !fresh {
-                return Err(failed_sign_in(
-                    &st,
-                    &staff,
-                    a.remote,
-                    "wrong or used one-time code",
-                )?);
+                return Err(fail("wrong or used one-time code")?);
             }
         }
         let token = hex::encode(rand::random::<[u8; 32]>());
@@ -261,20 +235,20 @@ pub(super) async fn sign_in(
     .await?
 }
 
-/// Counts a failed sign-in of `staff` (locking them after too many) and audits it; the answer
-/// to give.
+/// Counts a failed sign-in of `login` at `office`, whether such a person exists or not
+/// (locking the login after too many), and audits it; the answer to give.
 fn failed_sign_in(
     st: &AppState,
-    staff: &Staff,
+    office: &str,
+    login: &str,
     remote: SocketAddr,
     why: &str,
 ) -> Result<ApiError, ApiError> {
     let c = &st.config;
     let failures = st
         .store
-        .staff_login_failed(
-            &staff.office,
-            &staff.login,
+        .login_failed(
+            &LoginSubject::Staff(office, login),
             now(),
             c.lockout_failures,
             c.lockout_minutes * 60,
@@ -283,9 +257,9 @@ fn failed_sign_in(
     audit(
         st,
         "staff.sign_in.failed",
-        Some(&staff.office),
+        Some(office),
         remote,
-        format!("{} {why} ({failures})", staff.login),
+        format!("{login} {why} ({failures})"),
     );
     Ok(err(if failures >= c.lockout_failures {
         ErrorCode::StaffLocked
@@ -342,7 +316,6 @@ pub(super) async fn add_staff(
         role: new.role,
         password_hash: crate::password::hash(&new.password),
         active: true,
-        locked_until: None,
         totp_secret: secret.clone(),
     };
     let st = state.clone();
