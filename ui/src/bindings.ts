@@ -409,6 +409,10 @@ file_name: string,
  */
 recipient: string, 
 /**
+ * Who sent it ("name (login)"), when a person was signed in: the manifest names them.
+ */
+sent_by: string | null, 
+/**
  * How it ended.
  */
 outcome: SendOutcome, 

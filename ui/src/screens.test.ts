@@ -12,6 +12,7 @@ import { createCertificate } from "./screens/certificate";
 import { createHistory } from "./screens/history";
 import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
+import { createSend } from "./screens/send";
 import type { Screen, Shell } from "./screens/screen";
 import { createOffice } from "./screens/office";
 import { createSettings } from "./screens/settings";
@@ -129,6 +130,42 @@ afterEach(() => {
   clearMocks();
   document.body.replaceChildren();
   setLanguage("ja");
+});
+
+describe("送信", () => {
+  it("names who sent a card once its files went", async () => {
+    ipc((cmd) => {
+      if (cmd === "plan_send")
+        return {
+          units: [
+            {
+              recipient: "1320000002",
+              recipient_name: "訪問介護ひまわり",
+              month: "202612",
+              serial: "01",
+              users: 1,
+              files: [{ path: "/x/A.CSV", name: "A.CSV", kind: "I", kind_name: "サービス利用票", users: 1, findings: [], errors: 0 }],
+              errors: 0,
+              warnings: 0,
+              sendable: true,
+            },
+          ],
+          foreign: [],
+        };
+      if (cmd === "send")
+        return [
+          { file_name: "A.CSV", recipient: "1320000002", sent_by: "佐藤 花子 (sato)", outcome: "sent", code: null, message: null },
+        ];
+      return null;
+    });
+    const send = createSend(fakeShell());
+    document.body.replaceChildren(send.el);
+    await send.check(["/x/A.CSV"]);
+    send.el.querySelector<HTMLButtonElement>(".card.unit button.primary")!.click();
+    await settle();
+    await settle();
+    expect(send.el.querySelector(".sent-by")?.textContent).toBe("担当者: 佐藤 花子 (sato)");
+  });
 });
 
 describe("受信箱", () => {

@@ -20,6 +20,8 @@ pub struct Upload {
     pub file_name: String,
     /// Recipient office.
     pub recipient: String,
+    /// Who sent it ("name (login)"), when a person was signed in.
+    pub sent_by: Option<String>,
     /// Accepted by the relay, or why not (transient errors stay queued).
     pub result: Result<()>,
 }
@@ -77,6 +79,8 @@ pub struct SentFile {
     pub file_name: String,
     /// Recipient office.
     pub recipient: String,
+    /// Who sent it ("name (login)"), when a person was signed in: the manifest names them.
+    pub sent_by: Option<String>,
     /// How it ended.
     pub outcome: SendOutcome,
     /// The error's stable code, when it did not go.
@@ -92,6 +96,7 @@ impl Upload {
         SentFile {
             file_name: self.file_name.clone(),
             recipient: self.recipient.clone(),
+            sent_by: self.sent_by.clone(),
             outcome: SendOutcome::of(&self.result),
             code: error.map(|e| e.code().to_owned()),
             message: error.map(|e| crate::messages::error_text(e, lang)),
@@ -289,6 +294,7 @@ impl Client {
                 id: due.id,
                 file_name: due.file_name,
                 recipient: due.recipient,
+                sent_by: due.person,
                 result,
             });
         }

@@ -212,7 +212,7 @@ fn the_office_staff_list_needs_a_sign_in_first() {
 }
 
 #[test]
-fn the_history_of_both_offices_names_who_sent_and_who_received() {
+fn the_send_result_and_the_history_of_both_offices_name_who_sent_and_who_received() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
     w.add_staff(&KYOTAKU, "sato", "staff", "sato-password-1");
     w.add_staff(&HOUMON, "ippan", "staff", "ippan-password-1");
@@ -229,7 +229,15 @@ fn the_history_of_both_offices_names_who_sent_and_who_received() {
     }
     let sample = w.sample(&[HOUMON]);
     let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
-    send_again(&w, &KYOTAKU, &plans);
+    let mut args = vec!["send", "--json", "--again"];
+    args.extend(plans.iter().map(|p| p.to_str().unwrap()));
+    let out = w.kizuna(&KYOTAKU, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    let sent: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sent.len(), plans.len());
+    for s in &sent {
+        assert_eq!(s["sent_by"], "sato (sato)", "{s}");
+    }
     let inbox = w.folder("inbox");
     let out = receive_in(&w, &w.profile(&HOUMON), &inbox);
     assert!(out.status.success(), "{}", text(&out));

@@ -140,6 +140,9 @@ function drawPlan(list: HTMLElement, plan: SendPlan): void {
             h("div", { class: cls, title: group.map((g) => g.file_name).join("\n") }, `${outcomeLabel(s)}: ${what}`, s.message ? ` — ${s.message}` : ""),
           );
         }
+        // One person sends a card: named once, as the partner will see it in the manifest.
+        const by = sent.find((s) => s.outcome !== "failed" && s.sent_by)?.sent_by;
+        if (by) result.append(h("div", { class: "muted sent-by" }, `${t("person")}: ${by}`));
         send.textContent = sentLabel(sent);
         if (sent.some((s) => s.outcome === "failed")) send.disabled = false;
         return sent;
