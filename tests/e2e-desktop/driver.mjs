@@ -335,6 +335,17 @@ async function main() {
     assert.equal(await script("return document.querySelector('#add-staff')"), null);
   });
 
+  await step("a unit sent by a signed-in member of staff names them on its card", async () => {
+    await click("#nav-send");
+    await script("window.kizunaTest.check(arguments[0])", [planUnit]);
+    await waitFor(".unit .pill.ok");
+    await click(".unit footer button");
+    await waitFor(".unit .send-again");
+    await click(".unit .send-again");
+    await waitFor(".unit .sent-by", { text: "鈴木 一郎" });
+    await shot("18-sent-by-person");
+  });
+
   await endApp();
 }
 

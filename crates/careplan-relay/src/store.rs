@@ -620,6 +620,15 @@ fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRequestRow> {
     })
 }
 
+/// Forgets `subject`'s failed logins and lock, within whatever transaction `conn` is in.
+fn clear_login(conn: &rusqlite::Connection, subject: &LoginSubject<'_>) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM login_failures WHERE subject = ?1",
+        [subject.key()],
+    )
+    .map(drop)
+}
+
 const STAFF_COLS: &str = "office, login, name, role, password_hash, active, totp_secret";
 
 fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
@@ -694,10 +703,7 @@ impl MetaStore for SqliteStore {
             "UPDATE offices SET password_hash = ?2 WHERE number = ?1",
             params![number, password_hash],
         )?;
-        tx.execute(
-            "DELETE FROM login_failures WHERE subject = ?1",
-            [LoginSubject::Office(number).key()],
-        )?;
+        clear_login(&tx, &LoginSubject::Office(number))?;
         tx.commit()?;
         Ok(n == 1)
     }
@@ -757,11 +763,7 @@ impl MetaStore for SqliteStore {
     }
 
     fn login_cleared(&self, subject: &LoginSubject<'_>) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM login_failures WHERE subject = ?1",
-            [subject.key()],
-        )?;
-        Ok(())
+        Ok(clear_login(&self.conn(), subject)?)
     }
 
     fn take_totp_step(&self, number: &str, step: i64) -> Result<bool, StoreError> {
@@ -1030,10 +1032,7 @@ impl MetaStore for SqliteStore {
             "UPDATE staff SET active = ?3 WHERE office = ?1 AND login = ?2",
             params![office, login, active],
         )?;
-        tx.execute(
-            "DELETE FROM login_failures WHERE subject = ?1",
-            [LoginSubject::Staff(office, login).key()],
-        )?;
+        clear_login(&tx, &LoginSubject::Staff(office, login))?;
         if !active {
             tx.execute(
                 "DELETE FROM sessions WHERE office = ?1 AND login = ?2",
@@ -1072,10 +1071,7 @@ impl MetaStore for SqliteStore {
     fn open_session(&self, token_hash: &str, s: &Session, now: i64) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM login_failures WHERE subject = ?1",
-            [LoginSubject::Staff(&s.office, &s.login).key()],
-        )?;
+        clear_login(&tx, &LoginSubject::Staff(&s.office, &s.login))?;
         // Sessions that ended are of no use to keep.
         tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
         tx.execute(
@@ -1425,12 +1421,41 @@ mod tests {
         (tmp, store)
     }
 
-    #[test]
-    fn a_number_nobody_has_is_counted_and_locked_like_a_registered_one() {
-        let (_tmp, store) = store();
+    /// A store holding one registered office, 1310000001.
+    fn store_with_office() -> (tempfile::TempDir, SqliteStore) {
+        let (tmp, store) = store();
         store
             .add_office("1310000001", "居宅", OfficeKind::Kyotaku, "hash")
             .unwrap();
+        (tmp, store)
+    }
+
+    #[test]
+    fn a_lock_set_before_the_upgrade_still_holds_after_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("t.db");
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        // The schema before failed logins had their own table.
+        sqlite_migrations::migrate(&mut conn, &MIGRATIONS[..8]).unwrap();
+        conn.execute(
+            "INSERT INTO offices (number, name, kind, password_hash, created_at, failed_logins, locked_until)
+             VALUES ('1310000001', '居宅', 'kyotaku', 'hash', 0, 0, 5000)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store
+                .login_lock(&LoginSubject::Office("1310000001"))
+                .unwrap(),
+            Some(5000)
+        );
+    }
+
+    #[test]
+    fn a_number_nobody_has_is_counted_and_locked_like_a_registered_one() {
+        let (_tmp, store) = store_with_office();
         for subject in [
             LoginSubject::Office("1310000001"),
             LoginSubject::Office("1399999999"),
@@ -1475,10 +1500,7 @@ mod tests {
 
     #[test]
     fn a_new_password_clears_the_lock() {
-        let (_tmp, store) = store();
-        store
-            .add_office("1310000001", "居宅", OfficeKind::Kyotaku, "hash")
-            .unwrap();
+        let (_tmp, store) = store_with_office();
         let office = LoginSubject::Office("1310000001");
         store.login_failed(&office, 100, 1, 900).unwrap();
         assert!(store.login_lock(&office).unwrap().is_some());
