@@ -129,6 +129,10 @@ codes! {
     MessageGone = "message_gone", 410;
     /// A receipt that is not a signed statement.
     BadReceipt = "bad_receipt", 400;
+    /// An activity report out of bounds (a place too long or with control characters).
+    BadActivity = "bad_activity", 400;
+    /// The message was reported saved as often as the relay keeps.
+    TooManySaves = "too_many_saves", 429;
     /// No office with that number.
     UnknownOffice = "unknown_office", 404;
     /// An empty or oversized search.

@@ -4,6 +4,7 @@
 //! Serde only: no transport, no storage. The relay serves these types, the client parses them,
 //! and the desktop app gets them as TypeScript (feature `ts`).
 
+mod activity;
 mod error;
 mod event;
 mod invite;
@@ -13,6 +14,9 @@ mod office;
 mod pairing;
 mod staff;
 
+pub use activity::{
+    Activity, ActivityReport, ExportKind, MAX_PLACE, MAX_SAVES_PER_MESSAGE, Save, SavesPage,
+};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
 pub use invite::{INVITE_EXTENSION, INVITE_LINK_PREFIX, Invite, InviteError, MAX_INVITE_BYTES};

@@ -179,6 +179,29 @@ pub struct Event {
     pub at: i64,
 }
 
+/// A device's report that it saved a received message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveRow {
+    /// Cursor position (0 before it is stored).
+    pub seq: i64,
+    /// The receiving office.
+    pub office: String,
+    /// The message.
+    pub message_id: String,
+    /// The device's id.
+    pub device: String,
+    /// What the office calls the device.
+    pub device_name: String,
+    /// Who was signed in on it, `name (login)`.
+    pub person: Option<String>,
+    /// Where it was written.
+    pub place: String,
+    /// Written again from the kept copy.
+    pub again: bool,
+    /// Unix seconds.
+    pub at: i64,
+}
+
 /// One audit event to append.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AuditEvent {
@@ -381,6 +404,11 @@ pub trait MetaStore: Send + Sync {
         data: &str,
         at: i64,
     ) -> Result<i64, StoreError>;
+    /// Records that a device of the receiving office saved a message, unless it was reported
+    /// saved `max` times already; returns the save's cursor position, `None` when refused.
+    fn add_save(&self, save: &SaveRow, max: usize) -> Result<Option<i64>, StoreError>;
+    /// The saves of an office's messages after `after`, oldest first, at most `limit`.
+    fn saves(&self, office: &str, after: i64, limit: u32) -> Result<Vec<SaveRow>, StoreError>;
     /// An office's events after `after`, oldest first, at most `limit`.
     fn events(&self, office: &str, after: i64, limit: u32) -> Result<Vec<Event>, StoreError>;
     /// Appends to the audit log, chaining the hash; returns the entry.
@@ -415,6 +443,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_staff_totp.sql"),
     include_str!("../migrations/0008_device_requests.sql"),
     include_str!("../migrations/0009_login_failures.sql"),
+    include_str!("../migrations/0010_saves.sql"),
 ];
 
 impl SqliteStore {
@@ -1274,6 +1303,58 @@ impl MetaStore for SqliteStore {
             params![office, kind, message_id, data, at],
         )?;
         Ok(conn.last_insert_rowid())
+    }
+
+    fn add_save(&self, v: &SaveRow, max: usize) -> Result<Option<i64>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let kept: i64 = tx.query_row(
+            "SELECT count(*) FROM saves WHERE message_id = ?1",
+            [&v.message_id],
+            |r| r.get(0),
+        )?;
+        if kept >= max as i64 {
+            return Ok(None);
+        }
+        tx.execute(
+            "INSERT INTO saves (office, message_id, device, device_name, person, place, again, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                v.office,
+                v.message_id,
+                v.device,
+                v.device_name,
+                v.person,
+                v.place,
+                v.again,
+                v.at
+            ],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(Some(seq))
+    }
+
+    fn saves(&self, office: &str, after: i64, limit: u32) -> Result<Vec<SaveRow>, StoreError> {
+        rows(
+            &self.reader(),
+            "SELECT seq, office, message_id, device, device_name, person, place, again, at
+             FROM saves WHERE office = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            params![office, after, limit],
+            |r| {
+                Ok(SaveRow {
+                    seq: r.get(0)?,
+                    office: r.get(1)?,
+                    message_id: r.get(2)?,
+                    device: r.get(3)?,
+                    device_name: r.get(4)?,
+                    person: r.get(5)?,
+                    place: r.get(6)?,
+                    again: r.get(7)?,
+                    at: r.get(8)?,
+                })
+            },
+        )
     }
 
     fn events(&self, office: &str, after: i64, limit: u32) -> Result<Vec<Event>, StoreError> {

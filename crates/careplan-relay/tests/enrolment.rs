@@ -314,6 +314,13 @@ fn authenticated_routes(
         ("inbox", c.get(format!("{u}/v1/inbox"))),
         ("sent", c.get(format!("{u}/v1/sent"))),
         ("events", c.get(format!("{u}/v1/events"))),
+        ("saves", c.get(format!("{u}/v1/saves"))),
+        (
+            "activity",
+            c.post(format!("{u}/v1/activity")).json(
+                &serde_json::json!({"activity": {"kind": "exported", "what": "history", "rows": 1}}),
+            ),
+        ),
         ("directory", c.get(format!("{u}/v1/directory?q=1"))),
         (
             "directory entry",

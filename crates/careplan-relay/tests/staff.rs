@@ -678,3 +678,54 @@ async fn a_pc_asking_with_keys_the_ca_would_refuse_is_refused_at_once() {
     let (_, r) = ask_to_join(&relay, KYOTAKU, "改行\nのあるPC").await;
     assert_eq!(error_code(r).await, "bad_device_name");
 }
+
+#[tokio::test]
+async fn a_save_names_the_person_only_with_the_session_of_the_person_it_claims() {
+    let (relay, pc, _) = office_with_staff().await;
+    relay.add_office(
+        SERVICE,
+        "ひまわり訪問介護ステーション",
+        "service",
+        SERVICE_PW,
+    );
+    let (sc, sk, _) = enrolled_as(&relay, SERVICE, SERVICE_PW).await;
+    let name = format!("UPJSK_202512_{SERVICE}_11_{KYOTAKU}_43_20251225093100.CSV");
+    let r = client(&relay.ca_pem(), Some((&sc, &sk)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-file-name", &name)
+        .header("idempotency-key", "k1")
+        .header("x-kizuna-manifest", manifest_for(&name, "k1"))
+        .body(b"x".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = token(&relay, &pc, "suzuki", STAFF_PW).await;
+    // Saved while suzuki was signed in; then a report queued under sato, sent with suzuki's
+    // session: it must not be put on either of them.
+    for by in ["suzuki", "sato"] {
+        let r = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+            .post(format!("{}/v1/activity", relay.url))
+            .bearer_auth(&t)
+            .json(&json!({ "activity": { "kind": "saved", "message_id": id, "place": "/取込", "again": by == "sato" }, "by": by }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    let page: Value = client(&relay.ca_pem(), Some((&pc.0, &pc.1)))
+        .get(format!("{}/v1/saves", relay.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let saves = page["saves"].as_array().unwrap();
+    assert_eq!(saves[0]["person"], "鈴木 一郎 (suzuki)");
+    assert_eq!(saves[1]["person"], Value::Null);
+}

@@ -269,7 +269,7 @@ async fn list(
 }
 
 // The recipient's message, or 404 for anyone else: others may not even learn that it exists.
-fn own_message(state: &AppState, a: &Authed, id: &str) -> Result<Message, ApiError> {
+pub(super) fn own_message(state: &AppState, a: &Authed, id: &str) -> Result<Message, ApiError> {
     match state.store.message(id).map_err(internal)? {
         Some(m) if m.recipient == a.office.number => Ok(m),
         _ => Err(err(ErrorCode::NoSuchMessage)),

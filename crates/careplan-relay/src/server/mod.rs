@@ -1,5 +1,6 @@
 //! The relay's HTTPS API. Routes and JSON shapes are documented in `docs/api.md`.
 
+mod activity;
 mod commit;
 mod directory;
 mod enroll;
@@ -332,6 +333,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/inbox", get(messages::inbox))
         .route("/v1/sent", get(messages::sent))
         .route("/v1/events", get(events::events))
+        .route("/v1/activity", post(activity::report))
+        .route("/v1/saves", get(activity::saves))
         .route("/v1/directory", get(directory::directory_search))
         .route("/v1/directory/{number}", get(directory::directory_entry))
         .route("/v1/session", post(staff::sign_in).delete(staff::sign_out))

@@ -36,7 +36,7 @@ pub struct Person {
 
 /// The member of staff signed in on `authed`'s device by the session token in `headers`, if
 /// there is one and it is valid; with the token's hash.
-async fn signed_in(
+pub(super) async fn signed_in(
     state: &Arc<AppState>,
     authed: &Authed,
     headers: &HeaderMap,
