@@ -53,6 +53,8 @@ pub enum ActivityEvent {
     },
     /// Connected (again) to the relay.
     Connected,
+    /// Devices of the office saved received files: the inbox shows where and by whom.
+    OfficeSaved,
 }
 
 /// Documents/Kizuna/受信: where received files go unless chosen otherwise.
@@ -127,9 +129,9 @@ fn notify_clickable<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str, ope
 }
 
 impl<R: Runtime> Host for DesktopHost<R> {
-    fn receive_dir(&self) -> Option<PathBuf> {
+    fn import_dir(&self) -> Option<PathBuf> {
         let state = self.state();
-        state.settings().auto_receive.then(|| state.receive_dir())
+        state.settings().save_arrivals.then(|| state.receive_dir())
     }
 
     fn activity(&self, activity: Activity) {
@@ -161,6 +163,7 @@ impl<R: Runtime> Host for DesktopHost<R> {
                         Notice::Arrived {
                             from: &partners,
                             count: files.len(),
+                            kept: files.iter().all(|f| f.kept),
                         },
                         lang,
                     ),
@@ -171,6 +174,7 @@ impl<R: Runtime> Host for DesktopHost<R> {
                     unread,
                 }
             }
+            Activity::OfficeSaved => ActivityEvent::OfficeSaved,
             Activity::SentChanged(n) => ActivityEvent::SentChanged { count: *n },
             Activity::Uploaded(n) => ActivityEvent::Uploaded { count: *n },
             Activity::CertificateEnding { days_left } => {

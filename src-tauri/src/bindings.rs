@@ -32,6 +32,7 @@ pub fn typescript() -> String {
         careplan_client::SendOutcome::decl(&cfg),
         careplan_client::SentFile::decl(&cfg),
         careplan_client::HistoryEntry::decl(&cfg),
+        careplan_client::OfficeSave::decl(&cfg),
         careplan_client::Direction::decl(&cfg),
         careplan_client::FileState::decl(&cfg),
         crate::commands::HistoryArgs::decl(&cfg),

@@ -447,21 +447,15 @@ pub async fn install_update<R: Runtime>(app: AppHandle<R>) -> Res<bool> {
         .map_err(|e| UiError::stopped(&e, lang))?
 }
 
-/// Names of the offices that sent `files`, for the notification.
+/// Names of the offices (and people) that sent `files`, for the notification.
 pub fn partner_names<R: Runtime>(app: &AppHandle<R>, files: &[Received]) -> String {
     let state = app.state::<AppState>();
     let client = state.current();
-    let mut names: Vec<String> = Vec::new();
-    for f in files {
-        let name = client
-            .as_ref()
-            .and_then(|c| c.partner_name(&f.sender))
-            .unwrap_or_else(|| f.sender.clone());
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    names.join("、")
+    careplan_client::messages::senders(
+        files,
+        |number| client.as_ref().and_then(|c| c.partner_name(number)),
+        state.lang(),
+    )
 }
 
 /// The window has drawn its first screen: with `KIZUNA_STARTUP_PROBE=1` the time since the process

@@ -14,6 +14,7 @@ import type {
   HistoryArgs,
   HistoryEntry,
   Invite,
+  OfficeSave,
   InviteOpened,
   Partner,
   SendPlan,
@@ -32,7 +33,7 @@ import type {
 } from "./bindings";
 
 export type { Device, EnrollArgs, JoiningView, NewStaffArgs, PendingDevice, StaffAddedView, StaffMember } from "./bindings";
-export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
+export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, OfficeSave, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
 export type Status = StatusView;
 export type Finding = FindingView;
 /** History filters: every field may be left out. */

@@ -101,9 +101,10 @@ export type Settings = {
  */
 receive_dir: string | null, 
 /**
- * Receive in the background as files arrive.
+ * This PC saves arrivals into the receive folder (the office's other PCs still receive and
+ * keep them, and can save them there later).
  */
-auto_receive: boolean, 
+save_arrivals: boolean, 
 /**
  * Start the app when the user logs in.
  */
@@ -493,11 +494,41 @@ person: string | null,
 /**
  * Who sent it at the partner (received files, from the signed manifest).
  */
-partner_person: string | null, };
+partner_person: string | null, 
+/**
+ * Where and by whom the office's devices saved it (received files).
+ */
+saves: Array<OfficeSave>, };
+
+export type OfficeSave = { 
+/**
+ * What the office calls the device.
+ */
+device_name: string, 
+/**
+ * Whether it is this device.
+ */
+here: boolean, 
+/**
+ * Who was signed in on it, `name (login)`.
+ */
+person: string | null, 
+/**
+ * Where it was written.
+ */
+place: string, 
+/**
+ * Written again from the kept copy.
+ */
+again: boolean, 
+/**
+ * Unix seconds.
+ */
+at: number, };
 
 export type Direction = "sent" | "received";
 
-export type FileState = "queued" | "uploaded" | "delivered" | "acknowledged" | "rejected" | "expired" | "failed" | "saved" | "quarantined" | "replayed" | "saved_again";
+export type FileState = "queued" | "uploaded" | "delivered" | "acknowledged" | "rejected" | "expired" | "failed" | "saved" | "quarantined" | "replayed" | "saved_again" | "kept";
 
 export type HistoryArgs = { direction: string | null, partner: string | null, month: string | null, kind: string | null, state: string | null, text: string | null, };
 
@@ -543,7 +574,7 @@ days_left: number, } | { "kind": "trouble",
 /**
  * In the app's language.
  */
-message: string, } | { "kind": "connected" };
+message: string, } | { "kind": "connected" } | { "kind": "office_saved" };
 
 export type OfficeKind = "kyotaku" | "service" | "both";
 
@@ -551,7 +582,7 @@ export type MessageState = "stored" | "delivered" | "acknowledged" | "expired";
 
 export type EventKind = "message" | "receipt" | "expired" | "certificate";
 
-export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" | "office_disabled" | "bad_office_number" | "bad_password" | "bad_key" | "bad_totp" | "bad_device_name" | "bad_csr" | "bad_encryption_key" | "other_key" | "client_certificate_required" | "certificate_revoked" | "certificate_expired" | "certificate_unknown" | "file_name_missing" | "idempotency_key_missing" | "manifest_missing" | "bad_header" | "bad_file_name" | "sender_mismatch" | "bad_manifest" | "manifest_mismatch" | "unknown_recipient" | "recipient_disabled" | "too_large" | "body_broken_off" | "sign_in_required" | "forbidden" | "bad_staff" | "second_factor_missing" | "staff_locked" | "staff_exists" | "no_such_staff" | "no_such_request" | "too_many_requests" | "request_closed" | "no_such_message" | "message_gone" | "bad_receipt" | "unknown_office" | "bad_query" | "too_many_connections" | "unavailable" | "internal" | "bad_request" | "bad_request_body" | "not_found" | "method_not_allowed" | "request_timeout" | "unsupported_media_type" | "refused" | "unknown";
+export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" | "office_disabled" | "bad_office_number" | "bad_password" | "bad_key" | "bad_totp" | "bad_device_name" | "bad_csr" | "bad_encryption_key" | "other_key" | "client_certificate_required" | "certificate_revoked" | "certificate_expired" | "certificate_unknown" | "file_name_missing" | "idempotency_key_missing" | "manifest_missing" | "bad_header" | "bad_file_name" | "sender_mismatch" | "bad_manifest" | "manifest_mismatch" | "unknown_recipient" | "recipient_disabled" | "too_large" | "body_broken_off" | "sign_in_required" | "forbidden" | "bad_staff" | "second_factor_missing" | "staff_locked" | "staff_exists" | "no_such_staff" | "no_such_request" | "too_many_requests" | "request_closed" | "no_such_message" | "message_gone" | "bad_receipt" | "bad_activity" | "too_many_saves" | "unknown_office" | "bad_query" | "too_many_connections" | "unavailable" | "internal" | "bad_request" | "bad_request_body" | "not_found" | "method_not_allowed" | "request_timeout" | "unsupported_media_type" | "refused" | "unknown";
 
 export const ACTIVITY_EVENT = "kizuna://activity";
 export const NAVIGATE_EVENT = "kizuna://navigate";
@@ -582,6 +613,7 @@ export const STATE_LABELS: Record<"ja" | "en", Record<Direction, Record<FileStat
       "delivered": "Being received",
       "expired": "Expired unreceived",
       "failed": "Not sent",
+      "kept": "Received (this PC does not save into the import folder)",
       "quarantined": "Quarantined",
       "queued": "Queued",
       "rejected": "Rejected by recipient",
@@ -595,6 +627,7 @@ export const STATE_LABELS: Record<"ja" | "en", Record<Direction, Record<FileStat
       "delivered": "Being received",
       "expired": "Expired unreceived",
       "failed": "Not sent",
+      "kept": "Received (this PC does not save into the import folder)",
       "quarantined": "Quarantined",
       "queued": "Queued",
       "rejected": "Rejected by recipient",
@@ -610,6 +643,7 @@ export const STATE_LABELS: Record<"ja" | "en", Record<Direction, Record<FileStat
       "delivered": "相手が受信中",
       "expired": "期限切れ（未受信のまま削除）",
       "failed": "送信できませんでした",
+      "kept": "受信済み（このPCでは取込フォルダに保存しない設定）",
       "quarantined": "検証エラーのため隔離",
       "queued": "送信待ち",
       "rejected": "相手側で検証エラー",
@@ -623,6 +657,7 @@ export const STATE_LABELS: Record<"ja" | "en", Record<Direction, Record<FileStat
       "delivered": "相手が受信中",
       "expired": "期限切れ（未受信のまま削除）",
       "failed": "送信できませんでした",
+      "kept": "受信済み（このPCでは取込フォルダに保存しない設定）",
       "quarantined": "検証エラーのため隔離",
       "queued": "送信待ち",
       "rejected": "相手側で検証エラー",

@@ -37,7 +37,7 @@ function status(): Status {
     receive_dir: "/home/u/Documents/Kizuna/受信",
     settings: {
       receive_dir: null,
-      auto_receive: true,
+      save_arrivals: true,
       start_at_login: false,
       notifications: true,
       language: "ja",
@@ -77,6 +77,7 @@ function received(id: number, file_name: string): HistoryEntry {
     timeline: [["saved", 1_796_000_000]],
     person: "佐藤 花子 (sato)",
     partner_person: "鈴木 一郎 (suzuki)",
+    saves: [],
   };
 }
 
@@ -178,6 +179,39 @@ describe("受信箱", () => {
     await settle();
     expect(inbox.el.querySelector(".loading")?.textContent).toBe("読み込んでいます…");
     answer([]);
+  });
+
+  it("names the PC, the person and the place of each save of the office", async () => {
+    const kept: HistoryEntry = {
+      ...received(7, "A.CSV"),
+      state: "kept",
+      saved_path: null,
+      saves: [
+        { device_name: "事務所PC", here: false, person: "鈴木 一郎 (suzuki)", place: "C:\\取込\\A.CSV", again: false, at: 1_796_000_060 },
+      ],
+    };
+    ipc((cmd) => (cmd === "history" ? [kept] : 0));
+    const el = await shown(createInbox(fakeShell()));
+    const lines = [...el.querySelectorAll(".office-save")].map((l) => l.textContent);
+    expect(lines).toEqual(["この PC では未保存", "保存: 事務所PC・鈴木 一郎 (suzuki)・2026-11-30 09:54 C:\\取込\\A.CSV"]);
+  });
+
+  it("offers to save a file this PC only kept, and shows the list again once saved", async () => {
+    const calls: unknown[] = [];
+    let state: HistoryEntry["state"] = "kept";
+    ipc((cmd, args) => {
+      if (cmd === "history") return [{ ...received(7, "A.CSV"), state, saved_path: state === "kept" ? null : "/in/A.CSV" }];
+      if (cmd === "save_again") return (calls.push(args), (state = "acknowledged"), "/in/A.CSV");
+      return 0;
+    });
+    const el = await shown(createInbox(fakeShell()));
+    expect(el.querySelector(".save-again")).toBeNull();
+    el.querySelector<HTMLButtonElement>(".save-here")!.click();
+    await settle();
+    await settle();
+    expect(calls).toEqual([{ id: 7, folder: null }]);
+    expect(el.querySelector(".save-here")).toBeNull();
+    expect(el.querySelector(".save-again")).not.toBeNull();
   });
 
   it("says so when nothing was received", async () => {

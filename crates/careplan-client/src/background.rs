@@ -1,6 +1,6 @@
 //! Keeping an office in step with the relay while the app runs: upload what is queued,
-//! receive into the chosen folder, follow states and receipts, and wait on the event stream
-//! (polling once a minute as a fallback). The desktop app runs this; so can any long-lived shell.
+//! receive (saving into the import folder where this device imports), follow states and
+//! receipts, and wait on the event stream (polling once a minute as a fallback). The desktop app runs this; so can any long-lived shell.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +16,9 @@ use crate::receive::Received;
 pub enum Activity {
     /// Files arrived and were saved (or quarantined).
     Received(Vec<Received>),
+    /// Devices of the office saved received files (this one or others): the inbox may show
+    /// more.
+    OfficeSaved,
     /// Sent files changed state (delivered, acknowledged, rejected, expired); how many.
     SentChanged(usize),
     /// Queued files were accepted by the relay; how many.
@@ -33,8 +36,9 @@ pub enum Activity {
 
 /// What the loop asks of its host each round.
 pub trait Host {
-    /// Where received files go; `None` pauses receiving (auto-receive off).
-    fn receive_dir(&self) -> Option<PathBuf>;
+    /// Where this device saves arrivals (the care software's import folder); `None`: it only
+    /// keeps them, another device of the office saves them.
+    fn import_dir(&self) -> Option<PathBuf>;
     /// Tells the host what happened.
     fn activity(&self, activity: Activity);
     /// Whether to stop.
@@ -53,13 +57,16 @@ async fn pause(host: &impl Host, pause: Duration) {
 }
 
 impl Client {
-    /// Receives what is waiting into `dir`, once: due files are uploaded first and the states
-    /// of sent files refreshed after (their failures stay in the outbox and the status).
-    pub async fn receive_once(&self, dir: &Path) -> Result<Vec<Received>> {
+    /// Receives what is waiting into `dir` (or keeps it, with none), once: due files are
+    /// uploaded first, then what this device did is reported and what the office's devices saved
+    /// fetched, and the states of sent files refreshed (their failures stay in the outbox and
+    /// the status).
+    pub async fn receive_once(&self, dir: Option<&Path>) -> Result<Vec<Received>> {
         if let Err(e) = self.flush_outbox(false).await {
             tracing::debug!(error = %e, "outbox not flushed");
         }
         let received = self.receive(dir).await?;
+        self.share_activity().await;
         if let Err(e) = self.refresh_sent().await {
             tracing::debug!(error = %e, "sent states not refreshed");
         }
@@ -85,15 +92,18 @@ impl Client {
                 return false;
             }
         }
-        if let Some(dir) = host.receive_dir() {
-            match self.receive(&dir).await {
-                Ok(r) if !r.is_empty() => host.activity(Activity::Received(r)),
-                Ok(_) => {}
-                Err(e) => {
-                    host.activity(Activity::Trouble(e));
-                    return false;
-                }
+        // Every device receives (and keeps a sealed copy); only those that import save.
+        let dir = host.import_dir();
+        match self.receive(dir.as_deref()).await {
+            Ok(r) if !r.is_empty() => host.activity(Activity::Received(r)),
+            Ok(_) => {}
+            Err(e) => {
+                host.activity(Activity::Trouble(e));
+                return false;
             }
+        }
+        if self.share_activity().await > 0 {
+            host.activity(Activity::OfficeSaved);
         }
         match self.refresh_sent().await {
             Ok(0) => {}

@@ -208,7 +208,7 @@ struct PartnerHost<'a> {
 }
 
 impl Host for PartnerHost<'_> {
-    fn receive_dir(&self) -> Option<PathBuf> {
+    fn import_dir(&self) -> Option<PathBuf> {
         Some(self.partner.inbox.clone())
     }
 

@@ -39,7 +39,7 @@ fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 14] = [
     "方向",
     "日時",
     "ファイル名",
@@ -53,6 +53,7 @@ const HEADER: [&str; 13] = [
     "経過",
     "担当者",
     "相手の担当者",
+    "保存（PC・担当者・日時・場所）",
 ];
 
 /// The history entries as CSV bytes (times in Japan time).
@@ -88,6 +89,19 @@ pub fn history_csv(entries: &[HistoryEntry]) -> Vec<u8> {
             timeline,
             e.person.clone().unwrap_or_default(),
             e.partner_person.clone().unwrap_or_default(),
+            e.saves
+                .iter()
+                .map(|v| {
+                    let who = v
+                        .person
+                        .as_deref()
+                        .map(|p| format!(" {p}"))
+                        .unwrap_or_default();
+                    let again = if v.again { "（再保存）" } else { "" };
+                    format!("{}{who} {} {}{again}", v.device_name, jst(v.at), v.place)
+                })
+                .collect::<Vec<_>>()
+                .join(" / "),
         ];
         let _ = out.write_record(row.iter().map(|f| cell(f).into_owned()));
     }
@@ -121,6 +135,7 @@ mod tests {
             ],
             person: Some("佐藤 花子 (sato)".into()),
             partner_person: None,
+            saves: Vec::new(),
         }
     }
 
@@ -133,6 +148,29 @@ mod tests {
         assert!(lines[1].contains("\"ひまわり, 訪問介護\""));
         assert!(lines[1].contains("相手受信確認済み,あり,"));
         assert!(lines[1].contains("送信待ち / "));
+    }
+
+    #[test]
+    fn the_audit_csv_names_the_pc_the_person_and_the_place_of_each_save() {
+        let mut e = entry();
+        e.direction = Direction::Received;
+        e.saves = vec![crate::store::OfficeSave {
+            device_name: "事務所PC".into(),
+            here: false,
+            person: Some("鈴木 一郎 (suzuki)".into()),
+            place: "C:\\取込\\UPPLAN.CSV".into(),
+            again: false,
+            at: 1_796_000_120,
+        }];
+        let csv = history_csv(&[e]);
+        let mut rows = csv::Reader::from_reader(&csv[3..]);
+        let row = rows.records().next().unwrap().unwrap();
+        assert!(
+            row[13].starts_with("事務所PC 鈴木 一郎 (suzuki) 2026-")
+                && row[13].ends_with("C:\\取込\\UPPLAN.CSV"),
+            "{}",
+            &row[13]
+        );
     }
 
     #[test]
@@ -152,7 +190,7 @@ mod tests {
         let csv = history_csv(&[e]);
         assert!(csv.starts_with("\u{feff}".as_bytes()));
         let mut rows = csv::Reader::from_reader(&csv[3..]);
-        assert_eq!(rows.headers().unwrap().len(), 13);
+        assert_eq!(rows.headers().unwrap().len(), 14);
         let row = rows.records().next().unwrap().unwrap();
         assert_eq!(&row[4], "ひまわり\"本店\"\n第二");
         assert_eq!(&row[8], "相手受信確認済み");

@@ -44,6 +44,9 @@ pub enum FileState {
     Replayed,
     /// Saved once more from the kept copy.
     SavedAgain,
+    /// Received and verified, kept here sealed but not saved into a folder: another device
+    /// of the office saves arrivals.
+    Kept,
 }
 
 impl Direction {
@@ -61,7 +64,7 @@ impl Direction {
 
 impl FileState {
     /// Every state.
-    pub const ALL: [FileState; 11] = [
+    pub const ALL: [FileState; 12] = [
         FileState::Queued,
         FileState::Uploaded,
         FileState::Delivered,
@@ -73,6 +76,7 @@ impl FileState {
         FileState::Quarantined,
         FileState::Replayed,
         FileState::SavedAgain,
+        FileState::Kept,
     ];
 
     /// The name as stored.
@@ -89,6 +93,7 @@ impl FileState {
             FileState::Quarantined => "quarantined",
             FileState::Replayed => "replayed",
             FileState::SavedAgain => "saved_again",
+            FileState::Kept => "kept",
         }
     }
 }

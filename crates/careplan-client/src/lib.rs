@@ -3,6 +3,7 @@
 //!
 //! No UI here: the `kizuna` CLI and the desktop app are thin shells over [`Client`].
 
+mod activity;
 pub mod background;
 mod client;
 pub mod demo;
@@ -40,4 +41,4 @@ pub use receive::{Received, write_new_file};
 pub use send::{SendOutcome, SentFile, Upload, expand};
 pub use staff::{qr_svg, qr_text};
 pub use status::{Enrolled, Status};
-pub use store::{HistoryEntry, HistoryQuery};
+pub use store::{HistoryEntry, HistoryQuery, OfficeSave};

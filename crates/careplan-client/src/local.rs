@@ -58,6 +58,10 @@ impl Client {
     pub fn export_history(&self, q: &HistoryQuery, path: &Path) -> Result<usize> {
         let entries = self.history(q)?;
         crate::profile::write_atomic(path, &crate::export::history_csv(&entries), false)?;
+        self.note(careplan_protocol::Activity::Exported {
+            what: careplan_protocol::ExportKind::History,
+            rows: u32::try_from(entries.len()).unwrap_or(u32::MAX),
+        })?;
         Ok(entries.len())
     }
 

@@ -133,6 +133,44 @@ pub fn error_text(e: &ClientError, lang: Lang) -> String {
     }
 }
 
+/// Who files came from, as a notification names them: each office once by its name (or number),
+/// with the people who sent from it (from the signed manifests), `ひまわり（佐藤 花子 (sato)）`.
+pub fn senders(
+    files: &[crate::Received],
+    name_of: impl Fn(&str) -> Option<String>,
+    lang: Lang,
+) -> String {
+    let mut offices: Vec<(String, Vec<&str>)> = Vec::new();
+    for f in files {
+        let i = match offices.iter().position(|(o, _)| *o == f.sender) {
+            Some(i) => i,
+            None => {
+                offices.push((f.sender.clone(), Vec::new()));
+                offices.len() - 1
+            }
+        };
+        if let Some(by) = f.sent_by.as_deref().filter(|b| !offices[i].1.contains(b)) {
+            offices[i].1.push(by);
+        }
+    }
+    let (open, close, sep) = match lang {
+        Lang::Ja => ("（", "）", "、"),
+        Lang::En => (" (", ")", ", "),
+    };
+    offices
+        .iter()
+        .map(|(number, people)| {
+            let name = name_of(number).unwrap_or_else(|| number.clone());
+            if people.is_empty() {
+                name
+            } else {
+                format!("{name}{open}{}{close}", people.join(sep))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// What the desktop app says outside its window: tray menu, tooltip and notifications.
 #[derive(Debug, Clone, Copy)]
 pub enum Notice<'a> {
@@ -140,10 +178,12 @@ pub enum Notice<'a> {
     ArrivedTitle,
     /// Notification body: `count` files from `from` (partner names).
     Arrived {
-        /// The senders' names, joined.
+        /// The senders' names (and who sent, where the manifest says), joined.
         from: &'a str,
         /// How many files.
         count: usize,
+        /// This PC only kept them: another PC of the office saves arrivals.
+        kept: bool,
     },
     /// Notification action that opens the inbox.
     OpenInbox,
@@ -203,8 +243,10 @@ pub fn notice(n: Notice<'_>, lang: Lang) -> String {
     match n {
         Notice::ArrivedTitle if en => "New care plan files arrived".into(),
         Notice::ArrivedTitle => "新しいケアプランが届きました".into(),
-        Notice::Arrived { from, count } if en => format!("{count} from {from}"),
-        Notice::Arrived { from, count } => format!("{from} から {count} 件"),
+        Notice::Arrived { from, count, kept: false } if en => format!("{count} from {from}"),
+        Notice::Arrived { from, count, kept: false } => format!("{from} から {count} 件"),
+        Notice::Arrived { from, count, kept: true } if en => format!("{count} from {from} (kept here; another PC saves them into the import folder)"),
+        Notice::Arrived { from, count, kept: true } => format!("{from} から {count} 件（このPCでは控えを保管。取込フォルダへは別のPCが保存します）"),
         Notice::OpenInbox if en => "Open the inbox".into(),
         Notice::OpenInbox => "受信箱を開く".into(),
         Notice::CertificateTitle if en => "The certificate needs renewing".into(),
@@ -282,12 +324,44 @@ pub fn state_label(direction: Direction, state: FileState, lang: Lang) -> &'stat
         (Replayed, true) => "Refused: a copy of a file already received",
         (SavedAgain, false) => "保存し直し",
         (SavedAgain, true) => "Saved again",
+        (Kept, false) => "受信済み（このPCでは取込フォルダに保存しない設定）",
+        (Kept, true) => "Received (this PC does not save into the import folder)",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn arrived(sender: &str, by: Option<&str>) -> crate::Received {
+        crate::Received {
+            relay_id: "m".into(),
+            sender: sender.into(),
+            file_name: "UPPLAN.CSV".into(),
+            saved_path: None,
+            quarantined: None,
+            replayed: false,
+            kept: false,
+            sent_by: by.map(str::to_owned),
+            errors: 0,
+            warnings: 0,
+        }
+    }
+
+    #[test]
+    fn a_notification_names_each_sending_office_once_with_the_people_who_sent() {
+        let files = [
+            arrived("1310000001", Some("佐藤 花子 (sato)")),
+            arrived("1310000001", Some("佐藤 花子 (sato)")),
+            arrived("1310000001", Some("鈴木 一郎 (suzuki)")),
+            arrived("1320000002", None),
+        ];
+        let name = |n: &str| (n == "1310000001").then(|| "居宅介護支援さくら".to_owned());
+        assert_eq!(
+            senders(&files, name, Lang::Ja),
+            "居宅介護支援さくら（佐藤 花子 (sato)、鈴木 一郎 (suzuki)）、1320000002"
+        );
+    }
 
     /// One error of every kind, for the sentence tests.
     fn one_of_each() -> Vec<ClientError> {

@@ -12,7 +12,7 @@ use crate::client::Client;
 use crate::envelope::{self, RECEIPT_TYPE, Receipt, VerifyError};
 use crate::error::{ClientError, Result};
 use crate::store::{NewReceived, Unreported, now};
-use careplan_protocol::{Message as RelayMessage, MessageState};
+use careplan_protocol::{Activity, Message as RelayMessage, MessageState};
 
 /// What happened to one received message.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +30,11 @@ pub struct Received {
     /// Refused as a copy of a file already received (same signed manifest): not saved, no
     /// receipt.
     pub replayed: bool,
+    /// Verified and kept here, not saved into a folder: this device leaves that to another of
+    /// the office.
+    pub kept: bool,
+    /// Who sent it at the partner, `name (login)`, from the signed manifest.
+    pub sent_by: Option<String>,
     /// Validation errors in the received file (saved all the same: the sender's problem).
     pub errors: usize,
     /// Validation warnings.
@@ -49,6 +54,8 @@ impl From<Unreported> for Received {
                 .map(PathBuf::from),
             quarantined: (u.state == "quarantined").then(|| u.reason.unwrap_or_default()),
             replayed: u.state == "replayed",
+            kept: u.state == "kept",
+            sent_by: u.sent_by,
             errors: u.errors,
             warnings: u.warnings,
         }
@@ -62,10 +69,14 @@ struct Opened {
 }
 
 impl Client {
-    /// Takes every message waiting at the relay and saves it into `out_dir`.
-    pub async fn receive(&self, out_dir: &Path) -> Result<Vec<Received>> {
+    /// Takes every message waiting at the relay and saves it into `out_dir`; with none, each is
+    /// verified and kept here (sealed, for saving later) and another device of the office saves
+    /// it. The receipt goes either way; the relay passes on only the first of the office's.
+    pub async fn receive(&self, out_dir: Option<&Path>) -> Result<Vec<Received>> {
         self.ensure_certificate_valid()?;
-        std::fs::create_dir_all(out_dir).map_err(|e| ClientError::io(out_dir, e))?;
+        if let Some(dir) = out_dir {
+            std::fs::create_dir_all(dir).map_err(|e| ClientError::io(dir, e))?;
+        }
         let mut after = self.db.cursor("inbox_cursor")?;
         loop {
             let page = self.api().inbox(after).await?;
@@ -257,10 +268,13 @@ impl Client {
         &self,
         o: &Opened,
         report: &careplan_csv::FileReport,
-        out_dir: &Path,
+        out_dir: Option<&Path>,
     ) -> Result<()> {
         let msg = &o.msg;
-        let saved = write_new_file(out_dir, &msg.file_name, &o.plain)?;
+        let saved = match out_dir {
+            Some(dir) => Some(write_new_file(dir, &msg.file_name, &o.plain)?),
+            None => None,
+        };
         let sha = envelope::sha256_hex(&o.plain);
         let sealed = envelope::encrypt(&[self.keys.encryption_recipient()], &o.plain)?;
         let receipt = self.receipt(msg, &sha, "accepted", None)?;
@@ -271,7 +285,7 @@ impl Client {
             .collect();
         let name = report.file_name.as_ref();
         let month = name.and_then(|n| n.month.as_ref().map(|m| m.to_string()));
-        let saved_text = saved.display().to_string();
+        let saved_text = saved.as_ref().map(|p| p.display().to_string());
         let findings_json = serde_json::to_string(&findings).unwrap_or_default();
         let id = self.db.record_received(&NewReceived {
             relay_id: &msg.id,
@@ -283,8 +297,8 @@ impl Client {
             users: Some(report.users as i64),
             size: Some(o.plain.len() as i64),
             sha256: Some(&sha),
-            state: "saved",
-            saved_path: Some(&saved_text),
+            state: if saved.is_some() { "saved" } else { "kept" },
+            saved_path: saved_text.as_deref(),
             sealed: Some(&sealed),
             reason: None,
             findings: Some(&findings_json),
@@ -295,12 +309,20 @@ impl Client {
             sent_by: o.manifest.sent_by.as_deref(),
             received_by: self.person_label().as_deref(),
         })?;
+        if let Some(place) = saved_text {
+            self.note(Activity::Saved {
+                message_id: msg.id.clone(),
+                place,
+                again: false,
+            })?;
+        }
         self.acknowledge(id, &msg.id, &receipt).await?;
         Ok(())
     }
 
     /// Writes a received file again from its kept copy into `dir` (normally the receive folder),
-    /// never over another file: for when the care software moved or deleted it.
+    /// never over another file: for when the care software moved or deleted it, or when this
+    /// device only kept it.
     pub fn save_again(&self, id: i64, dir: &Path) -> Result<PathBuf> {
         let (file_name, sha, sealed) = self.db.received_copy(id)?.ok_or(ClientError::NotKept)?;
         let plain = envelope::decrypt(&self.keys, &sealed)
@@ -312,7 +334,13 @@ impl Client {
         }
         std::fs::create_dir_all(dir).map_err(|e| ClientError::io(dir, e))?;
         let path = write_new_file(dir, &file_name, &plain)?;
-        self.db.mark_saved_again(id, &path.display().to_string())?;
+        let place = path.display().to_string();
+        let message_id = self.db.mark_saved_again(id, &place)?;
+        self.note(Activity::Saved {
+            message_id,
+            place,
+            again: true,
+        })?;
         Ok(path)
     }
 

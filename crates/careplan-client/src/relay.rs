@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use careplan_protocol::{
-    AckRequest, DeviceRequest, DeviceRequestCreated, DeviceRequestStatus, EnrollRequest, ErrorBody,
-    ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER, NewStaff, OfficeInfo,
-    PendingDevice, REQUEST_SECRET_HEADER, RenewRequest, SearchResult, SignInRequest,
-    SignInResponse, StaffAdded, StaffMember,
+    AckRequest, ActivityReport, DeviceRequest, DeviceRequestCreated, DeviceRequestStatus,
+    EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER,
+    NewStaff, OfficeInfo, PendingDevice, REQUEST_SECRET_HEADER, RenewRequest, SavesPage,
+    SearchResult, SignInRequest, SignInResponse, StaffAdded, StaffMember,
 };
 use serde::de::DeserializeOwned;
 
@@ -435,6 +435,27 @@ impl RelayApi {
             }) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Reports what this device did (a save, an export), as the signed-in person when one is.
+    pub async fn report(&self, report: &ActivityReport) -> Result<()> {
+        let resp = self
+            .as_signed_in(self.http.post(self.url("/v1/activity")))
+            .timeout(CALL_TIMEOUT)
+            .json(report)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        check(resp).await.map(drop)
+    }
+
+    /// Where and by whom the office's devices saved its received files, after `after`.
+    pub async fn saves(&self, after: i64) -> Result<SavesPage> {
+        json(
+            self.get(&format!("/v1/saves?after={after}&limit=500"))
+                .await?,
+        )
+        .await
     }
 
     /// Opens the event stream, resuming after event `after`.

@@ -14,8 +14,14 @@ use crate::profile::write_atomic;
 pub struct Settings {
     /// Where received files are saved (the care software's import folder).
     pub receive_dir: Option<PathBuf>,
-    /// Receive in the background as files arrive.
-    pub auto_receive: bool,
+    /// This PC saves arrivals into the receive folder (the office's other PCs still receive and
+    /// keep them, and can save them there later).
+    pub save_arrivals: bool,
+    /// `auto_receive` of earlier versions' settings files, read once into `save_arrivals`.
+    #[doc(hidden)]
+    #[serde(rename = "auto_receive", skip_serializing)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub legacy_auto_receive: Option<bool>,
     /// Start the app when the user logs in.
     pub start_at_login: bool,
     /// Show an OS notification when files arrive.
@@ -34,7 +40,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             receive_dir: None,
-            auto_receive: true,
+            save_arrivals: true,
+            legacy_auto_receive: None,
             start_at_login: false,
             notifications: true,
             language: "ja".into(),
@@ -50,8 +57,15 @@ impl Settings {
     pub fn load(dir: &Path) -> Result<Settings> {
         let path = dir.join("settings.json");
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| ClientError::Format(format!("{}: {e}", path.display()))),
+            Ok(bytes) => {
+                let mut s: Settings = serde_json::from_slice(&bytes)
+                    .map_err(|e| ClientError::Format(format!("{}: {e}", path.display())))?;
+                // Auto-receive off meant "this PC does not put files into the folder".
+                if let Some(old) = s.legacy_auto_receive.take() {
+                    s.save_arrivals = old;
+                }
+                Ok(s)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(e) => Err(ClientError::io(&path, e)),
         }
@@ -94,6 +108,17 @@ mod tests {
         };
         s.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()).unwrap(), s);
+    }
+
+    #[test]
+    fn an_office_that_turned_auto_receive_off_keeps_this_pc_from_saving_arrivals() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("settings.json"),
+            r#"{"auto_receive": false}"#,
+        )
+        .unwrap();
+        assert!(!Settings::load(dir.path()).unwrap().save_arrivals);
     }
 
     #[test]

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_manifest_key.sql"),
     include_str!("../migrations/0004_reported.sql"),
     include_str!("../migrations/0005_people.sql"),
+    include_str!("../migrations/0006_saves.sql"),
 ];
 
 /// Seconds a newly queued file is left to whoever queued it before a background flush takes it.
@@ -87,7 +88,7 @@ pub struct Unreported {
     pub sender: String,
     /// Standard file name.
     pub file_name: String,
-    /// saved, quarantined or replayed.
+    /// saved, kept, quarantined or replayed.
     pub state: String,
     /// Where it was saved.
     pub saved_path: Option<String>,
@@ -97,6 +98,8 @@ pub struct Unreported {
     pub errors: usize,
     /// Validation warnings.
     pub warnings: usize,
+    /// Who sent it at the partner.
+    pub sent_by: Option<String>,
 }
 
 /// A received file as recorded.
@@ -181,6 +184,26 @@ pub struct HistoryEntry {
     pub person: Option<String>,
     /// Who sent it at the partner (received files, from the signed manifest).
     pub partner_person: Option<String>,
+    /// Where and by whom the office's devices saved it (received files).
+    pub saves: Vec<OfficeSave>,
+}
+
+/// Where and by whom a device of the office saved a received file.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OfficeSave {
+    /// What the office calls the device.
+    pub device_name: String,
+    /// Whether it is this device.
+    pub here: bool,
+    /// Who was signed in on it, `name (login)`.
+    pub person: Option<String>,
+    /// Where it was written.
+    pub place: String,
+    /// Written again from the kept copy.
+    pub again: bool,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 /// Filters for [`Db::history`]; empty fields match everything.
@@ -481,7 +504,8 @@ impl Db {
         Ok(self
             .conn()
             .query_row(
-                "SELECT 1 FROM received WHERE sender = ?1 AND manifest_key = ?2 AND state = 'saved'",
+                "SELECT 1 FROM received WHERE sender = ?1 AND manifest_key = ?2
+                 AND state IN ('saved', 'kept')",
                 [sender, key],
                 |_| Ok(()),
             )
@@ -535,8 +559,8 @@ impl Db {
     pub fn unreported(&self) -> Result<Vec<Unreported>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT id, relay_id, sender, file_name, state, saved_path, reason, errors, warnings
-             FROM received WHERE reported = 0 ORDER BY id",
+            "SELECT id, relay_id, sender, file_name, state, saved_path, reason, errors, warnings,
+             sent_by FROM received WHERE reported = 0 ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(Unreported {
@@ -549,6 +573,7 @@ impl Db {
                 reason: r.get(6)?,
                 errors: r.get::<_, i64>(7)? as usize,
                 warnings: r.get::<_, i64>(8)? as usize,
+                sent_by: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -578,15 +603,76 @@ impl Db {
             .optional()?)
     }
 
-    /// A received file was written again, to `path`.
-    pub fn mark_saved_again(&self, id: i64, path: &str) -> Result<()> {
+    /// A received file was written again, to `path` (or for the first time, when it was only
+    /// kept): returns its relay id, for the report to the office.
+    pub fn mark_saved_again(&self, id: i64, path: &str) -> Result<String> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let (relay_id, state): (String, FileState) = tx.query_row(
+            "SELECT relay_id, state FROM received WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let now_state = if state == FileState::Kept {
+            FileState::Saved
+        } else {
+            FileState::SavedAgain
+        };
         tx.execute(
-            "UPDATE received SET saved_path = ?2 WHERE id = ?1",
+            "UPDATE received SET saved_path = ?2, state = CASE WHEN state = 'kept' THEN 'saved'
+             ELSE state END WHERE id = ?1",
             params![id, path],
         )?;
-        Self::timeline(&tx, "received", id, "saved_again", Some(path))?;
+        Self::timeline(&tx, "received", id, now_state.as_str(), Some(path))?;
+        tx.commit()?;
+        Ok(relay_id)
+    }
+
+    /// Keeps a report for the relay until it has it.
+    pub fn queue_report(&self, body: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO reports (body, created_at) VALUES (?1, ?2)",
+            params![body, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Reports not yet at the relay, oldest first, at most 100.
+    pub fn due_reports(&self) -> Result<Vec<(i64, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, body FROM reports ORDER BY id LIMIT 100")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A report the relay has (or refused for good).
+    pub fn report_done(&self, id: i64) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM reports WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Remembers saves of the office's devices as the relay lists them (each once).
+    pub fn add_office_saves(&self, saves: &[careplan_protocol::Save]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for v in saves {
+            tx.execute(
+                "INSERT OR IGNORE INTO office_saves
+                 (seq, relay_id, device_name, here, person, place, again, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    v.seq,
+                    v.message_id,
+                    v.device_name,
+                    v.here,
+                    v.person,
+                    v.place,
+                    v.again,
+                    v.at
+                ],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -734,6 +820,7 @@ impl Db {
                         timeline: Vec::new(),
                         person: r.get(13)?,
                         partner_person: r.get(14)?,
+                        saves: Vec::new(),
                     })
                 },
             )?
@@ -744,7 +831,26 @@ impl Db {
         let mut stmt = conn.prepare(
             "SELECT state, at FROM timeline WHERE direction = ?1 AND item = ?2 ORDER BY id",
         )?;
+        let mut saves = conn.prepare(
+            "SELECT o.device_name, o.here, o.person, o.place, o.again, o.at
+             FROM office_saves o JOIN received r ON r.relay_id = o.relay_id
+             WHERE r.id = ?1 ORDER BY o.seq",
+        )?;
         for e in &mut entries {
+            if e.direction == Direction::Received {
+                e.saves = saves
+                    .query_map([e.id], |r| {
+                        Ok(OfficeSave {
+                            device_name: r.get(0)?,
+                            here: r.get(1)?,
+                            person: r.get(2)?,
+                            place: r.get(3)?,
+                            again: r.get(4)?,
+                            at: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+            }
             e.kind_name = e
                 .kind
                 .as_deref()

@@ -66,8 +66,12 @@ pub enum ExchangeCommand {
     /// Receive files waiting at the relay into a folder, verify them and send receipts.
     Receive {
         /// Folder the files are saved in.
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "keep")]
+        out: Option<PathBuf>,
+        /// Verify and keep what arrives on this device without saving it into a folder: another
+        /// device of the office saves it (save it here later with save-again).
+        #[arg(long, conflicts_with = "out")]
+        keep: bool,
         /// Wait up to SECONDS for at least one file, then take everything waiting.
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
@@ -91,6 +95,10 @@ pub enum ExchangeCommand {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        /// Write the audit CSV (for 実地指導) to FILE instead; the export is recorded at the
+        /// relay with this device and the person signed in.
+        #[arg(long, value_name = "FILE", conflicts_with = "json")]
+        csv: Option<PathBuf>,
     },
     /// Save a received file again from its kept copy (the care software moved or deleted it);
     /// ID is the number `history` shows for it.
@@ -262,12 +270,28 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
             }
             ExchangeCommand::Receive {
                 out,
+                keep: _,
                 wait,
                 watch,
                 json,
-            } => receive(profile, &out, wait, watch, json).await,
+            } => receive(profile, out.as_deref(), wait, watch, json).await,
             ExchangeCommand::Status { json } => status(profile, json).await,
-            ExchangeCommand::History { filter, json } => history(profile, filter.into(), json),
+            ExchangeCommand::History {
+                filter,
+                csv: Some(path),
+                ..
+            } => {
+                let q = filter.into();
+                with_client(profile, |c| async move {
+                    let rows = c.export_history(&q, &path)?;
+                    // Recorded at the relay now if it answers, at the next receive otherwise.
+                    let _ = c.flush_reports().await;
+                    println!("{rows} 件の履歴を {} に書き出しました。", path.display());
+                    Ok(())
+                })
+                .await
+            }
+            ExchangeCommand::History { filter, json, .. } => history(profile, filter.into(), json),
             ExchangeCommand::SaveAgain { out, id } => save_again(profile, &out, id),
             ExchangeCommand::Devices {
                 command: Some(DevicesCommand::Revoke { device }),
@@ -483,6 +507,10 @@ fn print_received(list: &[Received], json: bool) {
                 "受け取りを拒否しました: {} ← {}（同じ送信がすでに届いています。複製のため保存していません）",
                 r.file_name, r.sender
             ),
+            _ if r.kept => println!(
+                "受信しました: {} ← {}（このPCでは保存せず控えを保管しました）",
+                r.file_name, r.sender
+            ),
             _ => {}
         }
     }
@@ -498,7 +526,7 @@ enum Until {
 
 /// The client's background loop, printing what arrives: `receive --wait` and `--watch`.
 struct Printer<'a> {
-    out: &'a Path,
+    out: Option<&'a Path>,
     json: bool,
     until: Until,
     received: Mutex<Vec<Received>>,
@@ -507,8 +535,8 @@ struct Printer<'a> {
 }
 
 impl Host for Printer<'_> {
-    fn receive_dir(&self) -> Option<PathBuf> {
-        Some(self.out.to_owned())
+    fn import_dir(&self) -> Option<PathBuf> {
+        self.out.map(Path::to_owned)
     }
 
     fn activity(&self, activity: Activity) {
@@ -524,7 +552,10 @@ impl Host for Printer<'_> {
                 eprintln!("kizuna: {}", error_ja(&e));
             }
             Activity::Trouble(e) => *lock(&self.fatal) = Some(e),
-            Activity::SentChanged(_) | Activity::Uploaded(_) | Activity::Connected => {}
+            Activity::SentChanged(_)
+            | Activity::Uploaded(_)
+            | Activity::Connected
+            | Activity::OfficeSaved => {}
         }
     }
 
@@ -547,7 +578,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 async fn receive(
     profile: &Path,
-    out: &Path,
+    out: Option<&Path>,
     wait: Option<u64>,
     watch: bool,
     json: bool,

@@ -117,7 +117,7 @@ fn main() {
         let receiving = tokio::spawn(async move {
             let mut got = Vec::new();
             while !stop2.load(Ordering::Relaxed) {
-                if let Ok(r) = receiver.receive(&inbox2).await {
+                if let Ok(r) = receiver.receive(Some(&inbox2)).await {
                     got.extend(r);
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -151,7 +151,7 @@ fn main() {
         // Whatever is still on its way is fetched now, with the relay up.
         let deadline = Instant::now() + Duration::from_secs(60);
         while names_in(&inbox).len() < accepted.len() && Instant::now() < deadline {
-            got.extend(receiver.receive(&inbox).await.unwrap());
+            got.extend(receiver.receive(Some(&inbox)).await.unwrap());
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         (accepted, (got, w))

@@ -92,7 +92,7 @@ fn main() {
                     Ok(_) => continue,
                     Err(e) => panic!("event stream: {e}"),
                 }
-                for r in receiver.receive(&inbox2).await.unwrap() {
+                for r in receiver.receive(Some(&inbox2)).await.unwrap() {
                     saved.insert(r.file_name, Instant::now());
                 }
             }

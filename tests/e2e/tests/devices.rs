@@ -360,3 +360,121 @@ fn a_pc_joins_by_an_administrators_approval_and_reads_what_is_sent_after() {
         .unwrap();
     assert!(detail.contains("ノートPC by kanri on device "), "{detail}");
 }
+
+/// `o`'s history as `kizuna history --json` prints it, from `profile`.
+fn history_in(w: &World, profile: &Path) -> Vec<Value> {
+    let out = w.kizuna_in(profile, &["history", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_pc_that_imports_saves_the_others_keep_and_every_pc_shows_where_and_by_whom() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let laptop = w.folder("houmon-laptop");
+    w.enroll_device(&HOUMON, &laptop, "ノートPC");
+    w.add_staff(&HOUMON, "ippan", "staff", "ippan-password-1");
+    let out = w.kizuna_input(
+        &w.profile(&HOUMON),
+        &["login", "--login", "ippan", "--password-stdin"],
+        Some("ippan-password-1"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    send_again(&w, &KYOTAKU, &plans);
+
+    // The office PC imports; the laptop only keeps.
+    let import = w.folder("import");
+    let out = receive_in(&w, &w.profile(&HOUMON), &import);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_identical(&import, &plans);
+    let out = w.kizuna_in(&laptop, &["receive", "--keep", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let kept: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(kept.len(), plans.len(), "{kept:?}");
+    assert!(
+        kept.iter()
+            .all(|r| r["kept"] == true && r["saved_path"].is_null())
+    );
+
+    // The receipt went once per file, whichever PC sent it.
+    let status = w.kizuna(&KYOTAKU, &["status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["sent"]["acknowledged"], plans.len(), "{status}");
+
+    // The laptop's inbox shows each file once, saved on the office PC by ippan, into the import
+    // folder.
+    let on_laptop = history_in(&w, &laptop);
+    assert_eq!(on_laptop.len(), plans.len());
+    for e in &on_laptop {
+        assert_eq!(e["state"], "kept", "{e}");
+        let saves = e["saves"].as_array().unwrap();
+        assert_eq!(saves.len(), 1, "{e}");
+        assert_eq!(saves[0]["here"], false);
+        assert_eq!(saves[0]["person"], "ippan (ippan)");
+        let place = saves[0]["place"].as_str().unwrap();
+        assert!(Path::new(place).starts_with(&import), "{place}");
+    }
+
+    // The laptop saves one file after all: the office PC then sees that too, with the laptop's
+    // name, and the relay's audit has every save.
+    let id = on_laptop[0]["id"].as_i64().unwrap();
+    let elsewhere = w.folder("laptop-copy");
+    let out = w.kizuna_in(
+        &laptop,
+        &[
+            "save-again",
+            "--out",
+            elsewhere.to_str().unwrap(),
+            &id.to_string(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = w.kizuna_in(&laptop, &["receive", "--keep"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = receive_in(&w, &w.profile(&HOUMON), &import);
+    assert!(out.status.success(), "{}", text(&out));
+    let on_pc = history_in(&w, &w.profile(&HOUMON));
+    let file = on_laptop[0]["file_name"].as_str().unwrap();
+    let entry = on_pc.iter().find(|e| e["file_name"] == file).unwrap();
+    let saves = entry["saves"].as_array().unwrap();
+    assert_eq!(saves.len(), 2, "{entry}");
+    assert_eq!(saves[0]["here"], true);
+    assert_eq!(
+        (
+            saves[1]["device_name"].as_str(),
+            saves[1]["again"].as_bool()
+        ),
+        (Some("ノートPC"), Some(true)),
+        "{entry}"
+    );
+    // An export of the history for an inspection is in the relay's audit too.
+    let csv = w.folder("audit").join("履歴.csv");
+    let out = w.kizuna(&HOUMON, &["history", "--csv", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(std::fs::read_to_string(&csv).unwrap().contains("ノートPC"));
+    let db = rusqlite::Connection::open(w.data().join("relay.db")).unwrap();
+    let count = |events: &str| -> usize {
+        db.query_row(
+            &format!("SELECT count(*) FROM audit WHERE event IN ({events})"),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as usize
+    };
+    assert_eq!(count("'saved', 'saved_again'"), plans.len() + 1);
+    let export: String = db
+        .query_row("SELECT detail FROM audit WHERE event = 'export'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        export.starts_with("history, ") && export.contains("by ippan on device "),
+        "{export}"
+    );
+}

@@ -2,7 +2,7 @@
 
 import { open } from "@tauri-apps/plugin-dialog";
 
-import { api, errorMessage, type Activity, type HistoryEntry } from "../api";
+import { api, errorMessage, type Activity, type HistoryEntry, type OfficeSave } from "../api";
 import { h } from "../dom";
 import { formatMonth, formatTime, stateLabel } from "../format";
 import { t } from "../i18n";
@@ -29,9 +29,48 @@ export function createInbox(shell: Shell): Screen {
       }
       const path = await api.saveAgain(id, folder);
       shell.say("info", `${t("savedAgain")}: ${path}`);
+      void show();
     } catch (e) {
       shell.say("error", errorMessage(e));
     }
+  };
+
+  // Where and by whom the office's PCs saved it: the office sees which PC imported it.
+  const saves = (e: HistoryEntry) => {
+    const lines = e.saves.map((v: OfficeSave) =>
+      h(
+        "div",
+        { class: "office-save muted" },
+        `${t("savedBy")}: ${v.here ? t("thisPc") : v.device_name}${v.person ? `・${v.person}` : ""}・${formatTime(v.at)} `,
+        h("code", {}, v.place),
+      ),
+    );
+    if (e.state === "kept" && !e.saves.some((v) => v.here)) {
+      lines.unshift(h("div", { class: "office-save muted" }, t("notSavedHere")));
+    }
+    return lines;
+  };
+
+  const fileActions = (e: HistoryEntry) => {
+    if (e.state === "kept") {
+      return [
+        h("button", { class: "link save-here", onclick: () => saveAgain(e.id, false) }, t("saveHere")),
+        h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
+      ];
+    }
+    if (!e.saved_path || e.state === "quarantined") return null;
+    return [
+      h(
+        "button",
+        {
+          class: "link",
+          onclick: () => api.openFolder(dirname(e.saved_path!)).catch((err) => shell.say("error", errorMessage(err))),
+        },
+        t("openFolder"),
+      ),
+      h("button", { class: "link save-again", onclick: () => saveAgain(e.id, false) }, t("saveAgain")),
+      h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
+    ];
   };
 
   const row = (e: HistoryEntry) =>
@@ -44,32 +83,15 @@ export function createInbox(shell: Shell): Screen {
       h("td", {}, formatMonth(e.month)),
       h(
         "td",
-        {},
+        { class: "file-state" },
         e.state === "quarantined"
           ? t("quarantined")
           : e.state === "replayed"
             ? stateLabel(e.state, "received")
             : `${t("verified")}・${stateLabel(e.state, "received")}`,
+        saves(e),
       ),
-      h(
-        "td",
-        { class: "row-actions" },
-        e.saved_path && e.state !== "quarantined"
-          ? [
-              h(
-                "button",
-                {
-                  class: "link",
-                  onclick: () =>
-                    api.openFolder(dirname(e.saved_path!)).catch((err) => shell.say("error", errorMessage(err))),
-                },
-                t("openFolder"),
-              ),
-              h("button", { class: "link save-again", onclick: () => saveAgain(e.id, false) }, t("saveAgain")),
-              h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
-            ]
-          : null,
-      ),
+      h("td", { class: "row-actions" }, fileActions(e)),
     );
 
   const draw = (entries: HistoryEntry[]) =>
@@ -96,7 +118,7 @@ export function createInbox(shell: Shell): Screen {
     el,
     show,
     activity: (a: Activity) => {
-      if (a.kind === "received") void show();
+      if (a.kind === "received" || a.kind === "office_saved") void show();
     },
   };
 }

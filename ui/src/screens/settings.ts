@@ -8,7 +8,7 @@ import { h, field } from "../dom";
 import { setLanguage, t, type Key } from "../i18n";
 import type { Screen, Shell } from "./screen";
 
-type Flag = "auto_receive" | "start_at_login" | "notifications" | "check_updates";
+type Flag = "save_arrivals" | "start_at_login" | "notifications" | "check_updates";
 
 export function createSettings(shell: Shell): Screen {
   let s: Settings = { ...shell.status.settings };
@@ -94,7 +94,8 @@ export function createSettings(shell: Shell): Screen {
           ),
         ),
       ),
-      check("auto_receive", "autoReceive"),
+      check("save_arrivals", "saveArrivals"),
+      h("p", { class: "hint" }, t("saveArrivalsHint")),
       check("start_at_login", "startAtLogin"),
       check("notifications", "notifications"),
       field(t("language"), lang),
