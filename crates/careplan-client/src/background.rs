@@ -77,6 +77,10 @@ impl Client {
     /// host; returns whether the relay answered.
     pub async fn sync_once(&self, host: &impl Host) -> bool {
         let mut ok = true;
+        // An app left running for weeks erases an earlier encryption key when its time is up.
+        if let Err(e) = self.keep_keys_tidy() {
+            tracing::warn!(error = %e, "earlier encryption keys not tidied");
+        }
         match self.flush_outbox(false).await {
             Ok(ups) => {
                 let n = ups.iter().filter(|u| u.result.is_ok()).count();

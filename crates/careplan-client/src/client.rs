@@ -44,6 +44,9 @@ fn computer_name() -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
+/// The meta entry naming the key the kept copies are sealed to.
+const SEALED_TO: &str = "sealed_to";
+
 /// One enrolled office, ready to send and receive.
 pub struct Client {
     pub(crate) dir: PathBuf,
@@ -55,6 +58,9 @@ pub struct Client {
     pub(crate) ca_der: Vec<u8>,
     api: RwLock<Arc<RelayApi>>,
     pub(crate) db: Db,
+    /// The passphrase the keys were opened with, for sealing them again when the encryption key
+    /// changes (renewal, erasure of an earlier key); none for keys in the OS key store.
+    passphrase: Option<age::secrecy::SecretString>,
     /// Held while the outbox is flushed: the app's send button and the background loop may both
     /// flush, and each would otherwise upload (and record) the same queued file.
     pub(crate) flushing: tokio::sync::Mutex<()>,
@@ -156,9 +162,14 @@ impl Client {
             ca_der,
             api: RwLock::new(Arc::new(api)),
             db,
+            passphrase: passphrase.map(|p| age::secrecy::SecretString::from(p.to_owned())),
             flushing: tokio::sync::Mutex::new(()),
         };
         client.restore_session();
+        // Tried again every round; a profile that cannot be written to still opens.
+        if let Err(e) = client.keep_keys_tidy() {
+            tracing::warn!(error = %e, "earlier encryption keys not tidied");
+        }
         Ok(client)
     }
 
@@ -188,20 +199,34 @@ impl Client {
         Ok(())
     }
 
-    /// Renews the office certificate with the one in use, before it ends: same keys, a new
-    /// validity, no password. Answers the days left afterwards.
+    /// Renews the office certificate with the one in use, before it ends: a new validity and a
+    /// new encryption key, no password. The key before stays for files already on their way to
+    /// it ([`crate::keys::EARLIER_KEY_DAYS`]), then is erased. Answers the days left afterwards.
     pub async fn renew_certificate(&self) -> Result<i64> {
         self.ensure_certificate_valid()?;
+        // Files this device keeps are sealed to its current key; noted before anything changes,
+        // so a renewal cut off half-way is finished at the next start.
+        if self.db.meta(SEALED_TO)?.is_none() {
+            self.db
+                .set_meta(SEALED_TO, &self.keys.encryption_recipient())?;
+        }
+        // The next key is sealed into the profile before the relay hears of it: whatever
+        // happens after, what is sent to it can be opened here.
+        let next = self.keys.add_next_encryption_key();
+        self.save_keys()?;
         let csr = self.keys.csr_pem(&self.office)?;
-        let answer = self.api().renew(&csr).await?;
+        let answer = self.api().renew(&csr, &next).await?;
         let cert = OfficeCertificate::verify(&answer.certificate_pem, &self.ca_der, now())
             .map_err(|err| ClientError::Crypto(err.to_string()))?;
-        if cert.office != self.office || cert.encryption_key != self.keys.encryption_recipient() {
+        if cert.office != self.office || cert.encryption_key != next {
             return Err(ClientError::Crypto(
                 "the relay issued a certificate for other keys".into(),
             ));
         }
-        // Certificate first: a crash before the profile is updated leaves it with an earlier end
+        self.keys
+            .rotate_to(&next, now() + crate::keys::EARLIER_KEY_DAYS * 86_400)?;
+        self.save_keys()?;
+        // Certificate next: a crash before the profile is updated leaves it with an earlier end
         // date than the real one, which only makes the app remind too early.
         let paths = Paths::new(&self.dir);
         write_atomic(&paths.cert, answer.certificate_pem.as_bytes(), false)?;
@@ -211,8 +236,52 @@ impl Client {
         config.save(&self.dir)?;
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = config;
         self.reconnect()?;
-        tracing::info!(office = %self.office, "certificate renewed");
+        self.reseal_kept_copies()?;
+        tracing::info!(office = %self.office, "certificate renewed with a new encryption key");
         Ok(self.certificate_days_left())
+    }
+
+    /// Writes the keys as they are now into the profile, sealed as they were.
+    fn save_keys(&self) -> Result<()> {
+        let config = self.config();
+        let pass = self
+            .passphrase
+            .as_ref()
+            .map(|p| age::secrecy::ExposeSecret::expose_secret(p).to_owned());
+        let sealed = crate::work::heavy(|| self.keys.reseal(&config.protection, pass.as_deref()))?;
+        write_atomic(&Paths::new(&self.dir).keys, &sealed, true)
+    }
+
+    /// Seals the copies this device keeps (sent files waiting, received files) to its current
+    /// encryption key, once that key changed: no kept file depends on a key about to be erased.
+    fn reseal_kept_copies(&self) -> Result<()> {
+        let current = self.keys.encryption_recipient();
+        if self.db.meta(SEALED_TO)?.is_none_or(|to| to == current) {
+            return self.db.set_meta(SEALED_TO, &current);
+        }
+        let moved = self.db.reseal(|sealed| {
+            let plain = self.keys.decrypt(sealed).ok()?;
+            envelope::encrypt(std::slice::from_ref(&current), &plain).ok()
+        })?;
+        self.db.set_meta(SEALED_TO, &current)?;
+        tracing::info!(
+            copies = moved,
+            "kept copies sealed to the new encryption key"
+        );
+        Ok(())
+    }
+
+    /// Finishes a renewal cut off half-way and erases earlier encryption keys whose time is up;
+    /// cheap when there is nothing to do, so every round may call it.
+    pub(crate) fn keep_keys_tidy(&self) -> Result<()> {
+        self.reseal_kept_copies()?;
+        if self.keys.next_erasure().is_some_and(|t| t <= now())
+            && self.keys.erase_earlier_keys(now())
+        {
+            self.save_keys()?;
+            tracing::info!(office = %self.office, "an earlier encryption key was erased");
+        }
+        Ok(())
     }
 
     /// Days until the office certificate ends (negative once it has).
@@ -418,5 +487,116 @@ impl Pairing {
             }
             tokio::time::sleep(every).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewReceived;
+    use crate::testing::{ca, office_cert};
+
+    const PASS: &str = "梅-2026";
+
+    fn sealed_to(recipient: &str, plain: &[u8]) -> Vec<u8> {
+        envelope::encrypt(&[recipient.to_owned()], plain).unwrap()
+    }
+
+    /// A profile of an office that renewed (its earlier encryption key kept until `until`) and
+    /// was cut off before its kept copies were sealed to the new key; one received file is kept,
+    /// sealed to the earlier key. Answers the earlier key's recipient and the file's id.
+    fn renewed_profile(dir: &Path, until: i64) -> (String, i64) {
+        let keys = OfficeKeys::generate().unwrap();
+        let earlier = keys.encryption_recipient();
+        let next = keys.add_next_encryption_key();
+        keys.rotate_to(&next, until).unwrap();
+        let ca = ca();
+        let paths = Paths::new(dir);
+        let sealed = keys.seal(&Protection::Passphrase, Some(PASS)).unwrap();
+        std::fs::write(&paths.keys, sealed).unwrap();
+        std::fs::write(&paths.ca, &ca.pem).unwrap();
+        std::fs::write(&paths.cert, office_cert(&ca, "1310000001", &keys)).unwrap();
+        ProfileConfig {
+            relay_url: "https://127.0.0.1:9".into(),
+            ca_fingerprint: tls::fingerprint(&ca.der),
+            office: "1310000001".into(),
+            office_name: "居宅介護支援事業所さくら".into(),
+            office_kind: careplan_protocol::OfficeKind::Kyotaku,
+            cert_serial: "01".into(),
+            cert_not_after: now() + 365 * 86_400,
+            protection: Protection::Passphrase,
+            receive_dir: None,
+        }
+        .save(dir)
+        .unwrap();
+        let db = Db::open(&paths.db).unwrap();
+        let id = db
+            .record_received(&NewReceived {
+                relay_id: "m1",
+                relay_seq: 1,
+                sender: "1320000001",
+                file_name: "UPJSK.CSV",
+                kind: None,
+                month: None,
+                users: None,
+                size: Some(4),
+                sha256: Some(&envelope::sha256_hex(b"plan")),
+                state: "saved",
+                saved_path: None,
+                sealed: Some(&sealed_to(&earlier, b"plan")),
+                reason: None,
+                findings: None,
+                errors: 0,
+                warnings: 0,
+                receipt: "",
+                manifest_key: Some("k1"),
+                sent_by: None,
+                received_by: None,
+            })
+            .unwrap();
+        db.set_meta(SEALED_TO, &earlier).unwrap();
+        (earlier, id)
+    }
+
+    fn keys_on_disk(dir: &Path) -> OfficeKeys {
+        let sealed = std::fs::read(Paths::new(dir).keys).unwrap();
+        OfficeKeys::unseal(&sealed, &Protection::Passphrase, Some(PASS)).unwrap()
+    }
+
+    #[test]
+    fn an_earlier_key_past_its_time_is_erased_and_what_it_sealed_is_sealed_again_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (earlier, id) = renewed_profile(dir.path(), now() - 1);
+        let client = Client::open(dir.path(), Some(PASS)).unwrap();
+        let to_earlier = sealed_to(&earlier, b"late");
+        assert!(client.keys.decrypt(&to_earlier).is_err(), "erased here");
+        assert!(
+            keys_on_disk(dir.path()).decrypt(&to_earlier).is_err(),
+            "and on disk"
+        );
+        let out = tempfile::tempdir().unwrap();
+        let saved = client.save_again(id, out.path()).unwrap();
+        assert_eq!(std::fs::read(saved).unwrap(), b"plan");
+    }
+
+    #[test]
+    fn an_earlier_key_within_its_time_still_opens_what_was_sent_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (earlier, id) = renewed_profile(dir.path(), now() + 86_400);
+        let client = Client::open(dir.path(), Some(PASS)).unwrap();
+        let to_earlier = sealed_to(&earlier, b"on its way");
+        assert_eq!(client.keys.decrypt(&to_earlier).unwrap(), b"on its way");
+        assert_eq!(
+            client.db.meta(SEALED_TO).unwrap(),
+            Some(client.keys.encryption_recipient())
+        );
+        let (_, _, sealed) = client.db.received_copy(id).unwrap().unwrap();
+        let only_current = keys_on_disk(dir.path());
+        only_current.erase_earlier_keys(i64::MAX);
+        assert_eq!(
+            only_current.decrypt(&sealed).unwrap(),
+            b"plan",
+            "sealed to the new key"
+        );
     }
 }

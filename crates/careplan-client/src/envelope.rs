@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::error::{ClientError, Result};
 use crate::keys::OfficeKeys;
 
-const OFFICE_URI: &str = "urn:kizuna:office:";
-const AGE_URI: &str = "urn:kizuna:age:";
+pub(crate) const OFFICE_URI: &str = "urn:kizuna:office:";
+pub(crate) const AGE_URI: &str = "urn:kizuna:age:";
 
 /// The manifest is part of the relay's contract (the relay reads its routing fields).
 pub use careplan_protocol::{MANIFEST_TYPE, Manifest};
@@ -208,7 +208,7 @@ pub fn encrypt(recipients: &[String], plain: &[u8]) -> Result<Vec<u8>> {
 
 /// Decrypts a file sent to this office.
 pub fn decrypt(keys: &OfficeKeys, ciphertext: &[u8]) -> Result<Vec<u8>, VerifyError> {
-    age::decrypt(keys.encryption_identity(), ciphertext)
+    keys.decrypt(ciphertext)
         .map_err(|e| VerifyError::Decrypt(e.to_string()))
 }
 
@@ -249,40 +249,7 @@ pub fn open_envelope(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rcgen::{CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair, SanType};
-
-    struct Ca {
-        issuer: rcgen::Issuer<'static, KeyPair>,
-        der: Vec<u8>,
-    }
-
-    fn ca() -> Ca {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let cert = params.self_signed(&key).unwrap();
-        Ca {
-            der: cert.der().to_vec(),
-            issuer: rcgen::Issuer::new(params, key),
-        }
-    }
-
-    /// An office certificate as the relay issues it, for `keys`.
-    fn office_cert(ca: &Ca, office: &str, keys: &OfficeKeys) -> String {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        params.subject_alt_names = vec![
-            SanType::URI(format!("{OFFICE_URI}{office}").try_into().unwrap()),
-            SanType::URI(
-                format!("{AGE_URI}{}", keys.encryption_recipient())
-                    .try_into()
-                    .unwrap(),
-            ),
-        ];
-        let csr = rcgen::CertificateSigningRequestParams::from_pem(&keys.csr_pem(office).unwrap())
-            .unwrap();
-        params.signed_by(&csr.public_key, &ca.issuer).unwrap().pem()
-    }
+    use crate::testing::{ca, office_cert};
 
     /// The sending office 1320000001: its keys and its verified certificate.
     fn sender() -> (OfficeKeys, OfficeCertificate) {

@@ -203,10 +203,12 @@ impl RelayApi {
         json(resp).await
     }
 
-    /// Renews the certificate in use: a CSR for the same key → a new certificate.
-    pub async fn renew(&self, csr_pem: &str) -> Result<EnrollResponse> {
+    /// Renews the certificate in use: a CSR for the same key (and the device's next encryption
+    /// key) → a new certificate.
+    pub async fn renew(&self, csr_pem: &str, encryption_key: &str) -> Result<EnrollResponse> {
         let req = RenewRequest {
             csr_pem: csr_pem.to_owned(),
+            encryption_key: Some(encryption_key.to_owned()),
         };
         self.post_json("/v1/renew", &req).await
     }

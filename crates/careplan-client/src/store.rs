@@ -628,6 +628,37 @@ impl Db {
         Ok(relay_id)
     }
 
+    /// Replaces every kept sealed copy (sent and received files) by what `f` makes of it; a copy
+    /// `f` cannot open stays as it was. Answers how many were replaced.
+    pub fn reseal(&self, f: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut moved = 0;
+        for table in ["sent", "received"] {
+            let rows: Vec<(i64, Vec<u8>)> = {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT id, sealed FROM {table} WHERE sealed IS NOT NULL"
+                ))?;
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            for (id, sealed) in rows {
+                match f(&sealed) {
+                    Some(again) => {
+                        tx.execute(
+                            &format!("UPDATE {table} SET sealed = ?2 WHERE id = ?1"),
+                            params![id, again],
+                        )?;
+                        moved += 1;
+                    }
+                    None => tracing::warn!(table, id, "a kept copy does not open; left as it is"),
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(moved)
+    }
+
     /// Keeps a report for the relay until it has it.
     pub fn queue_report(&self, body: &str) -> Result<()> {
         self.conn().execute(

@@ -112,6 +112,10 @@ pub struct EnrollResponse {
 pub struct RenewRequest {
     /// PKCS#10 request (PEM) for the key of the certificate in use.
     pub csr_pem: String,
+    /// The device's new encryption key (age recipient) to bind in the new certificate; none
+    /// keeps the one in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_key: Option<String>,
 }
 
 /// `GET /v1/me`: the caller's own office and certificate.

@@ -386,6 +386,9 @@ pub trait MetaStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Records that the device with `encryption_key` fetched a message.
     fn record_fetch(&self, id: &str, encryption_key: &str, now: i64) -> Result<(), StoreError>;
+    /// Every encryption key an office's certificates ever bound, with the device it was bound
+    /// to (a device's key changes at renewal).
+    fn key_devices(&self, office: &str) -> Result<Vec<(String, String)>, StoreError>;
     /// The encryption keys of the devices that fetched a message.
     fn fetched_by(&self, id: &str) -> Result<Vec<String>, StoreError>;
     /// Records that a message's body is gone.
@@ -1245,6 +1248,15 @@ impl MetaStore for SqliteStore {
             params![id, encryption_key, now],
         )?;
         Ok(())
+    }
+
+    fn key_devices(&self, office: &str) -> Result<Vec<(String, String)>, StoreError> {
+        rows(
+            &self.reader(),
+            "SELECT DISTINCT encryption_key, device FROM certificates WHERE office = ?1",
+            [office],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     fn fetched_by(&self, id: &str) -> Result<Vec<String>, StoreError> {

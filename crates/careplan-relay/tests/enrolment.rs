@@ -239,16 +239,6 @@ async fn an_office_with_a_second_factor_needs_the_current_one_time_code() {
 
 /// Every route that needs a certificate, with a request that would otherwise be valid.
 /// A CSR for the key in `key_pem`.
-fn csr_for(key_pem: &str) -> String {
-    let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
-    rcgen::CertificateParams::new(Vec::<String>::new())
-        .unwrap()
-        .serialize_request(&key)
-        .unwrap()
-        .pem()
-        .unwrap()
-}
-
 async fn renew(relay: &Relay, identity: (&str, &str), csr: &str) -> reqwest::Response {
     client(&relay.ca_pem(), Some(identity))
         .post(format!("{}/v1/renew", relay.url))
@@ -287,6 +277,49 @@ async fn a_valid_certificate_renews_for_the_same_keys_without_the_password() {
         )
         .unwrap();
     assert_eq!(renewals, 1, "the renewal is audited");
+}
+
+#[tokio::test]
+async fn a_renewal_with_a_new_encryption_key_binds_it_and_the_directory_gives_it() {
+    let relay = Relay::start(&[]);
+    let (cert, key, _) = enrolled(&relay).await;
+    let next = "age1nextkeyqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
+    let r = client(&relay.ca_pem(), Some((&cert, &key)))
+        .post(format!("{}/v1/renew", relay.url))
+        .json(&serde_json::json!({ "csr_pem": csr_for(&key), "encryption_key": next }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let renewed = r.json::<serde_json::Value>().await.unwrap()["certificate_pem"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entry: serde_json::Value = client(&relay.ca_pem(), Some((&renewed, &key)))
+        .get(format!("{}/v1/directory/{KYOTAKU}", relay.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let devices = entry["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 1, "{entry}");
+    assert_eq!(devices[0]["encryption_key"], next);
+}
+
+#[tokio::test]
+async fn a_renewal_with_an_encryption_key_that_is_no_key_is_refused() {
+    let relay = Relay::start(&[]);
+    let (cert, key, _) = enrolled(&relay).await;
+    let r = client(&relay.ca_pem(), Some((&cert, &key)))
+        .post(format!("{}/v1/renew", relay.url))
+        .json(&serde_json::json!({ "csr_pem": csr_for(&key), "encryption_key": "age1\nforged" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "bad_encryption_key");
 }
 
 #[tokio::test]

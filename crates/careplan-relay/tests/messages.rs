@@ -256,6 +256,50 @@ async fn a_body_stays_until_every_device_it_was_encrypted_to_has_fetched_it() {
 }
 
 #[tokio::test]
+async fn a_body_stays_for_a_device_that_renewed_with_a_new_key_since_it_was_sent() {
+    let (relay, ids) = three_offices().await;
+    let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";
+    let (lc, lk, _) = enrolled_device(&relay, SERVICE, SERVICE_PW, laptop_key).await;
+    let name = plan_name(KYOTAKU, SERVICE);
+    let r = client(&relay.ca_pem(), Some((&ids[0].0, &ids[0].1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-file-name", &name)
+        .header("idempotency-key", "k-renewed")
+        .header(
+            "x-kizuna-manifest",
+            manifest_to_devices(&name, "k-renewed", &[AGE, laptop_key]),
+        )
+        .body(b"to the laptop's key before".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The laptop renews with a new encryption key while the file waits.
+    let r = client(&relay.ca_pem(), Some((&lc, &lk)))
+        .post(format!("{}/v1/renew", relay.url))
+        .json(&json!({ "csr_pem": csr_for(&lk),
+            "encryption_key": "age1renewedqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqg" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let renewed = r.json::<Value>().await.unwrap()["certificate_pem"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = format!("/v1/messages/{id}/body");
+    assert_eq!(get(&relay, &ids[1], &body).await.status(), StatusCode::OK);
+    assert_eq!(ack(&relay, &ids[1], &id).await.status(), StatusCode::OK);
+    let r = get(&relay, &(renewed, lk), &body).await;
+    assert_eq!(r.status(), StatusCode::OK, "kept for the renewed laptop");
+    assert_eq!(&r.bytes().await.unwrap()[..], b"to the laptop's key before");
+    assert_eq!(get(&relay, &ids[1], &body).await.status(), StatusCode::GONE);
+}
+
+#[tokio::test]
 async fn a_body_is_not_kept_for_a_device_revoked_since() {
     let (relay, ids) = three_offices().await;
     let laptop_key = "age1laptopqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgp";

@@ -767,3 +767,53 @@ fn an_office_with_a_second_factor_enrols_with_its_one_time_code() {
     let out = w.enroll_args(&KYOTAKU, password, &fp, &["--totp", &code]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// The encryption keys the relay's certificates bound for `o`, oldest first.
+fn encryption_keys(w: &World, o: &Office) -> Vec<String> {
+    let db = rusqlite::Connection::open(w.data().join("relay.db")).unwrap();
+    db.prepare(
+        "SELECT encryption_key FROM certificates WHERE office = ?1 ORDER BY issued_at, rowid",
+    )
+    .unwrap()
+    .query_map([o.number], |r| r.get(0))
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[test]
+fn a_renewal_changes_the_encryption_key_and_what_was_on_its_way_to_the_old_one_still_opens() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    assert!(send(&w, &HOUMON, &results).status.success());
+    receive_identical(&w, &KYOTAKU, &results);
+    // Sent again before the renewal: on its way, encrypted to the key in use until then.
+    let mut again = vec!["send", "--again"];
+    again.extend(results.iter().map(|p| p.to_str().unwrap()));
+    let out = w.kizuna(&HOUMON, &again);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = w.kizuna(&KYOTAKU, &["renew"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let keys = encryption_keys(&w, &KYOTAKU);
+    assert_eq!(keys.len(), 2);
+    assert_ne!(keys[0], keys[1], "the renewal brought a new encryption key");
+
+    receive_identical(&w, &KYOTAKU, &results);
+    let out = w.kizuna(&HOUMON, &again);
+    assert!(out.status.success(), "{}", text(&out));
+    receive_identical(&w, &KYOTAKU, &results);
+
+    // A file received before the renewal is still kept, readable, and can be saved again.
+    let out = w.kizuna(&KYOTAKU, &["history", "--json", "--direction", "received"]);
+    let history: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let first = history.last().unwrap()["id"].as_i64().unwrap().to_string();
+    let copy = w.folder("copy");
+    let out = w.kizuna(
+        &KYOTAKU,
+        &["save-again", "--out", copy.to_str().unwrap(), &first],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(names_in(&copy).len(), 1);
+}

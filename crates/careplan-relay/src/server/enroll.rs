@@ -144,7 +144,12 @@ pub(super) async fn renew(
     let st = state.clone();
     blocking(move || {
         crate::ca::same_key(&req.csr_pem, &a.cert.pem).map_err(ca_refusal)?;
-        let key = a.cert.encryption_key.clone();
+        // A new encryption key at each renewal: what was sent to the one before stays readable
+        // on the device for a while, then that key is erased there.
+        let key = req
+            .encryption_key
+            .clone()
+            .unwrap_or_else(|| a.cert.encryption_key.clone());
         // The same device, renewed: same id, same name.
         let device = Device {
             id: a.cert.device.clone(),

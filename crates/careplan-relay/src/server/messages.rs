@@ -372,14 +372,33 @@ fn release_body(st: &AppState, m: &Message) -> Result<(), ApiError> {
         .map(|r| r.recipients)
         .unwrap_or_default();
     if !named.is_empty() {
-        let enrolled = st
+        // By device, not by key: a device that renewed since (with a new encryption key) still
+        // fetches what was encrypted to its key before, and keeps that key for it.
+        let key_devices = st.store.key_devices(&m.recipient).map_err(internal)?;
+        let device_of = |key: &String| {
+            key_devices
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, d)| d.clone())
+        };
+        let enrolled: Vec<String> = st
             .store
             .current_devices(&m.recipient, now())
-            .map_err(internal)?;
-        let fetched = st.store.fetched_by(&m.id).map_err(internal)?;
+            .map_err(internal)?
+            .into_iter()
+            .map(|c| c.device)
+            .collect();
+        let fetched: Vec<String> = st
+            .store
+            .fetched_by(&m.id)
+            .map_err(internal)?
+            .iter()
+            .filter_map(device_of)
+            .collect();
         let waiting = named
             .iter()
-            .any(|key| enrolled.iter().any(|d| &d.encryption_key == key) && !fetched.contains(key));
+            .filter_map(device_of)
+            .any(|d| enrolled.contains(&d) && !fetched.contains(&d));
         if waiting {
             return Ok(());
         }

@@ -322,3 +322,14 @@ pub fn manifest_to_devices(file_name: &str, key: &str, recipients: &[&str]) -> S
         data_encoding::BASE64URL_NOPAD.encode(json.to_string().as_bytes())
     )
 }
+
+/// A certificate request for the key in `key_pem` (a renewal asks for the same key).
+pub fn csr_for(key_pem: &str) -> String {
+    let key = rcgen::KeyPair::from_pem(key_pem).unwrap();
+    rcgen::CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .pem()
+        .unwrap()
+}
