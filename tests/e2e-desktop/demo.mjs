@@ -41,6 +41,21 @@ async function main() {
     await shot("demo-02-setup-passphrase");
   });
 
+  await step("demo: a PC without the password asks to join, shows its code and can stop waiting", async () => {
+    await type("#passphrase", "demo-passphrase-さくら");
+    await click("#ask-to-join");
+    await waitFor("#pairing-code", { timeout: 15000 });
+    assert.match(await textOf("#pairing-code"), /^\d{3} \d{3}$/);
+    await shot("demo-02b-join-waiting");
+    await click("#joining button");
+    const until = Date.now() + 10000;
+    while ((await script("return document.querySelector('#joining') !== null")) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await script("return document.querySelector('#joining')"), null, "the waiting card is gone");
+    assert.equal(await script("return document.querySelector('#enroll').offsetParent !== null"), true, "the form is back");
+  });
+
   await step("demo: with a passphrase the office enrols and the app opens", async () => {
     await type("#passphrase", "demo-passphrase-さくら");
     await click("#enroll");

@@ -346,6 +346,29 @@ async function main() {
     await shot("18-sent-by-person");
   });
 
+  await step("a PC set not to import keeps what arrives, and its inbox shows where the reception PC saved it", async () => {
+    await click("#nav-settings");
+    await waitFor("#save_arrivals");
+    if (await script("return document.querySelector('#save_arrivals').checked")) await click("#save_arrivals");
+    await click("#save-settings");
+    await waitFor(".banner", { text: "保存しました" });
+    await shot("19-settings-this-pc-does-not-import");
+    const results = filesBetween(sample, HOUMON, KYOTAKU);
+    cli(["send", "--again", "--profile", join(WORK, "houmon"), ...results.map((n) => join(sample, n))]);
+    // The reception PC imports: it receives into the care software's folder and says so.
+    const imported = join(WORK, "reception-import");
+    execFileSync(KIZUNA, ["receive", "--profile", join(WORK, "reception"), "--out", imported, "--wait", "30"], {
+      env: { ...env, KIZUNA_KEY_PASSPHRASE: "reception-passphrase" },
+      encoding: "utf8",
+    });
+    assert.deepEqual(readdirSync(imported).sort(), results);
+    await click("#nav-inbox");
+    await waitFor("#inbox .office-save", { text: "受付のPC", timeout: 90000 });
+    await waitFor("#inbox .office-save", { text: "この PC では未保存" });
+    await waitFor("#inbox .save-here");
+    await shot("20-inbox-saved-on-another-pc");
+  });
+
   await endApp();
 }
 

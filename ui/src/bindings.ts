@@ -580,7 +580,7 @@ export type OfficeKind = "kyotaku" | "service" | "both";
 
 export type MessageState = "stored" | "delivered" | "acknowledged" | "expired";
 
-export type EventKind = "message" | "receipt" | "expired" | "certificate";
+export type EventKind = "message" | "receipt" | "expired" | "certificate" | "saved";
 
 export type ErrorCode = "wrong_credentials" | "totp_required" | "office_locked" | "office_disabled" | "bad_office_number" | "bad_password" | "bad_key" | "bad_totp" | "bad_device_name" | "bad_csr" | "bad_encryption_key" | "other_key" | "client_certificate_required" | "certificate_revoked" | "certificate_expired" | "certificate_unknown" | "file_name_missing" | "idempotency_key_missing" | "manifest_missing" | "bad_header" | "bad_file_name" | "sender_mismatch" | "bad_manifest" | "manifest_mismatch" | "unknown_recipient" | "recipient_disabled" | "too_large" | "body_broken_off" | "sign_in_required" | "forbidden" | "bad_staff" | "second_factor_missing" | "staff_locked" | "staff_exists" | "no_such_staff" | "no_such_request" | "too_many_requests" | "request_closed" | "no_such_message" | "message_gone" | "bad_receipt" | "bad_activity" | "too_many_saves" | "unknown_office" | "bad_query" | "too_many_connections" | "unavailable" | "internal" | "bad_request" | "bad_request_body" | "not_found" | "method_not_allowed" | "request_timeout" | "unsupported_media_type" | "refused" | "unknown";
 

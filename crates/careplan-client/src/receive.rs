@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::client::Client;
 use crate::envelope::{self, RECEIPT_TYPE, Receipt, VerifyError};
 use crate::error::{ClientError, Result};
+use crate::file_state::FileState;
 use crate::store::{NewReceived, Unreported, now};
 use careplan_protocol::{Activity, Message as RelayMessage, MessageState};
 
@@ -50,7 +51,7 @@ impl From<Unreported> for Received {
             // A quarantined file's path is its encrypted copy in quarantine, not a saved file.
             saved_path: u
                 .saved_path
-                .filter(|_| u.state == "saved")
+                .filter(|_| u.state == FileState::Saved.as_str())
                 .map(PathBuf::from),
             quarantined: (u.state == "quarantined").then(|| u.reason.unwrap_or_default()),
             replayed: u.state == "replayed",
@@ -297,7 +298,12 @@ impl Client {
             users: Some(report.users as i64),
             size: Some(o.plain.len() as i64),
             sha256: Some(&sha),
-            state: if saved.is_some() { "saved" } else { "kept" },
+            state: if saved.is_some() {
+                FileState::Saved
+            } else {
+                FileState::Kept
+            }
+            .as_str(),
             saved_path: saved_text.as_deref(),
             sealed: Some(&sealed),
             reason: None,

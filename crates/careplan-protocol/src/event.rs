@@ -15,15 +15,18 @@ pub enum EventKind {
     Expired,
     /// The certificate in use nears its end ([`CertificateEvent`]); not stored, no id.
     Certificate,
+    /// A device of the office saved one of its received files ([`SavedEvent`]).
+    Saved,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 4] = [
+    pub const ALL: [EventKind; 5] = [
         EventKind::Message,
         EventKind::Receipt,
         EventKind::Expired,
         EventKind::Certificate,
+        EventKind::Saved,
     ];
 
     /// The kind as it is sent and stored.
@@ -33,6 +36,7 @@ impl EventKind {
             EventKind::Receipt => "receipt",
             EventKind::Expired => "expired",
             EventKind::Certificate => "certificate",
+            EventKind::Saved => "saved",
         }
     }
 
@@ -77,6 +81,16 @@ pub struct ExpiredEvent {
     pub recipient: String,
     /// Standard file name.
     pub file_name: String,
+}
+
+/// A device of the office saved one of its received files: where and by whom is in
+/// `GET /v1/saves`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedEvent {
+    /// Message id.
+    pub id: String,
+    /// The save's position in `GET /v1/saves`.
+    pub seq: i64,
 }
 
 /// The certificate in use nears its end.

@@ -18,7 +18,9 @@ pub use activity::{
     Activity, ActivityReport, ExportKind, MAX_PLACE, MAX_SAVES_PER_MESSAGE, Save, SavesPage,
 };
 pub use error::{ErrorBody, ErrorCode};
-pub use event::{CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent};
+pub use event::{
+    CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent, SavedEvent,
+};
 pub use invite::{INVITE_EXTENSION, INVITE_LINK_PREFIX, Invite, InviteError, MAX_INVITE_BYTES};
 pub use manifest::{MANIFEST_TYPE, MAX_MANIFEST, Manifest};
 pub use message::{

@@ -1343,6 +1343,21 @@ impl MetaStore for SqliteStore {
             ],
         )?;
         let seq = tx.last_insert_rowid();
+        // The office's other devices hear of it at once and show it beside the file.
+        let data = event_data(&careplan_protocol::SavedEvent {
+            id: v.message_id.clone(),
+            seq,
+        });
+        tx.execute(
+            "INSERT INTO events (office, kind, message_id, data, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                v.office,
+                EventKind::Saved.as_str(),
+                v.message_id,
+                data,
+                v.at
+            ],
+        )?;
         tx.commit()?;
         Ok(Some(seq))
     }

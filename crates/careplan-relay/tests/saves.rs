@@ -92,7 +92,7 @@ async fn a_save_reported_by_one_device_is_listed_for_every_device_of_the_office(
         saves(&relay, &kyotaku).await.is_empty(),
         "the sender sees none"
     );
-    let audited = audit_details(&relay, "saved");
+    let audited = audit_details(&relay, "save");
     assert_eq!(audited.len(), 1);
     assert!(
         audited[0].contains(place) && audited[0].contains("on device "),
@@ -133,7 +133,7 @@ async fn a_place_with_a_line_break_or_too_long_is_refused_and_not_audited() {
         assert_eq!(error_code(r).await, "bad_activity");
     }
     assert!(saves(&relay, &service).await.is_empty());
-    assert!(audit_details(&relay, "saved").is_empty());
+    assert!(audit_details(&relay, "save").is_empty());
 }
 
 #[tokio::test]

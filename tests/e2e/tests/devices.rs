@@ -467,7 +467,7 @@ fn the_pc_that_imports_saves_the_others_keep_and_every_pc_shows_where_and_by_who
         )
         .unwrap() as usize
     };
-    assert_eq!(count("'saved', 'saved_again'"), plans.len() + 1);
+    assert_eq!(count("'save', 'save_again'"), plans.len() + 1);
     let export: String = db
         .query_row("SELECT detail FROM audit WHERE event = 'export'", [], |r| {
             r.get(0)

@@ -54,9 +54,10 @@ pub(super) async fn report(
             {
                 return Err(err(ErrorCode::TooManySaves));
             }
+            st.wake(&a.office.number);
             audit_message(
                 &st,
-                if again { "saved_again" } else { "saved" },
+                if again { "save_again" } else { "save" },
                 Some(&a.office.number),
                 Some(&m.id),
                 a.remote,
