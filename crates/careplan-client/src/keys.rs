@@ -209,6 +209,16 @@ impl OfficeKeys {
         self.encryption().current.to_public().to_string()
     }
 
+    /// The recipients of every encryption key this device holds: the current one and those kept
+    /// beside it.
+    pub fn recipients(&self) -> Vec<String> {
+        let keys = self.encryption();
+        std::iter::once(&keys.current)
+            .chain(keys.earlier.iter().map(|k| &k.identity))
+            .map(|i| i.to_public().to_string())
+            .collect()
+    }
+
     /// Decrypts what was encrypted to this device's current key or to one it still keeps.
     pub fn decrypt(&self, ciphertext: &[u8]) -> std::result::Result<Vec<u8>, age::DecryptError> {
         let keys = self.encryption();

@@ -95,6 +95,12 @@ impl Client {
                 if msg.state == MessageState::Expired {
                     continue;
                 }
+                // Encrypted to other devices of the office only (sent before this one joined):
+                // not this device's to open, and no receipt of its may reject it.
+                if !self.may_open(msg) {
+                    tracing::info!(message = %msg.id, "not encrypted to this device; left to the others");
+                    continue;
+                }
                 match self.open_message(msg).await? {
                     // Acknowledged or expired since it was listed: nothing to take any more.
                     None => {}
@@ -146,6 +152,18 @@ impl Client {
         self.db
             .mark_reported(&unreported.iter().map(|u| u.id).collect::<Vec<_>>())?;
         Ok(unreported.into_iter().map(Received::from).collect())
+    }
+
+    /// Whether the message was encrypted to a key this device holds, by what its manifest says
+    /// (not verified yet: a manifest naming no devices, from an older sender, may be for any).
+    fn may_open(&self, msg: &RelayMessage) -> bool {
+        let named = careplan_protocol::Manifest::read_unverified(&msg.manifest)
+            .map(|m| m.recipients)
+            .unwrap_or_default();
+        named.is_empty() || {
+            let mine = self.keys.recipients();
+            named.iter().any(|k| mine.contains(k))
+        }
     }
 
     /// Downloads and verifies one message. The outer error is for the caller (network); `None`

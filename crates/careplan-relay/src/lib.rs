@@ -9,7 +9,6 @@ pub mod blobs;
 pub mod ca;
 pub mod checkpoint;
 pub mod config;
-pub mod manifest;
 pub mod password;
 pub mod server;
 pub mod store;

@@ -478,3 +478,33 @@ fn the_pc_that_imports_saves_the_others_keep_and_every_pc_shows_where_and_by_who
         "{export}"
     );
 }
+
+#[test]
+fn a_pc_that_joins_while_a_file_waits_for_the_others_leaves_it_to_them_unrejected() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    send_again(&w, &KYOTAKU, &plans);
+    // Encrypted to the office PC alone; the laptop joins before anyone received it.
+    let laptop = w.folder("houmon-laptop");
+    w.enroll_device(&HOUMON, &laptop, "ノートPC");
+    let out = w.kizuna_in(&laptop, &["receive", "--keep", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let taken: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        taken.is_empty(),
+        "nothing quarantined or refused: {taken:?}"
+    );
+
+    let inbox = w.folder("inbox");
+    let out = receive_in(&w, &w.profile(&HOUMON), &inbox);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_identical(&inbox, &plans);
+    let status = w.kizuna(&KYOTAKU, &["status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["sent"]["acknowledged"], plans.len(), "{status}");
+    assert!(
+        status["sent"]["rejected"].is_null() || status["sent"]["rejected"] == 0,
+        "{status}"
+    );
+}
