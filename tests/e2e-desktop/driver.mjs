@@ -350,6 +350,8 @@ async function main() {
     await click("#nav-settings");
     await waitFor("#save_arrivals");
     if (await script("return document.querySelector('#save_arrivals').checked")) await click("#save_arrivals");
+    // What an earlier step typed into the proxy field (and left unsaved) is put back first.
+    await type("#proxy", env.PROXY_URL);
     await click("#save-settings");
     await waitFor(".banner", { text: "保存しました" });
     await shot("19-settings-this-pc-does-not-import");
@@ -363,9 +365,11 @@ async function main() {
     });
     assert.deepEqual(readdirSync(imported).sort(), results);
     await click("#nav-inbox");
-    await waitFor("#inbox .office-save", { text: "受付のPC", timeout: 90000 });
-    await waitFor("#inbox .office-save", { text: "この PC では未保存" });
-    await waitFor("#inbox .save-here");
+    // The newest file, first in the list: kept here, saved on the reception PC.
+    const newest = "#inbox tbody tr:first-child";
+    await waitFor(`${newest} .file-state`, { text: "受付のPC", timeout: 90000 });
+    await waitFor(`${newest} .file-state`, { text: "この PC では未保存" });
+    await waitFor(`${newest} .save-here`);
     await shot("20-inbox-saved-on-another-pc");
   });
 

@@ -41,7 +41,7 @@ export function createInbox(shell: Shell): Screen {
       h(
         "div",
         { class: "office-save muted" },
-        `${t("savedBy")}: ${v.here ? t("thisPc") : v.device_name}${v.person ? `・${v.person}` : ""}・${formatTime(v.at)} `,
+        `${t("savedBy")}${v.again ? t("savedAgainMark") : ""}: ${v.here ? t("thisPc") : v.device_name}${v.person ? `・${v.person}` : ""}・${formatTime(v.at)} `,
         h("code", {}, v.place),
       ),
     );

@@ -4,6 +4,7 @@ import { open } from "@tauri-apps/plugin-dialog";
 
 import { api, errorCode, errorMessage, type EnrollArgs, type Invite, type Status } from "../api";
 import { clear, field, h } from "../dom";
+import { formatTime } from "../format";
 import { t } from "../i18n";
 
 function input(name: string, attrs: Record<string, string> = {}): HTMLInputElement {
@@ -82,7 +83,8 @@ export function renderSetup(root: HTMLElement, status: Status, opened: (s: Statu
       if (!askPassphrase(err)) showMessage(message, "error", errorMessage(err));
       return;
     }
-    const until = new Date(joining.expires_at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // In Japan time like every time in the app, whatever the PC's locale.
+    const until = formatTime(joining.expires_at);
     const waiting = h(
       "div",
       { class: "card setup", id: "joining" },
