@@ -272,6 +272,10 @@ name: string,
  */
 not_after: number, 
 /**
+ * When it last called the relay, unix seconds (to within a few minutes).
+ */
+last_seen: number | null, 
+/**
  * It is the device asking.
  */
 this_device: boolean, };

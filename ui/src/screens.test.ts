@@ -640,8 +640,8 @@ describe("事業所の設定", () => {
   const sato: StaffMember = { login: "sato", name: "佐藤 花子", role: "admin", active: true };
   const suzuki: StaffMember = { login: "suzuki", name: "鈴木 一郎", role: "staff", active: true };
   const devices: Device[] = [
-    { device: "aa11", name: "事務所PC", not_after: 1_830_000_000, this_device: true },
-    { device: "bb22", name: "ノートPC", not_after: 1_830_000_000, this_device: false },
+    { device: "aa11", name: "事務所PC", not_after: 1_830_000_000, last_seen: 1_796_000_000, this_device: true },
+    { device: "bb22", name: "ノートPC", not_after: 1_830_000_000, last_seen: null, this_device: false },
   ];
 
   it("asks to sign in and shows the devices, not the staff, to nobody signed in", async () => {
@@ -652,6 +652,8 @@ describe("事業所の設定", () => {
     expect(calls).not.toContain("staff_list");
     expect(el.querySelectorAll("#devices tbody tr")).toHaveLength(2);
     expect(el.querySelector("#devices .revoke")).toBeNull();
+    const seen = [...el.querySelectorAll("#devices .last-seen")].map((c) => c.textContent);
+    expect(seen).toEqual(["2026-11-30 09:53", "—"]);
   });
 
   it("signs in and says a wrong password where the user looks", async () => {

@@ -21,6 +21,8 @@ pub struct Device {
     pub name: String,
     /// End of its certificate, unix seconds.
     pub not_after: i64,
+    /// When it last called the relay, unix seconds (to within a few minutes).
+    pub last_seen: Option<i64>,
     /// It is the device asking.
     pub this_device: bool,
 }
@@ -90,16 +92,17 @@ impl Client {
     /// remembered for the history.
     /// This office's devices (PCs, CLI profiles) that can receive, as the relay lists them.
     pub async fn devices(&self) -> Result<Vec<Device>> {
-        let own_key = self.keys.encryption_recipient();
-        let entry = self.api().directory(&self.office).await?;
-        Ok(entry
-            .devices
+        Ok(self
+            .api()
+            .office_devices()
+            .await?
             .into_iter()
             .map(|d| Device {
-                this_device: d.encryption_key == own_key,
+                this_device: d.here,
                 device: d.device,
                 name: d.name,
                 not_after: d.not_after,
+                last_seen: d.last_seen,
             })
             .collect())
     }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use careplan_protocol::{
     AckRequest, ActivityReport, DeviceRequest, DeviceRequestCreated, DeviceRequestStatus,
     EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER,
-    NewStaff, OfficeInfo, PendingDevice, REQUEST_SECRET_HEADER, RenewRequest, SavesPage,
-    SearchResult, SignInRequest, SignInResponse, StaffAdded, StaffMember,
+    NewStaff, OfficeDevice, OfficeInfo, PendingDevice, REQUEST_SECRET_HEADER, RenewRequest,
+    SavesPage, SearchResult, SignInRequest, SignInResponse, StaffAdded, StaffMember,
 };
 use serde::de::DeserializeOwned;
 
@@ -320,6 +320,11 @@ impl RelayApi {
             .as_person(reqwest::Method::DELETE, &path, token, None::<&()>)
             .await;
         no_such(r, login)
+    }
+
+    /// The office's devices with when each last called.
+    pub async fn office_devices(&self) -> Result<Vec<OfficeDevice>> {
+        json(self.get("/v1/office/devices").await?).await
     }
 
     /// Revokes a device of the office (administrators only).

@@ -28,8 +28,8 @@ pub use message::{
     Page, UploadResponse,
 };
 pub use office::{
-    DemoOffice, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeInfo,
-    OfficeKind, RenewRequest, SearchResult,
+    DemoOffice, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeDevice,
+    OfficeInfo, OfficeKind, RenewRequest, SearchResult,
 };
 pub use pairing::{
     DeviceRequest, DeviceRequestCreated, DeviceRequestStatus, PendingDevice, REQUEST_SECRET_HEADER,

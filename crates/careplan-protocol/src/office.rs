@@ -162,6 +162,22 @@ pub struct DeviceKey {
     pub not_after: i64,
 }
 
+/// `GET /v1/office/devices`: a device of the caller's own office, as its staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeDevice {
+    /// The device's id at the relay.
+    pub device: String,
+    /// What the office calls it.
+    pub name: String,
+    /// End of its current certificate, unix seconds.
+    pub not_after: i64,
+    /// When it last called the relay (to within a few minutes), unix seconds; none before the
+    /// relay kept this.
+    pub last_seen: Option<i64>,
+    /// Whether it is the device asking.
+    pub here: bool,
+}
+
 /// `GET /v1/directory?q=`: offices whose number starts with, or whose name contains, the text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchResult {

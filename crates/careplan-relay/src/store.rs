@@ -407,6 +407,10 @@ pub trait MetaStore: Send + Sync {
         data: &str,
         at: i64,
     ) -> Result<i64, StoreError>;
+    /// Notes that a device called the relay at `at`.
+    fn device_seen(&self, office: &str, device: &str, at: i64) -> Result<(), StoreError>;
+    /// When each device of an office last called the relay: (device, unix seconds).
+    fn devices_seen(&self, office: &str) -> Result<Vec<(String, i64)>, StoreError>;
     /// Records that a device of the receiving office saved a message, unless it was reported
     /// saved `max` times already; returns the save's cursor position, `None` when refused.
     fn add_save(&self, save: &SaveRow, max: usize) -> Result<Option<i64>, StoreError>;
@@ -447,6 +451,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_device_requests.sql"),
     include_str!("../migrations/0009_login_failures.sql"),
     include_str!("../migrations/0010_saves.sql"),
+    include_str!("../migrations/0011_device_seen.sql"),
 ];
 
 impl SqliteStore {
@@ -1315,6 +1320,24 @@ impl MetaStore for SqliteStore {
             params![office, kind, message_id, data, at],
         )?;
         Ok(conn.last_insert_rowid())
+    }
+
+    fn device_seen(&self, office: &str, device: &str, at: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO device_seen (office, device, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (office, device) DO UPDATE SET at = max(at, excluded.at)",
+            params![office, device, at],
+        )?;
+        Ok(())
+    }
+
+    fn devices_seen(&self, office: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        rows(
+            &self.reader(),
+            "SELECT device, at FROM device_seen WHERE office = ?1",
+            [office],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     fn add_save(&self, v: &SaveRow, max: usize) -> Result<Option<i64>, StoreError> {

@@ -348,6 +348,7 @@ fn authenticated_routes(
         ("sent", c.get(format!("{u}/v1/sent"))),
         ("events", c.get(format!("{u}/v1/events"))),
         ("saves", c.get(format!("{u}/v1/saves"))),
+        ("office devices", c.get(format!("{u}/v1/office/devices"))),
         (
             "activity",
             c.post(format!("{u}/v1/activity")).json(

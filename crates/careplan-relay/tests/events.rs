@@ -239,6 +239,36 @@ async fn a_revoked_device_leaves_the_directory_and_the_others_stay() {
 }
 
 #[tokio::test]
+async fn the_office_sees_its_devices_with_when_each_last_called_and_partners_do_not() {
+    let (relay, kyotaku, office_pc) = two_offices(&[]).await;
+    second_device(&relay, SERVICE, SERVICE_PW, LAPTOP_KEY, "ノートPC").await;
+    let list = |id: &(String, String)| {
+        client(&relay.ca_pem(), Some((&id.0, &id.1)))
+            .get(format!("{}/v1/office/devices", relay.url))
+            .send()
+    };
+    let listed: Value = list(&office_pc).await.unwrap().json().await.unwrap();
+    let devices = listed.as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{listed}");
+    let before = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    assert_eq!(devices[0]["here"], true);
+    assert!(
+        devices[0]["last_seen"].as_i64().unwrap() >= before,
+        "{listed}"
+    );
+    assert_eq!(devices[1]["name"], "ノートPC");
+    assert_eq!(devices[1]["here"], false);
+    assert_eq!(
+        devices[1]["last_seen"],
+        Value::Null,
+        "it never called since enrolling"
+    );
+    // A partner sees only its own office's devices.
+    let theirs: Value = list(&kyotaku).await.unwrap().json().await.unwrap();
+    assert_eq!(theirs.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn a_device_name_with_control_characters_is_refused() {
     let relay = Relay::start(&[]);
     let (_, csr) = greedy_csr();

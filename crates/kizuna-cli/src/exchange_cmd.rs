@@ -882,7 +882,14 @@ async fn devices(profile: &Path, json: bool) -> Result<ExitCode> {
                 ""
             };
             let until = careplan_client::export::jst(d.not_after);
-            println!("{}  {}{this}  証明書の期限 {until}", d.device, d.name);
+            let seen = d
+                .last_seen
+                .map(careplan_client::export::jst)
+                .unwrap_or_else(|| "—".into());
+            println!(
+                "{}  {}{this}  最終接続 {seen}  証明書の期限 {until}",
+                d.device, d.name
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -120,7 +120,7 @@ export function createOffice(shell: Shell): Screen {
     h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, [t("deviceLabel"), t("deviceId"), t("certificateUntil"), ""].map((c) => h("th", {}, c)))),
+      h("thead", {}, h("tr", {}, [t("deviceLabel"), t("deviceId"), t("lastSeen"), t("certificateUntil"), ""].map((c) => h("th", {}, c)))),
       h(
         "tbody",
         {},
@@ -130,6 +130,7 @@ export function createOffice(shell: Shell): Screen {
             {},
             h("td", {}, d.name || "—", d.this_device ? h("span", { class: "pill ok" }, t("thisDevice")) : null),
             h("td", {}, h("code", {}, d.device)),
+            h("td", { class: "last-seen" }, d.last_seen === null ? "—" : formatTime(d.last_seen)),
             h("td", {}, formatTime(d.not_after)),
             h(
               "td",

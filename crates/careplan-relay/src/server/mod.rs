@@ -74,7 +74,13 @@ pub struct AppState {
     rights_ended: tokio::sync::broadcast::Sender<Arc<RightsEnded>>,
     /// Signs checkpoints of the audit log, when the relay has its key.
     checkpoints: Option<crate::checkpoint::Checkpointer>,
+    /// When this node last wrote each device's last call: written again only after
+    /// [`SEEN_EVERY`], so a busy device costs no write per request.
+    seen: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
+
+/// Seconds between two writes of a device's last call.
+const SEEN_EVERY: i64 = 300;
 
 /// Rights that ended since the last look.
 #[derive(Debug, Default)]
@@ -115,6 +121,7 @@ impl AppState {
             logins,
             rights_ended,
             checkpoints: None,
+            seen: std::sync::Mutex::default(),
         }
     }
 
@@ -292,6 +299,7 @@ impl FromRequestParts<Arc<AppState>> for Authed {
                 if !office.active {
                     return Err(err(ErrorCode::OfficeDisabled));
                 }
+                note_seen(state, &office.number, &cert.device).await;
                 Ok(Authed {
                     office,
                     cert,
@@ -301,6 +309,23 @@ impl FromRequestParts<Arc<AppState>> for Authed {
             // Signed by our CA but unknown to the database: never issued here (or data lost).
             _ => Err(err(ErrorCode::CertificateUnknown)),
         }
+    }
+}
+
+/// Records that a device called, at most once per [`SEEN_EVERY`] per node; a failure to record
+/// never refuses the call.
+async fn note_seen(state: &Arc<AppState>, office: &str, device: &str) {
+    let now = now();
+    {
+        let mut seen = state.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.get(device).is_some_and(|t| now - t < SEEN_EVERY) {
+            return;
+        }
+        seen.insert(device.to_owned(), now);
+    }
+    let (st, office, device) = (state.clone(), office.to_owned(), device.to_owned());
+    if let Ok(Err(error)) = blocking(move || st.store.device_seen(&office, &device, now)).await {
+        tracing::warn!(%error, "last call of a device not recorded");
     }
 }
 
@@ -346,6 +371,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/office/staff/{login}",
             axum::routing::delete(staff::remove_staff),
         )
+        .route("/v1/office/devices", get(staff::office_devices))
         .route(
             "/v1/office/devices/{device}/revoke",
             post(staff::revoke_device),

@@ -372,6 +372,34 @@ pub(super) async fn remove_staff(
     .await?
 }
 
+/// `GET /v1/office/devices`: the office's enrolled devices with their last call, for any of its
+/// devices (which PCs the office has is no secret within it).
+pub(super) async fn office_devices(
+    State(state): State<Arc<AppState>>,
+    a: Authed,
+) -> Result<Json<Vec<careplan_protocol::OfficeDevice>>, ApiError> {
+    blocking(move || {
+        let office = &a.office.number;
+        let seen = state.store.devices_seen(office)?;
+        let devices = state.store.current_devices(office, now())?;
+        Ok::<_, crate::store::StoreError>(
+            devices
+                .into_iter()
+                .map(|c| careplan_protocol::OfficeDevice {
+                    last_seen: seen.iter().find(|(d, _)| *d == c.device).map(|(_, t)| *t),
+                    here: c.device == a.cert.device,
+                    device: c.device,
+                    name: c.device_name,
+                    not_after: c.not_after,
+                })
+                .collect(),
+        )
+    })
+    .await?
+    .map(Json)
+    .map_err(internal)
+}
+
 pub(super) async fn revoke_device(
     State(state): State<Arc<AppState>>,
     Admin(p): Admin,
