@@ -98,7 +98,7 @@ fuzz_target!(|data: &[u8]| {
             (g.manifest.clone(), c)
         }
     };
-    if let Some(routed) = careplan_relay::manifest::read(&manifest) {
+    if let Some(routed) = careplan_protocol::Manifest::read_unverified(&manifest) {
         let _ = routed.names(FILE, SENDER, RECIPIENT, "fuzz");
     }
     let _ = envelope::peek::<Manifest>(&manifest);
