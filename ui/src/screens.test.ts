@@ -694,6 +694,7 @@ describe("事業所の設定", () => {
     await settle();
     expect(sent).toEqual([null, "123456"]);
     expect(shell.status.person?.login).toBe("sato");
+    expect(shell.said.at(-1), "the request for the code is gone once signed in").toEqual(["info", ""]);
   });
 
   it("gives an administrator the staff, the form to add one and a revoke button for other PCs", async () => {

@@ -54,6 +54,8 @@ export function createOffice(shell: Shell): Screen {
             e.preventDefault();
             try {
               shell.setPerson(await api.signIn(login.value, password.value, totp.value || null));
+              // A request for the one-time code, or an earlier refusal, is answered now.
+              shell.say("info", "");
             } catch (err) {
               if (errorCode(err) === "totp_required" && totpField.hidden) {
                 totpField.hidden = false;
