@@ -71,6 +71,38 @@ ensure_zizmor() {
     echo "$venv/bin/zizmor"
 }
 
+# moto's S3-compatible server, from PyPI in a virtual environment of its own beside the build,
+# for the relay's tests against an object store. Prints the path of its server.
+MOTO_VERSION=5.2.6
+ensure_moto() {
+    local venv="${CARGO_TARGET_DIR:-target}/tools/moto-$MOTO_VERSION"
+    if [ ! -x "$venv/bin/moto_server" ]; then
+        python3 -m venv "$venv" >/dev/null 2>&1 || { ensure_packages python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+    fi
+    echo "$venv/bin/moto_server"
+}
+
+# Starts an S3-compatible server (moto) on a free port of 127.0.0.1: its address in S3_URL,
+# stopped by stop_s3_server.
+start_s3_server() {
+    local server port
+    server=$(ensure_moto)
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$server" -H 127.0.0.1 -p "$port" >"${CARGO_TARGET_DIR:-target}/tools/moto.log" 2>&1 &
+    S3_PID=$!
+    for _ in $(seq 1 100); do
+        (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        sleep 0.1
+    done
+    S3_URL="http://127.0.0.1:$port"
+}
+
+stop_s3_server() {
+    kill "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
+}
+
 ensure_node() {
     if ! command -v npm >/dev/null 2>&1; then
         ensure_packages nodejs npm

@@ -35,6 +35,34 @@ pub struct Config {
     /// Password checks computed at once, at most (`KIZUNA_RELAY_HASH_CONCURRENCY`); 0 = one per
     /// CPU core.
     pub hash_concurrency: usize,
+    /// Message bodies in an S3-compatible bucket instead of the data folder (`[object_store]`;
+    /// `KIZUNA_RELAY_S3_ENDPOINT`, `_BUCKET`, `_REGION`); its keys come from the environment
+    /// only (`KIZUNA_RELAY_S3_ACCESS_KEY_ID`, `KIZUNA_RELAY_S3_SECRET_ACCESS_KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_store: Option<ObjectStore>,
+}
+
+/// Where an S3-compatible bucket is (its keys are not kept in the file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectStore {
+    /// `https://s3.ap-northeast-1.amazonaws.com`, `http://127.0.0.1:9000`, …
+    pub endpoint: String,
+    /// The bucket (made when it does not exist and the keys may).
+    pub bucket: String,
+    /// Its region.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// The bucket in the path rather than in the host name (most self-hosted stores).
+    #[serde(default = "default_path_style")]
+    pub path_style: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+fn default_path_style() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -53,6 +81,7 @@ impl Default for Config {
             max_connections_per_ip: 512,
             body_idle_secs: 30,
             hash_concurrency: 0,
+            object_store: None,
         }
     }
 }
@@ -130,7 +159,37 @@ impl Config {
             "KIZUNA_RELAY_BODY_IDLE_SECS" => body_idle_secs,
             "KIZUNA_RELAY_HASH_CONCURRENCY" => hash_concurrency,
         }
+        if let Some(endpoint) = var("KIZUNA_RELAY_S3_ENDPOINT") {
+            let bucket = var("KIZUNA_RELAY_S3_BUCKET").ok_or(ConfigError::Env {
+                name: "KIZUNA_RELAY_S3_BUCKET",
+            })?;
+            self.object_store = Some(ObjectStore {
+                endpoint,
+                bucket,
+                region: var("KIZUNA_RELAY_S3_REGION").unwrap_or_else(default_region),
+                path_style: true,
+            });
+        }
         Ok(())
+    }
+
+    /// The object store's settings with its keys from the environment, when bodies go there.
+    pub fn s3(
+        &self,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<crate::s3::S3Settings>, ConfigError> {
+        let Some(o) = &self.object_store else {
+            return Ok(None);
+        };
+        let key = |name: &'static str| var(name).ok_or(ConfigError::Env { name });
+        Ok(Some(crate::s3::S3Settings {
+            endpoint: o.endpoint.clone(),
+            bucket: o.bucket.clone(),
+            region: o.region.clone(),
+            path_style: o.path_style,
+            access_key: key("KIZUNA_RELAY_S3_ACCESS_KEY_ID")?,
+            secret_key: key("KIZUNA_RELAY_S3_SECRET_ACCESS_KEY")?,
+        }))
     }
 
     /// Writes the settings as `relay.toml` into `data`.
@@ -168,5 +227,45 @@ mod tests {
         };
         c.save(dir.path()).unwrap();
         assert_eq!(Config::load(dir.path()).unwrap().cert_days, 30);
+    }
+
+    #[test]
+    fn an_object_store_in_the_file_takes_its_keys_from_the_environment_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            "[object_store]\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"kizuna\"\n",
+        )
+        .unwrap();
+        let c = Config::load(dir.path()).unwrap();
+        assert!(matches!(
+            c.s3(|_| None),
+            Err(ConfigError::Env {
+                name: "KIZUNA_RELAY_S3_ACCESS_KEY_ID"
+            })
+        ));
+        let s3 = c
+            .s3(|k| Some(format!("{k}-value")))
+            .unwrap()
+            .expect("bodies in the bucket");
+        assert_eq!(
+            (s3.bucket.as_str(), s3.region.as_str(), s3.path_style),
+            ("kizuna", "us-east-1", true)
+        );
+        assert_eq!(s3.secret_key, "KIZUNA_RELAY_S3_SECRET_ACCESS_KEY-value");
+        c.save(dir.path()).unwrap();
+        let written = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+        assert!(!written.contains("value"), "no key is written to the file");
+    }
+
+    #[test]
+    fn an_object_store_endpoint_from_the_environment_needs_its_bucket() {
+        let mut c = Config::default();
+        let env = |k: &str| (k == "KIZUNA_RELAY_S3_ENDPOINT").then(|| "http://s3.local".to_owned());
+        assert!(c.apply_env(env).is_err());
+        assert!(
+            Config::default().s3(|_| None).unwrap().is_none(),
+            "the data folder by default"
+        );
     }
 }

@@ -394,7 +394,19 @@ async fn run_server(
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let blobs = Arc::new(careplan_relay::blobs::LocalBlobs::open(data.join("blobs"))?);
+    let blobs: Arc<dyn careplan_relay::blobs::BlobStore> =
+        match config.s3(|k| std::env::var(k).ok())? {
+            Some(s3) => {
+                let (staging, endpoint) = (data.join("staging"), s3.endpoint.clone());
+                // Its calls block: made from a blocking thread, as the handlers make theirs.
+                let opened = tokio::task::spawn_blocking(move || {
+                    careplan_relay::s3::S3Blobs::open(&s3, staging)
+                })
+                .await?;
+                Arc::new(opened.with_context(|| format!("opening the object store {endpoint}"))?)
+            }
+            None => Arc::new(careplan_relay::blobs::LocalBlobs::open(data.join("blobs"))?),
+        };
     let state = Arc::new(
         AppState::new(store, blobs, ca, config).with_checkpoints(Checkpointer::open(data)?),
     );

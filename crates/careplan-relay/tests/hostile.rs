@@ -638,7 +638,11 @@ async fn a_body_over_the_limit_is_refused_while_it_arrives_and_leaves_nothing() 
     if let Ok(r) = r {
         assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
-    let staging = relay.data().join("blobs").join("tmp");
+    let staging = if bodies_in_data_folder() {
+        relay.data().join("blobs").join("tmp")
+    } else {
+        relay.data().join("staging")
+    };
     let left: Vec<_> = std::fs::read_dir(staging).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }

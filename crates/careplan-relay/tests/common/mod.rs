@@ -122,6 +122,36 @@ impl Relay {
 }
 
 /// Starts `kizuna-relay serve` on a free port; returns the process and its base URL.
+/// With `KIZUNA_TEST_S3_ENDPOINT` set (scripts/test starts an S3-compatible server), the relay
+/// keeps bodies in a bucket of its own there (the same one for the same data folder, so a
+/// restart finds them); otherwise in its data folder.
+pub fn object_store_env(data: &Path) -> Vec<(String, String)> {
+    let Ok(endpoint) = std::env::var("KIZUNA_TEST_S3_ENDPOINT") else {
+        return Vec::new();
+    };
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    vec![
+        ("KIZUNA_RELAY_S3_ENDPOINT".into(), endpoint),
+        (
+            "KIZUNA_RELAY_S3_BUCKET".into(),
+            format!("kizuna-{:016x}", h.finish()),
+        ),
+        ("KIZUNA_RELAY_S3_ACCESS_KEY_ID".into(), "test".into()),
+        (
+            "KIZUNA_RELAY_S3_SECRET_ACCESS_KEY".into(),
+            "test-secret".into(),
+        ),
+    ]
+}
+
+/// Whether bodies are in the data folder (not in an object store): tests that look at the
+/// folder itself only mean something then.
+pub fn bodies_in_data_folder() -> bool {
+    std::env::var_os("KIZUNA_TEST_S3_ENDPOINT").is_none()
+}
+
 pub fn serve(data: &Path, logs: &Path, envs: &[(&str, &str)]) -> (Child, String) {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -132,6 +162,7 @@ pub fn serve(data: &Path, logs: &Path, envs: &[(&str, &str)]) -> (Child, String)
         .arg("--data")
         .arg(data)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .envs(object_store_env(data))
         .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(log)
