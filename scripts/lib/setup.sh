@@ -71,25 +71,27 @@ ensure_zizmor() {
     echo "$venv/bin/zizmor"
 }
 
-# moto's S3-compatible server, from PyPI in a virtual environment of its own beside the build,
-# for the relay's tests against an object store. Prints the path of its server.
-MOTO_VERSION=5.2.6
-ensure_moto() {
-    local venv="${CARGO_TARGET_DIR:-target}/tools/moto-$MOTO_VERSION"
-    if [ ! -x "$venv/bin/moto_server" ]; then
-        python3 -m venv "$venv" >/dev/null 2>&1 || { ensure_packages python3-venv; python3 -m venv "$venv"; }
-        "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+# s3s-fs, an S3-compatible server that checks every request's signature and keeps objects as
+# files, built from crates.io into a folder of its own beside the build, for the relay's tests
+# against an object store. Prints its path.
+S3S_FS_VERSION=0.14.1
+ensure_s3s_fs() {
+    local root="${CARGO_TARGET_DIR:-target}/tools/s3s-fs-$S3S_FS_VERSION"
+    if [ ! -x "$root/bin/s3s-fs" ]; then
+        cargo install "s3s-fs@$S3S_FS_VERSION" --features binary --locked --root "$root" --quiet >&2
     fi
-    echo "$venv/bin/moto_server"
+    echo "$root/bin/s3s-fs"
 }
 
-# Starts an S3-compatible server (moto) on a free port of 127.0.0.1: its address in S3_URL,
-# stopped by stop_s3_server.
+# Starts an S3-compatible server (s3s-fs, keys test / test-secret, objects in a temporary folder)
+# on a free port of 127.0.0.1: its address in S3_URL, stopped by stop_s3_server.
 start_s3_server() {
     local server port
-    server=$(ensure_moto)
+    server=$(ensure_s3s_fs)
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    "$server" -H 127.0.0.1 -p "$port" >"${CARGO_TARGET_DIR:-target}/tools/moto.log" 2>&1 &
+    S3_ROOT=$(mktemp -d)
+    "$server" --host 127.0.0.1 --port "$port" --access-key test --secret-key test-secret "$S3_ROOT" \
+        >"$S3_ROOT.log" 2>&1 &
     S3_PID=$!
     for _ in $(seq 1 100); do
         (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -101,6 +103,7 @@ start_s3_server() {
 stop_s3_server() {
     kill "$S3_PID" 2>/dev/null || true
     wait "$S3_PID" 2>/dev/null || true
+    rm -rf "$S3_ROOT" "$S3_ROOT.log"
 }
 
 ensure_node() {

@@ -122,7 +122,8 @@ impl Relay {
 }
 
 /// Starts `kizuna-relay serve` on a free port; returns the process and its base URL.
-/// With `KIZUNA_TEST_S3_ENDPOINT` set (scripts/test starts an S3-compatible server), the relay
+/// With `KIZUNA_TEST_S3_ENDPOINT` set (scripts/test starts an S3-compatible server whose keys are
+/// `test` / `test-secret`), the relay
 /// keeps bodies in a bucket of its own there (the same one for the same data folder, so a
 /// restart finds them); otherwise in its data folder.
 pub fn object_store_env(data: &Path) -> Vec<(String, String)> {
