@@ -106,6 +106,32 @@ stop_s3_server() {
     rm -rf "$S3_ROOT" "$S3_ROOT.log"
 }
 
+# Starts a throw-away PostgreSQL cluster (Debian's postgresql) in a temporary folder on a free
+# port of 127.0.0.1, trusting local connections of user kizuna: the server's address (without a
+# database) in PG_URL, stopped and removed by stop_postgres. PostgreSQL will not run as root:
+# as root, the cluster belongs to the postgres user.
+start_postgres() {
+    ensure_packages postgresql
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    PG_DIR=$(mktemp -d)
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+    as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U kizuna -A trust --no-sync >/dev/null
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
+        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=500" >/dev/null
+    PG_URL="postgres://kizuna@127.0.0.1:$port"
+}
+
+stop_postgres() {
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+}
+
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
 ensure_node() {
     if ! command -v npm >/dev/null 2>&1; then
         ensure_packages nodejs npm

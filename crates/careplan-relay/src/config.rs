@@ -40,6 +40,11 @@ pub struct Config {
     /// only (`KIZUNA_RELAY_S3_ACCESS_KEY_ID`, `KIZUNA_RELAY_S3_SECRET_ACCESS_KEY`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_store: Option<ObjectStore>,
+    /// Metadata in PostgreSQL instead of `relay.db` (`KIZUNA_RELAY_DATABASE_URL`,
+    /// `postgres://user:password@host:port/database`): what several nodes share. Its password
+    /// belongs in the environment rather than in this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
 }
 
 /// Where an S3-compatible bucket is (its keys are not kept in the file).
@@ -82,6 +87,7 @@ impl Default for Config {
             body_idle_secs: 30,
             hash_concurrency: 0,
             object_store: None,
+            database_url: None,
         }
     }
 }
@@ -158,6 +164,9 @@ impl Config {
             "KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP" => max_connections_per_ip,
             "KIZUNA_RELAY_BODY_IDLE_SECS" => body_idle_secs,
             "KIZUNA_RELAY_HASH_CONCURRENCY" => hash_concurrency,
+        }
+        if let Some(url) = var("KIZUNA_RELAY_DATABASE_URL") {
+            self.database_url = Some(url);
         }
         if let Some(endpoint) = var("KIZUNA_RELAY_S3_ENDPOINT") {
             let bucket = var("KIZUNA_RELAY_S3_BUCKET").ok_or(ConfigError::Env {
@@ -256,6 +265,15 @@ mod tests {
         c.save(dir.path()).unwrap();
         let written = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
         assert!(!written.contains("value"), "no key is written to the file");
+    }
+
+    #[test]
+    fn a_database_url_from_the_environment_puts_the_metadata_in_postgresql() {
+        let mut c = Config::default();
+        assert_eq!(c.database_url, None, "relay.db by default");
+        c.apply_env(|k| (k == "KIZUNA_RELAY_DATABASE_URL").then(|| "postgres://r@db/k".into()))
+            .unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("postgres://r@db/k"));
     }
 
     #[test]

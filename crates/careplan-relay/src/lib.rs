@@ -10,6 +10,7 @@ pub mod ca;
 pub mod checkpoint;
 pub mod config;
 pub mod password;
+pub mod pg_store;
 pub mod s3;
 pub mod server;
 pub mod store;

@@ -14,6 +14,7 @@ use careplan_protocol::{DemoOffice, Invite, Role};
 use careplan_relay::ca::{Ca, write_private};
 use careplan_relay::checkpoint::{self, Checkpoint, Checkpointer};
 use careplan_relay::config::Config;
+use careplan_relay::pg_store::PgStore;
 use careplan_relay::server::{AppState, serve};
 use careplan_relay::store::{
     AuditEvent, LoginSubject, MetaStore, OfficeKind, SqliteStore, verify_audit,
@@ -229,7 +230,7 @@ enum AuditCmd {
 }
 
 /// Signs a checkpoint of the audit log as it is now, if it has entries.
-fn checkpoint_now(data: &Path, store: &SqliteStore) -> Result<Option<Checkpoint>> {
+fn checkpoint_now(data: &Path, store: &dyn MetaStore) -> Result<Option<Checkpoint>> {
     let Some((seq, hash)) = store.last_audit()? else {
         return Ok(None);
     };
@@ -266,19 +267,27 @@ fn verify_log(data: &Path, more: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-fn open_store(data: &Path) -> Result<SqliteStore> {
+/// The relay's metadata: PostgreSQL when `database_url` is set, else `relay.db` in the folder.
+fn open_store(data: &Path) -> Result<Arc<dyn MetaStore>> {
     let db = data.join("relay.db");
-    if !db.exists() {
+    if !data.join(careplan_relay::config::FILE).exists() && !db.exists() {
         bail!(
             "{} is not an initialised relay data folder (run `kizuna-relay init` first)",
             data.display()
         );
     }
-    SqliteStore::open(&db).context("opening the database")
+    match Config::load(data)?.database_url {
+        Some(url) => Ok(Arc::new(
+            PgStore::open(&url).context("opening the PostgreSQL database")?,
+        )),
+        None => Ok(Arc::new(
+            SqliteStore::open(&db).context("opening the database")?,
+        )),
+    }
 }
 
 fn admin_audit(
-    store: &SqliteStore,
+    store: &dyn MetaStore,
     event: &str,
     office: Option<&str>,
     detail: String,
@@ -365,14 +374,14 @@ fn init(data: &Path, hostnames: Vec<String>) -> Result<()> {
     std::fs::write(data.join("server.pem"), format!("{cert}{}", ca.cert_pem()))?;
     write_private(&data.join("server.key"), key.as_bytes())?;
     config.save(data)?;
-    let store = SqliteStore::open(&data.join("relay.db"))?;
+    let store = open_store(data)?;
     admin_audit(
-        &store,
+        &*store,
         "admin.init",
         None,
         format!("hostnames {}", config.hostnames.join(",")),
     )?;
-    checkpoint_now(data, &store)?;
+    checkpoint_now(data, &*store)?;
     println!("relay initialised in {}", data.display());
     println!("CA fingerprint (SHA-256): {}", ca.fingerprint());
     Ok(())
@@ -387,7 +396,9 @@ async fn run_server(
     if let Some(l) = listen {
         config.listen = l;
     }
-    let store = Arc::new(open_store(data)?);
+    // The PostgreSQL client blocks: opened, like every store call, off the async threads.
+    let folder = data.to_owned();
+    let store = tokio::task::spawn_blocking(move || open_store(&folder)).await??;
     let ca = Ca::load(&data.join("ca"))?;
     let tls = tls::server_config(data)?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -465,7 +476,7 @@ fn demo(data: &Path, listen: String) -> Result<()> {
         } else {
             store.add_office(number, name, kind, &password::hash(&pw))?;
         }
-        admin_audit(&store, "admin.demo", Some(number), String::new())?;
+        admin_audit(&*store, "admin.demo", Some(number), String::new())?;
         rows.push(format!("  {number}  {pw}  {name}"));
         credentials.push(DemoOffice {
             number: number.into(),
@@ -527,7 +538,7 @@ fn run(cli: Cli) -> Result<()> {
                     valid_office_number(&number)?;
                     let (pw, generated) = read_password(password_stdin)?;
                     store.add_office(&number, &name, kind, &password::hash(&pw))?;
-                    admin_audit(&store, "admin.office.add", Some(&number), name)?;
+                    admin_audit(&*store, "admin.office.add", Some(&number), name)?;
                     if generated {
                         println!("{number} {pw}");
                     }
@@ -551,13 +562,18 @@ fn run(cli: Cli) -> Result<()> {
                     if !store.set_active(&number, false)? {
                         bail!("no office {number}");
                     }
-                    admin_audit(&store, "admin.office.disable", Some(&number), String::new())?;
+                    admin_audit(
+                        &*store,
+                        "admin.office.disable",
+                        Some(&number),
+                        String::new(),
+                    )?;
                 }
                 OfficeCmd::Enable { number } => {
                     if !store.set_active(&number, true)? {
                         bail!("no office {number}");
                     }
-                    admin_audit(&store, "admin.office.enable", Some(&number), String::new())?;
+                    admin_audit(&*store, "admin.office.enable", Some(&number), String::new())?;
                 }
                 OfficeCmd::Totp { number, off } => {
                     let secret = (!off).then(careplan_relay::totp::generate_secret);
@@ -565,7 +581,7 @@ fn run(cli: Cli) -> Result<()> {
                         bail!("no office {number}");
                     }
                     admin_audit(
-                        &store,
+                        &*store,
                         if off {
                             "admin.office.totp.off"
                         } else {
@@ -627,7 +643,7 @@ fn run(cli: Cli) -> Result<()> {
                         now,
                     )?;
                     admin_audit(
-                        &store,
+                        &*store,
                         "admin.staff.add",
                         Some(&number),
                         format!("{login} {}", role.as_str()),
@@ -663,7 +679,7 @@ fn run(cli: Cli) -> Result<()> {
                     } else {
                         "admin.staff.totp.on"
                     };
-                    admin_audit(&store, event, Some(&number), login.clone())?;
+                    admin_audit(&*store, event, Some(&number), login.clone())?;
                     if let Some(secret) = secret {
                         print_second_factor(&secret, &number, &login);
                     }
@@ -672,7 +688,7 @@ fn run(cli: Cli) -> Result<()> {
                     if !store.set_staff_active(&number, &login, false)? {
                         bail!("no member {login} of office {number}");
                     }
-                    admin_audit(&store, "admin.staff.remove", Some(&number), login)?;
+                    admin_audit(&*store, "admin.staff.remove", Some(&number), login)?;
                 }
                 OfficeCmd::Device(DeviceCmd::List { number }) => {
                     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -686,7 +702,7 @@ fn run(cli: Cli) -> Result<()> {
                     if store.revoke_device(&number, &device, now)? == 0 {
                         bail!("no device {device} of office {number} with a valid certificate");
                     }
-                    admin_audit(&store, "admin.device.revoke", Some(&number), device)?;
+                    admin_audit(&*store, "admin.device.revoke", Some(&number), device)?;
                 }
                 OfficeCmd::Passwd {
                     number,
@@ -696,14 +712,14 @@ fn run(cli: Cli) -> Result<()> {
                     if !store.set_password(&number, &password::hash(&pw))? {
                         bail!("no office {number}");
                     }
-                    admin_audit(&store, "admin.office.passwd", Some(&number), String::new())?;
+                    admin_audit(&*store, "admin.office.passwd", Some(&number), String::new())?;
                     if generated {
                         println!("{number} {pw}");
                     }
                 }
             }
             // What an administrator did is signed for at once.
-            checkpoint_now(&data, &store)?;
+            checkpoint_now(&data, &*store)?;
             Ok(())
         }
         Command::Cert(cmd) => {
@@ -724,16 +740,16 @@ fn run(cli: Cli) -> Result<()> {
                     if !store.revoke(&serial, now)? {
                         bail!("no valid certificate {serial}");
                     }
-                    admin_audit(&store, "admin.cert.revoke", None, serial)?;
+                    admin_audit(&*store, "admin.cert.revoke", None, serial)?;
                 }
             }
-            checkpoint_now(&data, &store)?;
+            checkpoint_now(&data, &*store)?;
             Ok(())
         }
         Command::Audit(AuditCmd::Verify { checkpoints }) => verify_log(&data, &checkpoints),
         Command::Audit(AuditCmd::Checkpoint) => {
             let store = open_store(&data)?;
-            match checkpoint_now(&data, &store)? {
+            match checkpoint_now(&data, &*store)? {
                 Some(c) => println!("{}", c.line()),
                 None => println!("the audit log is empty"),
             }

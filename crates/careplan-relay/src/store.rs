@@ -21,13 +21,16 @@ pub enum StoreError {
     /// The database file could not be prepared.
     #[error("database file: {0}")]
     Io(String),
+    /// PostgreSQL refused or failed.
+    #[error("database: {0}")]
+    Postgres(#[from] postgres::Error),
     /// The database's schema could not be brought to this relay's (or is a newer relay's).
     #[error("database schema: {0}")]
     Schema(#[from] sqlite_migrations::MigrationError),
 }
 
 /// An event's payload as it is stored and streamed.
-fn event_data(payload: &impl serde::Serialize) -> String {
+pub(crate) fn event_data(payload: &impl serde::Serialize) -> String {
     serde_json::to_string(payload).unwrap_or_default()
 }
 

@@ -168,14 +168,9 @@ async fn the_audit_log_records_logins_and_detects_tampering() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
-    let events: Vec<String> = db
-        .prepare("SELECT event FROM audit ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let events = relay
+        .db()
+        .column("SELECT event FROM audit ORDER BY seq", &[]);
     for e in [
         "admin.init",
         "admin.office.add",
@@ -186,11 +181,9 @@ async fn the_audit_log_records_logins_and_detects_tampering() {
         assert!(events.iter().any(|x| x == e), "{e} in {events:?}");
     }
     // Someone edits history: the failed login never happened.
-    db.execute(
-        "UPDATE audit SET detail = 'nothing to see' WHERE event = 'login.failed'",
-        [],
-    )
-    .unwrap();
+    relay
+        .db()
+        .execute("UPDATE audit SET detail = 'nothing to see' WHERE event = 'login.failed'");
     let broken = relay.admin(&["audit", "verify"]);
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("Altered"));
@@ -268,15 +261,10 @@ async fn a_valid_certificate_renews_for_the_same_keys_without_the_password() {
     let v: Value = r.json().await.unwrap();
     assert_ne!(v["serial"], serial.as_str());
 
-    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
-    let renewals: i64 = db
-        .query_row(
-            "SELECT count(*) FROM audit WHERE event = 'renew'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(renewals, 1, "the renewal is audited");
+    let renewals = relay
+        .db()
+        .value("SELECT count(*) FROM audit WHERE event = 'renew'", &[]);
+    assert_eq!(renewals, "1", "the renewal is audited");
 }
 
 #[tokio::test]

@@ -54,13 +54,10 @@ async fn saves(relay: &Relay, device: &Id) -> Vec<Value> {
 }
 
 fn audit_details(relay: &Relay, event: &str) -> Vec<String> {
-    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
-    db.prepare("SELECT detail FROM audit WHERE event = ?1 ORDER BY seq")
-        .unwrap()
-        .query_map([event], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    relay.db().column(
+        "SELECT detail FROM audit WHERE event = ?1 ORDER BY seq",
+        &[event],
+    )
 }
 
 #[tokio::test]
@@ -99,6 +96,11 @@ async fn a_save_reported_by_one_device_is_listed_for_every_device_of_the_office(
         "{}",
         audited[0]
     );
+    // The office's devices are told at once, through their event stream.
+    let told = relay
+        .db()
+        .column("SELECT office FROM events WHERE kind = 'saved'", &[]);
+    assert_eq!(told, [SERVICE]);
 }
 
 #[tokio::test]

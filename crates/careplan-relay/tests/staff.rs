@@ -158,14 +158,9 @@ async fn an_administrator_adds_staff_sees_them_and_the_audit_names_them() {
         .collect();
     assert_eq!(logins, ["sato", "suzuki", "tanaka"]);
     // The audit names who did it and on which device.
-    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
-    let detail: String = db
-        .query_row(
-            "SELECT detail FROM audit WHERE event = 'staff.add'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let detail = relay
+        .db()
+        .value("SELECT detail FROM audit WHERE event = 'staff.add'", &[]);
     assert!(
         detail.starts_with("tanaka admin by sato on device "),
         "{detail}"
@@ -306,14 +301,10 @@ async fn the_audit_names_the_person_and_the_device_that_sent_and_the_device_alon
         }
         assert_eq!(req.send().await.unwrap().status(), StatusCode::CREATED);
     }
-    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
-    let details: Vec<String> = db
-        .prepare("SELECT detail FROM audit WHERE event = 'upload' ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let details = relay.db().column(
+        "SELECT detail FROM audit WHERE event = 'upload' ORDER BY seq",
+        &[],
+    );
     assert_eq!(details.len(), 2);
     assert!(
         details[0].contains("by suzuki on device "),
@@ -403,12 +394,9 @@ async fn a_member_of_staff_added_has_no_second_factor_to_register() {
 async fn an_administrator_without_a_second_factor_is_refused_after_the_right_password_only() {
     let (relay, pc, _) = office_with_staff().await;
     // An administrator kept from before a second factor was required.
-    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
-    db.execute(
-        "UPDATE staff SET totp_secret = NULL WHERE login = 'sato'",
-        [],
-    )
-    .unwrap();
+    relay
+        .db()
+        .execute("UPDATE staff SET totp_secret = NULL WHERE login = 'sato'");
 
     let wrong = sign_in(&relay, &pc, "sato", "not-the-password").await;
     assert_eq!(error_code(wrong).await, "wrong_credentials");
@@ -526,22 +514,16 @@ async fn a_new_pc_shows_the_code_the_administrator_sees_and_joins_once_approved(
         "the new PC is a device of the office"
     );
     // The relay records who approved it, on which device.
-    let db = rusqlite::Connection::open(relay.data().join("relay.db")).unwrap();
-    let detail: String = db
-        .query_row(
-            "SELECT detail FROM audit WHERE event = 'device.approve'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let db = relay.db();
+    let detail = db.value(
+        "SELECT detail FROM audit WHERE event = 'device.approve'",
+        &[],
+    );
     assert!(detail.contains("ノートPC by sato on device "), "{detail}");
-    let by: String = db
-        .query_row(
-            "SELECT decided_by FROM device_requests WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let by = db.value(
+        "SELECT decided_by FROM device_requests WHERE id = ?1",
+        &[id],
+    );
     assert!(by.starts_with("sato on device "), "{by}");
     // Approving twice issues nothing more.
     let again = as_admin(&relay, &pc, &t, reqwest::Method::POST, &path).await;

@@ -240,7 +240,9 @@ fn audit_message(
         remote: Some(remote.ip().to_string()),
         detail: printable(&detail, MAX_AUDIT_DETAIL),
     };
-    if let Err(error) = state.store.audit(now_ms(), &e) {
+    // Handlers audit from async code as well as from their blocking closures; the write blocks
+    // (a disk flush, a database round trip), so the worker's other tasks move elsewhere meanwhile.
+    if let Err(error) = tokio::task::block_in_place(|| state.store.audit(now_ms(), &e)) {
         tracing::error!(%error, event, "audit write failed");
     }
 }

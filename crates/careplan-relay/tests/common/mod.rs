@@ -29,6 +29,7 @@ pub fn admin(data: &Path, args: &[&str], stdin: Option<&str>) -> std::process::O
     let mut cmd = Command::new(bin());
     cmd.arg("--data")
         .arg(data)
+        .envs(database_env(data))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -147,6 +148,41 @@ pub fn object_store_env(data: &Path) -> Vec<(String, String)> {
     ]
 }
 
+/// A name of the relay's own for the data folder `data`: its bucket, its database.
+fn name_for(data: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    format!("kizuna_{:016x}", h.finish())
+}
+
+/// With `KIZUNA_TEST_PG_URL` set (scripts/test starts a PostgreSQL server), the relay keeps its
+/// metadata in a database of its own there, made on first use; otherwise in `relay.db`.
+pub fn database_env(data: &Path) -> Vec<(String, String)> {
+    let Ok(server) = std::env::var("KIZUNA_TEST_PG_URL") else {
+        return Vec::new();
+    };
+    let name = name_for(data);
+    let admin_url = format!("{server}/postgres");
+    let db = name.clone();
+    // The blocking client, on a thread of its own: the tests run in an async runtime.
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+        if c.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db])
+            .unwrap()
+            .is_none()
+        {
+            c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+        }
+    })
+    .join()
+    .unwrap();
+    vec![(
+        "KIZUNA_RELAY_DATABASE_URL".into(),
+        format!("{server}/{name}"),
+    )]
+}
+
 /// Whether bodies are in the data folder (not in an object store): tests that look at the
 /// folder itself only mean something then.
 pub fn bodies_in_data_folder() -> bool {
@@ -164,6 +200,7 @@ pub fn serve(data: &Path, logs: &Path, envs: &[(&str, &str)]) -> (Child, String)
         .arg(data)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .envs(object_store_env(data))
+        .envs(database_env(data))
         .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(log)
@@ -364,4 +401,120 @@ pub fn csr_for(key_pem: &str) -> String {
         .unwrap()
         .pem()
         .unwrap()
+}
+
+/// The relay's metadata database, whichever it is (relay.db, or the relay's own PostgreSQL
+/// database when `KIZUNA_TEST_PG_URL` is set), for tests that look at it or tamper with it.
+/// SQL is written with `?1`-style parameters; every value comes back as text.
+pub struct Db {
+    data: PathBuf,
+}
+
+impl Relay {
+    /// Its metadata database.
+    pub fn db(&self) -> Db {
+        Db { data: self.data() }
+    }
+}
+
+impl Db {
+    /// Every row of `sql`, each column as text (NULL as an empty string).
+    pub fn rows(&self, sql: &str, params: &[&str]) -> Vec<Vec<String>> {
+        let owned: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+        match database_env(&self.data).into_iter().next() {
+            Some((_, url)) => {
+                let sql = dollar_params(sql);
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = owned
+                        .iter()
+                        .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    c.query(&sql, &params)
+                        .unwrap()
+                        .iter()
+                        .map(|r| (0..r.len()).map(|i| pg_text(r, i)).collect())
+                        .collect()
+                })
+                .join()
+                .unwrap()
+            }
+            None => {
+                let db = rusqlite::Connection::open(self.data.join("relay.db")).unwrap();
+                let mut stmt = db.prepare(sql).unwrap();
+                let n = stmt.column_count();
+                stmt.query_map(rusqlite::params_from_iter(owned.iter()), |r| {
+                    (0..n)
+                        .map(|i| {
+                            Ok(match r.get::<_, rusqlite::types::Value>(i)? {
+                                rusqlite::types::Value::Null => String::new(),
+                                rusqlite::types::Value::Integer(v) => v.to_string(),
+                                rusqlite::types::Value::Real(v) => v.to_string(),
+                                rusqlite::types::Value::Text(v) => v,
+                                rusqlite::types::Value::Blob(v) => hex::encode(v),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+            }
+        }
+    }
+
+    /// The first column of every row.
+    pub fn column(&self, sql: &str, params: &[&str]) -> Vec<String> {
+        self.rows(sql, params)
+            .into_iter()
+            .map(|mut r| r.remove(0))
+            .collect()
+    }
+
+    /// The first column of the first row.
+    pub fn value(&self, sql: &str, params: &[&str]) -> String {
+        self.column(sql, params).remove(0)
+    }
+
+    /// Runs a statement that changes rows (a test tampering with the database).
+    pub fn execute(&self, sql: &str) -> u64 {
+        match database_env(&self.data).into_iter().next() {
+            Some((_, url)) => {
+                let sql = sql.to_owned();
+                std::thread::spawn(move || {
+                    postgres::Client::connect(&url, postgres::NoTls)
+                        .unwrap()
+                        .execute(&sql, &[])
+                        .unwrap()
+                })
+                .join()
+                .unwrap()
+            }
+            None => rusqlite::Connection::open(self.data.join("relay.db"))
+                .unwrap()
+                .execute(sql, [])
+                .unwrap() as u64,
+        }
+    }
+}
+
+/// `?1` parameters as PostgreSQL writes them (`$1`).
+fn dollar_params(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+fn pg_text(r: &postgres::Row, i: usize) -> String {
+    if let Ok(v) = r.try_get::<_, Option<String>>(i) {
+        return v.unwrap_or_default();
+    }
+    if let Ok(v) = r.try_get::<_, Option<i64>>(i) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = r.try_get::<_, Option<i32>>(i) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = r.try_get::<_, Option<bool>>(i) {
+        return v.map(|v| (v as i64).to_string()).unwrap_or_default();
+    }
+    panic!("column {i} of a type the tests do not read")
 }
