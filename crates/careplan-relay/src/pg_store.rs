@@ -6,18 +6,21 @@
 //! advisory lock, so their sequence numbers commit in order and a reader that has seen number
 //! N never later finds an N−1 it skipped.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use careplan_protocol::{
     EventKind, ExpiredEvent, MessageEvent, OfficeKind, ReceiptEvent, RequestState,
 };
 use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row};
 
 use crate::store::{
     AuditEntry, AuditEvent, CertRecord, DeviceRequestRow, Event, LoginSubject, Message, MetaStore,
-    Office, SaveRow, Session, Staff, StoreError, audit_hash, event_data,
+    Office, SaveRow, Session, Staff, StoreError, WAKE_ALL, audit_hash, event_data,
 };
 
 /// Schema changes, applied in order; `schema_version` counts them.
@@ -28,6 +31,9 @@ const LOCK_MIGRATE: i64 = 0x004b_495a_0001;
 const LOCK_AUDIT: i64 = 0x004b_495a_0002;
 const LOCK_EVENTS: i64 = 0x004b_495a_0003;
 
+/// The channel on which every node hears of new events (the payload is the office).
+const EVENTS_CHANNEL: &str = "kizuna_events";
+
 /// Connections kept open for reuse.
 const POOL: usize = 16;
 
@@ -35,6 +41,8 @@ const POOL: usize = 16;
 pub struct PgStore {
     url: String,
     idle: Mutex<Vec<Client>>,
+    /// Ends the thread listening for other nodes' events.
+    stopping: Arc<AtomicBool>,
 }
 
 /// A connection taken from the pool; it goes back when dropped, unless it broke.
@@ -71,6 +79,7 @@ impl Drop for PgStore {
     // A blocking client owns a runtime of its own, which must not be dropped where async code
     // runs (the relay drops its store as its last task ends): they go on a thread of their own.
     fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
         let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
         if !idle.is_empty() {
             let _ = std::thread::spawn(move || drop(idle)).join();
@@ -85,6 +94,7 @@ impl PgStore {
         let store = PgStore {
             url: url.to_owned(),
             idle: Mutex::new(Vec::new()),
+            stopping: Arc::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -321,6 +331,8 @@ fn insert_event(
     at: i64,
 ) -> Result<i64, StoreError> {
     c.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_EVENTS])?;
+    // Every node's streams of this office look again once the transaction commits.
+    c.execute("SELECT pg_notify($1, $2)", &[&EVENTS_CHANNEL, &office])?;
     Ok(c.query_one(
         "INSERT INTO events (office, kind, message_id, data, at) VALUES ($1, $2, $3, $4, $5)
              RETURNING seq",
@@ -1146,6 +1158,31 @@ impl MetaStore for PgStore {
             &[],
             audit_row,
         )
+    }
+
+    fn on_events(&self, wake: Arc<dyn Fn(&str) + Send + Sync>) {
+        let (url, stopping) = (self.url.clone(), self.stopping.clone());
+        std::thread::spawn(move || {
+            while !stopping.load(Ordering::SeqCst) {
+                let listened = Client::connect(&url, NoTls).and_then(|mut c| {
+                    c.batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))?;
+                    // Whatever was recorded while nobody listened is looked for now.
+                    wake(WAKE_ALL);
+                    while !stopping.load(Ordering::SeqCst) {
+                        let mut news = c.notifications();
+                        let mut heard = news.timeout_iter(Duration::from_secs(1));
+                        while let Some(n) = heard.next()? {
+                            wake(n.payload());
+                        }
+                    }
+                    Ok(())
+                });
+                if let Err(error) = listened {
+                    tracing::warn!(%error, "not listening for other nodes' events; trying again");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        });
     }
 
     fn last_audit(&self) -> Result<Option<(i64, String)>, StoreError> {

@@ -2,7 +2,7 @@
 //! whether SQLite (embedded default) or PostgreSQL (scale-out) is behind it.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use careplan_protocol::{EventKind, ExpiredEvent, MessageEvent, ReceiptEvent, RequestState};
 pub use careplan_protocol::{Message, MessageState, OfficeKind, Role};
@@ -427,7 +427,17 @@ pub trait MetaStore: Send + Sync {
     fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError>;
     /// The last audit entry's sequence number and hash, if any.
     fn last_audit(&self) -> Result<Option<(i64, String)>, StoreError>;
+    /// For a store that several relay nodes share: has `wake` called with an office's number
+    /// whenever any node records an event for it, and with [`WAKE_ALL`] after a gap in that
+    /// news (a reconnection), so every node's streams look. A store of one node has nothing to
+    /// add to its own wake-ups.
+    fn on_events(&self, wake: Arc<dyn Fn(&str) + Send + Sync>) {
+        let _ = wake;
+    }
 }
+
+/// Passed to the wake-up of [`MetaStore::on_events`]: events of any office may have come.
+pub const WAKE_ALL: &str = "*";
 
 /// SQLite (WAL) metadata store: the embedded default.
 pub struct SqliteStore {

@@ -306,3 +306,27 @@ async fn the_directory_is_searched_by_name_or_number_prefix_and_needs_a_certific
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_message_taken_by_one_node_reaches_a_stream_open_on_another() {
+    if !scaled_out() {
+        eprintln!("one node only (no PostgreSQL and object store): scripts/test runs this one");
+        return;
+    }
+    let (node_a, kyotaku, service) = two_offices(&[]).await;
+    let node_b = node_a.another_node();
+    let mut stream = Stream::open(&node_b, &service, None).await;
+    // Nothing happened on node B itself: it hears of the upload from the database.
+    let id = upload(&node_a, &kyotaku, "k-across").await;
+    let (seq, kind, data) = stream.next_event().await;
+    assert_eq!(kind, "message");
+    assert_eq!(data["id"], id.as_str());
+    assert!(seq.is_some());
+    // And the body, stored by node A, is there for node B to give.
+    let body = client(&node_b.ca_pem(), Some((&service.0, &service.1)))
+        .get(format!("{}/v1/messages/{id}/body", node_b.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body.status(), StatusCode::OK);
+}

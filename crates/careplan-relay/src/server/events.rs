@@ -77,7 +77,7 @@ pub(super) async fn events(
             }
             tokio::select! {
                 w = wake.recv() => match w {
-                    Ok(o) => dirty = o == office,
+                    Ok(o) => dirty = o == office || o == crate::store::WAKE_ALL,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => dirty = true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },

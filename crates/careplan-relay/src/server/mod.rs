@@ -100,6 +100,11 @@ impl AppState {
         config: Config,
     ) -> AppState {
         let (wake, _) = tokio::sync::broadcast::channel(1024);
+        // Events other nodes record wake this node's streams too.
+        let news = wake.clone();
+        store.on_events(Arc::new(move |office: &str| {
+            let _ = news.send(office.to_owned());
+        }));
         let (stopping, _) = tokio::sync::watch::channel(false);
         let metrics = Arc::<Metrics>::default();
         let committer =

@@ -410,7 +410,44 @@ pub struct Db {
     data: PathBuf,
 }
 
+/// Whether the relay runs scaled out (PostgreSQL and an object store, as scripts/test's second
+/// run has it): only then can several nodes share one relay's data.
+pub fn scaled_out() -> bool {
+    std::env::var_os("KIZUNA_TEST_PG_URL").is_some()
+        && std::env::var_os("KIZUNA_TEST_S3_ENDPOINT").is_some()
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_folder(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
 impl Relay {
+    /// Another node of this relay: a copy of its data folder (CA, server certificate,
+    /// settings) serving the same database and bucket. Scaled out only.
+    pub fn another_node(&self) -> Relay {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        copy_folder(&self.data(), &data);
+        let shared: Vec<(String, String)> = database_env(&self.data())
+            .into_iter()
+            .chain(object_store_env(&self.data()))
+            .collect();
+        let envs: Vec<(&str, &str)> = shared
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (child, url) = serve(&data, dir.path(), &envs);
+        Relay { dir, child, url }
+    }
+
     /// Its metadata database.
     pub fn db(&self) -> Db {
         Db { data: self.data() }
