@@ -41,7 +41,16 @@ pub enum CaError {
     /// A renewal asked for a key other than the certificate's.
     #[error("the certificate request is for another key")]
     OtherKey,
+    /// The CA key given to this node is not the key of the CA certificate in its data folder.
+    #[error("the CA key given ({0}) is not the key of the CA certificate")]
+    WrongCaKey(&'static str),
 }
+
+/// Where a node takes the CA key from when it is not kept in the data folder: a PEM in this
+/// variable (an environment secret) …
+pub const CA_KEY_ENV: &str = "KIZUNA_RELAY_CA_KEY";
+/// … or in the file this variable names (a mounted secret).
+pub const CA_KEY_FILE_ENV: &str = "KIZUNA_RELAY_CA_KEY_FILE";
 
 /// The CA: its certificate and its signing key.
 pub struct Ca {
@@ -99,10 +108,30 @@ impl Ca {
         Ca::load(dir)
     }
 
-    /// Loads the CA from `dir`.
+    /// Loads the CA from `dir`, its key from [`CA_KEY_ENV`] or [`CA_KEY_FILE_ENV`] when one is
+    /// set (every node of a relay shares one CA; its key need not lie in each data folder).
     pub fn load(dir: &Path) -> Result<Ca, CaError> {
+        Ca::load_with(dir, |k| std::env::var(k).ok())
+    }
+
+    /// [`Ca::load`] with the environment given.
+    pub fn load_with(dir: &Path, var: impl Fn(&str) -> Option<String>) -> Result<Ca, CaError> {
         let cert_pem = std::fs::read_to_string(dir.join(CA_CERT))?;
-        let key = KeyPair::from_pem(&std::fs::read_to_string(dir.join(CA_KEY))?)?;
+        let (key_pem, from) = match (var(CA_KEY_ENV), var(CA_KEY_FILE_ENV)) {
+            (Some(pem), _) => (pem, CA_KEY_ENV),
+            (None, Some(path)) => (std::fs::read_to_string(path)?, CA_KEY_FILE_ENV),
+            (None, None) => (std::fs::read_to_string(dir.join(CA_KEY))?, "ca/ca.key"),
+        };
+        let key = KeyPair::from_pem(&key_pem).map_err(|_| CaError::WrongCaKey(from))?;
+        // A key that is not the certificate's would issue certificates nobody can verify.
+        let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes())
+            .map_err(|_| CaError::Cert(rcgen::Error::CouldNotParseCertificate))?;
+        let cert = pem
+            .parse_x509()
+            .map_err(|_| CaError::Cert(rcgen::Error::CouldNotParseCertificate))?;
+        if cert.public_key().subject_public_key.data.as_ref() != key.public_key_raw() {
+            return Err(CaError::WrongCaKey(from));
+        }
         let issuer = Issuer::from_ca_cert_pem(&cert_pem, key)?;
         let cert_der = CertificateDer::from_pem_slice(cert_pem.as_bytes())
             .map_err(|_| CaError::Cert(rcgen::Error::CouldNotParseCertificate))?
@@ -127,6 +156,14 @@ impl Ca {
     /// SHA-256 of the CA certificate (DER), lowercase hex: what offices compare when enrolling.
     pub fn fingerprint(&self) -> String {
         hex::encode(Sha256::digest(&self.cert_der))
+    }
+
+    /// The fingerprint of the CA certificate in `dir`, without its key.
+    pub fn fingerprint_in(dir: &Path) -> Result<String, CaError> {
+        let pem = std::fs::read_to_string(dir.join(CA_CERT))?;
+        let der = CertificateDer::from_pem_slice(pem.as_bytes())
+            .map_err(|_| CaError::Cert(rcgen::Error::CouldNotParseCertificate))?;
+        Ok(hex::encode(Sha256::digest(&der)))
     }
 
     /// Issues the relay's TLS server certificate for `hostnames` (names or IP addresses) with a
@@ -235,4 +272,48 @@ pub fn check_request(csr_pem: &str, encryption_key: &str) -> Result<(), CaError>
         return Err(CaError::BadEncryptionKey);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_takes_the_ca_key_from_a_secret_when_its_folder_has_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Ca::create(dir.path(), "Kizuna relay").unwrap();
+        let key = std::fs::read_to_string(dir.path().join(CA_KEY)).unwrap();
+        std::fs::remove_file(dir.path().join(CA_KEY)).unwrap();
+        assert!(
+            Ca::load_with(dir.path(), |_| None).is_err(),
+            "no key anywhere"
+        );
+        let from_env = Ca::load_with(dir.path(), |k| (k == CA_KEY_ENV).then(|| key.clone()));
+        assert_eq!(from_env.unwrap().fingerprint(), ca.fingerprint());
+        let file = dir.path().join("secret.pem");
+        std::fs::write(&file, &key).unwrap();
+        let path = file.display().to_string();
+        let from_file = Ca::load_with(dir.path(), |k| (k == CA_KEY_FILE_ENV).then(|| path.clone()));
+        assert_eq!(from_file.unwrap().fingerprint(), ca.fingerprint());
+    }
+
+    #[test]
+    fn a_ca_key_that_is_not_the_certificates_is_refused() {
+        let (ours, theirs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        Ca::create(ours.path(), "Kizuna relay").unwrap();
+        Ca::create(theirs.path(), "another relay").unwrap();
+        let wrong = std::fs::read_to_string(theirs.path().join(CA_KEY)).unwrap();
+        let loaded = Ca::load_with(ours.path(), |k| (k == CA_KEY_ENV).then(|| wrong.clone()));
+        assert!(matches!(loaded, Err(CaError::WrongCaKey(CA_KEY_ENV))));
+        let garbage = Ca::load_with(ours.path(), |k| (k == CA_KEY_ENV).then(|| "x".to_owned()));
+        assert!(matches!(garbage, Err(CaError::WrongCaKey(_))));
+    }
+
+    #[test]
+    fn the_fingerprint_is_read_without_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Ca::create(dir.path(), "Kizuna relay").unwrap();
+        std::fs::remove_file(dir.path().join(CA_KEY)).unwrap();
+        assert_eq!(Ca::fingerprint_in(dir.path()).unwrap(), ca.fingerprint());
+    }
 }

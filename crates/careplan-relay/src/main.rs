@@ -491,7 +491,7 @@ fn demo(data: &Path, listen: String) -> Result<()> {
         &data.join(DEMO_OFFICES_FILE),
         serde_json::to_string_pretty(&credentials)?.as_bytes(),
     )?;
-    let fingerprint = Ca::load(&data.join("ca"))?.fingerprint();
+    let fingerprint = Ca::fingerprint_in(&data.join("ca"))?;
     let banner = move |addr: std::net::SocketAddr| {
         format!(
             "\nKizuna デモ用の連携基盤が起動しました。\n  接続先: https://localhost:{}\n  CA フィンガープリント: {fingerprint}\n\nデモ事業所（事業所番号・パスワード・名称）:\n{}\n\n終了するには Ctrl+C を押してください。",
@@ -523,7 +523,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { hostnames } => init(&data, hostnames),
         Command::CaFingerprint => {
-            println!("{}", Ca::load(&data.join("ca"))?.fingerprint());
+            println!("{}", Ca::fingerprint_in(&data.join("ca"))?);
             Ok(())
         }
         Command::Office(cmd) => {
@@ -601,7 +601,7 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     let invite = Invite {
                         relay_url: url.unwrap_or_else(|| default_url(&data)),
-                        ca_fingerprint: Ca::load(&data.join("ca"))?.fingerprint(),
+                        ca_fingerprint: Ca::fingerprint_in(&data.join("ca"))?,
                         office: Some(number.clone()),
                     };
                     // Written through the reader, so a file this prints is one the app opens.

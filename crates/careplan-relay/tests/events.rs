@@ -329,4 +329,14 @@ async fn a_message_taken_by_one_node_reaches_a_stream_open_on_another() {
         .await
         .unwrap();
     assert_eq!(body.status(), StatusCode::OK);
+    // Node B issues certificates from the same CA, its key given as a secret: a laptop enrolled
+    // there is a device of the office for node A too.
+    enrolled_device(&node_b, SERVICE, SERVICE_PW, LAPTOP_KEY).await;
+    let keys: Vec<String> = directory(&node_a, &kyotaku, SERVICE).await["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["encryption_key"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(keys, [AGE, LAPTOP_KEY]);
 }

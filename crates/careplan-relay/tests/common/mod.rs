@@ -430,15 +430,20 @@ fn copy_folder(from: &Path, to: &Path) {
 }
 
 impl Relay {
-    /// Another node of this relay: a copy of its data folder (CA, server certificate,
-    /// settings) serving the same database and bucket. Scaled out only.
+    /// Another node of this relay: a copy of its data folder (CA certificate, server
+    /// certificate, settings) but for the CA key, which it is given as a secret in its
+    /// environment, serving the same database and bucket. Scaled out only.
     pub fn another_node(&self) -> Relay {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         copy_folder(&self.data(), &data);
+        let key = data.join("ca").join("ca.key");
+        let ca_key = std::fs::read_to_string(&key).unwrap();
+        std::fs::remove_file(&key).unwrap();
         let shared: Vec<(String, String)> = database_env(&self.data())
             .into_iter()
             .chain(object_store_env(&self.data()))
+            .chain([("KIZUNA_RELAY_CA_KEY".to_owned(), ca_key)])
             .collect();
         let envs: Vec<(&str, &str)> = shared
             .iter()
