@@ -14,9 +14,21 @@ use careplan_protocol::{
     DeviceRequest, DeviceRequestCreated, EnrollRequest, EnrollResponse, RequestState,
 };
 
+/// The relay's address as given (`https://relay.example:8443`), or several of its nodes'
+/// separated by commas or spaces: the first, and the others.
+fn relay_addresses(given: &str) -> (String, Vec<String>) {
+    let mut all = given
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|a| !a.is_empty())
+        .map(|a| a.trim_end_matches('/').to_owned());
+    let first = all.next().unwrap_or_default();
+    (first, all.collect())
+}
+
 /// What an office gives to enrol.
 pub struct Enrolment<'a> {
-    /// Base URL of the relay, e.g. `https://relay.example:8443`.
+    /// Base URL of the relay, e.g. `https://relay.example:8443` (or the addresses of its nodes,
+    /// separated by commas).
     pub relay_url: &'a str,
     /// SHA-256 fingerprint of the relay's CA as handed out by its administrator.
     pub ca_fingerprint: &'a str,
@@ -87,13 +99,14 @@ fn connect(
     let cert_pem = String::from_utf8_lossy(&read(&Paths::new(dir).cert)?).into_owned();
     let cert_der = envelope::pem_to_der(&cert_pem)
         .ok_or_else(|| ClientError::Format("office certificate".into()))?;
-    RelayApi::office(
+    Ok(RelayApi::office(
         &config.relay_url,
         ca_der,
         &cert_der,
         keys.signing_pkcs8(),
         proxy_setting(dir).as_deref(),
-    )
+    )?
+    .with_other_nodes(&config.other_relays))
 }
 
 impl Client {
@@ -379,7 +392,8 @@ impl Prepared {
         let pin =
             tls::normalise_fingerprint(e.ca_fingerprint).ok_or(ClientError::BadFingerprint)?;
         // Before anything is made: a wrong proxy setting leaves nothing behind.
-        let api = RelayApi::pinned(e.relay_url, &pin, e.proxy)?;
+        let (first, others) = relay_addresses(e.relay_url);
+        let api = RelayApi::pinned(&first, &pin, e.proxy)?.with_other_nodes(&others);
         std::fs::create_dir_all(dir).map_err(|err| ClientError::io(dir, err))?;
         let keys = crate::work::heavy(OfficeKeys::generate)?;
         let protection = match e.passphrase {
@@ -420,8 +434,10 @@ impl Prepared {
         write_atomic(&paths.keys, &self.sealed, true)?;
         write_atomic(&paths.ca, answer.ca_pem.as_bytes(), false)?;
         write_atomic(&paths.cert, answer.certificate_pem.as_bytes(), false)?;
+        let (relay_url, other_relays) = relay_addresses(&e.relay_url);
         let config = ProfileConfig {
-            relay_url: e.relay_url.trim_end_matches('/').to_owned(),
+            relay_url,
+            other_relays,
             ca_fingerprint: self.pin,
             office: answer.office.number.clone(),
             office_name: answer.office.name.clone(),
@@ -505,6 +521,24 @@ mod tests {
     /// A profile of an office that renewed (its earlier encryption key kept until `until`) and
     /// was cut off before its kept copies were sealed to the new key; one received file is kept,
     /// sealed to the earlier key. Answers the earlier key's recipient and the file's id.
+    #[test]
+    fn a_relay_given_as_several_addresses_is_its_first_and_its_other_nodes() {
+        assert_eq!(
+            relay_addresses(" https://a.example:8443/, https://b.example:8443  https://c:1 "),
+            (
+                "https://a.example:8443".to_owned(),
+                vec![
+                    "https://b.example:8443".to_owned(),
+                    "https://c:1".to_owned()
+                ]
+            )
+        );
+        assert_eq!(
+            relay_addresses("https://a"),
+            ("https://a".to_owned(), vec![])
+        );
+    }
+
     fn renewed_profile(dir: &Path, until: i64) -> (String, i64) {
         let keys = OfficeKeys::generate().unwrap();
         let earlier = keys.encryption_recipient();
@@ -518,6 +552,7 @@ mod tests {
         std::fs::write(&paths.cert, office_cert(&ca, "1310000001", &keys)).unwrap();
         ProfileConfig {
             relay_url: "https://127.0.0.1:9".into(),
+            other_relays: Vec::new(),
             ca_fingerprint: tls::fingerprint(&ca.der),
             office: "1310000001".into(),
             office_name: "居宅介護支援事業所さくら".into(),

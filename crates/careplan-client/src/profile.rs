@@ -23,6 +23,10 @@ use careplan_protocol::OfficeKind;
 pub struct ProfileConfig {
     /// Base URL of the relay.
     pub relay_url: String,
+    /// Further addresses of the same relay (its other nodes, where no load balancer fronts
+    /// them), tried in turn when one cannot be reached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_relays: Vec<String>,
     /// SHA-256 of the relay's CA certificate, hex.
     pub ca_fingerprint: String,
     /// 事業所番号.

@@ -17,11 +17,14 @@ use crate::tls;
 /// How long one ordinary call may take before the relay counts as unreachable.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A connection to one relay.
+/// A connection to one relay, at one address or several (its nodes).
 #[derive(Clone)]
 pub struct RelayApi {
     http: reqwest::Client,
-    base: String,
+    /// The relay's addresses: the first as enrolled, then its other nodes.
+    bases: Arc<Vec<String>>,
+    /// The address that answered last, tried first.
+    current: Arc<std::sync::atomic::AtomicUsize>,
     /// The signed-in person's session token: sends, receipts and downloads carry it, so the
     /// relay's audit names the person as well as the device.
     session: Arc<std::sync::RwLock<Option<String>>>,
@@ -134,7 +137,8 @@ impl RelayApi {
             .map_err(|e| ClientError::Crypto(e.to_string()))?;
         Ok(RelayApi {
             http,
-            base: base.trim_end_matches('/').to_owned(),
+            bases: Arc::new(vec![base.trim_end_matches('/').to_owned()]),
+            current: Arc::default(),
             session: Arc::default(),
         })
     }
@@ -173,16 +177,48 @@ impl RelayApi {
         }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// The same relay at further addresses (its other nodes), tried in turn when one cannot be
+    /// reached.
+    pub fn with_other_nodes(mut self, others: &[String]) -> RelayApi {
+        let mut bases = (*self.bases).clone();
+        bases.extend(others.iter().map(|b| b.trim_end_matches('/').to_owned()));
+        self.bases = Arc::new(bases);
+        self
+    }
+
+    /// Sends the request `make` builds for an address of the relay (`https://host:port`),
+    /// trying its other addresses in turn when no connection could be made to one — then the
+    /// request never reached it, so nothing is done twice. The address that answered is tried
+    /// first next time.
+    async fn send(
+        &self,
+        make: impl Fn(&str) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response> {
+        use std::sync::atomic::Ordering;
+        let n = self.bases.len();
+        let start = self.current.load(Ordering::Relaxed);
+        for i in 0..n {
+            let k = (start + i) % n;
+            match make(&self.bases[k]).send().await {
+                Ok(resp) => {
+                    self.current.store(k, Ordering::Relaxed);
+                    return Ok(resp);
+                }
+                Err(e) if e.is_connect() && i + 1 < n => {
+                    tracing::info!(address = %self.bases[k], error = %e, "relay node unreachable; trying the next");
+                }
+                Err(e) => return Err(transport_error(e)),
+            }
+        }
+        Err(ClientError::Unreachable("no relay address".into()))
     }
 
     async fn get(&self, path: &str) -> Result<reqwest::Response> {
-        self.as_signed_in(self.http.get(self.url(path)))
-            .timeout(CALL_TIMEOUT)
-            .send()
-            .await
-            .map_err(transport_error)
+        self.send(|b| {
+            self.as_signed_in(self.http.get(format!("{b}{path}")))
+                .timeout(CALL_TIMEOUT)
+        })
+        .await
     }
 
     /// POSTs `body` as JSON (with this connection's certificate, if any) and reads the JSON
@@ -193,13 +229,13 @@ impl RelayApi {
         body: &impl serde::Serialize,
     ) -> Result<T> {
         let resp = self
-            .http
-            .post(self.url(path))
-            .timeout(CALL_TIMEOUT)
-            .json(body)
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .send(|b| {
+                self.http
+                    .post(format!("{b}{path}"))
+                    .timeout(CALL_TIMEOUT)
+                    .json(body)
+            })
+            .await?;
         json(resp).await
     }
 
@@ -226,13 +262,13 @@ impl RelayApi {
     /// Where this device's request stands.
     pub async fn device_request(&self, id: &str, secret: &str) -> Result<DeviceRequestStatus> {
         let resp = self
-            .http
-            .get(self.url(&format!("/v1/enroll/requests/{id}")))
-            .timeout(CALL_TIMEOUT)
-            .header(REQUEST_SECRET_HEADER, secret)
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .send(|b| {
+                self.http
+                    .get(format!("{b}/v1/enroll/requests/{id}"))
+                    .timeout(CALL_TIMEOUT)
+                    .header(REQUEST_SECRET_HEADER, secret)
+            })
+            .await?;
         json(resp).await
     }
 
@@ -268,15 +304,20 @@ impl RelayApi {
         token: &str,
         body: Option<&impl serde::Serialize>,
     ) -> Result<reqwest::Response> {
-        let mut req = self
-            .http
-            .request(method, self.url(path))
-            .timeout(CALL_TIMEOUT)
-            .bearer_auth(token);
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        check(req.send().await.map_err(transport_error)?).await
+        let resp = self
+            .send(|b| {
+                let req = self
+                    .http
+                    .request(method.clone(), format!("{b}{path}"))
+                    .timeout(CALL_TIMEOUT)
+                    .bearer_auth(token);
+                match body {
+                    Some(body) => req.json(body),
+                    None => req,
+                }
+            })
+            .await?;
+        check(resp).await
     }
 
     /// Ends the session.
@@ -350,13 +391,13 @@ impl RelayApi {
     /// Offices whose number starts with, or whose name contains, `text`.
     pub async fn search(&self, text: &str) -> Result<Vec<OfficeInfo>> {
         let resp = self
-            .http
-            .get(self.url("/v1/directory"))
-            .query(&[("q", text)])
-            .timeout(CALL_TIMEOUT)
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .send(|b| {
+                self.http
+                    .get(format!("{b}/v1/directory"))
+                    .query(&[("q", text)])
+                    .timeout(CALL_TIMEOUT)
+            })
+            .await?;
         Ok(json::<SearchResult>(resp).await?.offices)
     }
 
@@ -369,15 +410,15 @@ impl RelayApi {
         body: Vec<u8>,
     ) -> Result<UploadResponse> {
         let resp = self
-            .as_signed_in(self.http.post(self.url("/v1/messages")))
-            .header(FILE_NAME_HEADER, file_name)
-            .header(IDEMPOTENCY_KEY_HEADER, idempotency_key)
-            .header(MANIFEST_HEADER, manifest)
-            .timeout(CALL_TIMEOUT)
-            .body(body)
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .send(|b| {
+                self.as_signed_in(self.http.post(format!("{b}/v1/messages")))
+                    .header(FILE_NAME_HEADER, file_name)
+                    .header(IDEMPOTENCY_KEY_HEADER, idempotency_key)
+                    .header(MANIFEST_HEADER, manifest)
+                    .timeout(CALL_TIMEOUT)
+                    .body(body.clone())
+            })
+            .await?;
         match json(resp).await {
             Err(ClientError::Relay {
                 code: ErrorCode::UnknownRecipient,
@@ -424,15 +465,16 @@ impl RelayApi {
 
     /// Acknowledges a received message with a signed receipt.
     pub async fn ack(&self, id: &str, receipt: &str) -> Result<()> {
+        let ack = AckRequest {
+            receipt: receipt.to_owned(),
+        };
         let resp = self
-            .as_signed_in(self.http.post(self.url(&format!("/v1/messages/{id}/ack"))))
-            .timeout(CALL_TIMEOUT)
-            .json(&AckRequest {
-                receipt: receipt.to_owned(),
+            .send(|b| {
+                self.as_signed_in(self.http.post(format!("{b}/v1/messages/{id}/ack")))
+                    .timeout(CALL_TIMEOUT)
+                    .json(&ack)
             })
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .await?;
         match check(resp).await {
             Ok(_) => Ok(()),
             // Already acknowledged elsewhere or expired: nothing more to do here.
@@ -447,12 +489,12 @@ impl RelayApi {
     /// Reports what this device did (a save, an export), as the signed-in person when one is.
     pub async fn report(&self, report: &ActivityReport) -> Result<()> {
         let resp = self
-            .as_signed_in(self.http.post(self.url("/v1/activity")))
-            .timeout(CALL_TIMEOUT)
-            .json(report)
-            .send()
-            .await
-            .map_err(transport_error)?;
+            .send(|b| {
+                self.as_signed_in(self.http.post(format!("{b}/v1/activity")))
+                    .timeout(CALL_TIMEOUT)
+                    .json(report)
+            })
+            .await?;
         check(resp).await.map(drop)
     }
 
@@ -467,11 +509,15 @@ impl RelayApi {
 
     /// Opens the event stream, resuming after event `after`.
     pub async fn events(&self, after: Option<i64>) -> Result<crate::events::EventStream> {
-        let mut req = self.http.get(self.url("/v1/events"));
-        if let Some(id) = after {
-            req = req.header("last-event-id", id.to_string());
-        }
-        let resp = req.send().await.map_err(transport_error)?;
+        let resp = self
+            .send(|b| {
+                let req = self.http.get(format!("{b}/v1/events"));
+                match after {
+                    Some(id) => req.header("last-event-id", id.to_string()),
+                    None => req,
+                }
+            })
+            .await?;
         Ok(crate::events::EventStream::new(check(resp).await?))
     }
 }

@@ -311,18 +311,24 @@ impl World {
         fingerprint: &str,
         extra: &[&str],
     ) -> Output {
+        self.enroll_at(o, &self.url, password, fingerprint, extra)
+    }
+
+    /// Runs `kizuna enroll` at the relay address(es) `relay`.
+    pub fn enroll_at(
+        &self,
+        o: &Office,
+        relay: &str,
+        password: &str,
+        fingerprint: &str,
+        extra: &[&str],
+    ) -> Output {
         let mut cmd = Command::new(bin("kizuna"));
-        cmd.args([
-            "enroll",
-            "--relay",
-            &self.url,
-            "--ca-fingerprint",
-            fingerprint,
-        ])
-        .args(extra)
-        .args(["--office", o.number, "--password-stdin", "--profile"])
-        .arg(self.profile(o))
-        .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE);
+        cmd.args(["enroll", "--relay", relay, "--ca-fingerprint", fingerprint])
+            .args(extra)
+            .args(["--office", o.number, "--password-stdin", "--profile"])
+            .arg(self.profile(o))
+            .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE);
         run(&mut cmd, Some(password))
     }
 

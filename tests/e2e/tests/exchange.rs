@@ -817,3 +817,36 @@ fn a_renewal_changes_the_encryption_key_and_what_was_on_its_way_to_the_old_one_s
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(names_in(&copy).len(), 1);
 }
+
+#[test]
+fn an_office_given_several_relay_addresses_carries_on_when_the_first_is_down() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    // An address where nothing answers (a port just freed), then the relay.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let relays = format!("https://127.0.0.1:{dead}, {}", w.url);
+    let out = w.enroll_at(
+        &KYOTAKU,
+        &relays,
+        &password(&KYOTAKU),
+        &w.fingerprint(),
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let profile = std::fs::read_to_string(w.profile(&KYOTAKU).join("profile.toml")).unwrap();
+    assert!(profile.contains(&format!("127.0.0.1:{dead}")) && profile.contains("other_relays"));
+    w.enroll(&HOUMON);
+    // Every call of the 居宅 office first finds its first address down.
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    assert!(send(&w, &KYOTAKU, &plans).status.success());
+    receive_identical(&w, &HOUMON, &plans);
+    let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    assert!(send(&w, &HOUMON, &results).status.success());
+    let inbox = w.folder("kyotaku-inbox");
+    receive(&w, &KYOTAKU, &inbox);
+    assert_identical(&inbox, &results);
+}
