@@ -116,11 +116,22 @@ start_postgres() {
     PG_DIR=$(mktemp -d)
     local port
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+    # A CA of its own and a server certificate from it, for TLS: the relay is made to use TLS
+    # and to trust that CA (PG_CA) only.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=kizuna-test-ca \
+        -keyout "$PG_DIR/ca.key" -out "$PG_DIR/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+        -keyout "$PG_DIR/server.key" -out "$PG_DIR/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$PG_DIR/server.ext"
+    openssl x509 -req -in "$PG_DIR/server.csr" -CA "$PG_DIR/ca.crt" -CAkey "$PG_DIR/ca.key" \
+        -CAcreateserial -days 2 -extfile "$PG_DIR/server.ext" -out "$PG_DIR/server.crt" 2>/dev/null
+    chmod 600 "$PG_DIR/server.key"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$PG_DIR"
     as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U kizuna -A trust --no-sync >/dev/null
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
-        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=500" >/dev/null
+        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=500 -c ssl=on -c ssl_cert_file=$PG_DIR/server.crt -c ssl_key_file=$PG_DIR/server.key" >/dev/null
     PG_URL="postgres://kizuna@127.0.0.1:$port"
+    PG_CA="$PG_DIR/ca.crt"
 }
 
 stop_postgres() {

@@ -45,6 +45,10 @@ pub struct Config {
     /// belongs in the environment rather than in this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// CA certificates (PEM) the PostgreSQL server's certificate is checked against, besides the
+    /// system's (`KIZUNA_RELAY_DATABASE_CA_FILE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_ca_file: Option<std::path::PathBuf>,
 }
 
 /// Where an S3-compatible bucket is (its keys are not kept in the file).
@@ -88,6 +92,7 @@ impl Default for Config {
             hash_concurrency: 0,
             object_store: None,
             database_url: None,
+            database_ca_file: None,
         }
     }
 }
@@ -167,6 +172,9 @@ impl Config {
         }
         if let Some(url) = var("KIZUNA_RELAY_DATABASE_URL") {
             self.database_url = Some(url);
+        }
+        if let Some(file) = var("KIZUNA_RELAY_DATABASE_CA_FILE") {
+            self.database_ca_file = Some(file.into());
         }
         if let Some(endpoint) = var("KIZUNA_RELAY_S3_ENDPOINT") {
             let bucket = var("KIZUNA_RELAY_S3_BUCKET").ok_or(ConfigError::Env {

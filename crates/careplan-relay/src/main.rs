@@ -276,9 +276,11 @@ fn open_store(data: &Path) -> Result<Arc<dyn MetaStore>> {
             data.display()
         );
     }
-    match Config::load(data)?.database_url {
+    let config = Config::load(data)?;
+    match config.database_url {
         Some(url) => Ok(Arc::new(
-            PgStore::open(&url).context("opening the PostgreSQL database")?,
+            PgStore::open(&url, config.database_ca_file.as_deref())
+                .context("opening the PostgreSQL database")?,
         )),
         None => Ok(Arc::new(
             SqliteStore::open(&db).context("opening the database")?,

@@ -16,7 +16,9 @@ use careplan_protocol::{
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, NoTls, Row};
+use postgres::{Client, GenericClient, Row};
+use rustls::pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::store::{
     AuditEntry, AuditEvent, CertRecord, DeviceRequestRow, Event, LoginSubject, Message, MetaStore,
@@ -40,6 +42,9 @@ const POOL: usize = 16;
 /// The PostgreSQL store.
 pub struct PgStore {
     url: String,
+    /// TLS for every connection the URL's `sslmode` asks for (`prefer` by default, `require`
+    /// to refuse a server without it): the system's roots and the relay's own CA file, if any.
+    tls: MakeRustlsConnect,
     idle: Mutex<Vec<Client>>,
     /// Ends the thread listening for other nodes' events.
     stopping: Arc<AtomicBool>,
@@ -88,11 +93,13 @@ impl Drop for PgStore {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user@host:port/db`) and brings the schema up to date;
-    /// nodes starting together take turns.
-    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+    /// Connects to `url` (`postgres://user@host:port/db?sslmode=require`) and brings the schema
+    /// up to date; nodes starting together take turns. The server's certificate is checked
+    /// against the system's roots and, when given, the CA certificates in `ca_file` (PEM).
+    pub fn open(url: &str, ca_file: Option<&std::path::Path>) -> Result<PgStore, StoreError> {
         let store = PgStore {
             url: url.to_owned(),
+            tls: tls_to(ca_file)?,
             idle: Mutex::new(Vec::new()),
             stopping: Arc::default(),
         };
@@ -104,7 +111,7 @@ impl PgStore {
         let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let client = match reused {
             Some(c) => c,
-            None => Client::connect(&self.url, NoTls)?,
+            None => Client::connect(&self.url, self.tls.clone())?,
         };
         Ok(Conn {
             store: self,
@@ -170,6 +177,29 @@ impl PgStore {
     fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
         Ok(self.conn()?.execute(sql, params)?)
     }
+}
+
+/// The TLS the relay speaks to PostgreSQL with: the system's roots and those in `ca_file`.
+fn tls_to(ca_file: Option<&std::path::Path>) -> Result<MakeRustlsConnect, StoreError> {
+    crate::tls::install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = ca_file {
+        let pem =
+            std::fs::read(path).map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+        for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+            roots
+                .add(cert)
+                .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 fn unique_violation(e: &postgres::Error) -> bool {
@@ -1161,10 +1191,10 @@ impl MetaStore for PgStore {
     }
 
     fn on_events(&self, wake: Arc<dyn Fn(&str) + Send + Sync>) {
-        let (url, stopping) = (self.url.clone(), self.stopping.clone());
+        let (url, stopping, tls) = (self.url.clone(), self.stopping.clone(), self.tls.clone());
         std::thread::spawn(move || {
             while !stopping.load(Ordering::SeqCst) {
-                let listened = Client::connect(&url, NoTls).and_then(|mut c| {
+                let listened = Client::connect(&url, tls.clone()).and_then(|mut c| {
                     c.batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))?;
                     // Whatever was recorded while nobody listened is looked for now.
                     wake(WAKE_ALL);

@@ -308,3 +308,21 @@ fn no_invitation_is_written_for_an_office_the_relay_does_not_have() {
     assert!(!out.status.success());
     assert!(!file.exists());
 }
+
+#[tokio::test]
+async fn the_relays_connections_to_postgresql_are_encrypted() {
+    if std::env::var_os("KIZUNA_TEST_PG_CA").is_none() {
+        eprintln!("no PostgreSQL with TLS (KIZUNA_TEST_PG_CA): scripts/test runs this one");
+        return;
+    }
+    let (relay, _, _) = two_offices(&[]).await;
+    // The relay's connections to its database, as the server sees them (the test's own look
+    // is left out).
+    let ssl = relay.db().column(
+        "SELECT s.ssl::text FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+         WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()",
+        &[],
+    );
+    assert!(!ssl.is_empty(), "the relay is connected");
+    assert!(ssl.iter().all(|s| s == "true"), "{ssl:?}");
+}

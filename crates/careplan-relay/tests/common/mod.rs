@@ -177,10 +177,20 @@ pub fn database_env(data: &Path) -> Vec<(String, String)> {
     })
     .join()
     .unwrap();
-    vec![(
-        "KIZUNA_RELAY_DATABASE_URL".into(),
-        format!("{server}/{name}"),
-    )]
+    // With the server's certificate given, the relay must speak TLS to it and check it.
+    match std::env::var("KIZUNA_TEST_PG_CA") {
+        Ok(ca) => vec![
+            (
+                "KIZUNA_RELAY_DATABASE_URL".into(),
+                format!("{server}/{name}?sslmode=require"),
+            ),
+            ("KIZUNA_RELAY_DATABASE_CA_FILE".into(), ca),
+        ],
+        Err(_) => vec![(
+            "KIZUNA_RELAY_DATABASE_URL".into(),
+            format!("{server}/{name}"),
+        )],
+    }
 }
 
 /// Whether bodies are in the data folder (not in an object store): tests that look at the
@@ -465,6 +475,8 @@ impl Db {
         let owned: Vec<String> = params.iter().map(|p| p.to_string()).collect();
         match database_env(&self.data).into_iter().next() {
             Some((_, url)) => {
+                // The tests' own look needs no TLS (the server takes both).
+                let url = url.split('?').next().unwrap_or_default().to_owned();
                 let sql = dollar_params(sql);
                 std::thread::spawn(move || {
                     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
@@ -522,6 +534,8 @@ impl Db {
     pub fn execute(&self, sql: &str) -> u64 {
         match database_env(&self.data).into_iter().next() {
             Some((_, url)) => {
+                // The tests' own look needs no TLS (the server takes both).
+                let url = url.split('?').next().unwrap_or_default().to_owned();
                 let sql = sql.to_owned();
                 std::thread::spawn(move || {
                     postgres::Client::connect(&url, postgres::NoTls)
