@@ -436,6 +436,10 @@ pub async fn serve(
             () = &mut shutdown => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
+        // Answers go out as they are written: without this, a response written in two parts
+        // waits for the client's delayed acknowledgement of the first (Nagle), tens of
+        // milliseconds on every request that happens to split.
+        let _ = tcp.set_nodelay(true);
         let st = state.clone();
         let (acceptor, app) = (acceptor.clone(), app.clone());
         let stopping = state.stopping.subscribe();
