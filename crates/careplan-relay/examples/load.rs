@@ -1,12 +1,18 @@
 //! Load benchmark for the relay (docs/benchmarks.md): certificate-holding clients uploading
 //! 20 KB messages concurrently, then thousands of idle event streams.
 //!
-//! `cargo build --release -p careplan-relay && cargo run --release -p careplan-relay --example load -- [SENDERS] [SECONDS] [STREAMS] [RATE]`
+//! `cargo build --release -p careplan-relay && cargo run --release -p careplan-relay --example load -- [SENDERS] [SECONDS] [STREAMS] [RATE] [--nodes N] [--backend sqlite|postgres]`
 //!
 //! RATE (uploads per second, all senders together) makes the load open-loop at that rate;
 //! without it every sender uploads as fast as the relay answers.
 //!
 //! It starts the release `kizuna-relay` in a temporary folder on 127.0.0.1 and talks to it only.
+//! `--backend postgres` puts the metadata in a new database on the PostgreSQL server
+//! `KIZUNA_LOAD_PG_SERVER` (`postgres://user@host:port`) and the bodies in a new bucket of the
+//! S3-compatible store `KIZUNA_LOAD_S3_ENDPOINT` (keys `test` / `test-secret`, as
+//! `scripts/lib/setup.sh`'s `start_postgres` and `start_s3_server` give them; with
+//! `KIZUNA_LOAD_PG_CA` the relay speaks TLS to PostgreSQL and trusts that CA); `--nodes N`
+//! starts N nodes on them and spreads senders and streams over the nodes.
 //! `KIZUNA_LOAD_WRAP="heaptrack -o /tmp/relay"` runs the relay under a profiler.
 
 use std::io::{BufRead, BufReader, Write};
@@ -40,11 +46,19 @@ fn relay_bin() -> PathBuf {
         .join("kizuna-relay")
 }
 
+/// What every relay process of a postgres run is given: its database and its bucket.
+static SHARED: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+
+fn shared_env() -> &'static [(String, String)] {
+    SHARED.get().map_or(&[], Vec::as_slice)
+}
+
 fn admin(data: &Path, args: &[&str], stdin: Option<&str>) {
     let mut c = Command::new(relay_bin())
         .arg("--data")
         .arg(data)
         .args(args)
+        .envs(shared_env().iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -128,9 +142,60 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() {
     careplan_relay::tls::install_crypto_provider();
-    let mut args = std::env::args()
-        .skip(1)
-        .map(|a| a.parse::<usize>().unwrap());
+    let mut nodes = 1usize;
+    let mut backend = "sqlite".to_owned();
+    let mut numbers = Vec::new();
+    let mut given = std::env::args().skip(1);
+    while let Some(a) = given.next() {
+        match a.as_str() {
+            "--nodes" => nodes = given.next().unwrap().parse().unwrap(),
+            "--backend" => backend = given.next().unwrap(),
+            n => numbers.push(n.parse::<usize>().unwrap()),
+        }
+    }
+    assert!(
+        nodes == 1 || backend == "postgres",
+        "several nodes share PostgreSQL and a bucket: --backend postgres"
+    );
+    if backend == "postgres" {
+        let run = format!("kizuna_load_{:08x}", rand_u32());
+        let server = std::env::var("KIZUNA_LOAD_PG_SERVER").expect("KIZUNA_LOAD_PG_SERVER");
+        let s3 = std::env::var("KIZUNA_LOAD_S3_ENDPOINT").expect("KIZUNA_LOAD_S3_ENDPOINT");
+        let admin_url = format!("{server}/postgres");
+        let db = run.clone();
+        std::thread::spawn(move || {
+            postgres::Client::connect(&admin_url, postgres::NoTls)
+                .unwrap()
+                .batch_execute(&format!("CREATE DATABASE {db}"))
+                .unwrap();
+        })
+        .join()
+        .unwrap();
+        // The server's CA (start_postgres gives it as PG_CA): TLS, as a real deployment has it.
+        let (params, ca) = match std::env::var("KIZUNA_LOAD_PG_CA") {
+            Ok(ca) => (
+                "?sslmode=require",
+                vec![("KIZUNA_RELAY_DATABASE_CA_FILE".into(), ca)],
+            ),
+            Err(_) => ("", Vec::new()),
+        };
+        let mut shared: Vec<(String, String)> = vec![
+            (
+                "KIZUNA_RELAY_DATABASE_URL".into(),
+                format!("{server}/{run}{params}"),
+            ),
+            ("KIZUNA_RELAY_S3_ENDPOINT".into(), s3),
+            ("KIZUNA_RELAY_S3_BUCKET".into(), run.replace('_', "-")),
+            ("KIZUNA_RELAY_S3_ACCESS_KEY_ID".into(), "test".into()),
+            (
+                "KIZUNA_RELAY_S3_SECRET_ACCESS_KEY".into(),
+                "test-secret".into(),
+            ),
+        ];
+        shared.extend(ca);
+        let _ = SHARED.set(shared);
+    }
+    let mut args = numbers.into_iter();
     let senders = args.next().unwrap_or(64);
     let seconds = args.next().unwrap_or(10) as u64;
     let streams = args.next().unwrap_or(10_000);
@@ -157,34 +222,23 @@ async fn main() {
             Some(PASSWORD),
         );
     }
-    let mut relay: Child = Command::new("sh")
-        .arg("-c")
-        // KIZUNA_LOAD_WRAP runs the relay under a profiler, e.g. "heaptrack -o /tmp/relay".
-        .arg(format!(
-            "ulimit -n 20000; exec {} {} --data {} serve --listen 127.0.0.1:0",
-            std::env::var("KIZUNA_LOAD_WRAP").unwrap_or_default(),
-            relay_bin().display(),
-            data.display()
-        ))
-        .env(
-            "KIZUNA_RELAY_LOG",
-            std::env::var("KIZUNA_LOAD_RELAY_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        // Every connection of the load comes from 127.0.0.1: the per-address limit, which is
-        // not what is measured here, would refuse all but the first few hundred streams.
-        .env(
-            "KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP",
-            (streams + senders + 100).to_string(),
-        )
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The first line that names the address (a profiler may print its own lines first).
-    let url = BufReader::new(relay.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| l.trim().strip_prefix("listening on ").map(str::to_owned))
-        .expect("the relay's address");
+    // Node 1 serves the folder made above; the others copies of it, on the same database and
+    // bucket.
+    let mut relays: Vec<Child> = Vec::new();
+    let mut urls = Vec::new();
+    for n in 0..nodes {
+        let folder = if n == 0 {
+            data.clone()
+        } else {
+            let copy = dir.path().join(format!("node{n}"));
+            copy_folder(&data, &copy);
+            copy
+        };
+        let (child, url) = start_node(&folder, streams + senders + 100);
+        relays.push(child);
+        urls.push(url);
+    }
+    let url = urls[0].clone();
     let ca = std::fs::read_to_string(data.join("ca/ca.pem")).unwrap();
     let mut clients = Vec::new();
     for o in &offices {
@@ -209,7 +263,7 @@ async fn main() {
     let interval = (rate > 0).then(|| Duration::from_secs_f64(senders as f64 / rate as f64));
     for (k, (office, c)) in clients.into_iter().enumerate() {
         let body = body.clone();
-        let url = url.clone();
+        let url = urls[k % urls.len()].clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut failed = 0;
@@ -265,16 +319,16 @@ async fn main() {
     let elapsed = measured_from.elapsed().as_secs_f64();
     lat.sort();
     println!(
-        "uploads: {senders} senders, {seconds} s, 20 KiB each: {} accepted ({failed} failed), {:.0} msgs/s, p50 {:.1} ms, p99 {:.1} ms; relay RSS {:.0} MB",
+        "uploads ({backend}, {nodes} node(s)): {senders} senders, {seconds} s, 20 KiB each: {} accepted ({failed} failed), {:.0} msgs/s, p50 {:.1} ms, p99 {:.1} ms; relay RSS {} MB",
         lat.len(),
         lat.len() as f64 / elapsed,
         percentile(&lat, 0.50).as_secs_f64() * 1e3,
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
-        rss_mb(relay.id())
+        rss_all(&relays)
     );
 
     // Idle event streams: many connections, each holding one open stream.
-    let before = rss_mb(relay.id());
+    let before = rss_all(&relays);
     let mut open = Vec::with_capacity(streams);
     let mut refused = 0usize;
     let per_client = 500;
@@ -282,7 +336,10 @@ async fn main() {
         let c = client(&ca, &rcert, &rkey);
         let n = per_client.min(streams - chunk * per_client);
         let futs: Vec<_> = (0..n)
-            .map(|_| c.get(format!("{url}/v1/events?after=999999999")).send())
+            .map(|_| {
+                let url = &urls[chunk % urls.len()];
+                c.get(format!("{url}/v1/events?after=999999999")).send()
+            })
             .collect();
         for r in futures_join(futs).await {
             let r = r.expect("stream answered");
@@ -295,14 +352,77 @@ async fn main() {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     println!(
-        "event streams: {} open ({refused} refused); relay RSS {:.0} MB (was {:.0} MB before opening them)",
+        "event streams: {} open ({refused} refused); relay RSS {} MB per node (was {} MB before opening them)",
         open.len(),
-        rss_mb(relay.id()),
+        rss_all(&relays),
         before
     );
     drop(open);
-    let _ = relay.kill();
-    let _ = relay.wait();
+    for mut relay in relays {
+        let _ = relay.kill();
+        let _ = relay.wait();
+    }
+}
+
+/// The RSS of every node, `a / b / c`.
+fn rss_all(relays: &[Child]) -> String {
+    relays
+        .iter()
+        .map(|r| format!("{:.0}", rss_mb(r.id())))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+fn rand_u32() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() ^ std::process::id())
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_folder(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Starts a node on `data`; answers it and its address.
+fn start_node(data: &Path, connections: usize) -> (Child, String) {
+    let mut relay: Child = Command::new("sh")
+        .arg("-c")
+        // KIZUNA_LOAD_WRAP runs the relay under a profiler, e.g. "heaptrack -o /tmp/relay".
+        .arg(format!(
+            "ulimit -n 20000; exec {} {} --data {} serve --listen 127.0.0.1:0",
+            std::env::var("KIZUNA_LOAD_WRAP").unwrap_or_default(),
+            relay_bin().display(),
+            data.display()
+        ))
+        .envs(shared_env().iter().map(|(k, v)| (k, v)))
+        .env(
+            "KIZUNA_RELAY_LOG",
+            std::env::var("KIZUNA_LOAD_RELAY_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        // Every connection of the load comes from 127.0.0.1: the per-address limit, which is
+        // not what is measured here, would refuse all but the first few hundred streams.
+        .env(
+            "KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP",
+            connections.to_string(),
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first line that names the address (a profiler may print its own lines first).
+    let url = BufReader::new(relay.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.trim().strip_prefix("listening on ").map(str::to_owned))
+        .expect("the relay's address");
+    (relay, url)
 }
 
 // Awaits all futures concurrently (no extra crate for one join).
