@@ -19,6 +19,15 @@ pub enum ExportKind {
     History,
 }
 
+impl ExportKind {
+    /// The kind as it is sent and audited.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::History => "history",
+        }
+    }
+}
+
 /// One thing a device did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -121,6 +130,12 @@ mod tests {
             },
             by: None,
         }
+    }
+
+    #[test]
+    fn an_export_kind_is_sent_as_its_name() {
+        let json = serde_json::to_value(ExportKind::History).unwrap();
+        assert_eq!(json, ExportKind::History.as_str());
     }
 
     #[test]

@@ -21,8 +21,9 @@ use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::store::{
-    AuditEntry, AuditEvent, CertRecord, DeviceRequestRow, Event, LoginSubject, Message, MetaStore,
-    Office, SaveRow, Session, Staff, StoreError, WAKE_ALL, audit_hash, event_data,
+    AuditEntry, AuditEvent, CERT_COLS, CertRecord, DeviceRequestRow, Event, LoginSubject,
+    MESSAGE_COLS, Message, MetaStore, OFFICE_COLS, Office, REQUEST_COLS, STAFF_COLS, SaveRow,
+    Session, Staff, StoreError, WAKE_ALL, audit_hash, event_data,
 };
 
 /// Schema changes, applied in order; `schema_version` counts them.
@@ -213,8 +214,6 @@ fn named<T: std::str::FromStr<Err = String>>(r: &Row, i: usize) -> Result<T, Sto
         .map_err(|e: String| StoreError::Io(format!("column {i}: {e}")))
 }
 
-const OFFICE_COLS: &str = "number, name, kind, active, password_hash, totp_secret";
-
 fn office_row(r: &Row) -> Result<Office, StoreError> {
     Ok(Office {
         number: r.try_get(0)?,
@@ -225,9 +224,6 @@ fn office_row(r: &Row) -> Result<Office, StoreError> {
         totp_secret: r.try_get(5)?,
     })
 }
-
-const CERT_COLS: &str =
-    "serial, office, encryption_key, pem, issued_at, not_after, revoked_at, device, device_name";
 
 fn cert_row(r: &Row) -> Result<CertRecord, StoreError> {
     Ok(CertRecord {
@@ -242,9 +238,6 @@ fn cert_row(r: &Row) -> Result<CertRecord, StoreError> {
         device_name: r.try_get(8)?,
     })
 }
-
-const MESSAGE_COLS: &str = "seq, id, sender, recipient, file_name, size, sha256, manifest, \
-    idempotency_key, state, created_at, delivered_at, acknowledged_at, expires_at, receipt";
 
 fn message_row(r: &Row) -> Result<Message, StoreError> {
     Ok(Message {
@@ -266,8 +259,6 @@ fn message_row(r: &Row) -> Result<Message, StoreError> {
     })
 }
 
-const STAFF_COLS: &str = "office, login, name, role, password_hash, active, totp_secret";
-
 fn staff_row(r: &Row) -> Result<Staff, StoreError> {
     Ok(Staff {
         office: r.try_get(0)?,
@@ -279,9 +270,6 @@ fn staff_row(r: &Row) -> Result<Staff, StoreError> {
         totp_secret: r.try_get(6)?,
     })
 }
-
-const REQUEST_COLS: &str = "id, office, secret_hash, code, csr_pem, encryption_key, device_name, \
-    created_at, expires_at, state, decided_by, enrolment";
 
 fn request_row(r: &Row) -> Result<DeviceRequestRow, StoreError> {
     Ok(DeviceRequestRow {

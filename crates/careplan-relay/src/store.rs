@@ -610,7 +610,8 @@ fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRecord> {
     })
 }
 
-const MESSAGE_COLS: &str = "seq, id, sender, recipient, file_name, size, sha256, manifest, idempotency_key, state, created_at, delivered_at, acknowledged_at, expires_at, receipt";
+/// The columns both stores read in this order (their row mappers depend on it).
+pub(crate) const MESSAGE_COLS: &str = "seq, id, sender, recipient, file_name, size, sha256, manifest, idempotency_key, state, created_at, delivered_at, acknowledged_at, expires_at, receipt";
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -651,7 +652,8 @@ impl SqliteStore {
     }
 }
 
-const REQUEST_COLS: &str = "id, office, secret_hash, code, csr_pem, encryption_key, device_name, created_at, expires_at, state, decided_by, enrolment";
+/// The columns both stores read in this order (their row mappers depend on it).
+pub(crate) const REQUEST_COLS: &str = "id, office, secret_hash, code, csr_pem, encryption_key, device_name, created_at, expires_at, state, decided_by, enrolment";
 
 fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRequestRow> {
     Ok(DeviceRequestRow {
@@ -679,7 +681,8 @@ fn clear_login(conn: &rusqlite::Connection, subject: &LoginSubject<'_>) -> rusql
     .map(drop)
 }
 
-const STAFF_COLS: &str = "office, login, name, role, password_hash, active, totp_secret";
+/// The columns both stores read in this order (their row mappers depend on it).
+pub(crate) const STAFF_COLS: &str = "office, login, name, role, password_hash, active, totp_secret";
 
 fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
     Ok(Staff {
@@ -693,8 +696,10 @@ fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
     })
 }
 
-const OFFICE_COLS: &str = "number, name, kind, active, password_hash, totp_secret";
-const CERT_COLS: &str =
+/// The columns both stores read in this order (their row mappers depend on it).
+pub(crate) const OFFICE_COLS: &str = "number, name, kind, active, password_hash, totp_secret";
+/// The columns both stores read in this order (their row mappers depend on it).
+pub(crate) const CERT_COLS: &str =
     "serial, office, encryption_key, pem, issued_at, not_after, revoked_at, device, device_name";
 
 impl MetaStore for SqliteStore {

@@ -8,24 +8,6 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn upload(relay: &Relay, id: &(String, String), key: &str) -> String {
-    let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
-    let r = client(&relay.ca_pem(), Some((&id.0, &id.1)))
-        .post(format!("{}/v1/messages", relay.url))
-        .header("x-kizuna-file-name", &name)
-        .header("idempotency-key", key)
-        .header("x-kizuna-manifest", manifest_for(&name, key))
-        .body("c")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// An open event stream, read chunk by chunk.
 struct Stream {
     resp: reqwest::Response,
@@ -94,7 +76,7 @@ async fn a_new_message_reaches_the_recipients_open_stream() {
     let (relay, kyotaku, service) = two_offices(&[]).await;
     let mut stream = Stream::open(&relay, &service, None).await;
     assert_eq!(stream.next_block().await, ": connected");
-    let id = upload(&relay, &kyotaku, "a").await;
+    let id = upload_plan(&relay, &kyotaku, "a").await;
     let (event_id, kind, data) = stream.next_event().await;
     assert!(event_id.is_some());
     assert_eq!(kind, "message");
@@ -106,13 +88,13 @@ async fn a_new_message_reaches_the_recipients_open_stream() {
 async fn a_reconnecting_stream_resumes_after_the_last_event_id_without_gaps() {
     let (relay, kyotaku, service) = two_offices(&[]).await;
     let mut stream = Stream::open(&relay, &service, None).await;
-    let first = upload(&relay, &kyotaku, "1").await;
+    let first = upload_plan(&relay, &kyotaku, "1").await;
     let (seen, _, data) = stream.next_event().await;
     assert_eq!(data["id"], first.as_str());
     drop(stream);
     // Offline for a while: two more arrive.
-    let second = upload(&relay, &kyotaku, "2").await;
-    let third = upload(&relay, &kyotaku, "3").await;
+    let second = upload_plan(&relay, &kyotaku, "2").await;
+    let third = upload_plan(&relay, &kyotaku, "3").await;
     let mut again = Stream::open(&relay, &service, seen).await;
     let (_, _, d2) = again.next_event().await;
     let (_, _, d3) = again.next_event().await;
@@ -134,7 +116,7 @@ async fn idle_streams_get_heartbeats() {
 async fn the_receipt_reaches_the_senders_stream() {
     let (relay, kyotaku, service) = two_offices(&[]).await;
     let mut senders = Stream::open(&relay, &kyotaku, None).await;
-    let id = upload(&relay, &kyotaku, "r").await;
+    let id = upload_plan(&relay, &kyotaku, "r").await;
     let ack = client(&relay.ca_pem(), Some((&service.0, &service.1)))
         .post(format!("{}/v1/messages/{id}/ack", relay.url))
         .json(&json!({ "receipt": "cmVjZWlwdA" }))
@@ -317,7 +299,7 @@ async fn a_message_taken_by_one_node_reaches_a_stream_open_on_another() {
     let node_b = node_a.another_node();
     let mut stream = Stream::open(&node_b, &service, None).await;
     // Nothing happened on node B itself: it hears of the upload from the database.
-    let id = upload(&node_a, &kyotaku, "k-across").await;
+    let id = upload_plan(&node_a, &kyotaku, "k-across").await;
     let (seq, kind, data) = stream.next_event().await;
     assert_eq!(kind, "message");
     assert_eq!(data["id"], id.as_str());

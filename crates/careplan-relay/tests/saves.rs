@@ -8,25 +8,6 @@ use serde_json::{Value, json};
 
 type Id = (String, String);
 
-/// A plan from the 居宅 office waiting at the service office: its message id.
-async fn plan_for_service(relay: &Relay, kyotaku: &Id) -> String {
-    let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
-    let r = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)))
-        .post(format!("{}/v1/messages", relay.url))
-        .header("x-kizuna-file-name", &name)
-        .header("idempotency-key", "k1")
-        .header("x-kizuna-manifest", manifest_for(&name, "k1"))
-        .body(b"sealed".to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn report(relay: &Relay, device: &Id, body: Value) -> reqwest::Response {
     client(&relay.ca_pem(), Some((&device.0, &device.1)))
         .post(format!("{}/v1/activity", relay.url))
@@ -71,7 +52,7 @@ async fn a_save_reported_by_one_device_is_listed_for_every_device_of_the_office(
     )
     .await;
     let laptop = (c, k);
-    let id = plan_for_service(&relay, &kyotaku).await;
+    let id = upload_plan(&relay, &kyotaku, "k1").await;
     let place = "C:\\介護ソフト\\取込\\UPPLAN.CSV";
     assert_eq!(
         report(&relay, &office_pc, saved(&id, place)).await.status(),
@@ -106,7 +87,7 @@ async fn a_save_reported_by_one_device_is_listed_for_every_device_of_the_office(
 #[tokio::test]
 async fn a_save_of_a_message_the_office_did_not_receive_is_refused_as_unknown() {
     let (relay, kyotaku, service) = two_offices(&[]).await;
-    let id = plan_for_service(&relay, &kyotaku).await;
+    let id = upload_plan(&relay, &kyotaku, "k1").await;
     // The sender knows the id but did not receive the message.
     let r = report(&relay, &kyotaku, saved(&id, "/tmp/x.csv")).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
@@ -124,7 +105,7 @@ async fn a_save_of_a_message_the_office_did_not_receive_is_refused_as_unknown() 
 #[tokio::test]
 async fn a_place_with_a_line_break_or_too_long_is_refused_and_not_audited() {
     let (relay, kyotaku, service) = two_offices(&[]).await;
-    let id = plan_for_service(&relay, &kyotaku).await;
+    let id = upload_plan(&relay, &kyotaku, "k1").await;
     for place in [
         "C:\\取込\nsaved by the administrator".to_owned(),
         "a".repeat(1025),
@@ -141,7 +122,7 @@ async fn a_place_with_a_line_break_or_too_long_is_refused_and_not_audited() {
 #[tokio::test]
 async fn a_message_is_listed_as_saved_at_most_fifty_times() {
     let (relay, kyotaku, service) = two_offices(&[]).await;
-    let id = plan_for_service(&relay, &kyotaku).await;
+    let id = upload_plan(&relay, &kyotaku, "k1").await;
     for n in 0..50 {
         let r = report(&relay, &service, saved(&id, &format!("/取込/{n}.csv"))).await;
         assert_eq!(r.status(), StatusCode::NO_CONTENT, "save {n}");

@@ -66,10 +66,7 @@ pub(super) async fn report(
             Ok(StatusCode::NO_CONTENT)
         }
         Activity::Exported { what, rows } => {
-            let what = serde_json::to_value(what)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let what = what.as_str();
             audit(
                 &st,
                 "export",

@@ -131,14 +131,12 @@ pub fn object_store_env(data: &Path) -> Vec<(String, String)> {
     let Ok(endpoint) = std::env::var("KIZUNA_TEST_S3_ENDPOINT") else {
         return Vec::new();
     };
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    data.hash(&mut h);
     vec![
         ("KIZUNA_RELAY_S3_ENDPOINT".into(), endpoint),
+        // (Bucket names take no underscores.)
         (
             "KIZUNA_RELAY_S3_BUCKET".into(),
-            format!("kizuna-{:016x}", h.finish()),
+            name_for(data).replace('_', "-"),
         ),
         ("KIZUNA_RELAY_S3_ACCESS_KEY_ID".into(), "test".into()),
         (
@@ -573,4 +571,24 @@ fn pg_text(r: &postgres::Row, i: usize) -> String {
         return v.map(|v| (v as i64).to_string()).unwrap_or_default();
     }
     panic!("column {i} of a type the tests do not read")
+}
+
+/// Uploads a plan from the 居宅 office to the service office as `id` (a sender of the 居宅
+/// office) under idempotency `key`; answers the message id.
+pub async fn upload_plan(relay: &Relay, id: &(String, String), key: &str) -> String {
+    let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
+    let r = client(&relay.ca_pem(), Some((&id.0, &id.1)))
+        .post(format!("{}/v1/messages", relay.url))
+        .header("x-kizuna-file-name", &name)
+        .header("idempotency-key", key)
+        .header("x-kizuna-manifest", manifest_for(&name, key))
+        .body("c")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
