@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Where message bodies live: a local directory by default, S3-compatible storage later.
+/// Where message bodies live: a local directory by default, or an S3-compatible bucket.
 pub trait BlobStore: Send + Sync {
     /// Stores `bytes` under `id`; when this returns, the bytes survive a crash.
     fn put(&self, id: &str, bytes: &[u8]) -> std::io::Result<()>;
@@ -15,6 +15,12 @@ pub trait BlobStore: Send + Sync {
     /// Where a body too large to hold in memory is written as it arrives, before
     /// [`BlobStore::put_batch`] makes it durable under `id`.
     fn staging_path(&self, id: &str) -> std::io::Result<PathBuf>;
+    /// How many batches may usefully store their bodies at the same time. One for a local
+    /// folder: its flush waits for everything written on the file system, so a second batch
+    /// flushing alongside only waits for the same writes.
+    fn batches_at_once(&self) -> usize {
+        1
+    }
     /// Stores bodies held in memory (`items`) and bodies written to their staging paths
     /// (`staged`, by id); when this returns, all of them survive a crash.
     fn put_batch(&self, items: &[(&str, &[u8])], staged: &[&str]) -> std::io::Result<()> {

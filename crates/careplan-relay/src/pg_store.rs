@@ -6,8 +6,9 @@
 //! advisory lock, so their sequence numbers commit in order and a reader that has seen number
 //! N never later finds an N−1 it skipped.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use careplan_protocol::{
@@ -16,7 +17,7 @@ use careplan_protocol::{
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, Row};
+use postgres::{Client, Row, Statement};
 use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -37,8 +38,19 @@ const LOCK_EVENTS: i64 = 0x004b_495a_0003;
 /// The channel on which every node hears of new events (the payload is the office).
 const EVENTS_CHANNEL: &str = "kizuna_events";
 
-/// Connections kept open for reuse.
+/// Connections a node opens at most. A request that finds them all busy waits for one: opening
+/// more under load would cost the database a new backend and a TLS handshake per request.
 const POOL: usize = 16;
+
+/// How long a request waits for a free connection before it fails.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+/// The node's connections: the idle ones, and how many are open in all.
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Pooled>,
+    open: usize,
+}
 
 /// The PostgreSQL store.
 pub struct PgStore {
@@ -46,38 +58,140 @@ pub struct PgStore {
     /// TLS for every connection the URL's `sslmode` asks for (`prefer` by default, `require`
     /// to refuse a server without it): the system's roots and the relay's own CA file, if any.
     tls: MakeRustlsConnect,
-    idle: Mutex<Vec<Client>>,
+    pool: Mutex<Pool>,
+    /// Told whenever a connection is returned or closed.
+    returned: Condvar,
     /// Ends the thread listening for other nodes' events.
     stopping: Arc<AtomicBool>,
+}
+
+/// An open connection and the statements prepared on it.
+struct Pooled {
+    client: Client,
+    /// Each statement text is parsed by the server once per connection: a query then takes one
+    /// round trip, not two.
+    statements: HashMap<String, Statement>,
 }
 
 /// A connection taken from the pool; it goes back when dropped, unless it broke.
 struct Conn<'a> {
     store: &'a PgStore,
-    client: Option<Client>,
+    pooled: Option<Pooled>,
 }
 
-impl std::ops::Deref for Conn<'_> {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        self.client.as_ref().expect("held until dropped")
+impl<'a> Conn<'a> {
+    fn pooled(&mut self) -> &mut Pooled {
+        self.pooled.as_mut().expect("held until dropped")
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        let p = self.pooled();
+        if let Some(s) = p.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = p.client.prepare(sql)?;
+        p.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    // A failed statement is prepared afresh next time: the failure may be a schema that
+    // changed under it (another node upgraded the database).
+    fn run<T>(
+        &mut self,
+        sql: &str,
+        call: impl FnOnce(&mut Client, &Statement) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let statement = self.statement(sql)?;
+        let p = self.pooled();
+        call(&mut p.client, &statement).map_err(|e| {
+            p.statements.remove(sql);
+            e.into()
+        })
+    }
+
+    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        self.run(sql, |c, s| c.query(s, params))
+    }
+
+    fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
+        self.run(sql, |c, s| c.query_one(s, params))
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, StoreError> {
+        self.run(sql, |c, s| c.query_opt(s, params))
+    }
+
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        self.run(sql, |c, s| c.execute(s, params))
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.pooled().client.batch_execute(sql)?)
+    }
+
+    /// Begins a transaction, rolled back unless committed.
+    fn transaction(&mut self) -> Result<Tx<'_, 'a>, StoreError> {
+        self.batch_execute("BEGIN")?;
+        Ok(Tx {
+            conn: self,
+            open: true,
+        })
     }
 }
 
-impl std::ops::DerefMut for Conn<'_> {
-    fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().expect("held until dropped")
+/// A transaction on a pooled connection (statements through it are prepared once too).
+struct Tx<'c, 'a> {
+    conn: &'c mut Conn<'a>,
+    open: bool,
+}
+
+impl Tx<'_, '_> {
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.open = false;
+        self.conn.batch_execute("COMMIT")
+    }
+}
+
+impl<'a> std::ops::Deref for Tx<'_, 'a> {
+    type Target = Conn<'a>;
+    fn deref(&self) -> &Conn<'a> {
+        self.conn
+    }
+}
+
+impl<'a> std::ops::DerefMut for Tx<'_, 'a> {
+    fn deref_mut(&mut self) -> &mut Conn<'a> {
+        self.conn
+    }
+}
+
+impl Drop for Tx<'_, '_> {
+    fn drop(&mut self) {
+        // A connection whose transaction could not be ended is not given to anyone else.
+        if self.open && self.conn.batch_execute("ROLLBACK").is_err() {
+            self.conn.pooled.take();
+            self.conn.store.closed();
+        }
     }
 }
 
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
-        if let Some(c) = self.client.take().filter(|c| !c.is_closed()) {
-            let mut idle = self.store.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < POOL {
-                idle.push(c);
-            }
+        let Some(p) = self.pooled.take() else { return };
+        if p.client.is_closed() {
+            self.store.closed();
+            return;
         }
+        if self.store.pool().idle.len() < POOL {
+            self.store.pool().idle.push(p);
+        } else {
+            self.store.closed();
+        }
+        self.store.returned.notify_one();
     }
 }
 
@@ -86,7 +200,8 @@ impl Drop for PgStore {
     // runs (the relay drops its store as its last task ends): they go on a thread of their own.
     fn drop(&mut self) {
         self.stopping.store(true, Ordering::SeqCst);
-        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let pool = self.pool.get_mut().unwrap_or_else(|p| p.into_inner());
+        let idle = std::mem::take(&mut pool.idle);
         if !idle.is_empty() {
             let _ = std::thread::spawn(move || drop(idle)).join();
         }
@@ -101,23 +216,66 @@ impl PgStore {
         let store = PgStore {
             url: url.to_owned(),
             tls: tls_to(ca_file)?,
-            idle: Mutex::new(Vec::new()),
+            pool: Mutex::default(),
+            returned: Condvar::new(),
             stopping: Arc::default(),
         };
         store.migrate()?;
         Ok(store)
     }
 
+    /// Notes that a connection taken from the pool was closed.
+    fn closed(&self) {
+        self.pool().open -= 1;
+        self.returned.notify_one();
+    }
+
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An idle connection, a new one while fewer than [`POOL`] are open, or else the first one
+    /// returned.
     fn conn(&self) -> Result<Conn<'_>, StoreError> {
-        let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let client = match reused {
-            Some(c) => c,
-            None => Client::connect(&self.url, self.tls.clone())?,
-        };
-        Ok(Conn {
-            store: self,
-            client: Some(client),
-        })
+        let deadline = std::time::Instant::now() + POOL_WAIT;
+        let mut pool = self.pool();
+        loop {
+            if let Some(pooled) = pool.idle.pop() {
+                return Ok(Conn {
+                    store: self,
+                    pooled: Some(pooled),
+                });
+            }
+            if pool.open < POOL {
+                pool.open += 1;
+                drop(pool);
+                return match Client::connect(&self.url, self.tls.clone()) {
+                    Ok(client) => Ok(Conn {
+                        store: self,
+                        pooled: Some(Pooled {
+                            client,
+                            statements: HashMap::new(),
+                        }),
+                    }),
+                    Err(e) => {
+                        self.closed();
+                        Err(e.into())
+                    }
+                };
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(StoreError::Io(format!(
+                    "all {POOL} connections to the database stayed busy for {} s",
+                    POOL_WAIT.as_secs()
+                )));
+            }
+            pool = self
+                .returned
+                .wait_timeout(pool, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -176,7 +334,7 @@ impl PgStore {
     }
 
     fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
-        Ok(self.conn()?.execute(sql, params)?)
+        self.conn()?.execute(sql, params)
     }
 }
 
@@ -330,7 +488,7 @@ fn save_row(r: &Row) -> Result<SaveRow, StoreError> {
 }
 
 /// Forgets `subject`'s failed logins and lock, within whatever transaction `c` is in.
-fn clear_login(c: &mut impl GenericClient, subject: &LoginSubject<'_>) -> Result<(), StoreError> {
+fn clear_login(c: &mut Conn<'_>, subject: &LoginSubject<'_>) -> Result<(), StoreError> {
     c.execute(
         "DELETE FROM login_failures WHERE subject = $1",
         &[&subject.key()],
@@ -338,63 +496,112 @@ fn clear_login(c: &mut impl GenericClient, subject: &LoginSubject<'_>) -> Result
     Ok(())
 }
 
-/// Records an event for `office` within the caller's transaction, its number given in commit
-/// order.
+/// An event to record: office, kind, message, data, time.
+type NewEvent<'a> = (&'a str, &'a str, Option<&'a str>, String, i64);
+
+/// Records events within the caller's transaction, their numbers given in commit order (and,
+/// within one call, in the order given); returns the numbers.
+fn insert_events(c: &mut Conn<'_>, events: &[NewEvent<'_>]) -> Result<Vec<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column = |f: fn(&NewEvent<'_>) -> Option<String>| events.iter().map(f).collect::<Vec<_>>();
+    let offices = column(|e| Some(e.0.to_owned()));
+    let kinds = column(|e| Some(e.1.to_owned()));
+    let ids = column(|e| e.2.map(str::to_owned));
+    let data = column(|e| Some(e.3.clone()));
+    let at: Vec<i64> = events.iter().map(|e| e.4).collect();
+    c.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_EVENTS])?;
+    // Every node's streams of these offices look again once the transaction commits (the
+    // server sends a repeated notification once).
+    c.execute(
+        "SELECT pg_notify($1, o) FROM UNNEST($2::text[]) AS o",
+        &[&EVENTS_CHANNEL, &offices],
+    )?;
+    let rows = c.query(
+        "INSERT INTO events (office, kind, message_id, data, at)
+         SELECT o, k, m, d, a FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+             WITH ORDINALITY AS e (o, k, m, d, a, n)
+         ORDER BY n
+         RETURNING seq",
+        &[&offices, &kinds, &ids, &data, &at],
+    )?;
+    let mut seqs: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    // RETURNING does not promise an order; numbers were given in insertion order.
+    seqs.sort_unstable();
+    Ok(seqs)
+}
+
+/// Records one event for `office` within the caller's transaction.
 fn insert_event(
-    c: &mut impl GenericClient,
+    c: &mut Conn<'_>,
     office: &str,
     kind: &str,
     message_id: Option<&str>,
     data: &str,
     at: i64,
 ) -> Result<i64, StoreError> {
-    c.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_EVENTS])?;
-    // Every node's streams of this office look again once the transaction commits.
-    c.execute("SELECT pg_notify($1, $2)", &[&EVENTS_CHANNEL, &office])?;
-    Ok(c.query_one(
-        "INSERT INTO events (office, kind, message_id, data, at) VALUES ($1, $2, $3, $4, $5)
-             RETURNING seq",
-        &[&office, &kind, &message_id, &data, &at],
-    )?
-    .get(0))
+    let seqs = insert_events(c, &[(office, kind, message_id, data.to_owned(), at)])?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| StoreError::Io("an event was not recorded".into()))
 }
 
-/// Appends one entry to the audit chain within the caller's transaction: one writer at a time,
+/// Appends entries to the audit chain within the caller's transaction: one writer at a time,
 /// whichever node, so the chain never forks.
-fn append_audit(
-    c: &mut impl GenericClient,
+fn append_audits(
+    c: &mut Conn<'_>,
     at: i64,
-    e: &AuditEvent,
-) -> Result<AuditEntry, StoreError> {
+    events: &[&AuditEvent],
+) -> Result<Vec<AuditEntry>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     c.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_AUDIT])?;
     let last = c.query_opt("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
-    let (seq, prev_hash) = match last {
-        Some(r) => (r.get::<_, i64>(0) + 1, r.get::<_, String>(1)),
-        None => (1, String::new()),
+    let (mut seq, mut prev_hash) = match last {
+        Some(r) => (r.get::<_, i64>(0), r.get::<_, String>(1)),
+        None => (0, String::new()),
     };
-    let hash = audit_hash(&prev_hash, at, e);
+    let mut entries = Vec::with_capacity(events.len());
+    for e in events {
+        seq += 1;
+        let hash = audit_hash(&prev_hash, at, e);
+        entries.push(AuditEntry {
+            seq,
+            at,
+            event: (*e).clone(),
+            prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        });
+    }
+    let column = |f: fn(&AuditEntry) -> Option<String>| entries.iter().map(f).collect::<Vec<_>>();
+    let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
     c.execute(
         "INSERT INTO audit (seq, at, event, office, message_id, remote, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         SELECT s, $1, e, o, m, r, d, p, h
+         FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[]) AS a (s, e, o, m, r, d, p, h)",
         &[
-            &seq,
             &at,
-            &e.event,
-            &e.office,
-            &e.message_id,
-            &e.remote,
-            &e.detail,
-            &prev_hash,
-            &hash,
+            &seqs,
+            &column(|a| Some(a.event.event.clone())),
+            &column(|a| a.event.office.clone()),
+            &column(|a| a.event.message_id.clone()),
+            &column(|a| a.event.remote.clone()),
+            &column(|a| Some(a.event.detail.clone())),
+            &column(|a| Some(a.prev_hash.clone())),
+            &column(|a| Some(a.hash.clone())),
         ],
     )?;
-    Ok(AuditEntry {
-        seq,
-        at,
-        event: e.clone(),
-        prev_hash,
-        hash,
-    })
+    Ok(entries)
+}
+
+/// Appends one entry to the audit chain within the caller's transaction.
+fn append_audit(c: &mut Conn<'_>, at: i64, e: &AuditEvent) -> Result<AuditEntry, StoreError> {
+    append_audits(c, at, &[e])?
+        .pop()
+        .ok_or_else(|| StoreError::Io("an audit entry was not recorded".into()))
 }
 
 impl MetaStore for PgStore {
@@ -507,7 +714,7 @@ impl MetaStore for PgStore {
     }
 
     fn login_cleared(&self, subject: &LoginSubject<'_>) -> Result<(), StoreError> {
-        clear_login(&mut *self.conn()?, subject)
+        clear_login(&mut self.conn()?, subject)
     }
 
     fn take_totp_step(&self, number: &str, step: i64) -> Result<bool, StoreError> {
@@ -575,62 +782,101 @@ impl MetaStore for PgStore {
         )? == 1)
     }
 
+    // A few statements for the whole batch, whatever its size: the batch's time is the
+    // database's round trips, not its work.
     fn add_messages(
         &self,
         batch: &[(Message, AuditEvent)],
         at_ms: i64,
     ) -> Result<Vec<(Message, bool)>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut c = self.conn()?;
         let mut tx = c.transaction()?;
-        let mut out = Vec::with_capacity(batch.len());
-        for (m, audit) in batch {
-            let earlier = tx.query_opt(
+        let column =
+            |f: fn(&Message) -> String| batch.iter().map(|(m, _)| f(m)).collect::<Vec<_>>();
+        let number = |f: fn(&Message) -> i64| batch.iter().map(|(m, _)| f(m)).collect::<Vec<_>>();
+        let (senders, keys) = (
+            column(|m| m.sender.clone()),
+            column(|m| m.idempotency_key.clone()),
+        );
+        // A key already taken (earlier, by another node, or earlier in this batch) is skipped
+        // here and answered with the message that holds it below.
+        let inserted = tx.query(
+            "INSERT INTO messages (id, sender, recipient, file_name, size, sha256, manifest,
+                 idempotency_key, state, created_at, expires_at)
+             SELECT i, s, r, f, z, h, m, k, t, c, x
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[])
+                 WITH ORDINALITY AS n (i, s, r, f, z, h, m, k, t, c, x, o)
+             ORDER BY o
+             ON CONFLICT (sender, idempotency_key) DO NOTHING
+             RETURNING id, seq",
+            &[
+                &column(|m| m.id.clone()),
+                &senders,
+                &column(|m| m.recipient.clone()),
+                &column(|m| m.file_name.clone()),
+                &number(|m| m.size),
+                &column(|m| m.sha256.clone()),
+                &column(|m| m.manifest.clone()),
+                &keys,
+                &column(|m| m.state.as_str().to_owned()),
+                &number(|m| m.created_at),
+                &number(|m| m.expires_at),
+            ],
+        )?;
+        let seqs: std::collections::HashMap<String, i64> =
+            inserted.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let mut holders = std::collections::HashMap::new();
+        if seqs.len() < batch.len() {
+            let rows = tx.query(
                 &format!(
-                    "SELECT {MESSAGE_COLS} FROM messages WHERE sender = $1 AND idempotency_key = $2"
+                    "SELECT {MESSAGE_COLS} FROM messages
+                     WHERE (sender, idempotency_key) IN
+                         (SELECT * FROM UNNEST($1::text[], $2::text[]))"
                 ),
-                &[&m.sender, &m.idempotency_key],
+                &[&senders, &keys],
             )?;
-            if let Some(earlier) = earlier {
-                out.push((message_row(&earlier)?, false));
-                continue;
+            for r in &rows {
+                let m = message_row(r)?;
+                holders.insert((m.sender.clone(), m.idempotency_key.clone()), m);
             }
-            let seq: i64 = tx
-                .query_one(
-                    "INSERT INTO messages (id, sender, recipient, file_name, size, sha256, manifest,
-                     idempotency_key, state, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
-                    &[
-                        &m.id,
-                        &m.sender,
-                        &m.recipient,
-                        &m.file_name,
-                        &m.size,
-                        &m.sha256,
-                        &m.manifest,
-                        &m.idempotency_key,
-                        &m.state.as_str(),
-                        &m.created_at,
-                        &m.expires_at,
-                    ],
-                )?
-                .get(0);
-            let data = event_data(&MessageEvent {
-                id: m.id.clone(),
-                sender: m.sender.clone(),
-                file_name: m.file_name.clone(),
-                size: m.size,
-            });
-            insert_event(
-                &mut tx,
-                &m.recipient,
-                EventKind::Message.as_str(),
-                Some(&m.id),
-                &data,
-                m.created_at,
-            )?;
-            append_audit(&mut tx, at_ms, audit)?;
-            out.push((Message { seq, ..m.clone() }, true));
         }
+        let mut out = Vec::with_capacity(batch.len());
+        let (mut events, mut audits) = (Vec::new(), Vec::new());
+        for (m, audit) in batch {
+            match seqs.get(&m.id) {
+                Some(&seq) => {
+                    let data = event_data(&MessageEvent {
+                        id: m.id.clone(),
+                        sender: m.sender.clone(),
+                        file_name: m.file_name.clone(),
+                        size: m.size,
+                    });
+                    events.push((
+                        m.recipient.as_str(),
+                        EventKind::Message.as_str(),
+                        Some(m.id.as_str()),
+                        data,
+                        m.created_at,
+                    ));
+                    audits.push(audit);
+                    out.push((Message { seq, ..m.clone() }, true));
+                }
+                None => {
+                    let holder = holders
+                        .get(&(m.sender.clone(), m.idempotency_key.clone()))
+                        .ok_or_else(|| {
+                            StoreError::Io(format!("message {} neither stored nor found", m.id))
+                        })?;
+                    out.push((holder.clone(), false));
+                }
+            }
+        }
+        insert_events(&mut tx, &events)?;
+        append_audits(&mut tx, at_ms, &audits)?;
         tx.commit()?;
         Ok(out)
     }

@@ -161,6 +161,55 @@ async fn a_re_upload_with_the_same_idempotency_key_is_stored_once() {
 }
 
 #[tokio::test]
+async fn the_same_upload_sent_many_times_at_once_is_stored_once() {
+    let (relay, ids) = three_offices().await;
+    // Scaled out, every other copy goes through a second node on the same database and bucket.
+    let second = scaled_out().then(|| relay.another_node());
+    let nodes: Vec<(String, String)> = std::iter::once(&relay)
+        .chain(second.as_ref())
+        .map(|r| (r.url.clone(), r.ca_pem()))
+        .collect();
+    let name = plan_name(KYOTAKU, SERVICE);
+    let copies: Vec<_> = (0..24)
+        .map(|i| {
+            let ((url, ca), id, name) =
+                (nodes[i % nodes.len()].clone(), ids[0].clone(), name.clone());
+            tokio::spawn(async move {
+                let r = client(&ca, Some((&id.0, &id.1)))
+                    .post(format!("{url}/v1/messages"))
+                    .header("x-kizuna-file-name", &name)
+                    .header("idempotency-key", "at-once")
+                    .header("x-kizuna-manifest", manifest_for(&name, "at-once"))
+                    .body("x")
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status();
+                (status, r.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for c in copies {
+        answers.push(c.await.unwrap());
+    }
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, _)| s.is_success()), "{answers:?}");
+    let id = &answers[0].1["id"];
+    assert!(answers.iter().all(|(_, a)| &a["id"] == id), "{answers:?}");
+    let inbox: Value = get(&relay, &ids[1], "/v1/inbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn an_office_cannot_send_in_another_offices_name() {
     let (relay, ids) = three_offices().await;
     // The service office sends a file whose name says the 居宅 office sent it.

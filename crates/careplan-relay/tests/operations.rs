@@ -326,3 +326,56 @@ async fn the_relays_connections_to_postgresql_are_encrypted() {
     assert!(!ssl.is_empty(), "the relay is connected");
     assert!(ssl.iter().all(|s| s == "true"), "{ssl:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn under_load_a_node_keeps_to_its_pool_of_database_connections() {
+    if !scaled_out() {
+        eprintln!("not scaled out: scripts/test's second run of the relay's tests runs this one");
+        return;
+    }
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    // Sessions the server has begun for the relay's database (each of these looks is one):
+    // a node that opened new connections under load, a backend and a TLS handshake each,
+    // would show many more than its pool.
+    let sessions = |db: &Db| -> i64 {
+        // The server counts a session at once but publishes its counts within a second.
+        std::thread::sleep(Duration::from_millis(1500));
+        db.column(
+            "SELECT sessions::text FROM pg_stat_database WHERE datname = current_database()",
+            &[],
+        )[0]
+        .parse()
+        .unwrap()
+    };
+    let db = relay.db();
+    let before = tokio::task::block_in_place(|| sessions(&db));
+    // Senders that keep their connection, so that the relay's time goes to their uploads.
+    let mut senders = tokio::task::JoinSet::new();
+    for s in 0..64 {
+        let (url, ca, id) = (relay.url.clone(), relay.ca_pem(), kyotaku.clone());
+        senders.spawn(async move {
+            let http = client(&ca, Some((&id.0, &id.1)));
+            let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
+            for i in 0..10 {
+                let key = format!("pool-{s}-{i}");
+                let status = http
+                    .post(format!("{url}/v1/messages"))
+                    .header("x-kizuna-file-name", &name)
+                    .header("idempotency-key", &key)
+                    .header("x-kizuna-manifest", manifest_for(&name, &key))
+                    .body("c")
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status, StatusCode::CREATED);
+            }
+        });
+    }
+    while let Some(done) = senders.join_next().await {
+        done.unwrap();
+    }
+    let opened = tokio::task::block_in_place(|| sessions(&db)) - before - 1;
+    // At most the pool (16), whatever the relay had open already.
+    assert!(opened <= 16, "{opened} connections opened under load");
+}

@@ -1,6 +1,11 @@
-//! Group commit: uploads that arrive while a batch is being made durable wait for the next batch,
+//! Group commit: uploads that arrive while batches are being made durable wait for the next batch,
 //! which then shares one flush of all bodies and one database transaction. Nobody is answered
 //! before their message is durable; under load, many are answered per flush.
+//!
+//! With an object store a few batches are made durable at once, so one batch's bodies are
+//! stored while another's rows commit: each step waits on a different server, and one batch at
+//! a time left each idle half of the time (see [`BlobStore::batches_at_once`]). Every batch
+//! still stores its bodies before its rows.
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -73,34 +78,53 @@ async fn run(
     metrics: Arc<Metrics>,
     wake: tokio::sync::broadcast::Sender<String>,
 ) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(blobs.batches_at_once().max(1)));
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        // A slot first: while all are busy, uploads gather into the next batch.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
         let (jobs, replies): (Vec<_>, Vec<_>) = batch
             .drain(..)
             .map(|p| ((p.message, p.audit, p.body), p.reply))
             .unzip();
-        let (store, blobs) = (store.clone(), blobs.clone());
-        let outcome = tokio::task::spawn_blocking(move || make_durable(&*store, &*blobs, jobs))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r);
-        match outcome {
-            Ok(stored) => {
-                for (reply, (m, new)) in replies.into_iter().zip(stored) {
-                    if new {
-                        let _ = wake.send(m.recipient.clone());
-                        metrics::inc(&metrics.uploads, 1);
-                        metrics::inc(&metrics.upload_bytes, m.size as u64);
-                    }
-                    let _ = reply.send(Ok((m, new)));
+        let (store, blobs, metrics, wake) =
+            (store.clone(), blobs.clone(), metrics.clone(), wake.clone());
+        tokio::spawn(async move {
+            let outcome = tokio::task::spawn_blocking(move || make_durable(&*store, &*blobs, jobs))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r);
+            drop(slot);
+            answer(outcome, replies, &metrics, &wake);
+        });
+    }
+}
+
+fn answer(
+    outcome: Result<Vec<(Message, bool)>, String>,
+    replies: Vec<oneshot::Sender<Result<(Message, bool), ApiError>>>,
+    metrics: &Metrics,
+    wake: &tokio::sync::broadcast::Sender<String>,
+) {
+    match outcome {
+        Ok(stored) => {
+            for (reply, (m, new)) in replies.into_iter().zip(stored) {
+                if new {
+                    let _ = wake.send(m.recipient.clone());
+                    metrics::inc(&metrics.uploads, 1);
+                    metrics::inc(&metrics.upload_bytes, m.size as u64);
                 }
-            }
-            Err(e) => {
-                replies
-                    .into_iter()
-                    .for_each(|r| drop(r.send(Err(internal(&e)))));
+                let _ = reply.send(Ok((m, new)));
             }
         }
+        Err(e) => replies
+            .into_iter()
+            .for_each(|r| drop(r.send(Err(internal(&e))))),
     }
 }
 
