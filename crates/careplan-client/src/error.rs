@@ -153,6 +153,9 @@ pub enum ClientError {
     /// The office has as many new devices waiting for approval as it may.
     #[error("too many devices waiting for approval")]
     TooManyDeviceRequests,
+    /// The relay refused more calls of this kind from this PC (or address) within the hour.
+    #[error("too many calls of this kind within the hour")]
+    RateLimited,
     /// A device request that was decided, lapsed or never was.
     #[error("device request closed")]
     RequestClosed,
@@ -215,6 +218,7 @@ impl ClientError {
             ClientError::StaffLocked => "staff_locked",
             ClientError::SecondFactorMissing => "second_factor_missing",
             ClientError::TooManyDeviceRequests => "too_many_requests",
+            ClientError::RateLimited => "rate_limited",
             ClientError::RequestClosed => "request_closed",
             ClientError::DeviceRefused => "device_refused",
             ClientError::DeviceRequestExpired => "device_request_expired",

@@ -86,6 +86,7 @@ fn refusal(status: u16, code: ErrorCode) -> ClientError {
         ErrorCode::StaffLocked => ClientError::StaffLocked,
         ErrorCode::SecondFactorMissing => ClientError::SecondFactorMissing,
         ErrorCode::TooManyRequests => ClientError::TooManyDeviceRequests,
+        ErrorCode::RateLimited => ClientError::RateLimited,
         ErrorCode::NoSuchRequest | ErrorCode::RequestClosed => ClientError::RequestClosed,
         _ => ClientError::Relay { status, code },
     }

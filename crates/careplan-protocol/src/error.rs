@@ -138,6 +138,8 @@ codes! {
     /// An empty or oversized search.
     BadQuery = "bad_query", 400;
     // The server and the framework.
+    /// The caller made as many calls of this kind as it may within the hour: try again later.
+    RateLimited = "rate_limited", 429;
     /// The client's or the relay's share of connections is used up: try again shortly.
     TooManyConnections = "too_many_connections", 503;
     /// The relay cannot answer now.

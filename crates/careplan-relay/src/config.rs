@@ -35,6 +35,12 @@ pub struct Config {
     /// Password checks computed at once, at most (`KIZUNA_RELAY_HASH_CONCURRENCY`); 0 = one per
     /// CPU core.
     pub hash_concurrency: usize,
+    /// Activity reports (saves, exports) one device may make within an hour, counted by every
+    /// node together (`KIZUNA_RELAY_ACTIVITY_PER_HOUR`).
+    pub activity_per_hour: u32,
+    /// Requests to join an office one client address may make within an hour
+    /// (`KIZUNA_RELAY_JOIN_REQUESTS_PER_HOUR`).
+    pub join_requests_per_hour: u32,
     /// Message bodies in an S3-compatible bucket instead of the data folder (`[object_store]`;
     /// `KIZUNA_RELAY_S3_ENDPOINT`, `_BUCKET`, `_REGION`); its keys come from the environment
     /// only (`KIZUNA_RELAY_S3_ACCESS_KEY_ID`, `KIZUNA_RELAY_S3_SECRET_ACCESS_KEY`).
@@ -90,6 +96,8 @@ impl Default for Config {
             max_connections_per_ip: 512,
             body_idle_secs: 30,
             hash_concurrency: 0,
+            activity_per_hour: 1_000,
+            join_requests_per_hour: 20,
             object_store: None,
             database_url: None,
             database_ca_file: None,
@@ -169,6 +177,8 @@ impl Config {
             "KIZUNA_RELAY_MAX_CONNECTIONS_PER_IP" => max_connections_per_ip,
             "KIZUNA_RELAY_BODY_IDLE_SECS" => body_idle_secs,
             "KIZUNA_RELAY_HASH_CONCURRENCY" => hash_concurrency,
+            "KIZUNA_RELAY_ACTIVITY_PER_HOUR" => activity_per_hour,
+            "KIZUNA_RELAY_JOIN_REQUESTS_PER_HOUR" => join_requests_per_hour,
         }
         if let Some(url) = var("KIZUNA_RELAY_DATABASE_URL") {
             self.database_url = Some(url);

@@ -28,7 +28,10 @@ use crate::store::{
 };
 
 /// Schema changes, applied in order; `schema_version` counts them.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations-pg/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations-pg/0001_init.sql"),
+    include_str!("../migrations-pg/0002_allowances.sql"),
+];
 
 /// Advisory lock keys (any 64-bit numbers no other program on the database uses).
 const LOCK_MIGRATE: i64 = 0x004b_495a_0001;
@@ -1330,6 +1333,25 @@ impl MetaStore for PgStore {
             &[&office, &device, &at],
         )?;
         Ok(())
+    }
+
+    fn count_call(&self, key: &str, now: i64, window: i64) -> Result<i64, StoreError> {
+        let start = now - now.rem_euclid(window);
+        let mut c = self.conn()?;
+        c.execute(
+            "DELETE FROM allowances WHERE key = $1 AND window_start < $2",
+            &[&key, &start],
+        )?;
+        // One statement: two nodes counting at once both count.
+        let used: i64 = c
+            .query_one(
+                "INSERT INTO allowances (key, window_start, used) VALUES ($1, $2, 1)
+                 ON CONFLICT (key, window_start) DO UPDATE SET used = allowances.used + 1
+                 RETURNING used",
+                &[&key, &start],
+            )?
+            .get(0);
+        Ok(used)
     }
 
     fn devices_seen(&self, office: &str) -> Result<Vec<(String, i64)>, StoreError> {

@@ -412,6 +412,9 @@ pub trait MetaStore: Send + Sync {
     ) -> Result<i64, StoreError>;
     /// Notes that a device called the relay at `at`.
     fn device_seen(&self, office: &str, device: &str, at: i64) -> Result<(), StoreError>;
+    /// Counts one more call of `key` in the window of `window` seconds that holds `now`;
+    /// returns the calls counted in it so far, this one included. Windows before are forgotten.
+    fn count_call(&self, key: &str, now: i64, window: i64) -> Result<i64, StoreError>;
     /// When each device of an office last called the relay: (device, unix seconds).
     fn devices_seen(&self, office: &str) -> Result<Vec<(String, i64)>, StoreError>;
     /// Records that a device of the receiving office saved a message, unless it was reported
@@ -465,6 +468,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_login_failures.sql"),
     include_str!("../migrations/0010_saves.sql"),
     include_str!("../migrations/0011_device_seen.sql"),
+    include_str!("../migrations/0012_allowances.sql"),
 ];
 
 impl SqliteStore {
@@ -1347,6 +1351,24 @@ impl MetaStore for SqliteStore {
             params![office, device, at],
         )?;
         Ok(())
+    }
+
+    fn count_call(&self, key: &str, now: i64, window: i64) -> Result<i64, StoreError> {
+        let start = now - now.rem_euclid(window);
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM allowances WHERE key = ?1 AND window_start < ?2",
+            params![key, start],
+        )?;
+        let used: i64 = tx.query_row(
+            "INSERT INTO allowances (key, window_start, used) VALUES (?1, ?2, 1)
+             ON CONFLICT (key, window_start) DO UPDATE SET used = used + 1 RETURNING used",
+            params![key, start],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(used)
     }
 
     fn devices_seen(&self, office: &str) -> Result<Vec<(String, i64)>, StoreError> {

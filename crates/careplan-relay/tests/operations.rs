@@ -327,6 +327,33 @@ async fn the_relays_connections_to_postgresql_are_encrypted() {
     assert!(ssl.iter().all(|s| s == "true"), "{ssl:?}");
 }
 
+#[tokio::test]
+async fn a_node_refuses_to_start_on_a_database_whose_certificate_it_cannot_check() {
+    if std::env::var_os("KIZUNA_TEST_PG_CA").is_none() {
+        eprintln!("no PostgreSQL with TLS (KIZUNA_TEST_PG_CA): scripts/test runs this one");
+        return;
+    }
+    let relay = Relay::start(&[]);
+    // The relay's own CA signed nothing of the database's: trusting it alone (and the
+    // system's roots) must not let a connection through.
+    let other_ca = relay.data().join("ca").join("ca.pem");
+    assert!(other_ca.exists());
+    let out = std::process::Command::new(bin())
+        .arg("--data")
+        .arg(relay.data())
+        .envs(database_env(&relay.data()))
+        .env("KIZUNA_RELAY_DATABASE_CA_FILE", &other_ca)
+        .args(["office", "list"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("PostgreSQL") && said.contains("certificate"),
+        "{said}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn under_load_a_node_keeps_to_its_pool_of_database_connections() {
     if !scaled_out() {

@@ -151,3 +151,26 @@ async fn an_export_is_audited_with_its_rows_and_the_device() {
         audited[0]
     );
 }
+
+#[tokio::test]
+async fn a_device_may_report_only_so_much_activity_within_the_hour() {
+    let (relay, kyotaku, _) = two_offices(&[("KIZUNA_RELAY_ACTIVITY_PER_HOUR", "3")]).await;
+    // Scaled out, the second report goes through another node: the count is the relay's.
+    let second = scaled_out().then(|| relay.another_node());
+    let exported = json!({ "activity": { "kind": "exported", "what": "history", "rows": 1 } });
+    for n in 0..5 {
+        let node = match (n, &second) {
+            (1, Some(b)) => b,
+            _ => &relay,
+        };
+        let r = report(node, &kyotaku, exported.clone()).await;
+        if n < 3 {
+            assert_eq!(r.status(), StatusCode::NO_CONTENT, "report {n}");
+        } else {
+            assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "report {n}");
+            assert_eq!(error_code(r).await, "rate_limited");
+        }
+    }
+    assert_eq!(audit_details(&relay, "export").len(), 3);
+    assert_eq!(audit_details(&relay, "rate_limited").len(), 1);
+}

@@ -608,6 +608,34 @@ async fn an_office_has_at_most_three_pcs_waiting_for_approval() {
 }
 
 #[tokio::test]
+async fn one_address_may_ask_to_join_only_so_often_whichever_office_it_names() {
+    let relay = Relay::start(&[("KIZUNA_RELAY_JOIN_REQUESTS_PER_HOUR", "2")]);
+    relay.add_office(
+        SERVICE,
+        "ひまわり訪問介護ステーション",
+        "service",
+        SERVICE_PW,
+    );
+    // Scaled out, the second request goes through another node: the count is the relay's.
+    let second = scaled_out().then(|| relay.another_node());
+    let (_, r) = ask_to_join(&relay, KYOTAKU, "PC1").await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (_, r) = ask_to_join(second.as_ref().unwrap_or(&relay), SERVICE, "PC2").await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for office in [SERVICE, KYOTAKU] {
+        let (_, r) = ask_to_join(&relay, office, "PC3").await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(error_code(r).await, "rate_limited");
+    }
+    // Refusals do not grow the audit log: the first of the hour is noted, no more.
+    let noted = relay
+        .db()
+        .column("SELECT detail FROM audit WHERE event = 'rate_limited'", &[]);
+    assert_eq!(noted.len(), 1, "{noted:?}");
+    assert!(noted[0].starts_with("join by 127.0.0.1"), "{noted:?}");
+}
+
+#[tokio::test]
 async fn a_refused_pc_is_told_and_gets_no_certificate() {
     let (relay, pc, key) = office_with_staff().await;
     let (_, r) = ask_to_join(&relay, KYOTAKU, "知らないPC").await;

@@ -3,6 +3,7 @@
 
 use careplan_protocol::{Activity, ActivityReport, MAX_SAVES_PER_MESSAGE, Save, SavesPage};
 
+use super::allowance::Allowance;
 use super::messages::own_message;
 use super::*;
 use crate::store::SaveRow;
@@ -28,53 +29,56 @@ pub(super) async fn report(
         None => format!("on device {}", a.cert.device),
     };
     let st = state.clone();
-    blocking(move || match report.activity {
-        Activity::Saved {
-            message_id,
-            place,
-            again,
-        } => {
-            let m = own_message(&st, &a, &message_id)?;
-            let save = SaveRow {
-                seq: 0,
-                office: a.office.number.clone(),
-                message_id: m.id.clone(),
-                device: a.cert.device.clone(),
-                device_name: a.cert.device_name.clone(),
-                person: person.map(|p| format!("{} ({})", p.name, p.login)),
-                place: place.clone(),
+    blocking(move || {
+        Allowance::Activity.take(&st, &a.cert.device, Some(&a.office.number), a.remote)?;
+        match report.activity {
+            Activity::Saved {
+                message_id,
+                place,
                 again,
-                at: now(),
-            };
-            if st
-                .store
-                .add_save(&save, MAX_SAVES_PER_MESSAGE)
-                .map_err(internal)?
-                .is_none()
-            {
-                return Err(err(ErrorCode::TooManySaves));
+            } => {
+                let m = own_message(&st, &a, &message_id)?;
+                let save = SaveRow {
+                    seq: 0,
+                    office: a.office.number.clone(),
+                    message_id: m.id.clone(),
+                    device: a.cert.device.clone(),
+                    device_name: a.cert.device_name.clone(),
+                    person: person.map(|p| format!("{} ({})", p.name, p.login)),
+                    place: place.clone(),
+                    again,
+                    at: now(),
+                };
+                if st
+                    .store
+                    .add_save(&save, MAX_SAVES_PER_MESSAGE)
+                    .map_err(internal)?
+                    .is_none()
+                {
+                    return Err(err(ErrorCode::TooManySaves));
+                }
+                st.wake(&a.office.number);
+                audit_message(
+                    &st,
+                    if again { "save_again" } else { "save" },
+                    Some(&a.office.number),
+                    Some(&m.id),
+                    a.remote,
+                    format!("{} to {place} {by}", m.file_name),
+                );
+                Ok(StatusCode::NO_CONTENT)
             }
-            st.wake(&a.office.number);
-            audit_message(
-                &st,
-                if again { "save_again" } else { "save" },
-                Some(&a.office.number),
-                Some(&m.id),
-                a.remote,
-                format!("{} to {place} {by}", m.file_name),
-            );
-            Ok(StatusCode::NO_CONTENT)
-        }
-        Activity::Exported { what, rows } => {
-            let what = what.as_str();
-            audit(
-                &st,
-                "export",
-                Some(&a.office.number),
-                a.remote,
-                format!("{what}, {rows} rows {by}"),
-            );
-            Ok(StatusCode::NO_CONTENT)
+            Activity::Exported { what, rows } => {
+                let what = what.as_str();
+                audit(
+                    &st,
+                    "export",
+                    Some(&a.office.number),
+                    a.remote,
+                    format!("{what}, {rows} rows {by}"),
+                );
+                Ok(StatusCode::NO_CONTENT)
+            }
         }
     })
     .await?

@@ -1,6 +1,7 @@
 //! The relay's HTTPS API. Routes and JSON shapes are documented in `docs/api.md`.
 
 mod activity;
+mod allowance;
 mod commit;
 mod directory;
 mod enroll;

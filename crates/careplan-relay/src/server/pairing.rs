@@ -2,6 +2,7 @@
 //! password and shows a six-digit code; an administrator of the office, signed in on one of
 //! its devices, sees the same code and approves (or refuses). The relay records who decided.
 
+use super::allowance::Allowance;
 use super::enroll::{Device, issue};
 use super::staff::{Admin, by};
 use super::*;
@@ -47,6 +48,12 @@ pub(super) async fn ask(
         .map_err(super::enroll::ca_refusal)?;
     let st = state.clone();
     blocking(move || {
+        Allowance::JoinRequest.take(
+            &st,
+            &info.remote.ip().to_string(),
+            Some(&req.office),
+            info.remote,
+        )?;
         match st.store.office(&req.office).map_err(internal)? {
             None => return Err(err(ErrorCode::UnknownOffice)),
             Some(o) if !o.active => return Err(err(ErrorCode::OfficeDisabled)),
