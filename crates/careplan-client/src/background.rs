@@ -56,6 +56,16 @@ async fn pause(host: &impl Host, pause: Duration) {
     }
 }
 
+/// Longest wait before a device whose event stream broke connects again.
+const RECONNECT_SPREAD: Duration = Duration::from_secs(5);
+
+/// A wait of up to `longest`, different for every device: when a relay node stops, the
+/// thousands of devices whose streams it held come back spread over a few seconds, not all in
+/// the same instant to the nodes left.
+fn spread(longest: Duration) -> Duration {
+    longest.mul_f64(rand::random::<f64>())
+}
+
 impl Client {
     /// Receives what is waiting into `dir` (or keeps it, with none), once: due files are
     /// uploaded first, then what this device did is reported and what the office's devices saved
@@ -139,7 +149,7 @@ impl Client {
             healthy = ok;
             if !ok {
                 stream = None;
-                pause(host, backoff).await;
+                pause(host, backoff / 2 + spread(backoff / 2)).await;
                 backoff = (backoff * 2).min(Duration::from_secs(60));
                 continue;
             }
@@ -163,10 +173,27 @@ impl Client {
                     }
                     Err(_) => {
                         stream = None;
+                        pause(host, spread(RECONNECT_SPREAD)).await;
                         break;
                     }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod spread_tests {
+    use super::*;
+
+    #[test]
+    fn devices_wait_different_times_within_the_spread_before_they_reconnect() {
+        let waits: Vec<Duration> = (0..200).map(|_| spread(RECONNECT_SPREAD)).collect();
+        assert!(waits.iter().all(|w| *w <= RECONNECT_SPREAD));
+        let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 150, "{distinct:?}");
+        // Spread over the whole time, not bunched at one end.
+        let late = waits.iter().filter(|w| **w > RECONNECT_SPREAD / 2).count();
+        assert!((50..150).contains(&late), "{late} of 200 in the later half");
     }
 }
