@@ -381,6 +381,17 @@ pub async fn renew_certificate(state: State<'_, AppState>) -> Res<StatusView> {
     status(state).await
 }
 
+/// Sets this PC's relay addresses (comma-separated, the first tried first); answers the status
+/// with them.
+#[tauri::command]
+pub async fn set_relay_addresses(state: State<'_, AppState>, addresses: String) -> Res<StatusView> {
+    let client = state.client()?;
+    client
+        .set_relay_addresses(&addresses)
+        .map_err(|e| state.error(&e))?;
+    status(state).await
+}
+
 /// Saves a received file again from its kept copy into `folder`, or the receive folder when
 /// none is chosen; answers where it now is.
 #[tauri::command]

@@ -197,6 +197,7 @@ pub fn shell<R: Runtime>(
             commands::favourites,
             commands::set_favourite,
             commands::save_settings,
+            commands::set_relay_addresses,
             commands::open_folder,
             commands::save_again,
             commands::renew_certificate,

@@ -57,6 +57,7 @@ export const api = {
   setFavourite: (number: string, favourite: boolean) =>
     invoke<void>("set_favourite", { number, favourite }),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
+  setRelayAddresses: (addresses: string) => invoke<Status>("set_relay_addresses", { addresses }),
   openFolder: (path: string) => invoke<void>("open_folder", { path }),
   renewCertificate: () => invoke<Status>("renew_certificate"),
   saveAgain: (id: number, folder: string | null) => invoke<string>("save_again", { id, folder }),

@@ -61,6 +61,10 @@ office_kind: OfficeKind,
  */
 relay_url: string, 
 /**
+ * Further addresses of the relay, tried in turn when one cannot be reached.
+ */
+other_relays: Array<string>, 
+/**
  * The HTTPS proxy set for this profile; `None` for the system's.
  */
 proxy: string | null, 

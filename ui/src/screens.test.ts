@@ -27,6 +27,7 @@ function status(): Status {
       office_name: "居宅介護支援事業所さくら",
       office_kind: "kyotaku",
       relay_url: "https://127.0.0.1:8443",
+      other_relays: [],
       proxy: null,
       certificate_serial: "abc123",
       certificate_not_after: 1_830_000_000,
@@ -409,6 +410,46 @@ describe("設定", () => {
     await settle();
     expect(shell.said.at(-1)?.[0]).toBe("error");
     expect(proxy.value).toBe("not a proxy");
+  });
+});
+
+describe("設定: relay addresses", () => {
+  it("shows this PC's relay addresses and saves new ones, first tried first", async () => {
+    const asked: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd !== "set_relay_addresses") return null;
+      asked.push(args.addresses);
+      const s = status();
+      s.profile!.relay_url = "https://a.example.jp:8443";
+      s.profile!.other_relays = ["https://b.example.jp:8443"];
+      return s;
+    });
+    const shell = fakeShell();
+    const el = await shown(createSettings(shell));
+    const input = el.querySelector<HTMLInputElement>("#relay-addresses")!;
+    expect(input.value).toBe("https://127.0.0.1:8443");
+    input.value = "https://a.example.jp:8443,https://b.example.jp:8443";
+    input.dispatchEvent(new Event("input"));
+    el.querySelector<HTMLButtonElement>("#save-relays")!.click();
+    await settle();
+    expect(asked).toEqual(["https://a.example.jp:8443,https://b.example.jp:8443"]);
+    expect(input.value).toBe("https://a.example.jp:8443, https://b.example.jp:8443");
+    expect(shell.status.profile?.other_relays).toEqual(["https://b.example.jp:8443"]);
+    expect(shell.said.at(-1)?.[0]).toBe("info");
+  });
+
+  it("keeps a refused address so it can be corrected", async () => {
+    ipc(() => Promise.reject({ code: "bad_relay_address", message: "「http://x」は中継サーバーのアドレスになりません。" }));
+    const shell = fakeShell();
+    const el = await shown(createSettings(shell));
+    const input = el.querySelector<HTMLInputElement>("#relay-addresses")!;
+    input.value = "http://x";
+    input.dispatchEvent(new Event("input"));
+    el.querySelector<HTMLButtonElement>("#save-relays")!.click();
+    await settle();
+    expect(shell.said.at(-1)).toEqual(["error", "「http://x」は中継サーバーのアドレスになりません。"]);
+    expect(input.value).toBe("http://x");
+    expect(shell.status.profile?.relay_url).toBe("https://127.0.0.1:8443");
   });
 });
 

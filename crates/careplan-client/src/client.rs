@@ -204,6 +204,29 @@ impl Client {
         self.api.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Sets this PC's relay addresses (the relay's name, or its nodes' addresses, separated by
+    /// commas or spaces; the first is tried first) and connects with them; answers them as kept.
+    /// The pinned CA stays: an address of anything but this relay cannot be used.
+    pub fn set_relay_addresses(&self, given: &str) -> Result<Vec<String>> {
+        let (first, others) = relay_addresses(given);
+        let mut all: Vec<String> = Vec::new();
+        for a in std::iter::once(first).chain(others) {
+            if !careplan_protocol::is_relay_address(&a) {
+                return Err(ClientError::BadRelayAddress(a));
+            }
+            if !all.contains(&a) {
+                all.push(a);
+            }
+        }
+        let mut config = self.config();
+        config.relay_url = all[0].clone();
+        config.other_relays = all[1..].to_vec();
+        config.save(&self.dir)?;
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        self.reconnect()?;
+        Ok(all)
+    }
+
     /// Connects again with the certificate and proxy setting now in the profile.
     pub fn reconnect(&self) -> Result<()> {
         let api = connect(&self.dir, &self.config(), &self.ca_der, &self.keys)?;

@@ -177,6 +177,9 @@ pub enum ClientError {
     /// The history database was written by a newer Kizuna.
     #[error("{0} was written by a newer version")]
     NewerHistory(String),
+    /// A relay address that is not an `https://` address (or none at all).
+    #[error("not a relay address: {0:?}")]
+    BadRelayAddress(String),
     /// The local database failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
@@ -213,6 +216,7 @@ impl ClientError {
             ClientError::NotKept => "not_kept",
             ClientError::Invite { .. } => "bad_invite",
             ClientError::NewerHistory(_) => "newer_history",
+            ClientError::BadRelayAddress(_) => "bad_relay_address",
             ClientError::SignInRequired => "sign_in_required",
             ClientError::Forbidden => "forbidden",
             ClientError::StaffLocked => "staff_locked",

@@ -27,6 +27,8 @@ pub struct Enrolled {
     pub office_kind: OfficeKind,
     /// The relay's address.
     pub relay_url: String,
+    /// Further addresses of the relay, tried in turn when one cannot be reached.
+    pub other_relays: Vec<String>,
     /// The HTTPS proxy set for this profile; `None` for the system's.
     pub proxy: Option<String>,
     /// Serial of the office certificate.
@@ -51,6 +53,7 @@ impl Enrolled {
             office_name: c.office_name,
             office_kind: c.office_kind,
             relay_url: c.relay_url,
+            other_relays: c.other_relays,
             certificate_serial: c.cert_serial,
             certificate_not_after: c.cert_not_after,
         })

@@ -39,6 +39,17 @@ pub enum InviteError {
     BadOffice,
 }
 
+/// Whether `url` can be a relay's address: `https://` and a host, of a sane length, nothing
+/// that could hide another address (spaces, control characters, user info first).
+pub fn is_relay_address(url: &str) -> bool {
+    url.strip_prefix("https://").is_some_and(|host| {
+        !host.is_empty()
+            && !host.starts_with(['/', ':', '@'])
+            && url.len() <= 512
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
 impl std::fmt::Display for InviteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -117,14 +128,7 @@ impl Invite {
     /// The invitation with its fingerprint in canonical form, or why it cannot be used.
     fn checked(mut self) -> Result<Invite, InviteError> {
         let url = self.relay_url.trim();
-        let host = url
-            .strip_prefix("https://")
-            .ok_or(InviteError::BadRelayUrl)?;
-        if host.is_empty()
-            || host.starts_with(['/', ':', '@'])
-            || url.len() > 512
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if !is_relay_address(url) {
             return Err(InviteError::BadRelayUrl);
         }
         self.relay_url = url.to_string();

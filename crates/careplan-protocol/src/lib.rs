@@ -21,7 +21,9 @@ pub use error::{ErrorBody, ErrorCode};
 pub use event::{
     CertificateEvent, EventKind, ExpiredEvent, MessageEvent, ReceiptEvent, SavedEvent,
 };
-pub use invite::{INVITE_EXTENSION, INVITE_LINK_PREFIX, Invite, InviteError, MAX_INVITE_BYTES};
+pub use invite::{
+    INVITE_EXTENSION, INVITE_LINK_PREFIX, Invite, InviteError, MAX_INVITE_BYTES, is_relay_address,
+};
 pub use manifest::{MANIFEST_TYPE, MAX_MANIFEST, Manifest};
 pub use message::{
     AckRequest, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER, Message, MessageState,

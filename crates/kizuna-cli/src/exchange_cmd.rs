@@ -82,6 +82,12 @@ pub enum ExchangeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show the relay's addresses this profile uses, or set them: the relay's name, or its
+    /// nodes' addresses separated by commas, the first tried first.
+    Relay {
+        /// The new addresses, e.g. "https://relay1.example.jp:8443, https://relay2.example.jp:8443".
+        addresses: Option<String>,
+    },
     /// The office, its certificate and the outbox at a glance.
     Status {
         /// Print as JSON.
@@ -276,6 +282,28 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
                 json,
             } => receive(profile, out.as_deref(), wait, watch, json).await,
             ExchangeCommand::Status { json } => status(profile, json).await,
+            ExchangeCommand::Relay { addresses } => {
+                with_client(profile, |c| async move {
+                    let all = match addresses {
+                        Some(given) => {
+                            let all = c.set_relay_addresses(&given)?;
+                            println!("接続先を保存しました（上から順に試します）:");
+                            all
+                        }
+                        None => {
+                            let config = c.config();
+                            std::iter::once(config.relay_url)
+                                .chain(config.other_relays)
+                                .collect()
+                        }
+                    };
+                    for a in all {
+                        println!("{a}");
+                    }
+                    Ok(())
+                })
+                .await
+            }
             ExchangeCommand::History {
                 filter,
                 csv: Some(path),

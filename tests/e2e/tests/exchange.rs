@@ -850,3 +850,33 @@ fn an_office_given_several_relay_addresses_carries_on_when_the_first_is_down() {
     receive(&w, &KYOTAKU, &inbox);
     assert_identical(&inbox, &results);
 }
+
+#[test]
+fn relay_addresses_set_after_enrolment_are_used_in_turn_and_a_wrong_one_is_refused_in_plain_words()
+{
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Not an https:// address: refused, and what was set stays.
+    let out = w.kizuna(&KYOTAKU, &["relay", "http://relay.example.jp"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("https:// で始まる"), "{}", text(&out));
+    let out = w.kizuna(&KYOTAKU, &["relay"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(shown.trim(), w.url.trim_end_matches('/'), "{}", text(&out));
+    // The first address is down: every call carries on with the second.
+    let relays = format!("https://127.0.0.1:{dead}, {}", w.url);
+    let out = w.kizuna(&KYOTAKU, &["relay", &relays]);
+    assert!(out.status.success(), "{}", text(&out));
+    let profile = std::fs::read_to_string(w.profile(&KYOTAKU).join("profile.toml")).unwrap();
+    assert!(profile.contains(&format!("127.0.0.1:{dead}")) && profile.contains("other_relays"));
+    let sample = w.sample(&[HOUMON]);
+    let plans = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    assert!(send(&w, &KYOTAKU, &plans).status.success());
+    receive_identical(&w, &HOUMON, &plans);
+}

@@ -1,4 +1,5 @@
-// 設定: where files go, start at login, notifications, language, proxy, updates, the log file.
+// 設定: where files go, start at login, notifications, language, proxy, the relay's addresses,
+// updates, the log file.
 // What is typed stays until it is saved, whatever arrives meanwhile.
 
 import { open } from "@tauri-apps/plugin-dialog";
@@ -104,6 +105,7 @@ export function createSettings(shell: Shell): Screen {
       shell.status.updates_configured ? check("check_updates", "checkUpdates") : null,
       h("button", { class: "primary", id: "save-settings", onclick: () => void saveNow() }, t("save")),
     ),
+    relayCard(shell),
     updatesCard(shell),
     h(
       "div",
@@ -131,8 +133,46 @@ export function createSettings(shell: Shell): Screen {
     el,
     show: () => {
       if (!dirty) fill();
+      el.dispatchEvent(new Event("refill-relays"));
     },
   };
+}
+
+/** The relay's addresses this PC uses, first tried first; what is typed stays until saved. */
+function relayCard(shell: Shell): HTMLElement {
+  const current = () => {
+    const p = shell.status.profile;
+    return p ? [p.relay_url, ...p.other_relays].join(", ") : "";
+  };
+  let typed = false;
+  const input = h("input", {
+    id: "relay-addresses",
+    placeholder: "https://relay.example.jp:8443",
+    oninput: () => (typed = true),
+  });
+  input.value = current();
+  const save = async () => {
+    try {
+      shell.status = await api.setRelayAddresses(input.value);
+      typed = false;
+      input.value = current();
+      shell.say("info", t("saved"));
+    } catch (e) {
+      shell.say("error", errorMessage(e));
+    }
+  };
+  const card = h(
+    "div",
+    { class: "card settings", id: "relay-card" },
+    h("h2", {}, t("relayTitle")),
+    h("p", { class: "hint" }, t("relayLead")),
+    field(t("relayAddresses"), input),
+    h("button", { class: "secondary", id: "save-relays", onclick: () => void save() }, t("saveRelays")),
+  );
+  card.addEventListener("refill-relays", () => {
+    if (!typed) input.value = current();
+  });
+  return card;
 }
 
 /** The version running and, where updates are configured, looking for, fetching and installing
