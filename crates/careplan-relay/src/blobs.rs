@@ -1,7 +1,9 @@
 //! Message bodies: opaque ciphertext, stored durably before the relay answers an upload.
 
-use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension};
 
 /// Where message bodies live: a local directory by default, or an S3-compatible bucket.
 pub trait BlobStore: Send + Sync {
@@ -38,9 +40,22 @@ pub trait BlobStore: Send + Sync {
     fn delete(&self, id: &str) -> std::io::Result<()>;
 }
 
-/// Bodies as files under a directory, two-level fan-out by id.
+/// Bodies on this machine: those small enough to arrive in memory in one SQLite file
+/// (`bodies.db`), large ones as files under the directory, two-level fan-out by id.
 pub struct LocalBlobs {
     dir: PathBuf,
+    /// A batch of small bodies is one append to this database's log and one flush. As files,
+    /// each body cost a flush of its own metadata (inode, directory entry, journal) too, which
+    /// made a batch's flush grow faster than its bytes.
+    small: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+}
+
+/// Connections that read small bodies for downloads while batches are written.
+const READERS: usize = 4;
+
+fn db_error(e: rusqlite::Error) -> std::io::Error {
+    std::io::Error::other(e.to_string())
 }
 
 impl LocalBlobs {
@@ -50,12 +65,70 @@ impl LocalBlobs {
         // What is in tmp/ was never made durable (nobody was answered for it): left by a crash.
         let _ = std::fs::remove_dir_all(dir.join("tmp"));
         std::fs::create_dir_all(dir.join("tmp"))?;
-        Ok(LocalBlobs { dir })
+        let path = dir.join("bodies.db");
+        crate::store::only_owner_reads(&path).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let small = Connection::open(&path).map_err(db_error)?;
+        small
+            .pragma_update(None, "journal_mode", "WAL")
+            .and_then(|()| small.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|()| small.busy_timeout(std::time::Duration::from_secs(5)))
+            .and_then(|()| {
+                small.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS bodies (id TEXT PRIMARY KEY, body BLOB NOT NULL)",
+                )
+            })
+            .map_err(db_error)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let r = Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                r.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(Mutex::new(r))
+            })
+            .collect::<Result<Vec<_>, rusqlite::Error>>()
+            .map_err(db_error)?;
+        Ok(LocalBlobs {
+            dir,
+            small: Mutex::new(small),
+            readers,
+        })
     }
 
     fn path(&self, id: &str) -> std::io::Result<PathBuf> {
         let id = checked_id(id)?;
         Ok(self.dir.join(&id[..2]).join(id))
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.small.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    // A free read connection, else the first.
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.readers
+            .iter()
+            .find_map(|r| r.try_lock().ok())
+            .unwrap_or_else(|| self.readers[0].lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    // Moves staged bodies into place and makes them durable.
+    fn place_staged(&self, staged: &[&str]) -> std::io::Result<()> {
+        let mut parents = Vec::new();
+        for id in staged {
+            let path = self.path(id)?;
+            let parent = path.parent().expect("fan-out directory").to_owned();
+            std::fs::create_dir_all(&parent)?;
+            let from = self.staging_path(id)?;
+            std::fs::File::open(&from)?.sync_all()?;
+            std::fs::rename(from, &path)?;
+            if !parents.contains(&parent) {
+                parents.push(parent);
+            }
+        }
+        parents.iter().try_for_each(|p| sync_dir(p))
     }
 }
 
@@ -79,21 +152,11 @@ fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
-impl LocalBlobs {
-    // Writes a body to its temporary file and renames it into place, without flushing.
-    fn write_unsynced(&self, id: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        let path = self.path(id)?;
-        let parent = path.parent().expect("fan-out directory");
-        std::fs::create_dir_all(parent)?;
-        let tmp = self.dir.join("tmp").join(id);
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, &path)?;
-        Ok(path)
-    }
-}
-
 impl BlobStore for LocalBlobs {
-    #[cfg(target_os = "linux")]
+    fn put(&self, id: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.put_batch(&[(id, bytes)], &[])
+    }
+
     fn put_many(&self, items: &[(&str, &[u8])]) -> std::io::Result<()> {
         self.put_batch(items, &[])
     }
@@ -103,43 +166,44 @@ impl BlobStore for LocalBlobs {
         Ok(self.dir.join("tmp").join(id))
     }
 
-    #[cfg(target_os = "linux")]
     fn put_batch(&self, items: &[(&str, &[u8])], staged: &[&str]) -> std::io::Result<()> {
-        for (id, bytes) in items {
-            self.write_unsynced(id, bytes)?;
+        if !items.is_empty() {
+            let mut db = self.writer();
+            let tx = db.transaction().map_err(db_error)?;
+            {
+                let mut insert = tx
+                    .prepare_cached("INSERT OR REPLACE INTO bodies (id, body) VALUES (?1, ?2)")
+                    .map_err(db_error)?;
+                for (id, bytes) in items {
+                    insert.execute((checked_id(id)?, bytes)).map_err(db_error)?;
+                }
+            }
+            tx.commit().map_err(db_error)?;
         }
-        for id in staged {
-            let path = self.path(id)?;
-            std::fs::create_dir_all(path.parent().expect("fan-out directory"))?;
-            std::fs::rename(self.staging_path(id)?, &path)?;
-        }
-        // One flush of the whole file system covers every body, rename and directory of the
-        // batch: the point of group commit.
-        let dir = std::fs::File::open(&self.dir)?;
-        rustix::fs::syncfs(&dir)?;
-        Ok(())
-    }
-
-    fn put(&self, id: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.path(id)?;
-        let parent = path.parent().expect("fan-out directory");
-        std::fs::create_dir_all(parent)?;
-        // Write aside, flush to disk, then rename into place: a crash leaves either nothing or
-        // the whole body, never a torn one.
-        let tmp = self.dir.join("tmp").join(id);
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, &path)?;
-        sync_dir(parent)
+        self.place_staged(staged)
     }
 
     fn get(&self, id: &str) -> std::io::Result<Vec<u8>> {
-        std::fs::read(self.path(id)?)
+        let small: Option<Vec<u8>> = self
+            .reader()
+            .query_row(
+                "SELECT body FROM bodies WHERE id = ?1",
+                [checked_id(id)?],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_error)?;
+        match small {
+            Some(body) => Ok(body),
+            // A large body, or one stored before bodies.db existed.
+            None => std::fs::read(self.path(id)?),
+        }
     }
 
     fn delete(&self, id: &str) -> std::io::Result<()> {
+        self.writer()
+            .execute("DELETE FROM bodies WHERE id = ?1", [checked_id(id)?])
+            .map_err(db_error)?;
         match std::fs::remove_file(self.path(id)?) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -181,6 +245,27 @@ mod tests {
         assert_eq!(b.get("cc03").unwrap(), b"large");
         assert_eq!(b.get("aa01").unwrap(), b"one");
         assert!(!b.staging_path("cc03").unwrap().exists());
+    }
+
+    #[test]
+    fn a_body_stored_as_a_file_by_an_earlier_version_is_still_read_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("ee")).unwrap();
+        std::fs::write(dir.path().join("ee").join("ee05"), b"older").unwrap();
+        let b = LocalBlobs::open(dir.path()).unwrap();
+        assert_eq!(b.get("ee05").unwrap(), b"older");
+        b.delete("ee05").unwrap();
+        assert!(b.get("ee05").is_err());
+    }
+
+    #[test]
+    fn small_bodies_stay_after_the_store_is_opened_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBlobs::open(dir.path()).unwrap();
+        b.put_many(&[("aa01", b"one"), ("bb02", b"two")]).unwrap();
+        drop(b);
+        let b = LocalBlobs::open(dir.path()).unwrap();
+        assert_eq!(b.get("bb02").unwrap(), b"two");
     }
 
     #[test]

@@ -521,7 +521,7 @@ impl SqliteStore {
 /// Makes the database file (created empty when missing) readable by its owner only: it holds
 /// password hashes and one-time-code secrets. SQLite gives its `-wal` and `-shm` files the same
 /// mode.
-fn only_owner_reads(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn only_owner_reads(path: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

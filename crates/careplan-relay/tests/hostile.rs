@@ -412,6 +412,9 @@ fn the_database_and_the_data_folder_are_the_owners_only() {
     if std::env::var_os("KIZUNA_TEST_PG_URL").is_none() {
         assert_eq!(mode(&relay.data().join("relay.db")), 0o600);
     }
+    if bodies_in_data_folder() {
+        assert_eq!(mode(&relay.data().join("blobs").join("bodies.db")), 0o600);
+    }
     assert_eq!(mode(&relay.data()), 0o700);
     for key in ["server.key", "ca/ca.key"] {
         let p = relay.data().join(key);

@@ -116,14 +116,21 @@ async fn a_message_goes_from_sender_to_recipient_and_the_receipt_comes_back() {
             .status(),
         StatusCode::GONE
     );
-    assert!(
-        !bodies_in_data_folder()
-            || std::fs::read_dir(relay.data().join("blobs"))
+    if bodies_in_data_folder() {
+        let blobs = relay.data().join("blobs");
+        let small: i64 = rusqlite::Connection::open(blobs.join("bodies.db"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM bodies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(small, 0);
+        assert!(
+            std::fs::read_dir(&blobs)
                 .unwrap()
                 .flatten()
-                .filter(|e| e.file_name() != "tmp")
+                .filter(|e| e.file_type().unwrap().is_dir() && e.file_name() != "tmp")
                 .all(|d| std::fs::read_dir(d.path()).unwrap().next().is_none())
-    );
+        );
+    }
 }
 
 #[tokio::test]

@@ -398,13 +398,8 @@ fn a_message_copied_by_a_relay_insider_is_refused_not_saved_twice_and_gets_no_re
         [&id, &copy_id],
     )
     .unwrap();
-    let blobs = w.data().join("blobs");
-    std::fs::create_dir_all(blobs.join(&copy_id[..2])).unwrap();
-    std::fs::copy(
-        blobs.join(&id[..2]).join(&id),
-        blobs.join(&copy_id[..2]).join(&copy_id),
-    )
-    .unwrap();
+    let body = stored_body(&w, &id);
+    store_body(&w, &copy_id, &body);
 
     let inbox = w.folder("inbox");
     let out = receive_refusing(&w, &HOUMON, &inbox);
@@ -435,6 +430,26 @@ fn relay_db(w: &World) -> rusqlite::Connection {
     rusqlite::Connection::open(w.data().join("relay.db")).unwrap()
 }
 
+/// The relay's store of small bodies (what someone with its disk could change).
+fn bodies_db(w: &World) -> rusqlite::Connection {
+    rusqlite::Connection::open(w.data().join("blobs").join("bodies.db")).unwrap()
+}
+
+fn stored_body(w: &World, id: &str) -> Vec<u8> {
+    bodies_db(w)
+        .query_row("SELECT body FROM bodies WHERE id = ?1", [id], |r| r.get(0))
+        .unwrap()
+}
+
+fn store_body(w: &World, id: &str, body: &[u8]) {
+    bodies_db(w)
+        .execute(
+            "INSERT OR REPLACE INTO bodies (id, body) VALUES (?1, ?2)",
+            (id, body),
+        )
+        .unwrap();
+}
+
 #[test]
 fn tampered_ciphertext_is_quarantined_never_saved_and_the_sender_is_told() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
@@ -451,11 +466,10 @@ fn tampered_ciphertext_is_quarantined_never_saved_and_the_sender_is_told() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    let blob = w.data().join("blobs").join(&id[..2]).join(&id);
-    let mut body = std::fs::read(&blob).unwrap();
+    let mut body = stored_body(&w, &id);
     let last = body.len() - 20;
     body[last] ^= 0x01;
-    std::fs::write(&blob, body).unwrap();
+    store_body(&w, &id, &body);
 
     let inbox = w.folder("inbox");
     let out = receive_refusing(&w, &HOUMON, &inbox);
