@@ -17,9 +17,9 @@ pub trait BlobStore: Send + Sync {
     /// Where a body too large to hold in memory is written as it arrives, before
     /// [`BlobStore::put_batch`] makes it durable under `id`.
     fn staging_path(&self, id: &str) -> std::io::Result<PathBuf>;
-    /// How many batches may usefully store their bodies at the same time. One for a local
-    /// folder: its flush waits for everything written on the file system, so a second batch
-    /// flushing alongside only waits for the same writes.
+    /// How many batches may usefully store their bodies at the same time. One on this
+    /// machine's disk: small bodies go through one SQLite writer, and a flush waits for the
+    /// disk's earlier writes anyway.
     fn batches_at_once(&self) -> usize {
         1
     }
