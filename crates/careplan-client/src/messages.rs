@@ -124,7 +124,7 @@ pub fn error_en(e: &ClientError) -> String {
         ClientError::StaffExists(login) => format!("The login \"{login}\" is already used in this office. Choose another one."),
         ClientError::NoSuchStaff(who) => format!("No member of staff or device \"{who}\" was found in this office. Check the list."),
         ClientError::BadRelayAddress(a) if a.is_empty() => "Enter at least one relay address (starting with https://; separate several with commas).".into(),
-        ClientError::BadRelayAddress(a) => format!("“{a}” cannot be a relay address. Enter the https:// address your administrator gave you (separate several with commas)."),
+        ClientError::BadRelayAddress(a) => format!("The relay address “{a}” cannot be used. Enter the https:// address your administrator gave you (separate several with commas)."),
         ClientError::NewerHistory(path) => format!("The history database ({path}) was written by a newer version of Kizuna. To keep the history safe it was not opened; update Kizuna to the newest version."),
         ClientError::Db(_) => "The history database could not be read or written. Check the free disk space and the permissions.".into(),
         ClientError::Format(what) => format!("The data is not in the expected form ({what})."),
