@@ -172,5 +172,5 @@ async fn a_device_may_report_only_so_much_activity_within_the_hour() {
         }
     }
     assert_eq!(audit_details(&relay, "export").len(), 3);
-    assert_eq!(audit_details(&relay, "rate_limited").len(), 1);
+    assert_eq!(audit_details(&relay, "limit.reached").len(), 1);
 }

@@ -52,7 +52,7 @@ impl Allowance {
         if used == max + 1 {
             audit(
                 state,
-                "rate_limited",
+                "limit.reached",
                 office,
                 remote,
                 format!("{} by {who}: more than {max} within the hour", self.name()),
