@@ -628,9 +628,10 @@ async fn one_address_may_ask_to_join_only_so_often_whichever_office_it_names() {
         assert_eq!(error_code(r).await, "rate_limited");
     }
     // Refusals do not grow the audit log: the first of the hour is noted, no more.
-    let noted = relay
-        .db()
-        .column("SELECT detail FROM audit WHERE event = 'limit.reached'", &[]);
+    let noted = relay.db().column(
+        "SELECT detail FROM audit WHERE event = 'limit.reached'",
+        &[],
+    );
     assert_eq!(noted.len(), 1, "{noted:?}");
     assert!(noted[0].starts_with("join by 127.0.0.1"), "{noted:?}");
 }
