@@ -438,6 +438,21 @@ describe("設定: relay addresses", () => {
     expect(shell.said.at(-1)?.[0]).toBe("info");
   });
 
+  it("keeps typed addresses when the screen is shown again, and shows new ones otherwise", async () => {
+    ipc(() => null);
+    const shell = fakeShell();
+    const screen = createSettings(shell);
+    const el = await shown(screen);
+    const input = el.querySelector<HTMLInputElement>("#relay-addresses")!;
+    shell.status.profile!.other_relays = ["https://b.example.jp:8443"];
+    await screen.show();
+    expect(input.value).toBe("https://127.0.0.1:8443, https://b.example.jp:8443");
+    input.value = "https://typed.example.jp";
+    input.dispatchEvent(new Event("input"));
+    await screen.show();
+    expect(input.value).toBe("https://typed.example.jp");
+  });
+
   it("keeps a refused address so it can be corrected", async () => {
     ipc(() => Promise.reject({ code: "bad_relay_address", message: "「http://x」は中継サーバーのアドレスになりません。" }));
     const shell = fakeShell();

@@ -63,6 +63,7 @@ export function createSettings(shell: Shell): Screen {
       shell.say("error", errorMessage(e));
     }
   };
+  const relays = relayCard(shell);
   const el = h(
     "main",
     { class: "content", id: "screen-settings" },
@@ -105,7 +106,7 @@ export function createSettings(shell: Shell): Screen {
       shell.status.updates_configured ? check("check_updates", "checkUpdates") : null,
       h("button", { class: "primary", id: "save-settings", onclick: () => void saveNow() }, t("save")),
     ),
-    relayCard(shell),
+    relays.card,
     updatesCard(shell),
     h(
       "div",
@@ -133,13 +134,13 @@ export function createSettings(shell: Shell): Screen {
     el,
     show: () => {
       if (!dirty) fill();
-      el.dispatchEvent(new Event("refill-relays"));
+      relays.refill();
     },
   };
 }
 
 /** The relay's addresses this PC uses, first tried first; what is typed stays until saved. */
-function relayCard(shell: Shell): HTMLElement {
+function relayCard(shell: Shell): { card: HTMLElement; refill: () => void } {
   const current = () => {
     const p = shell.status.profile;
     return p ? [p.relay_url, ...p.other_relays].join(", ") : "";
@@ -169,10 +170,10 @@ function relayCard(shell: Shell): HTMLElement {
     field(t("relayAddresses"), input),
     h("button", { class: "secondary", id: "save-relays", onclick: () => void save() }, t("saveRelays")),
   );
-  card.addEventListener("refill-relays", () => {
+  const refill = () => {
     if (!typed) input.value = current();
-  });
-  return card;
+  };
+  return { card, refill };
 }
 
 /** The version running and, where updates are configured, looking for, fetching and installing
