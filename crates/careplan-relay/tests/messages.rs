@@ -176,17 +176,11 @@ async fn the_same_upload_sent_many_times_at_once_is_stored_once() {
         .chain(second.as_ref())
         .map(|r| (r.url.clone(), r.ca_pem()))
         .collect();
-    let name = plan_name(KYOTAKU, SERVICE);
     let copies: Vec<_> = (0..24)
         .map(|i| {
-            let ((url, ca), id, name) =
-                (nodes[i % nodes.len()].clone(), ids[0].clone(), name.clone());
+            let ((url, ca), id) = (nodes[i % nodes.len()].clone(), ids[0].clone());
             tokio::spawn(async move {
-                let r = client(&ca, Some((&id.0, &id.1)))
-                    .post(format!("{url}/v1/messages"))
-                    .header("x-kizuna-file-name", &name)
-                    .header("idempotency-key", "at-once")
-                    .header("x-kizuna-manifest", manifest_for(&name, "at-once"))
+                let r = plan_upload(&client(&ca, Some((&id.0, &id.1))), &url, "at-once")
                     .body("x")
                     .send()
                     .await

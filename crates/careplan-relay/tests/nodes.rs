@@ -11,12 +11,7 @@ use serde_json::Value;
 /// Uploads `key`'s body to the node at `url`; the relay's answer, or none when the node could
 /// not be reached.
 async fn upload_to(url: &str, ca: &str, id: &(String, String), key: &str) -> Option<StatusCode> {
-    let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
-    client(ca, Some((&id.0, &id.1)))
-        .post(format!("{url}/v1/messages"))
-        .header("x-kizuna-file-name", &name)
-        .header("idempotency-key", key)
-        .header("x-kizuna-manifest", manifest_for(&name, key))
+    plan_upload(&client(ca, Some((&id.0, &id.1))), url, key)
         .body(format!("sealed body {key}").into_bytes())
         .send()
         .await

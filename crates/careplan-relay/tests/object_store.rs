@@ -56,16 +56,15 @@ impl Gate {
 }
 
 async fn upload(relay: &Relay, id: &(String, String), key: &str) -> reqwest::Response {
-    let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
-    client(&relay.ca_pem(), Some((&id.0, &id.1)))
-        .post(format!("{}/v1/messages", relay.url))
-        .header("x-kizuna-file-name", &name)
-        .header("idempotency-key", key)
-        .header("x-kizuna-manifest", manifest_for(&name, key))
-        .body(format!("sealed body {key}").into_bytes())
-        .send()
-        .await
-        .unwrap()
+    plan_upload(
+        &client(&relay.ca_pem(), Some((&id.0, &id.1))),
+        &relay.url,
+        key,
+    )
+    .body(format!("sealed body {key}").into_bytes())
+    .send()
+    .await
+    .unwrap()
 }
 
 async fn inbox(relay: &Relay, id: &(String, String)) -> Vec<Value> {

@@ -382,14 +382,8 @@ async fn under_load_a_node_keeps_to_its_pool_of_database_connections() {
         let (url, ca, id) = (relay.url.clone(), relay.ca_pem(), kyotaku.clone());
         senders.spawn(async move {
             let http = client(&ca, Some((&id.0, &id.1)));
-            let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
             for i in 0..10 {
-                let key = format!("pool-{s}-{i}");
-                let status = http
-                    .post(format!("{url}/v1/messages"))
-                    .header("x-kizuna-file-name", &name)
-                    .header("idempotency-key", &key)
-                    .header("x-kizuna-manifest", manifest_for(&name, &key))
+                let status = plan_upload(&http, &url, &format!("pool-{s}-{i}"))
                     .body("c")
                     .send()
                     .await

@@ -573,15 +573,21 @@ fn pg_text(r: &postgres::Row, i: usize) -> String {
     panic!("column {i} of a type the tests do not read")
 }
 
-/// Uploads a plan from the 居宅 office to the service office as `id` (a sender of the 居宅
-/// office) under idempotency `key`; answers the message id.
-pub async fn upload_plan(relay: &Relay, id: &(String, String), key: &str) -> String {
+/// An upload of a plan from the 居宅 office to the service office under idempotency `key`, to
+/// the relay (node) at `url` with `http`; its body is still to be given.
+pub fn plan_upload(http: &reqwest::Client, url: &str, key: &str) -> reqwest::RequestBuilder {
     let name = format!("UPPLAN_202512_{KYOTAKU}_43_{SERVICE}_11_20251125093100.CSV");
-    let r = client(&relay.ca_pem(), Some((&id.0, &id.1)))
-        .post(format!("{}/v1/messages", relay.url))
+    http.post(format!("{url}/v1/messages"))
         .header("x-kizuna-file-name", &name)
         .header("idempotency-key", key)
         .header("x-kizuna-manifest", manifest_for(&name, key))
+}
+
+/// Uploads a plan from the 居宅 office to the service office as `id` (a sender of the 居宅
+/// office) under idempotency `key`; answers the message id.
+pub async fn upload_plan(relay: &Relay, id: &(String, String), key: &str) -> String {
+    let http = client(&relay.ca_pem(), Some((&id.0, &id.1)));
+    let r = plan_upload(&http, &relay.url, key)
         .body("c")
         .send()
         .await
