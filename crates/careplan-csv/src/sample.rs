@@ -777,6 +777,92 @@ impl Ctx<'_> {
     }
 }
 
+/// One 第6表 line of a user as delivered: what the plan said, or what happened instead.
+struct Visit {
+    item: &'static Menu,
+    date: Date,
+    start: String,
+    end: String,
+    count: u32,
+}
+
+impl Visit {
+    fn planned(item: &'static Menu, date: Date) -> Visit {
+        Visit {
+            item,
+            date,
+            start: item.times.0.to_owned(),
+            end: item.times.1.to_owned(),
+            count: 1,
+        }
+    }
+
+    fn has_times(&self) -> bool {
+        self.start != "9999"
+    }
+}
+
+/// The plan of one office's users (in user order) turned into its 実績, differing in exactly four
+/// ways when the office's services have times: the first user's last visit did not happen, the
+/// second user's first visit started and ended 30 minutes later, the third user's last visit
+/// counted twice, and the last user had an extra visit the day after their first one (on a day
+/// that service was not planned). Users are taken modulo their number, so one user gets all four;
+/// an office with only untimed services (福祉用具貸与) delivers exactly its plan.
+fn jisseki_differences(mut users: Vec<Vec<Visit>>) -> Vec<Vec<Visit>> {
+    let n = users.len();
+    let timed = |visits: &[Visit]| visits.iter().filter(|v| v.has_times()).count();
+    // Three timed visits each keep the four apart when one user gets them all.
+    if n == 0 || users.iter().any(|v| timed(v) < 3) {
+        return users;
+    }
+    let last_timed = |visits: &[Visit]| visits.iter().rposition(Visit::has_times);
+    let first_timed = |visits: &[Visit]| visits.iter().position(Visit::has_times);
+    // Missed visit.
+    if let Some(i) = last_timed(&users[0]) {
+        users[0].remove(i);
+    }
+    // Changed time.
+    if let Some(i) = first_timed(&users[1 % n]) {
+        let v = &mut users[1 % n][i];
+        v.start = later(&v.start, 30);
+        v.end = later(&v.end, 30);
+    }
+    // Changed count.
+    if let Some(i) = last_timed(&users[2 % n]) {
+        users[2 % n][i].count = 2;
+    }
+    // Extra visit.
+    let extra = users[n - 1]
+        .iter()
+        .find(|v| v.has_times())
+        .and_then(|first| {
+            let day = first.date.day + 1;
+            let planned = users[n - 1]
+                .iter()
+                .any(|v| v.item.item == first.item.item && v.date.day == day);
+            (day <= first.date.ym.days() && !planned).then(|| Visit {
+                date: Date { day, ..first.date },
+                ..Visit::planned(first.item, first.date)
+            })
+        });
+    if let Some(v) = extra {
+        let at = users[n - 1]
+            .iter()
+            .position(|w| w.date > v.date)
+            .unwrap_or(users[n - 1].len());
+        users[n - 1].insert(at, v);
+    }
+    users
+}
+
+/// `hhmm` plus `minutes`, within the same day.
+fn later(hhmm: &str, minutes: u32) -> String {
+    let h: u32 = hhmm[..2].parse().unwrap_or(0);
+    let m: u32 = hhmm[2..].parse().unwrap_or(0);
+    let t = (h * 60 + m + minutes).min(23 * 60 + 59);
+    format!("{:02}{:02}", t / 60, t % 60)
+}
+
 fn file(name: FileName, records: &[Record]) -> SampleFile {
     SampleFile {
         name,
@@ -888,26 +974,30 @@ pub fn exchange(opts: &SampleOptions) -> Result<Vec<SampleFile>, SampleError> {
             &sikyu,
         ));
         files.push(to_office(FileKind::UpHosoku, month, &schedule_serial, &hm));
-        // K5: what the office actually delivered, its own services only (R36). The first
-        // user's last visit was cancelled, as happens.
+        // K5: what the office actually delivered, its own services only (R36), with the four
+        // differences from the plan that 予実突合 must find (`jisseki_differences`).
         let office = opts.services[o].0.as_str();
+        let delivered = jisseki_differences(
+            users
+                .iter()
+                .map(|(_, u)| {
+                    ctx.schedule(u)
+                        .into_iter()
+                        .filter(|(so, _, _)| *so == o)
+                        .map(|(_, item, date)| Visit::planned(item, date))
+                        .collect()
+                })
+                .collect(),
+        );
         let mut jsk: Vec<Record> = Vec::new();
-        for (n, (_, u)) in users.iter().enumerate() {
-            let mine: Vec<_> = ctx
-                .schedule(u)
-                .into_iter()
-                .filter(|(so, _, _)| *so == o)
-                .collect();
-            let keep = if n == 0 && mine.len() > 1 {
-                mine.len() - 1
-            } else {
-                mine.len()
-            };
-            jsk.extend(
-                mine.into_iter().take(keep).map(|(so, item, d)| {
-                    ctx.schedule_record(FileKind::UpJsk, u, so, item, d, office)
-                }),
-            );
+        for ((_, u), visits) in users.iter().zip(delivered) {
+            for v in visits {
+                let mut r = ctx.schedule_record(FileKind::UpJsk, u, o, v.item, v.date, office);
+                r.set(12, &v.start)
+                    .set(13, &v.end)
+                    .set(14, v.count.to_string());
+                jsk.push(r);
+            }
         }
         files.push(file(
             ctx.name(
