@@ -29,8 +29,11 @@ mod sync;
 #[cfg(test)]
 mod testing;
 pub mod tls;
+pub mod viewer;
 mod work;
 
+/// The forms viewer's model and 予実突合.
+pub use careplan_forms as forms;
 /// The relay API's types, as the client speaks them.
 pub use careplan_protocol as protocol;
 pub use client::{Client, Enrolment, Pairing};

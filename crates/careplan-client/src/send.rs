@@ -129,7 +129,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 /// Largest file sent: the relay's default upload limit (20 MiB), which no month of plans nears.
-const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
 fn backoff(attempts: i64) -> i64 {
     (30_i64 << attempts.clamp(0, 7)).min(3_600)

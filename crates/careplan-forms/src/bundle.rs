@@ -94,7 +94,21 @@ impl Bundle {
         bundle
     }
 
-    fn add(&mut self, name: String, bytes: Vec<u8>) {
+    /// Adds a file that could not be read, with the reason in Japanese.
+    pub fn add_unreadable(&mut self, name: String, problem: String) {
+        let file_name = FileName::parse(&name).ok();
+        self.files.push(ReadFile {
+            kind: file_name.as_ref().map(|n| n.kind),
+            file_name,
+            name,
+            records: Vec::new(),
+            problem: Some(problem),
+            image: None,
+        });
+    }
+
+    /// Adds a file given as its name and bytes.
+    pub fn add(&mut self, name: String, bytes: Vec<u8>) {
         let file_name = FileName::parse(&name).ok();
         let kind = file_name
             .as_ref()

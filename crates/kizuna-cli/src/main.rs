@@ -1,8 +1,9 @@
 //! `kizuna`: the command line of Kizuna, for automation, tests and the people who prefer a terminal.
 //!
-//! Exit codes: 0 success, 1 the files have errors (validate) or the operation failed, 2 usage or
-//! I/O problems.
+//! Exit codes: 0 success, 1 the files have errors (validate), differences were found (compare) or
+//! the operation failed, 2 usage or I/O problems.
 
+mod compare_cmd;
 mod demo_cmd;
 mod exchange_cmd;
 mod sample_cmd;
@@ -60,6 +61,9 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
     },
+    /// 予実突合: set service offices' 実績 against the plan (第6表 予定), per user and day. Exits
+    /// with 1 when there are differences.
+    Compare(compare_cmd::CompareArgs),
     /// Write a complete, valid sample exchange for one month.
     Sample(sample_cmd::SampleArgs),
     /// For the demo (scripts/run): run the demo relay's service offices as partners that
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             receiving,
             paths,
         } => validate_cmd::run(&paths, json, lang.into(), receiving),
+        Command::Compare(args) => compare_cmd::run(&args),
         Command::Sample(args) => sample_cmd::run(&args),
         Command::DemoPartners(args) => demo_cmd::run(&args),
         Command::Exchange(cmd) => match &cli.profile {

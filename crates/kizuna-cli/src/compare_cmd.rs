@@ -1,0 +1,169 @@
+//! `kizuna compare`: 予実突合 of service offices' 実績 against the 居宅's plan.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use careplan_client::forms::compare::{Comparison, Difference, Visit, compare};
+use careplan_client::forms::display;
+use careplan_client::viewer;
+use careplan_csv::values::Date;
+
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// A file or folder with the plan: 第6表 予定 (UPPLAN) and 利用者補足情報 of the month.
+    plan: PathBuf,
+    /// A file or folder with the 実績 (UPJSK) to check; each office and month is compared.
+    jisseki: PathBuf,
+    /// Print the comparisons as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Also write the differences as CSV (MS932, for a spreadsheet) into this folder, one file
+    /// per office and month.
+    #[arg(long, value_name = "DIR")]
+    csv: Option<PathBuf>,
+}
+
+/// Exit code 0 when the 実績 match the plan, 1 when there are differences (like `diff`).
+pub fn run(args: &CompareArgs) -> Result<ExitCode> {
+    let plan = viewer::open(std::slice::from_ref(&args.plan))?;
+    let jisseki = viewer::open(std::slice::from_ref(&args.jisseki))?;
+    for f in plan.files().iter().chain(jisseki.files()) {
+        if let Some(p) = &f.problem {
+            eprintln!("{}: {p}", f.name);
+        }
+    }
+    let all = compare(&plan, &jisseki);
+    if all.is_empty() {
+        bail!(
+            "{} に 実績（UPJSK）のファイルがありません",
+            args.jisseki.display()
+        );
+    }
+    if let Some(dir) = &args.csv {
+        std::fs::create_dir_all(dir).with_context(|| format!("{} を作れません", dir.display()))?;
+        for c in &all {
+            let path = dir.join(format!("予実突合_{}_{}.csv", c.month, c.office));
+            std::fs::write(&path, c.to_csv())
+                .with_context(|| format!("{} に書き込めません", path.display()))?;
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    } else {
+        for c in &all {
+            print!("{}", report(c));
+        }
+    }
+    let differences: usize = all.iter().map(|c| c.differences).sum();
+    Ok(if differences == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn visit(v: &Option<Visit>) -> String {
+    match v {
+        Some(v) if v.times().is_empty() => format!("{}回", v.count),
+        Some(v) => format!("{} {}回", v.times(), v.count),
+        None => "なし".to_owned(),
+    }
+}
+
+/// 6131 → 6,131.
+fn units(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn line(d: &Difference) -> String {
+    const WEEKDAYS: [&str; 8] = ["", "月", "火", "水", "木", "金", "土", "日"];
+    let day = match Date::parse(&d.date) {
+        Some(date) => format!(
+            "{}月{}日({})",
+            date.ym.month,
+            date.day,
+            WEEKDAYS[usize::from(date.weekday())]
+        ),
+        None => "月全体".to_owned(),
+    };
+    let service = if d.code.is_empty() {
+        String::new()
+    } else {
+        format!(" {} {}", d.code, d.service_type.as_deref().unwrap_or(""))
+    };
+    let sides = if d.planned.is_none() && d.actual.is_none() {
+        String::new()
+    } else {
+        format!("  予定 {} / 実績 {}", visit(&d.planned), visit(&d.actual))
+    };
+    format!(
+        "    {day}{service}  {}{sides}  {}{}単位\n",
+        d.check.label(),
+        if d.units > 0 { "+" } else { "" },
+        units(d.units)
+    )
+}
+
+fn report(c: &Comparison) -> String {
+    let mut out = format!(
+        "予実突合 {} {}（{}・{}）\n  実績: {}\n  予定: {}\n",
+        c.month_shown,
+        c.office_name.as_deref().unwrap_or("事業所"),
+        c.office,
+        display::service_type(&c.service_type).unwrap_or(&c.service_type),
+        c.jisseki_file,
+        if c.plan_files.is_empty() {
+            "見つかりません".to_owned()
+        } else {
+            c.plan_files.join(", ")
+        }
+    );
+    for u in &c.users {
+        let limit = u
+            .limit
+            .map(|l| {
+                format!(
+                    "（区分支給限度基準額 {}単位、計画全体 {}→{}単位）",
+                    units(l),
+                    units(u.plan_total),
+                    units(u.projected_total)
+                )
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}（{} {}）予定 {}単位 → 実績 {}単位{limit}\n",
+            u.name.as_deref().unwrap_or("氏名不明"),
+            u.key.insurer,
+            u.key.insured,
+            units(u.planned_units),
+            units(u.actual_units),
+        ));
+        for d in &u.differences {
+            out.push_str(&line(d));
+        }
+    }
+    out.push_str(&format!("  差異 {}件\n\n", c.differences));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_are_grouped_by_thousands_with_their_sign() {
+        assert_eq!(units(6131), "6,131");
+        assert_eq!(units(-387), "-387");
+        assert_eq!(units(1234567), "1,234,567");
+        assert_eq!(units(0), "0");
+    }
+}
