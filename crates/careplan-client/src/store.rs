@@ -188,6 +188,23 @@ pub struct HistoryEntry {
     pub saves: Vec<OfficeSave>,
 }
 
+/// A file of the history and where its bytes can be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Which way it went.
+    pub direction: Direction,
+    /// Row id within its direction.
+    pub id: i64,
+    /// Standard file name.
+    pub file_name: String,
+    /// Where it was picked (sent) or saved (received), when known.
+    pub path: Option<String>,
+    /// A copy sealed to the office's key is kept.
+    pub kept: bool,
+    /// The other office.
+    pub partner: String,
+}
+
 /// Where and by whom a device of the office saved a received file.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -796,6 +813,75 @@ impl Db {
             [],
             |r| r.get(0),
         )?)
+    }
+
+    /// The files of one direction exchanged with `partner`: id, name, where the file is on this
+    /// PC (picked for sending, or saved when received) and whether a sealed copy is kept.
+    pub fn files_with(
+        &self,
+        direction: Direction,
+        partner: Option<&str>,
+        month: Option<&str>,
+    ) -> Result<Vec<StoredFile>> {
+        let sql = match direction {
+            Direction::Sent => {
+                "SELECT id, file_name, source_path, sealed IS NOT NULL, recipient FROM sent
+                 WHERE (?1 IS NULL OR recipient = ?1) AND (?2 IS NULL OR month = ?2)
+                   AND state <> 'failed' ORDER BY id"
+            }
+            Direction::Received => {
+                "SELECT id, file_name, saved_path, sealed IS NOT NULL, sender FROM received
+                 WHERE (?1 IS NULL OR sender = ?1) AND (?2 IS NULL OR month = ?2)
+                   AND state <> 'quarantined' ORDER BY id"
+            }
+        };
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt
+            .query_map(params![partner, month], |r| {
+                Ok(StoredFile {
+                    direction,
+                    id: r.get(0)?,
+                    file_name: r.get(1)?,
+                    path: r.get(2)?,
+                    kept: r.get(3)?,
+                    partner: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// One file of the history, as [`Db::files_with`] lists them.
+    pub fn stored_file(&self, direction: Direction, id: i64) -> Result<Option<StoredFile>> {
+        let (table, partner) = match direction {
+            Direction::Sent => ("sent", "recipient"),
+            Direction::Received => ("received", "sender"),
+        };
+        let path = if direction == Direction::Sent {
+            "source_path"
+        } else {
+            "saved_path"
+        };
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT id, file_name, {path}, sealed IS NOT NULL, {partner} FROM {table} WHERE id = ?1"
+                ),
+                [id],
+                |r| {
+                    Ok(StoredFile {
+                        direction,
+                        id: r.get(0)?,
+                        file_name: r.get(1)?,
+                        path: r.get(2)?,
+                        kept: r.get(3)?,
+                        partner: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// The history, newest first. A blank filter (empty or spaces) filters nothing, whoever

@@ -5,10 +5,70 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use careplan_forms::Bundle;
+use careplan_csv::FileKind;
+use careplan_forms::compare::{Comparison, compare};
+use careplan_forms::{Bundle, UserEntry};
+use serde::Serialize;
 
+use crate::client::Client;
+use crate::envelope;
 use crate::error::{ClientError, Result};
+use crate::file_state::Direction;
 use crate::send::{MAX_FILE_BYTES, expand};
+use crate::store::StoredFile;
+
+/// A file opened for the viewer: what it is, and why it could not be read when it could not.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenedFile {
+    /// Its name.
+    pub name: String,
+    /// File type prefix, when the name is the standard's.
+    pub kind: Option<&'static str>,
+    /// The form's name as staff know it.
+    pub title: Option<&'static str>,
+    /// Why it could not be read, and what to do (Japanese); `None` when it was read.
+    pub problem: Option<String>,
+}
+
+/// What a viewer shows first: the files and the users in them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Opened {
+    /// Every file, in the order opened.
+    pub files: Vec<OpenedFile>,
+    /// The users, in order of first appearance.
+    pub users: Vec<UserEntry>,
+}
+
+/// The files and users of a bundle.
+pub fn summary(bundle: &Bundle) -> Opened {
+    Opened {
+        files: bundle
+            .files()
+            .iter()
+            .map(|f| OpenedFile {
+                name: f.name.clone(),
+                kind: f.kind.map(FileKind::prefix),
+                title: f.kind.map(careplan_forms::view::title),
+                problem: f.problem.clone(),
+            })
+            .collect(),
+        users: bundle.users(),
+    }
+}
+
+/// 予実突合 of one month over the history: every 実績 of the month against the plans.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthComparison {
+    /// YYYYMM.
+    pub month: String,
+    /// One per service office (and サービス種類) that sent or received a 実績 of the month.
+    pub comparisons: Vec<Comparison>,
+    /// Files of the month that could not be read (moved, deleted, damaged), with why.
+    pub problems: Vec<OpenedFile>,
+}
 
 /// Reads files and folders (the `.csv` and `.jpg` files directly in them) into a bundle.
 /// Fails only when a path given does not exist or cannot be listed; unreadable or oversize files are kept with
@@ -29,6 +89,118 @@ pub fn open(paths: &[PathBuf]) -> Result<Bundle> {
         }
     }
     Ok(bundle)
+}
+
+impl Client {
+    /// Opens a file of the history, or with `whole_unit` every file of its unit (same direction,
+    /// partner and serial). Received files open from the copy kept sealed in the profile, so a
+    /// file the care software moved away still opens; sent files open from where they were picked.
+    pub fn open_history(&self, direction: Direction, id: i64, whole_unit: bool) -> Result<Bundle> {
+        let Some(file) = self.db().stored_file(direction, id)? else {
+            return Ok(Bundle::default());
+        };
+        let files = if whole_unit {
+            let serial = serial_of(&file.file_name);
+            self.db()
+                .files_with(direction, Some(&file.partner), None)?
+                .into_iter()
+                .filter(|f| serial.is_some() && serial_of(&f.file_name) == serial)
+                .collect()
+        } else {
+            vec![file]
+        };
+        Ok(self.bundle_of(latest_of_each_name(files)))
+    }
+
+    /// 予実突合 of a month over the whole history, both directions: a 居宅 compares its partners'
+    /// 実績 with the plans it sent, a service office its own 実績 with the plans it received.
+    pub fn compare_month(&self, month: &str) -> Result<MonthComparison> {
+        let mut plan_files = Vec::new();
+        let mut jisseki_files = Vec::new();
+        for direction in [Direction::Sent, Direction::Received] {
+            for f in self.db().files_with(direction, None, Some(month))? {
+                match careplan_csv::FileKind::match_name_prefix(&f.file_name) {
+                    Some(FileKind::UpPlan | FileKind::UpHosoku) => plan_files.push(f),
+                    Some(FileKind::UpJsk) => jisseki_files.push(f),
+                    _ => {}
+                }
+            }
+        }
+        let plan = self.bundle_of(latest_of_each_name(plan_files));
+        let jisseki = self.bundle_of(latest_of_each_name(jisseki_files));
+        let problems = [&plan, &jisseki]
+            .into_iter()
+            .flat_map(|b| summary(b).files)
+            .filter(|f| f.problem.is_some())
+            .collect();
+        Ok(MonthComparison {
+            month: month.to_owned(),
+            comparisons: compare(&plan, &jisseki),
+            problems,
+        })
+    }
+
+    /// Months (YYYYMM, newest first) for which the history holds a 実績.
+    pub fn jisseki_months(&self) -> Result<Vec<String>> {
+        let mut months: Vec<String> = self
+            .history(&crate::store::HistoryQuery {
+                kind: Some(FileKind::UpJsk.prefix().to_owned()),
+                ..Default::default()
+            })?
+            .into_iter()
+            .filter_map(|e| e.month)
+            .collect();
+        months.sort_unstable_by(|a, b| b.cmp(a));
+        months.dedup();
+        Ok(months)
+    }
+
+    fn bundle_of(&self, files: Vec<StoredFile>) -> Bundle {
+        let mut bundle = Bundle::default();
+        for f in files {
+            match self.read_stored(&f) {
+                Ok(bytes) => bundle.add(f.file_name, bytes),
+                Err(problem) => bundle.add_unreadable(f.file_name, problem),
+            }
+        }
+        bundle
+    }
+
+    // A received file's kept copy first (it cannot have been moved or changed), then the file
+    // where it was saved or picked.
+    fn read_stored(&self, f: &StoredFile) -> std::result::Result<Vec<u8>, String> {
+        if f.direction == Direction::Received
+            && f.kept
+            && let Ok(Some((_, sha, sealed))) = self.db().received_copy(f.id)
+            && let Ok(plain) = envelope::decrypt(&self.keys, &sealed)
+            && envelope::sha256_hex(&plain) == sha
+        {
+            return Ok(plain);
+        }
+        match &f.path {
+            Some(p) if Path::new(p).exists() => read_bounded(Path::new(p)),
+            Some(p) => Err(format!(
+                "{p} にありません（移動または削除されました）。ケアソフトから出力し直すか、受信箱から保存し直してください。"
+            )),
+            None => Err(
+                "このパソコンには保存されていません。受信箱の「このPCに保存」で保存してください。"
+                    .to_owned(),
+            ),
+        }
+    }
+}
+
+fn serial_of(name: &str) -> Option<String> {
+    careplan_csv::FileName::parse(name).ok().map(|n| n.serial)
+}
+
+// The same file sent or received twice (a resend, a replay) is opened once: the newest row.
+fn latest_of_each_name(mut files: Vec<StoredFile>) -> Vec<StoredFile> {
+    files.sort_by_key(|f| std::cmp::Reverse(f.id));
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert((f.direction, f.file_name.clone())));
+    files.sort_by_key(|f| f.id);
+    files
 }
 
 // Reads at most one byte past the limit, so an oversize (or growing) file costs no more memory

@@ -302,7 +302,7 @@ pub struct UserForms {
 }
 
 /// Title of each kind as the paper form is called.
-fn title(kind: FileKind) -> &'static str {
+pub fn title(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Up1Kyo => "居宅サービス計画書（第1表）",
         FileKind::Up2Kyo => "居宅サービス計画書（第2表）",

@@ -1,20 +1,25 @@
 //! `kizuna compare`: 予実突合 of service offices' 実績 against the 居宅's plan.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use careplan_client::forms::compare::{Comparison, Difference, Visit, compare};
 use careplan_client::forms::display;
 use careplan_client::viewer;
-use careplan_csv::values::Date;
+use careplan_csv::values::{Date, YearMonth};
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
     /// A file or folder with the plan: 第6表 予定 (UPPLAN) and 利用者補足情報 of the month.
-    plan: PathBuf,
+    #[arg(required_unless_present = "month", requires = "jisseki")]
+    plan: Option<PathBuf>,
     /// A file or folder with the 実績 (UPJSK) to check; each office and month is compared.
-    jisseki: PathBuf,
+    jisseki: Option<PathBuf>,
+    /// Compare a month (YYYYMM) of the office's history instead: every 実績 sent or received
+    /// against the plans sent or received (needs --profile).
+    #[arg(long, conflicts_with = "plan")]
+    month: Option<String>,
     /// Print the comparisons as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -25,20 +30,40 @@ pub struct CompareArgs {
 }
 
 /// Exit code 0 when the 実績 match the plan, 1 when there are differences (like `diff`).
-pub fn run(args: &CompareArgs) -> Result<ExitCode> {
-    let plan = viewer::open(std::slice::from_ref(&args.plan))?;
-    let jisseki = viewer::open(std::slice::from_ref(&args.jisseki))?;
-    for f in plan.files().iter().chain(jisseki.files()) {
-        if let Some(p) = &f.problem {
-            eprintln!("{}: {p}", f.name);
+pub fn run(args: &CompareArgs, profile: Option<&Path>) -> Result<ExitCode> {
+    let (all, problems, source) = match (&args.month, &args.plan, &args.jisseki) {
+        (Some(month), _, _) => {
+            let Some(profile) = profile else {
+                bail!("--month には事業所のプロファイル（--profile）が必要です");
+            };
+            if YearMonth::parse(month).is_none() {
+                bail!("年月「{month}」は YYYYMM ではありません");
+            }
+            let client = crate::exchange_cmd::open_client(profile)?;
+            let m = client.compare_month(month)?;
+            (m.comparisons, m.problems, format!("{month} の送受信履歴"))
         }
+        (None, Some(plan), Some(jisseki)) => {
+            let plan_bundle = viewer::open(std::slice::from_ref(plan))?;
+            let jisseki_bundle = viewer::open(std::slice::from_ref(jisseki))?;
+            let problems = [&plan_bundle, &jisseki_bundle]
+                .into_iter()
+                .flat_map(|b| viewer::summary(b).files)
+                .filter(|f| f.problem.is_some())
+                .collect();
+            (
+                compare(&plan_bundle, &jisseki_bundle),
+                problems,
+                jisseki.display().to_string(),
+            )
+        }
+        _ => bail!("予定と実績のフォルダ、または --month を指定してください"),
+    };
+    for f in &problems {
+        eprintln!("{}: {}", f.name, f.problem.as_deref().unwrap_or_default());
     }
-    let all = compare(&plan, &jisseki);
     if all.is_empty() {
-        bail!(
-            "{} に 実績（UPJSK）のファイルがありません",
-            args.jisseki.display()
-        );
+        bail!("{source} に 実績（UPJSK）のファイルがありません");
     }
     if let Some(dir) = &args.csv {
         std::fs::create_dir_all(dir).with_context(|| format!("{} を作れません", dir.display()))?;

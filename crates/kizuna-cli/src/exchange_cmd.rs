@@ -241,6 +241,12 @@ fn open(profile: &Path) -> Result<Client, ClientError> {
     Client::open(profile, passphrase_from_env().as_deref())
 }
 
+/// The office's client for commands outside the exchange (compare --month), with the same
+/// passphrase rules.
+pub fn open_client(profile: &Path) -> Result<Client> {
+    Ok(open(profile)?)
+}
+
 /// Runs one exchange subcommand on the office profile in `profile`.
 pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread()

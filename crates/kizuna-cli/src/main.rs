@@ -82,7 +82,7 @@ fn main() -> ExitCode {
             receiving,
             paths,
         } => validate_cmd::run(&paths, json, lang.into(), receiving),
-        Command::Compare(args) => compare_cmd::run(&args),
+        Command::Compare(args) => compare_cmd::run(&args, cli.profile.as_deref()),
         Command::Sample(args) => sample_cmd::run(&args),
         Command::DemoPartners(args) => demo_cmd::run(&args),
         Command::Exchange(cmd) => match &cli.profile {

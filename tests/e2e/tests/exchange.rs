@@ -119,6 +119,63 @@ fn service_results_flow_back_to_the_care_manager() {
         && e["partner_name"].is_string()));
 }
 
+/// The differences `kizuna compare --month` reports for an office, sorted.
+fn compared(w: &World, o: &Office, month: &str) -> Vec<String> {
+    let out = w.kizuna(o, &["compare", "--month", month, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut checks: Vec<String> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["users"].as_array().unwrap().clone())
+        .flat_map(|u| u["differences"].as_array().unwrap().clone())
+        .map(|d| d["check"].as_str().unwrap().to_owned())
+        .collect();
+    checks.sort();
+    checks
+}
+
+#[test]
+fn both_offices_find_the_same_four_differences_of_the_month_in_their_history() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let out = send(
+        &w,
+        &KYOTAKU,
+        &World::files_between(&sample, &KYOTAKU, Some(&HOUMON)),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    receive(&w, &HOUMON, &w.folder("inbox-houmon"));
+    let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    let out = send(&w, &HOUMON, &results);
+    assert!(out.status.success(), "{}", text(&out));
+    let inbox = w.folder("inbox-kyotaku");
+    receive(&w, &KYOTAKU, &inbox);
+    // The care software imported and deleted the 実績: the kept copy is what is compared.
+    for f in std::fs::read_dir(&inbox).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let name = results[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let month = careplan_csv::FileName::parse(&name)
+        .unwrap()
+        .service_month()
+        .unwrap()
+        .to_string();
+    let four = [
+        "count_changed",
+        "delivered_not_planned",
+        "planned_not_delivered",
+        "time_changed",
+    ];
+    assert_eq!(compared(&w, &KYOTAKU, &month), four);
+    assert_eq!(compared(&w, &HOUMON, &month), four);
+}
+
 #[test]
 fn a_received_file_deleted_by_the_care_software_can_be_saved_again_identical() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
