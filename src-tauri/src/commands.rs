@@ -21,10 +21,10 @@ use crate::opening::InviteOpened;
 use crate::state::{AppState, LoopHealth, UiError};
 use crate::update::UpdateView;
 
-type Res<T> = Result<T, UiError>;
+pub(crate) type Res<T> = Result<T, UiError>;
 
 /// Runs `f` with the open client on a thread where blocking (disk, key store) is fine.
-async fn with_client<T, F>(state: &AppState, f: F) -> Res<T>
+pub(crate) async fn with_client<T, F>(state: &AppState, f: F) -> Res<T>
 where
     T: Send + 'static,
     F: FnOnce(&Client) -> careplan_client::Result<T> + Send + 'static,

@@ -7,6 +7,7 @@ mod background;
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod forms;
 mod joining;
 mod logging;
 mod opening;
@@ -218,5 +219,11 @@ pub fn shell<R: Runtime>(
             staff::remove_staff,
             staff::devices,
             staff::revoke_device,
+            forms::open_forms,
+            forms::open_history_forms,
+            forms::user_forms,
+            forms::jisseki_months,
+            forms::compare_month,
+            forms::export_comparison,
         ])
 }

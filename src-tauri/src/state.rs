@@ -53,6 +53,8 @@ pub struct AppState {
     pub joining_cancelled: tokio::sync::Notify,
     /// A newer version, downloaded and its signature verified, waiting to be installed.
     pub downloaded: Mutex<Option<(tauri_plugin_updater::Update, Vec<u8>)>>,
+    /// The files the viewer opened last.
+    pub forms: crate::forms::OpenForms,
 }
 
 /// The background exchange as the status view and the tray show it.
@@ -94,6 +96,7 @@ impl AppState {
             joining: Mutex::new(None),
             joining_cancelled: tokio::sync::Notify::new(),
             downloaded: Mutex::new(None),
+            forms: Default::default(),
         }
     }
 

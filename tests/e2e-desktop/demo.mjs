@@ -78,7 +78,7 @@ async function main() {
   await step("demo: everything is sent and says so", async () => {
     await click("#send-all");
     await waitFor("#send-all", { text: "送信しました", timeout: 60000 });
-    const labels = await script("return [...document.querySelectorAll('.unit footer button')].map(b => b.textContent)");
+    const labels = await script("return [...document.querySelectorAll('.unit footer button:not(.view-forms)')].map(b => b.textContent)");
     assert.deepEqual(new Set(labels), new Set(["送信しました"]), `every card: ${labels}`);
     await shot("demo-05-sent");
   });
@@ -102,6 +102,38 @@ async function main() {
     assert.equal(saved.length, 3, `saved: ${saved}`);
     assert.ok(!existsSync(join(env.HOME, "Kizuna")), "nothing written to the home folder");
     assert.ok(!existsSync(join(env.HOME, "Documents", "Kizuna")), "nothing written to Documents");
+  });
+
+  await step("demo: a received 実績 opens from 受信箱 as the month's calendar of its users", async () => {
+    await click("#inbox .view-forms");
+    await waitFor("#forms-users button");
+    await waitFor(".form-schedule .calendar");
+    const users = await script("return [...document.querySelectorAll('#forms-users button')].map(b => b.textContent)");
+    assert.ok(users.length >= 1, `users listed: ${users}`);
+    // A 実績 names nobody; the names come from the 補足 sent with the plan.
+    assert.ok(users.every((u) => /^\S+　\S+（/.test(u)), `users named: ${users}`);
+    assert.notEqual(await textOf(".user-heading h2"), "氏名なし");
+    assert.equal(await script("return document.querySelector('.form-schedule h2').textContent"), "サービス利用票（第6表）実績");
+    const days = await script("return document.querySelectorAll('.form-schedule thead tr:first-child th.day').length");
+    assert.ok(days >= 28 && days <= 31, `a month of days: ${days}`);
+    await shot("demo-08-forms-jisseki");
+  });
+
+  await step("demo: 予実 finds exactly the four differences of each partner that has times", async () => {
+    await click("#nav-compare");
+    await waitFor(".comparison", { timeout: 30000 });
+    const found = await script(
+      "return Object.fromEntries([...document.querySelectorAll('.comparison')].map(c => [c.querySelector('h2').textContent, [...c.querySelectorAll('tr.difference')].map(r => r.dataset.check).sort()]))",
+    );
+    const four = ["count_changed", "delivered_not_planned", "planned_not_delivered", "time_changed"];
+    for (const [office, checks] of Object.entries(found)) {
+      if (office.includes("福祉用具")) assert.deepEqual(checks, [], `${office}: untimed rental matches its plan`);
+      else assert.deepEqual(checks, four, `${office}: ${checks}`);
+    }
+    assert.equal(Object.keys(found).length, 3, `one comparison per partner: ${Object.keys(found)}`);
+    await shot("demo-09-compare");
+    await script("document.querySelector('.compare-user.has-differences').scrollIntoView()");
+    await shot("demo-10-compare-calendar");
   });
 
   await endApp();

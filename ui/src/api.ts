@@ -30,8 +30,13 @@ import type {
   StaffAddedView,
   JoiningView,
   PendingDevice,
+  OpenedView,
+  UserKey,
+  UserForms,
+  MonthComparison,
 } from "./bindings";
 
+export type { Check, Comparison, Difference, MonthComparison, OpenedView, UserComparison, UserEntry, UserForms, UserKey } from "./bindings";
 export type { Device, EnrollArgs, JoiningView, NewStaffArgs, PendingDevice, StaffAddedView, StaffMember } from "./bindings";
 export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, OfficeSave, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
 export type Status = StatusView;
@@ -79,6 +84,14 @@ export const api = {
   cancelJoining: () => invoke<void>("cancel_joining"),
   pendingDevices: () => invoke<PendingDevice[]>("pending_devices"),
   decideDevice: (request: string, approve: boolean) => invoke<void>("decide_device", { request, approve }),
+  openForms: (files: string[]) => invoke<OpenedView>("open_forms", { files }),
+  openHistoryForms: (direction: "sent" | "received", id: number) =>
+    invoke<OpenedView>("open_history_forms", { direction, id }),
+  userForms: (view: number, key: UserKey) => invoke<UserForms>("user_forms", { view, key }),
+  jissekiMonths: () => invoke<string[]>("jisseki_months"),
+  compareMonth: (month: string) => invoke<MonthComparison>("compare_month", { month }),
+  exportComparison: (month: string, office: string, serviceType: string, path: string) =>
+    invoke<number>("export_comparison", { month, office, serviceType, path }),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {

@@ -6,6 +6,8 @@ import { api, type Activity, type StaffMember, type Status } from "./api";
 import { clear, h } from "./dom";
 import { t, type Key } from "./i18n";
 import { createCertificate } from "./screens/certificate";
+import { createCompare } from "./screens/compare";
+import { createForms, type FormsScreen } from "./screens/forms";
 import { createHistory } from "./screens/history";
 import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
@@ -18,6 +20,8 @@ const NAV: [ScreenId, Key][] = [
   ["send", "navSend"],
   ["inbox", "navInbox"],
   ["history", "navHistory"],
+  ["forms", "navForms"],
+  ["compare", "navCompare"],
   ["partners", "navPartners"],
   ["certificate", "navCertificate"],
   ["office", "navOffice"],
@@ -57,7 +61,7 @@ export class App implements Shell {
     active = this;
   }
 
-  /** A key pressed anywhere in the window: Ctrl (⌘ on a Mac) + 1…7 shows the screen of that
+  /** A key pressed anywhere in the window: Ctrl (⌘ on a Mac) + 1…9 shows the screen of that
    * place in the side bar; other keys go to the screen shown. */
   keydown(e: KeyboardEvent): void {
     if (!this.root.isConnected) return;
@@ -113,6 +117,8 @@ export class App implements Shell {
         send: createSend,
         inbox: createInbox,
         history: createHistory,
+        forms: createForms,
+        compare: createCompare,
         partners: createPartners,
         certificate: createCertificate,
         office: createOffice,
@@ -146,6 +152,12 @@ export class App implements Shell {
   send(): SendScreen {
     this.go("send");
     return this.screen("send") as SendScreen;
+  }
+
+  viewForms(what: { paths: string[] } | { direction: "sent" | "received"; id: number }): void {
+    this.go("forms");
+    const forms = this.screen("forms") as FormsScreen;
+    void ("paths" in what ? forms.openFiles(what.paths) : forms.openHistory(what.direction, what.id));
   }
 
   say(kind: "info" | "error", text: string): void {

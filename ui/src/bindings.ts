@@ -584,6 +584,558 @@ days_left: number, } | { "kind": "trouble",
  */
 message: string, } | { "kind": "connected" } | { "kind": "office_saved" };
 
+export type OpenedView = { 
+/**
+ * This opening: the forms of a user are asked for with it, so a later opening is never
+ * mixed with an earlier one.
+ */
+view: number, 
+/**
+ * The files and the users.
+ */
+opened: Opened, };
+
+export type Opened = { 
+/**
+ * Every file, in the order opened.
+ */
+files: Array<OpenedFile>, 
+/**
+ * The users, in order of first appearance.
+ */
+users: Array<UserEntry>, };
+
+export type OpenedFile = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * File type prefix, when the name is the standard's.
+ */
+kind: string | null, 
+/**
+ * The form's name as staff know it.
+ */
+title: string | null, 
+/**
+ * Why it could not be read, and what to do (Japanese); `None` when it was read.
+ */
+problem: string | null, };
+
+export type UserEntry = { 
+/**
+ * The user's key.
+ */
+key: UserKey, 
+/**
+ * 利用者氏名, from 利用者補足情報, 利用者基本情報 or the 介護予防 plan; `None` when no file
+ * of the bundle names the user (第6表 and 第1表 carry no name).
+ */
+name: string | null, 
+/**
+ * フリガナ, when a file gives it.
+ */
+kana: string | null, 
+/**
+ * File types (prefixes) that hold records of this user, in file order.
+ */
+kinds: Array<string>, };
+
+export type UserKey = { 
+/**
+ * 保険者番号.
+ */
+insurer: string, 
+/**
+ * 被保険者番号.
+ */
+insured: string, };
+
+export type UserForms = { 
+/**
+ * The user.
+ */
+user: UserEntry, 
+/**
+ * Forms in the order staff read them: plan, schedule, 実績, 介護予防, deletes.
+ */
+forms: Array<Form>, };
+
+export type Form = { "form": "sheet" } & Sheet | { "form": "table" } & Table | { "form": "week" } & WeekPlan | { "form": "schedule" } & Schedule | { "form": "sikyu" } & Sikyu | { "form": "image" } & Image;
+
+export type Source = { 
+/**
+ * File type prefix, e.g. `UPPLAN`.
+ */
+kind: string, 
+/**
+ * The form's name as staff know it, e.g. サービス利用票（第6表）.
+ */
+title: string, 
+/**
+ * The file's name.
+ */
+file: string, 
+/**
+ * Sending office number, from the name.
+ */
+sender: string | null, 
+/**
+ * Receiving office number, from the name.
+ */
+recipient: string | null, 
+/**
+ * ファイル連番.
+ */
+serial: string | null, };
+
+export type Sheet = { 
+/**
+ * Where it was read from.
+ */
+source: Source, 
+/**
+ * Items in layout order (key, version and unused items left out).
+ */
+items: Array<Item>, };
+
+export type Item = { 
+/**
+ * Item No. of the layout.
+ */
+no: number, 
+/**
+ * Item name from the spec.
+ */
+label: string, 
+/**
+ * The value as the file holds it.
+ */
+value: string, 
+/**
+ * The value as shown: 和暦, times, code names.
+ */
+shown: string, 
+/**
+ * The spec's reading of this item is not certain (shown as it is, never corrected).
+ */
+uncertain: boolean, };
+
+export type Table = { 
+/**
+ * Where it was read from.
+ */
+source: Source, 
+/**
+ * The columns shown.
+ */
+columns: Array<Column>, 
+/**
+ * Rows in printed order, values as shown.
+ */
+rows: Array<Array<string>>, };
+
+export type Column = { 
+/**
+ * Item No. of the layout.
+ */
+no: number, 
+/**
+ * Item name from the spec.
+ */
+label: string, };
+
+export type WeekPlan = { 
+/**
+ * Where it was read from.
+ */
+source: Source, 
+/**
+ * 週間サービス計画表作成年月日, shown.
+ */
+created: string, 
+/**
+ * Weekly services, in file order.
+ */
+services: Array<WeeklyService>, 
+/**
+ * Daily activities, in file order.
+ */
+activities: Array<DailyActivity>, 
+/**
+ * 週単位以外のサービス.
+ */
+other: Array<string>, };
+
+export type WeeklyService = { 
+/**
+ * 曜日, 1 = Monday … 7 = Sunday; 0 when the file's value is not one.
+ */
+weekday: number, 
+/**
+ * Start, `H:MM`.
+ */
+start: string, 
+/**
+ * End, `H:MM`.
+ */
+end: string, 
+/**
+ * 介護サービス内容.
+ */
+content: string, };
+
+export type DailyActivity = { 
+/**
+ * Start, `H:MM`.
+ */
+start: string, 
+/**
+ * End, `H:MM`.
+ */
+end: string, 
+/**
+ * 主な日常生活上の活動.
+ */
+content: string, };
+
+export type Schedule = { 
+/**
+ * Where it was read from.
+ */
+source: Source, 
+/**
+ * Whether this is 実績 (UPJSK) rather than 予定.
+ */
+is_jisseki: boolean, 
+/**
+ * 対象年月 (YYYYMM).
+ */
+month: string, 
+/**
+ * 対象年月 shown, e.g. 令和8年12月.
+ */
+month_shown: string, 
+/**
+ * 曜日 of each day of the month (1 = Monday … 7 = Sunday).
+ */
+weekdays: Array<number>, 
+/**
+ * 作成年月日, shown.
+ */
+created: string, 
+/**
+ * プラン担当業者コード.
+ */
+manager_office: string, 
+/**
+ * プラン担当者名.
+ */
+manager: string, 
+/**
+ * Rows, by time then service.
+ */
+rows: Array<ScheduleRow>, 
+/**
+ * The 実績 file merged into `actual`, when there was one.
+ */
+actual_file: string | null, 
+/**
+ * Lines whose date is not a day of the month: they cannot be placed (R64), so they are
+ * listed as written.
+ */
+unplaced: Array<string>, };
+
+export type ScheduleRow = { 
+/**
+ * 提供時間帯 start, `H:MM` (empty for services without a time).
+ */
+start: string, 
+/**
+ * 提供時間帯 end.
+ */
+end: string, 
+/**
+ * サービスコード.
+ */
+code: string, 
+/**
+ * サービス種類 of the code, from the spec's table.
+ */
+service_type: string | null, 
+/**
+ * サービス事業者コード.
+ */
+office: string, 
+/**
+ * サービス事業所名.
+ */
+office_name: string, 
+/**
+ * 用具名称 or TAIS/届出コード, for 福祉用具.
+ */
+equipment: string, 
+/**
+ * 単位数 of one service, as the file gives it.
+ */
+units: number | null, 
+/**
+ * This file's count per day of the month (index 0 = day 1).
+ */
+counts: Array<number>, 
+/**
+ * Sum of `counts`.
+ */
+total: number, 
+/**
+ * 実績 per day, when the 実績 of the same month was opened with the 予定.
+ */
+actual: Array<number> | null, 
+/**
+ * Sum of `actual`.
+ */
+actual_total: number | null, };
+
+export type Sikyu = { 
+/**
+ * Where it was read from.
+ */
+source: Source, 
+/**
+ * 対象年月 shown.
+ */
+month_shown: string, 
+/**
+ * 作成年月日 shown.
+ */
+created: string, 
+/**
+ * Rows in file order.
+ */
+rows: Array<SikyuRow>, 
+/**
+ * Where No.19–22 were found.
+ */
+limits_on: LimitPlacement, };
+
+export type SikyuRow = { 
+/**
+ * Detail, subtotal or grand total.
+ */
+row: SikyuRowKind, 
+/**
+ * サービス事業所名 (No.6).
+ */
+office_name: string, 
+/**
+ * サービス事業所コード (No.7).
+ */
+office: string, 
+/**
+ * サービスコード (No.9).
+ */
+code: string, 
+/**
+ * サービス種類 of the code.
+ */
+service_type: string | null, 
+/**
+ * 用具名称 (No.12).
+ */
+equipment: string, 
+/**
+ * No.13 単位数, No.14 割引後率, No.15 割引後単位数, No.16 回数／日数, No.17 サービス単位
+ * 金額, No.18 給付管理単位数, No.19–22 種類/区分支給限度基準 超/内, No.23 単位数単価,
+ * No.24 費用総額, No.25 給付率, No.26 請求額, No.27 定額負担単価, No.28 利用者負担,
+ * No.29 全額負担分, No.30–32 短期入所の日数, No.33 ３０日超区分: item No. → value.
+ */
+values: { [key in number]: string }, };
+
+export type SikyuRowKind = "detail" | "subtotal" | "grand_total";
+
+export type LimitPlacement = "closing_rows" | "detail_rows" | "both" | "absent";
+
+export type Image = { 
+/**
+ * Where it was read from.
+ */
+source: Source, 
+/**
+ * The JPEG, base64 (a `data:` URL's payload).
+ */
+jpeg_base64: string, };
+
+export type MonthComparison = { 
+/**
+ * YYYYMM.
+ */
+month: string, 
+/**
+ * One per service office (and サービス種類) that sent or received a 実績 of the month.
+ */
+comparisons: Array<Comparison>, 
+/**
+ * Files of the month that could not be read (moved, deleted, damaged), with why.
+ */
+problems: Array<OpenedFile>, };
+
+export type Comparison = { 
+/**
+ * The service office (実績 sender).
+ */
+office: string, 
+/**
+ * Its サービス種類.
+ */
+service_type: string, 
+/**
+ * Its name, from the files.
+ */
+office_name: string | null, 
+/**
+ * 対象年月 (YYYYMM).
+ */
+month: string, 
+/**
+ * 対象年月 shown.
+ */
+month_shown: string, 
+/**
+ * 曜日 of each day (1 = Monday).
+ */
+weekdays: Array<number>, 
+/**
+ * The 実績 file.
+ */
+jisseki_file: string, 
+/**
+ * The plan files the 予定 came from.
+ */
+plan_files: Array<string>, 
+/**
+ * Users, in the 実績's order, then users planned but absent from it.
+ */
+users: Array<UserComparison>, 
+/**
+ * Differences over all users.
+ */
+differences: number, };
+
+export type UserComparison = { 
+/**
+ * The user.
+ */
+key: UserKey, 
+/**
+ * 利用者氏名, when a file of either side names the user.
+ */
+name: string | null, 
+/**
+ * Units this office was planned to deliver (単位数 × 回数).
+ */
+planned_units: number, 
+/**
+ * Units this office reports delivered.
+ */
+actual_units: number, 
+/**
+ * Units of the user's whole plan, all offices.
+ */
+plan_total: number, 
+/**
+ * The plan total with this office's 実績 in place of its plan.
+ */
+projected_total: number, 
+/**
+ * 区分支給限度基準額 (利用者補足情報 No.19), when the plan files give it.
+ */
+limit: number | null, 
+/**
+ * Differences, by day then service.
+ */
+differences: Array<Difference>, 
+/**
+ * The calendar grid.
+ */
+grid: Array<GridRow>, };
+
+export type Difference = { 
+/**
+ * Which check found it.
+ */
+check: Check, 
+/**
+ * The day (YYYYMMDD); empty for a whole-month check.
+ */
+date: string, 
+/**
+ * サービスコード; empty for a whole-month check.
+ */
+code: string, 
+/**
+ * サービス種類 of the code.
+ */
+service_type: string | null, 
+/**
+ * As planned.
+ */
+planned: Visit | null, 
+/**
+ * As delivered.
+ */
+actual: Visit | null, 
+/**
+ * Units delivered minus units planned (単位数 × 回数).
+ */
+units: number, };
+
+export type Visit = { 
+/**
+ * サービス開始時刻 as written (HHMM or 9999).
+ */
+start: string, 
+/**
+ * サービス終了時刻 as written.
+ */
+end: string, 
+/**
+ * サービス回数.
+ */
+count: number, 
+/**
+ * 単位数 of one service; `None` when not filled.
+ */
+units: number | null, };
+
+export type GridRow = { 
+/**
+ * サービスコード.
+ */
+code: string, 
+/**
+ * サービス種類 of the code.
+ */
+service_type: string | null, 
+/**
+ * Start and end, `H:MM～H:MM`, or empty.
+ */
+times: string, 
+/**
+ * Planned count per day (index 0 = day 1).
+ */
+planned: Array<number>, 
+/**
+ * Delivered count per day.
+ */
+actual: Array<number>, 
+/**
+ * The check that marks a day, when the day differs.
+ */
+marks: Array<Check | null>, };
+
+export type Check = "planned_not_delivered" | "delivered_not_planned" | "time_changed" | "count_changed" | "units_changed" | "no_plan" | "over_limit";
+
 export type OfficeKind = "kyotaku" | "service" | "both";
 
 export type MessageState = "stored" | "delivered" | "acknowledged" | "expired";

@@ -1,7 +1,7 @@
 // Every screen under a mocked IPC: what it shows while loading, after an error, with nothing and
 // with data, and that what the user typed outlives refreshes and arrivals.
 
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { clearMocks } from "@tauri-apps/api/mocks";
 import { open } from "@tauri-apps/plugin-dialog";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
@@ -13,51 +13,11 @@ import { createHistory } from "./screens/history";
 import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
 import { createSend } from "./screens/send";
-import type { Screen, Shell } from "./screens/screen";
 import { createOffice } from "./screens/office";
 import { createSettings } from "./screens/settings";
 import { renderSetup } from "./screens/setup";
+import { fakeShell, ipc, settle, shown, status } from "./testing";
 
-function status(): Status {
-  return {
-    enrolled: true,
-    unlocked: true,
-    profile: {
-      office: "1310000001",
-      office_name: "居宅介護支援事業所さくら",
-      office_kind: "kyotaku",
-      relay_url: "https://127.0.0.1:8443",
-      other_relays: [],
-      proxy: null,
-      certificate_serial: "abc123",
-      certificate_not_after: 1_830_000_000,
-      certificate_days_left: 400,
-      needs_passphrase: false,
-    },
-    unread: 2,
-    receive_dir: "/home/u/Documents/Kizuna/受信",
-    settings: {
-      receive_dir: null,
-      save_arrivals: true,
-      start_at_login: false,
-      notifications: true,
-      language: "ja",
-      proxy: null,
-      check_updates: true,
-      idle_lock_minutes: 15,
-    },
-    background: { running: true, restarts: 0, last_failure: null },
-    preset_relay: null,
-    preset_fingerprint: null,
-    test_hooks: false,
-    invite: null,
-    log_file: "/home/u/.local/share/jp.kizuna.desktop/logs/kizuna.log",
-    log_problem: null,
-    version: "0.1.0",
-    updates_configured: true,
-    person: null,
-  };
-}
 
 function received(id: number, file_name: string): HistoryEntry {
   return {
@@ -89,42 +49,9 @@ const partner = (favourite: boolean): Partner => ({
   favourite,
 });
 
-function fakeShell(): Shell & { said: [string, string][]; unread: number[] } {
-  const said: [string, string][] = [];
-  const unread: number[] = [];
-  return {
-    status: status(),
-    said,
-    unread,
-    say: (kind, text) => said.push([kind, text]),
-    go: () => {},
-    setUnread: (n) => unread.push(n),
-    rebuild: () => {},
-    setPerson: function (p) {
-      this.status.person = p;
-    },
-  };
-}
 
-/** Shows a screen in the document and lets its calls settle. */
-async function shown(screen: Screen): Promise<HTMLElement> {
-  document.body.replaceChildren(screen.el);
-  await screen.show();
-  await settle();
-  return screen.el;
-}
 
-const settle = () => new Promise((r) => setTimeout(r, 0));
 
-type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
-function ipc(handler: Handler): string[] {
-  const calls: string[] = [];
-  mockIPC((cmd, args) => {
-    calls.push(cmd);
-    return handler(cmd, (args ?? {}) as Record<string, unknown>);
-  });
-  return calls;
-}
 
 const refuse = (message: string) => Promise.reject({ code: "unreachable", message });
 

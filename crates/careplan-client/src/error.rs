@@ -119,6 +119,14 @@ pub enum ClientError {
     /// The proxy setting is not a proxy address.
     #[error("not a proxy address: {0}")]
     BadProxy(String),
+    /// No 実績 of this office and month is in the history to compare.
+    #[error("no jisseki of {office} for {month} in the history")]
+    NoJisseki {
+        /// YYYYMM.
+        month: String,
+        /// The service office.
+        office: String,
+    },
     /// A received file has no kept copy (quarantined, or received before copies were kept).
     #[error("no kept copy of this received file")]
     NotKept,
@@ -214,6 +222,7 @@ impl ClientError {
             ClientError::KeysLocked(_) => "keys_locked",
             ClientError::BadProxy(_) => "bad_proxy",
             ClientError::NotKept => "not_kept",
+            ClientError::NoJisseki { .. } => "no_jisseki",
             ClientError::Invite { .. } => "bad_invite",
             ClientError::NewerHistory(_) => "newer_history",
             ClientError::BadRelayAddress(_) => "bad_relay_address",

@@ -41,6 +41,7 @@ pub fn error_ja(e: &ClientError) -> String {
         ClientError::KeyStoreUnavailable(_) => "この PC には鍵の保管庫がありません。事業所の鍵を守るパスフレーズを決めて入力し、もう一度登録してください。".into(),
         ClientError::KeysLocked(_) => "事業所の鍵を開けませんでした。パスフレーズが正しいか確認してください。".into(),
         ClientError::BadProxy(p) => format!("プロキシの指定「{p}」が正しくありません。http://proxy.example.jp:8080 のように入力するか、空欄にしてください（空欄なら OS の設定を使います）。"),
+        ClientError::NoJisseki { month, office } => format!("{month} の {office} の実績は送受信履歴にありません。実績を受信（または送信）してから比べてください。"),
         ClientError::NotKept => "このファイルは控えが残っていないため、保存し直せません。送信元の事業所に再送を依頼してください。".into(),
         ClientError::Crypto(_) => "暗号処理に失敗しました。もう一度お試しください。続く場合は管理者に連絡してください。".into(),
         ClientError::Io { path, source } => format!("{path} を読み書きできませんでした（{source}）。場所と権限を確認してください。"),
@@ -102,6 +103,7 @@ pub fn error_en(e: &ClientError) -> String {
         ClientError::KeyStoreUnavailable(_) => "This computer has no key store. Choose a passphrase that protects the office keys, type it and enrol again.".into(),
         ClientError::KeysLocked(_) => "The office keys could not be opened. Check that the passphrase is right.".into(),
         ClientError::BadProxy(p) => format!("The proxy \"{p}\" is not an address. Type one like http://proxy.example.jp:8080, or leave it empty to use the system's setting."),
+        ClientError::NoJisseki { month, office } => format!("The history holds no jisseki of {office} for {month}. Receive (or send) it first, then compare."),
         ClientError::NotKept => "No copy of this file was kept, so it cannot be saved again. Ask the sending office to send it again.".into(),
         ClientError::Crypto(_) => "Encryption or decryption failed. Try again; if it keeps happening, call your administrator.".into(),
         ClientError::Io { path, source } => format!("{path} could not be read or written ({source}). Check the place and the permissions."),
@@ -428,6 +430,10 @@ mod tests {
             ClientError::KeysLocked("bad passphrase".into()),
             ClientError::BadProxy("proxy:".into()),
             ClientError::NotKept,
+            ClientError::NoJisseki {
+                month: "202612".into(),
+                office: "1320000001".into(),
+            },
             ClientError::Crypto("no matching key".into()),
             ClientError::Io {
                 path: path(),

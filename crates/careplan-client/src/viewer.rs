@@ -2,6 +2,7 @@
 //! read (each file bounded in size) into a [`Bundle`]. A file that cannot be read stays in the
 //! bundle with the reason, so the others still open.
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -109,6 +110,37 @@ impl Client {
         } else {
             vec![file]
         };
+        let months: BTreeSet<String> = files
+            .iter()
+            .filter_map(|f| careplan_csv::FileName::parse(&f.file_name).ok())
+            // Files without a month (第1–3表) come with the 補足 of their plan unit, 000000.
+            .map(|n| {
+                n.month
+                    .map_or_else(|| "000000".to_owned(), |m| m.to_string())
+            })
+            .collect();
+        let mut bundle = self.bundle_of(latest_of_each_name(files));
+        bundle.borrow_names(&self.names_of(&months)?);
+        Ok(bundle)
+    }
+
+    /// The 利用者補足情報 of these months (YYYYMM, or 000000 for plan units) in the history, both
+    /// directions: where the users of a 第6表 or 実績 get their names.
+    fn names_of(&self, months: &BTreeSet<String>) -> Result<Bundle> {
+        let mut files = Vec::new();
+        for direction in [Direction::Sent, Direction::Received] {
+            for month in months {
+                files.extend(
+                    self.db()
+                        .files_with(direction, None, Some(month))?
+                        .into_iter()
+                        .filter(|f| {
+                            careplan_csv::FileKind::match_name_prefix(&f.file_name)
+                                == Some(FileKind::UpHosoku)
+                        }),
+                );
+            }
+        }
         Ok(self.bundle_of(latest_of_each_name(files)))
     }
 
@@ -138,6 +170,28 @@ impl Client {
             comparisons: compare(&plan, &jisseki),
             problems,
         })
+    }
+
+    /// Writes the differences of one office's 実績 of `month` (from [`Client::compare_month`]) as
+    /// CSV to `path`; answers how many differences.
+    pub fn export_comparison(
+        &self,
+        month: &str,
+        office: &str,
+        service_type: &str,
+        path: &Path,
+    ) -> Result<usize> {
+        let found = self.compare_month(month)?;
+        let c = found
+            .comparisons
+            .iter()
+            .find(|c| c.office == office && c.service_type == service_type)
+            .ok_or_else(|| ClientError::NoJisseki {
+                month: month.to_owned(),
+                office: office.to_owned(),
+            })?;
+        crate::profile::write_atomic(path, &c.to_csv(), false)?;
+        Ok(c.differences)
     }
 
     /// Months (YYYYMM, newest first) for which the history holds a 実績.

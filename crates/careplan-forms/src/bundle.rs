@@ -66,6 +66,8 @@ pub struct Bundle {
     order: Vec<UserKey>,
     /// Per user: (file, record) positions, in file then record order.
     index: HashMap<UserKey, Vec<(u32, u32)>>,
+    /// Names and フリガナ known from files outside the bundle, for users its files do not name.
+    names: HashMap<UserKey, (Option<String>, Option<String>)>,
 }
 
 fn problem(e: &ParseError) -> String {
@@ -145,6 +147,19 @@ impl Bundle {
         self.files.push(file);
     }
 
+    /// Takes the names `other` gives users this bundle's files do not name: a 第6表 or 実績
+    /// carries no name, the 利用者補足情報 sent with it (or earlier) does.
+    pub fn borrow_names(&mut self, other: &Bundle) {
+        for key in &self.order {
+            if self.names.contains_key(key) {
+                continue;
+            }
+            if let Some(e) = other.user(key).filter(|e| e.name.is_some()) {
+                self.names.insert(key.clone(), (e.name, e.kana));
+            }
+        }
+    }
+
     /// Every file, in the order given.
     pub fn files(&self) -> &[ReadFile] {
         &self.files
@@ -187,6 +202,12 @@ impl Bundle {
             {
                 e.kana = Some(r.get(kana).to_owned());
             }
+        }
+        if e.name.is_none()
+            && let Some((name, kana)) = self.names.get(key)
+        {
+            e.name.clone_from(name);
+            e.kana.clone_from(kana);
         }
         e
     }

@@ -264,3 +264,25 @@ fn the_first_sample_user_s_forms_match_the_golden_model() {
         &serde_json::to_string_pretty(&forms).unwrap(),
     );
 }
+
+#[test]
+fn a_jisseki_s_users_take_their_names_from_the_supplementary_information_sent_before() {
+    let (plan, jisseki) = sample();
+    let mut alone = Bundle::new(
+        jisseki
+            .files()
+            .iter()
+            .map(|f| (f.name.clone(), write(&f.records).bytes)),
+    );
+    assert!(
+        alone.users().iter().all(|u| u.name.is_none()),
+        "第6表 carries no name"
+    );
+    alone.borrow_names(&plan);
+    let users = alone.users();
+    assert!(
+        users.iter().all(|u| u.name.is_some() && u.kana.is_some()),
+        "{users:?}"
+    );
+    assert_eq!(alone.forms(&users[0].key).unwrap().user.name, users[0].name);
+}

@@ -9,7 +9,12 @@ import { t } from "../i18n";
 import { loadInto } from "../view";
 import type { Screen, Shell } from "./screen";
 
-function draw(entries: HistoryEntry[]): Node {
+// Files that can be shown as forms: not refused ones, whose content is not to be trusted.
+function viewable(e: HistoryEntry): boolean {
+  return !["quarantined", "replayed", "failed"].includes(e.state);
+}
+
+function draw(entries: HistoryEntry[], view: (e: HistoryEntry) => void): Node {
   return h(
     "table",
     { class: "list" },
@@ -24,7 +29,12 @@ function draw(entries: HistoryEntry[]): Node {
           h("td", {}, e.direction === "sent" ? "↑ " + t("sent") : "↓ " + t("received")),
           h("td", {}, formatTime(e.created_at)),
           h("td", {}, e.partner_name ?? e.partner),
-          h("td", {}, e.kind_name ?? e.kind ?? ""),
+          h(
+            "td",
+            {},
+            e.kind_name ?? e.kind ?? "",
+            viewable(e) ? h("div", {}, h("button", { class: "link view-forms", onclick: () => view(e) }, t("viewForms"))) : null,
+          ),
           h("td", {}, formatMonth(e.month)),
           h(
             "td",
@@ -61,7 +71,8 @@ export function createHistory(shell: Shell): Screen {
   const month = h("input", { placeholder: "YYYYMM", maxlength: "6", size: "7", id: "history-month" });
   const table = h("div", { id: "history" });
   const filter = (): HistoryFilter => ({ text: text.value, direction: direction.value, month: month.value });
-  const load = () => loadInto(table, () => api.history(filter()), draw, t("noResults"));
+  const view = (e: HistoryEntry) => shell.viewForms({ direction: e.direction, id: e.id });
+  const load = () => loadInto(table, () => api.history(filter()), (entries) => draw(entries, view), t("noResults"));
   const exportCsv = async () => {
     try {
       const path = await save({ defaultPath: "kizuna-history.csv", filters: [{ name: "CSV", extensions: ["csv"] }] });

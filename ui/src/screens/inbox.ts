@@ -51,14 +51,19 @@ export function createInbox(shell: Shell): Screen {
     return lines;
   };
 
+  const view = (e: HistoryEntry) =>
+    h("button", { class: "link view-forms", onclick: () => shell.viewForms({ direction: "received", id: e.id }) }, t("viewForms"));
+
   const fileActions = (e: HistoryEntry) => {
+    if (e.state === "quarantined" || e.state === "replayed") return null;
     if (e.state === "kept") {
       return [
         h("button", { class: "link save-here", onclick: () => saveAgain(e.id, false) }, t("saveHere")),
         h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
+        view(e),
       ];
     }
-    if (!e.saved_path || e.state === "quarantined") return null;
+    if (!e.saved_path) return [view(e)];
     return [
       h(
         "button",
@@ -70,6 +75,7 @@ export function createInbox(shell: Shell): Screen {
       ),
       h("button", { class: "link save-again", onclick: () => saveAgain(e.id, false) }, t("saveAgain")),
       h("button", { class: "link", onclick: () => saveAgain(e.id, true) }, t("saveElsewhere")),
+      view(e),
     ];
   };
 

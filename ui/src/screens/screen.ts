@@ -6,7 +6,7 @@ import type { Activity, StaffMember, Status } from "../api";
 export const MAC = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
 export const MOD = MAC ? "⌘" : "Ctrl+";
 
-export type ScreenId = "send" | "inbox" | "history" | "partners" | "certificate" | "office" | "settings";
+export type ScreenId = "send" | "inbox" | "history" | "forms" | "compare" | "partners" | "certificate" | "office" | "settings";
 
 /** What a screen may ask of the shell around it. */
 export interface Shell {
@@ -20,6 +20,8 @@ export interface Shell {
   setUnread(n: number): void;
   /** The language or the office changed: every screen is built anew. */
   rebuild(): void;
+  /** Shows files in the 帳票 viewer: paths picked or of a unit, or a file of the history. */
+  viewForms(what: { paths: string[] } | { direction: "sent" | "received"; id: number }): void;
   /** Someone signed in on this PC, or out (null). */
   setPerson(person: StaffMember | null): void;
 }

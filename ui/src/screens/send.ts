@@ -26,7 +26,7 @@ function outcomeLabel(s: SentFile): string {
   return OUTCOME_LABELS[language()][s.outcome];
 }
 
-export function createSend(_shell: Shell): SendScreen {
+export function createSend(shell: Shell): SendScreen {
   const list = h("div", { class: "cards", id: "cards" });
   let plan: SendPlan = { units: [], foreign: [] };
   const check = async (paths: string[]): Promise<void> => {
@@ -34,7 +34,7 @@ export function createSend(_shell: Shell): SendScreen {
     list.append(h("p", { class: "muted" }, t("checking")));
     try {
       plan = await api.planSend(paths);
-      drawPlan(list, plan);
+      drawPlan(list, plan, shell);
     } catch (e) {
       clear(list);
       list.append(h("div", { class: "message error", role: "alert" }, errorMessage(e)));
@@ -79,7 +79,7 @@ export function createSend(_shell: Shell): SendScreen {
   return { el, show: () => {}, check, shortcut };
 }
 
-function drawPlan(list: HTMLElement, plan: SendPlan): void {
+function drawPlan(list: HTMLElement, plan: SendPlan, shell: Shell): void {
   clear(list);
   const sendable = plan.units.filter((c) => c.sendable);
   // Each card's sending; null when the call itself failed (its card says why).
@@ -179,7 +179,13 @@ function drawPlan(list: HTMLElement, plan: SendPlan): void {
           card.warnings > 0 ? h("span", { class: "pill warn" }, `${card.warnings} ${t("warningsFound")}`) : null,
         ),
         h("ul", { class: "files" }, card.files.map(fileItem)),
-        h("footer", {}, send, card.sendable ? null : h("span", { class: "muted" }, t("sendDisabled"))),
+        h(
+          "footer",
+          {},
+          send,
+          h("button", { class: "secondary view-forms", onclick: () => shell.viewForms({ paths: card.files.map((f) => f.path) }) }, t("viewForms")),
+          card.sendable ? null : h("span", { class: "muted" }, t("sendDisabled")),
+        ),
         result,
       ),
     );
