@@ -119,6 +119,12 @@ pub enum ClientError {
     /// The proxy setting is not a proxy address.
     #[error("not a proxy address: {0}")]
     BadProxy(String),
+    /// No Japanese font to set a PDF in.
+    #[error("no Japanese font for the PDF")]
+    NoFont,
+    /// The forms could not be made into a PDF.
+    #[error("printing: {0}")]
+    Print(String),
     /// No 実績 of this office and month is in the history to compare.
     #[error("no jisseki of {office} for {month} in the history")]
     NoJisseki {
@@ -223,6 +229,8 @@ impl ClientError {
             ClientError::BadProxy(_) => "bad_proxy",
             ClientError::NotKept => "not_kept",
             ClientError::NoJisseki { .. } => "no_jisseki",
+            ClientError::NoFont => "no_font",
+            ClientError::Print(_) => "failed",
             ClientError::Invite { .. } => "bad_invite",
             ClientError::NewerHistory(_) => "newer_history",
             ClientError::BadRelayAddress(_) => "bad_relay_address",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use careplan_csv::FileKind;
 use careplan_forms::compare::{Comparison, compare};
-use careplan_forms::{Bundle, UserEntry};
+use careplan_forms::{Bundle, UserEntry, UserKey};
 use serde::Serialize;
 
 use crate::client::Client;
@@ -257,6 +257,73 @@ fn latest_of_each_name(mut files: Vec<StoredFile>) -> Vec<StoredFile> {
     files
 }
 
+/// The Japanese font PDFs are set in (found once: looking reads font files).
+fn pdf_font() -> Result<careplan_print::PdfFont> {
+    static FONT: std::sync::OnceLock<std::result::Result<careplan_print::PdfFont, String>> =
+        std::sync::OnceLock::new();
+    FONT.get_or_init(|| careplan_print::PdfFont::find().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|_| ClientError::NoFont)
+}
+
+fn print_error(e: careplan_print::PrintError) -> ClientError {
+    match e {
+        careplan_print::PrintError::NoFont => ClientError::NoFont,
+        other => ClientError::Print(other.to_string()),
+    }
+}
+
+/// The forms of `users` (all users of the bundle when empty) as one PDF at `path`, printed by
+/// `office` today. Answers how many users it holds.
+pub fn save_pdf(bundle: &Bundle, users: &[UserKey], office: &str, path: &Path) -> Result<usize> {
+    let keys: Vec<UserKey> = if users.is_empty() {
+        bundle.users().into_iter().map(|u| u.key).collect()
+    } else {
+        users.to_vec()
+    };
+    let forms: Vec<_> = keys.iter().filter_map(|k| bundle.forms(k)).collect();
+    let bytes = careplan_print::pdf(
+        &forms,
+        &careplan_print::Printed::today(office),
+        &pdf_font()?,
+    )
+    .map_err(print_error)?;
+    crate::profile::write_atomic(path, &bytes, false)?;
+    Ok(forms.len())
+}
+
+/// One PDF per user of the bundle in `dir` (created when missing), named by 被保険者番号 and
+/// name, for a partner who takes paper: answers the files written.
+pub fn save_pdf_per_user(bundle: &Bundle, office: &str, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| ClientError::io(dir, e))?;
+    let font = pdf_font()?;
+    let printed = careplan_print::Printed::today(office);
+    let mut written = Vec::new();
+    for u in bundle.users() {
+        let Some(forms) = bundle.forms(&u.key) else {
+            continue;
+        };
+        let bytes = careplan_print::pdf(std::slice::from_ref(&forms), &printed, &font)
+            .map_err(print_error)?;
+        let name: String = u
+            .name
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace() && !r#"/\:*?"<>|"#.contains(*c))
+            .collect();
+        let file = if name.is_empty() {
+            format!("{}.pdf", u.key.insured)
+        } else {
+            format!("{}_{name}.pdf", u.key.insured)
+        };
+        let path = dir.join(file);
+        crate::profile::write_atomic(&path, &bytes, false)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 // Reads at most one byte past the limit, so an oversize (or growing) file costs no more memory
 // than a file at the limit.
 fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, String> {
@@ -302,6 +369,23 @@ mod tests {
                 .unwrap()
                 .contains("MB を超える")
         );
+    }
+
+    #[test]
+    fn each_user_prints_to_a_pdf_of_their_own_named_after_them() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in crate::testing::sample_exchange(2) {
+            std::fs::write(dir.path().join(f.name.to_string()), f.bytes).unwrap();
+        }
+        let bundle = open(&[dir.path().to_owned()]).unwrap();
+        let out = dir.path().join("pdf");
+        let written = save_pdf_per_user(&bundle, "居宅介護支援事業所さくら", &out).unwrap();
+        assert_eq!(written.len(), 2);
+        for p in &written {
+            let name = p.file_name().unwrap().to_string_lossy();
+            assert!(name.ends_with(".pdf") && name.contains('_'), "{name}");
+            assert!(std::fs::read(p).unwrap().starts_with(b"%PDF-"));
+        }
     }
 
     #[test]

@@ -636,6 +636,18 @@ impl Bundle {
             }
         }
         per_file.sort_by_key(|(f, _)| f.kind.map_or(u8::MAX, rank));
+        // A unit sent to several offices holds the same records in each office's file: one
+        // form per content is enough.
+        let mut kept: Vec<(&ReadFile, Vec<&Record>)> = Vec::new();
+        for (f, rs) in per_file {
+            if !kept
+                .iter()
+                .any(|(k, other)| k.kind == f.kind && *other == rs)
+            {
+                kept.push((f, rs));
+            }
+        }
+        let per_file = kept;
         let month_of = |rs: &[&Record]| rs.first().map(|r| r.get(5).to_owned());
         let mut forms = Vec::new();
         for (file, records) in &per_file {

@@ -286,3 +286,23 @@ fn a_jisseki_s_users_take_their_names_from_the_supplementary_information_sent_be
     );
     assert_eq!(alone.forms(&users[0].key).unwrap().user.name, users[0].name);
 }
+
+#[test]
+fn a_unit_sent_to_several_offices_shows_each_form_once() {
+    let (plan, _) = sample();
+    // The second user is served by two offices: the 居宅 sent them the same plan twice.
+    let key = &plan.users()[1].key;
+    let files_with_user = plan
+        .files()
+        .iter()
+        .filter(|f| {
+            f.kind == Some(FileKind::Up1Kyo) && f.records.iter().any(|r| r.get(3) == key.insured)
+        })
+        .count();
+    assert!(
+        files_with_user > 1,
+        "the sample sends the plan to two offices"
+    );
+    let forms = plan.forms(key).unwrap().forms;
+    assert_eq!(kinds(&forms).iter().filter(|k| **k == "UP1KYO").count(), 1);
+}

@@ -6,6 +6,7 @@
 mod compare_cmd;
 mod demo_cmd;
 mod exchange_cmd;
+mod pdf_cmd;
 mod sample_cmd;
 mod validate_cmd;
 
@@ -64,6 +65,8 @@ enum Command {
     /// 予実突合: set service offices' 実績 against the plan (第6表 予定), per user and day. Exits
     /// with 1 when there are differences.
     Compare(compare_cmd::CompareArgs),
+    /// Print a unit's forms as A4 PDF, one file per user (for partners who take paper or fax).
+    Pdf(pdf_cmd::PdfArgs),
     /// Write a complete, valid sample exchange for one month.
     Sample(sample_cmd::SampleArgs),
     /// For the demo (scripts/run): run the demo relay's service offices as partners that
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
             paths,
         } => validate_cmd::run(&paths, json, lang.into(), receiving),
         Command::Compare(args) => compare_cmd::run(&args, cli.profile.as_deref()),
+        Command::Pdf(args) => pdf_cmd::run(&args),
         Command::Sample(args) => sample_cmd::run(&args),
         Command::DemoPartners(args) => demo_cmd::run(&args),
         Command::Exchange(cmd) => match &cli.profile {

@@ -1,5 +1,6 @@
-//! `kizuna compare` on the sample exchange: exactly the four deliberate differences per office,
-//! as JSON and as CSV, and the exit code says whether there were any.
+//! `kizuna compare` and `kizuna pdf` on the sample exchange: exactly the four deliberate
+//! differences per office, as JSON and as CSV, the exit code saying whether there were any; and a
+//! PDF per user that names them.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -90,4 +91,50 @@ fn compare_without_any_jisseki_says_so_and_exits_2() {
     let out = kizuna(&["compare", plan.to_str().unwrap(), plan.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("実績（UPJSK）のファイルがありません"));
+}
+
+#[test]
+fn pdf_prints_each_user_of_a_unit_to_a_file_whose_text_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path());
+    let out = dir.path().join("pdf");
+    let run = kizuna(&[
+        "pdf",
+        dir.path().join("1310000001-さくら").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--office",
+        "居宅介護支援事業所さくら",
+    ]);
+    assert!(run.status.success(), "{run:?}");
+    let written: Vec<String> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(written.len(), 5, "one PDF per user: {written:?}");
+    for path in &written {
+        let text = Command::new("pdftotext")
+            .args([path, "-"])
+            .output()
+            .unwrap();
+        let text: String = String::from_utf8(text.stdout)
+            .unwrap()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let name = Path::new(path)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .split_once('_')
+            .unwrap()
+            .1
+            .to_owned();
+        assert!(text.contains(&name), "{path} names {name}");
+        assert!(
+            text.contains("居宅介護支援事業所さくら"),
+            "the printing office is on the page"
+        );
+    }
 }

@@ -1,0 +1,108 @@
+//! The forms of `careplan-forms` as A4 PDF for partners who are not connected yet: laid out like
+//! the official forms (landscape where they are), Japanese text selectable, a subset of a
+//! Japanese font embedded, every page with its number, the printing office and the date.
+
+mod font;
+mod forms;
+mod layout;
+mod page;
+
+use std::path::PathBuf;
+
+use careplan_forms::UserForms;
+
+pub use font::PdfFont;
+
+/// Why a PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    /// No Japanese font on this computer.
+    #[error("no Japanese font found (install fonts-noto-cjk, or set KIZUNA_PDF_FONT)")]
+    NoFont,
+    /// The font named cannot be used.
+    #[error("{path}: {why}")]
+    BadFont {
+        /// The font file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A picture is not a JPEG that can be drawn.
+    #[error("an image cannot be drawn")]
+    Image,
+    /// A page could not be laid out.
+    #[error("a page could not be laid out")]
+    Layout,
+    /// The PDF could not be written.
+    #[error("PDF: {0}")]
+    Pdf(String),
+}
+
+/// Who prints, and when: on the foot of every page.
+#[derive(Debug, Clone)]
+pub struct Printed {
+    /// The printing office's name.
+    pub office: String,
+    /// The date printed, as shown (e.g. 令和8年12月6日).
+    pub on: String,
+}
+
+impl Printed {
+    /// Printed today (Japan time) by `office`.
+    pub fn today(office: impl Into<String>) -> Printed {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Printed {
+            office: office.into(),
+            on: careplan_forms::display::date(date_of_day((secs + 9 * 3600) / 86_400)),
+        }
+    }
+}
+
+/// The calendar date of a day counted from 1970-01-01 (Howard Hinnant's civil_from_days).
+fn date_of_day(days: u64) -> careplan_csv::values::Date {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+    careplan_csv::values::Date {
+        ym: careplan_csv::values::YearMonth { year, month },
+        day,
+    }
+}
+
+/// One PDF of the forms of one or more users, each form from a new page.
+pub fn pdf(users: &[UserForms], printed: &Printed, font: &PdfFont) -> Result<Vec<u8>, PrintError> {
+    let mut pages = layout::Pages::new(font);
+    for u in users {
+        forms::user(&mut pages, u);
+    }
+    let pages = pages.finish();
+    let title = match users {
+        [one] => format!(
+            "{} 帳票",
+            one.user.name.as_deref().unwrap_or(&one.user.key.insured)
+        ),
+        _ => "帳票".to_owned(),
+    };
+    let footer = format!("印刷 {}　{}　Kizuna", printed.on, printed.office);
+    page::write(&pages, font, &page::Footer { left: &footer }, &title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_since_1970_are_calendar_dates() {
+        assert_eq!(date_of_day(0).to_string(), "19700101");
+        assert_eq!(date_of_day(20_427).to_string(), "20251205");
+        assert_eq!(date_of_day(19_782).to_string(), "20240229");
+    }
+}
