@@ -329,7 +329,12 @@ pub async fn partners_search(state: State<'_, AppState>, text: String) -> Res<Ve
 
 #[tauri::command]
 pub async fn favourites(state: State<'_, AppState>) -> Res<Vec<Partner>> {
-    with_client(&state, |c| c.favourites()).await
+    let client = state.client()?;
+    let mut partners = with_client(&state, |c| c.favourites()).await?;
+    for p in &mut partners {
+        p.connected = client.is_connected(&p.number).await;
+    }
+    Ok(partners)
 }
 
 #[tauri::command]

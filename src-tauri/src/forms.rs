@@ -101,3 +101,52 @@ pub async fn export_comparison(
     })
     .await
 }
+
+/// The name of this office, printed at the foot of every page (empty before enrolment).
+fn office_name(state: &AppState) -> String {
+    careplan_client::Enrolled::read(&state.profile)
+        .map(|e| e.office_name)
+        .unwrap_or_default()
+}
+
+/// Saves the forms of `users` of the opening `view` (every user when empty) as one PDF.
+#[tauri::command]
+pub async fn save_forms_pdf(
+    state: State<'_, AppState>,
+    view: u64,
+    users: Vec<UserKey>,
+    path: String,
+) -> Res<usize> {
+    let office = office_name(&state);
+    let lang = state.lang();
+    let slot = state.forms.0.lock().unwrap_or_else(|p| p.into_inner());
+    match slot.as_ref() {
+        Some((v, bundle)) if *v == view => {
+            viewer::save_pdf(bundle, &users, &office, std::path::Path::new(&path))
+                .map_err(|e| UiError::from_client(&e, lang))
+        }
+        _ => Err(UiError::from_client(
+            &ClientError::Format("the viewer's files were replaced".into()),
+            lang,
+        )),
+    }
+}
+
+/// Prints files (a unit on the send screen) as one PDF per user into `dir`; answers how many.
+#[tauri::command]
+pub async fn save_unit_pdf(
+    state: State<'_, AppState>,
+    files: Vec<String>,
+    dir: String,
+) -> Res<usize> {
+    let office = office_name(&state);
+    let lang = state.lang();
+    let paths: Vec<PathBuf> = files.into_iter().map(PathBuf::from).collect();
+    tauri::async_runtime::spawn_blocking(move || {
+        let bundle = viewer::open(&paths)?;
+        viewer::save_pdf_per_user(&bundle, &office, std::path::Path::new(&dir)).map(|w| w.len())
+    })
+    .await
+    .map_err(|e| UiError::stopped(&e, lang))?
+    .map_err(|e| UiError::from_client(&e, lang))
+}

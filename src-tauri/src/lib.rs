@@ -225,5 +225,7 @@ pub fn shell<R: Runtime>(
             forms::jisseki_months,
             forms::compare_month,
             forms::export_comparison,
+            forms::save_forms_pdf,
+            forms::save_unit_pdf,
         ])
 }

@@ -3,6 +3,7 @@
 // follows the printed words: enrol with the printed number and password, drop the printed folder,
 // send everything; then a receipt, a notification and the partners' 実績 must come by themselves.
 
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
@@ -134,6 +135,23 @@ async function main() {
     await shot("demo-09-compare");
     await script("document.querySelector('.compare-user.has-differences').scrollIntoView()");
     await shot("demo-10-compare-calendar");
+  });
+
+  await step("demo: the plan's forms open from the printed folder and print to an A4 PDF that names the user", async () => {
+    await script("window.kizunaTest.viewForms(arguments[0])", [[folder]]);
+    await waitFor('.form-schedule[data-kind="UPPLAN"] .calendar', { timeout: 30000 });
+    await waitFor('.form-sikyu .sikyu');
+    await shot("demo-11-forms-plan");
+    const name = await textOf(".user-heading h2");
+    const pdf = join(env.SHOTS, "demo-forms.pdf");
+    const users = await script("return window.kizunaTest.savePdf(arguments[0])", [pdf]);
+    assert.equal(users, 1, "the user shown");
+    const text = execFileSync("pdftotext", [pdf, "-"], { encoding: "utf8" }).replace(/\s/g, "");
+    assert.ok(text.includes(name.replace(/\s/g, "")), `the PDF names ${name}`);
+    assert.ok(text.includes("サービス利用票（第6表）予定") && text.includes("居宅介護支援事業所さくら"));
+    // The pages as PNGs next to the screenshots, to look at.
+    execFileSync("pdftoppm", ["-r", "60", "-png", pdf, join(env.SHOTS, "demo-12-pdf-page")]);
+    assert.ok(readdirSync(env.SHOTS).some((n) => n.startsWith("demo-12-pdf-page")), "rendered pages");
   });
 
   await endApp();

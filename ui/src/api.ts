@@ -92,6 +92,8 @@ export const api = {
   compareMonth: (month: string) => invoke<MonthComparison>("compare_month", { month }),
   exportComparison: (month: string, office: string, serviceType: string, path: string) =>
     invoke<number>("export_comparison", { month, office, serviceType, path }),
+  saveFormsPdf: (view: number, users: UserKey[], path: string) => invoke<number>("save_forms_pdf", { view, users, path }),
+  saveUnitPdf: (files: string[], dir: string) => invoke<number>("save_unit_pdf", { files, dir }),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {

@@ -156,8 +156,13 @@ export class App implements Shell {
 
   viewForms(what: { paths: string[] } | { direction: "sent" | "received"; id: number }): void {
     this.go("forms");
-    const forms = this.screen("forms") as FormsScreen;
+    const forms = this.forms();
     void ("paths" in what ? forms.openFiles(what.paths) : forms.openHistory(what.direction, what.id));
+  }
+
+  /** The 帳票 screen. */
+  forms(): FormsScreen {
+    return this.screen("forms") as FormsScreen;
   }
 
   say(kind: "info" | "error", text: string): void {

@@ -304,6 +304,11 @@ recipient: string,
  */
 recipient_name: string | null, 
 /**
+ * Whether the recipient receives through the exchange now (`false`: not enrolled yet, the
+ * unit waits and a PDF is how it gets the forms meanwhile); `None` when unknown.
+ */
+recipient_connected: boolean | null, 
+/**
  * Month (YYYYMM, or 000000 for a plan unit).
  */
 month: string | null, 
@@ -556,7 +561,12 @@ kind: OfficeKind,
 /**
  * Marked as a favourite on this PC.
  */
-favourite: boolean, };
+favourite: boolean, 
+/**
+ * It receives through the exchange now (enrolled, active); `false`: not yet, so files for
+ * it wait, and paper (PDF) is how it gets them meanwhile; `None`: the relay did not say.
+ */
+connected: boolean | null, };
 
 export type ActivityEvent = { "kind": "received", 
 /**

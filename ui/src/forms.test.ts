@@ -2,7 +2,7 @@
 // files (crates/careplan-forms/tests/golden), so the window is tested on what Rust really sends.
 
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { save } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import comparisons from "../../crates/careplan-forms/tests/golden/compare.json";
@@ -13,6 +13,8 @@ import { createCompare } from "./screens/compare";
 import { createForms, matches } from "./screens/forms";
 import { createInbox } from "./screens/inbox";
 import { createHistory } from "./screens/history";
+import { createPartners } from "./screens/partners";
+import { createSend } from "./screens/send";
 import { fakeShell, ipc, settle, shown } from "./testing";
 
 vi.mock("@tauri-apps/plugin-dialog", () => ({ open: vi.fn(), save: vi.fn() }));
@@ -197,5 +199,73 @@ describe("予実", () => {
     ipc((cmd) => (cmd === "jisseki_months" ? [] : null));
     const el = await shown(createCompare(fakeShell()));
     expect(el.querySelector(".empty")?.textContent).toContain("実績がまだありません");
+  });
+});
+
+describe("紙で渡す", () => {
+  it("saves the user shown as a PDF where the person chooses", async () => {
+    vi.mocked(save).mockResolvedValue("/tmp/0001000100_髙橋花子.pdf");
+    const calls: [string, Record<string, unknown>][] = [];
+    ipc((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === "open_forms" ? opened() : cmd === "user_forms" ? forms : cmd === "save_forms_pdf" ? 1 : null;
+    });
+    const shell = fakeShell();
+    const screen = createForms(shell);
+    await screen.openFiles(["/x"]);
+    screen.el.querySelector<HTMLButtonElement>("#forms-pdf")!.click();
+    await settle();
+    await settle();
+    expect(vi.mocked(save).mock.calls.at(-1)?.[0]?.defaultPath).toBe("0001000100_髙橋花子.pdf");
+    const asked = calls.find(([c]) => c === "save_forms_pdf")![1];
+    expect(asked).toMatchObject({ view: 3, users: [forms.user.key], path: "/tmp/0001000100_髙橋花子.pdf" });
+    expect(shell.said.at(-1)?.[0]).toBe("info");
+  });
+
+  it("marks a partner that is not on the exchange yet", async () => {
+    ipc((cmd) =>
+      cmd === "favourites"
+        ? [
+            { number: "1320000001", name: "ひまわり訪問介護", kind: "service", favourite: true, connected: true },
+            { number: "1320000002", name: "けやきデイサービス", kind: "service", favourite: true, connected: false },
+          ]
+        : null,
+    );
+    const el = await shown(createPartners(fakeShell()));
+    const marks = [...el.querySelectorAll("#favourites li")].map((li) => li.querySelector(".not-connected")?.textContent ?? "");
+    expect(marks).toEqual(["", "未接続"]);
+  });
+
+  it("offers a unit for a partner not connected as PDF, one per user, into a folder chosen", async () => {
+    vi.mocked(open).mockResolvedValue("/tmp/紙");
+    const calls: [string, Record<string, unknown>][] = [];
+    const card = (recipient: string, connected: boolean) => ({
+      recipient,
+      recipient_name: "けやきデイサービス",
+      recipient_connected: connected,
+      month: "202612",
+      serial: recipient,
+      users: 2,
+      files: [{ path: `/x/${recipient}.CSV`, name: "A.CSV", kind: "UPPLAN", kind_name: "予定", users: 2, findings: [], errors: 0 }],
+      errors: 0,
+      warnings: 0,
+      sendable: true,
+    });
+    ipc((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === "plan_send" ? { units: [card("1320000001", true), card("1320000002", false)], foreign: [] } : cmd === "save_unit_pdf" ? 2 : null;
+    });
+    const shell = fakeShell();
+    const send = createSend(shell);
+    document.body.replaceChildren(send.el);
+    await send.check(["/x"]);
+    const buttons = [...send.el.querySelectorAll<HTMLButtonElement>(".unit-pdf")];
+    expect(buttons).toHaveLength(1);
+    expect(send.el.querySelector('.unit[data-recipient="1320000002"] .not-connected')).not.toBeNull();
+    buttons[0].click();
+    await settle();
+    await settle();
+    expect(calls.find(([c]) => c === "save_unit_pdf")![1]).toEqual({ files: ["/x/1320000002.CSV"], dir: "/tmp/紙" });
+    expect(shell.said.at(-1)).toEqual(["info", "2 人分の帳票を PDF に保存しました: /tmp/紙"]);
   });
 });

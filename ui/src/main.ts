@@ -51,16 +51,23 @@ void getCurrentWebview().onDragDropEvent((event) => {
 });
 
 // Under the desktop end-to-end test (KIZUNA_TEST_HOOKS=1) the test hands files to the send screen
-// the way a drop does: WebDriver cannot drive the OS file dialog or a drag from the desktop.
+// the way a drop does, opens them in 帳票 and saves a PDF where a save dialog would: WebDriver
+// cannot drive the OS file dialog or a drag from the desktop.
 declare global {
   interface Window {
-    kizunaTest?: { check: (paths: string[]) => void };
+    kizunaTest?: {
+      check: (paths: string[]) => void;
+      viewForms: (paths: string[]) => void;
+      savePdf: (path: string) => Promise<number>;
+    };
   }
 }
 
 function installTestHooks(): void {
   window.kizunaTest = {
     check: (paths: string[]) => void app?.send().check(paths),
+    viewForms: (paths: string[]) => app?.viewForms({ paths }),
+    savePdf: (path: string) => app?.forms().savePdfTo(path, false) ?? Promise.resolve(0),
   };
 }
 

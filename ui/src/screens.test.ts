@@ -47,6 +47,7 @@ const partner = (favourite: boolean): Partner => ({
   name: "ひまわり訪問介護",
   kind: "service",
   favourite,
+  connected: true,
 });
 
 

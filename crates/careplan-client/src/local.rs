@@ -39,6 +39,9 @@ pub struct Partner {
     pub kind: OfficeKind,
     /// Marked as a favourite on this PC.
     pub favourite: bool,
+    /// It receives through the exchange now (enrolled, active); `false`: not yet, so files for
+    /// it wait, and paper (PDF) is how it gets them meanwhile; `None`: the relay did not say.
+    pub connected: Option<bool>,
 }
 
 /// The history of the profile in `dir`, read without unlocking its keys.
@@ -115,17 +118,19 @@ impl Client {
             .map(|(number, ..)| number)
             .collect();
         let found = self.api().search(text.trim()).await?;
-        for o in &found {
+        for hit in &found {
+            let o = &hit.office;
             self.db()
                 .remember_partner(&o.number, &o.name, o.kind.as_str())?;
         }
         Ok(found
             .into_iter()
-            .map(|o| Partner {
-                favourite: favourites.contains(&o.number),
-                number: o.number,
-                name: o.name,
-                kind: o.kind,
+            .map(|hit| Partner {
+                favourite: favourites.contains(&hit.office.number),
+                number: hit.office.number,
+                name: hit.office.name,
+                kind: hit.office.kind,
+                connected: hit.connected,
             })
             .collect())
     }
@@ -143,9 +148,20 @@ impl Client {
                     number,
                     name,
                     favourite: true,
+                    connected: None,
                 })
             })
             .collect())
+    }
+
+    /// Whether a partner receives through the exchange now, as the directory says; `None` when
+    /// the relay cannot be asked.
+    pub async fn is_connected(&self, number: &str) -> Option<bool> {
+        match self.api().directory(number).await {
+            Ok(entry) => Some(entry.active && !entry.devices.is_empty()),
+            Err(ClientError::UnknownOffice(_)) => Some(false),
+            Err(_) => None,
+        }
     }
 
     /// Marks or unmarks a partner as a favourite.

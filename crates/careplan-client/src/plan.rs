@@ -9,7 +9,7 @@ use careplan_csv::{FileReport, Lang};
 use serde::Serialize;
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{ClientError, Result};
 
 /// One finding, ready to show.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -57,6 +57,9 @@ pub struct UnitCard {
     pub recipient: String,
     /// Recipient's name from the directory, when it could be looked up.
     pub recipient_name: Option<String>,
+    /// Whether the recipient receives through the exchange now (`false`: not enrolled yet, the
+    /// unit waits and a PDF is how it gets the forms meanwhile); `None` when unknown.
+    pub recipient_connected: Option<bool>,
     /// Month (YYYYMM, or 000000 for a plan unit).
     pub month: Option<String>,
     /// Serial shared by the unit's files.
@@ -150,6 +153,7 @@ pub fn cards(reports: &[FileReport], office: &str, lang: Lang) -> SendPlan {
             .or_insert_with(|| UnitCard {
                 recipient,
                 recipient_name: None,
+                recipient_connected: None,
                 month: None,
                 serial,
                 users: 0,
@@ -186,15 +190,24 @@ impl Client {
             if c.recipient.is_empty() {
                 continue;
             }
-            if let Ok(entry) = self.api().directory(&c.recipient).await {
-                let _ = self.db.remember_partner(
-                    &entry.office.number,
-                    &entry.office.name,
-                    entry.office.kind.as_str(),
-                );
-                c.recipient_name = Some(entry.office.name);
-            } else if let Ok(Some(name)) = self.db.partner_name(&c.recipient) {
-                c.recipient_name = Some(name);
+            match self.api().directory(&c.recipient).await {
+                Ok(entry) => {
+                    let _ = self.db.remember_partner(
+                        &entry.office.number,
+                        &entry.office.name,
+                        entry.office.kind.as_str(),
+                    );
+                    c.recipient_connected = Some(entry.active && !entry.devices.is_empty());
+                    c.recipient_name = Some(entry.office.name);
+                }
+                Err(e) => {
+                    if matches!(e, ClientError::UnknownOffice(_)) {
+                        c.recipient_connected = Some(false);
+                    }
+                    if let Ok(Some(name)) = self.db.partner_name(&c.recipient) {
+                        c.recipient_name = Some(name);
+                    }
+                }
             }
         }
         for f in &mut plan.foreign {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use careplan_protocol::{
     AckRequest, ActivityReport, DeviceRequest, DeviceRequestCreated, DeviceRequestStatus,
-    EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER, MANIFEST_HEADER,
-    NewStaff, OfficeDevice, OfficeInfo, PendingDevice, REQUEST_SECRET_HEADER, RenewRequest,
+    DirectoryHit, EnrollRequest, ErrorBody, ErrorCode, FILE_NAME_HEADER, IDEMPOTENCY_KEY_HEADER,
+    MANIFEST_HEADER, NewStaff, OfficeDevice, PendingDevice, REQUEST_SECRET_HEADER, RenewRequest,
     SavesPage, SearchResult, SignInRequest, SignInResponse, StaffAdded, StaffMember,
 };
 use serde::de::DeserializeOwned;
@@ -390,7 +390,7 @@ impl RelayApi {
     }
 
     /// Offices whose number starts with, or whose name contains, `text`.
-    pub async fn search(&self, text: &str) -> Result<Vec<OfficeInfo>> {
+    pub async fn search(&self, text: &str) -> Result<Vec<DirectoryHit>> {
         let resp = self
             .send(|b| {
                 self.http

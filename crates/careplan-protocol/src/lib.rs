@@ -30,8 +30,8 @@ pub use message::{
     Page, UploadResponse,
 };
 pub use office::{
-    DemoOffice, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, Me, OfficeDevice,
-    OfficeInfo, OfficeKind, RenewRequest, SearchResult,
+    DemoOffice, DeviceKey, DirectoryEntry, DirectoryHit, EnrollRequest, EnrollResponse, Me,
+    OfficeDevice, OfficeInfo, OfficeKind, RenewRequest, SearchResult,
 };
 pub use pairing::{
     DeviceRequest, DeviceRequestCreated, DeviceRequestStatus, PendingDevice, REQUEST_SECRET_HEADER,

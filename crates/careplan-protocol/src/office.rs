@@ -182,7 +182,19 @@ pub struct OfficeDevice {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchResult {
     /// Matching offices (at most 50), by number.
-    pub offices: Vec<OfficeInfo>,
+    pub offices: Vec<DirectoryHit>,
+}
+
+/// An office found in the directory, and whether it can receive now.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DirectoryHit {
+    /// The office.
+    #[serde(flatten)]
+    pub office: OfficeInfo,
+    /// Active with at least one device holding a valid certificate: files sent to it are
+    /// fetched. `None` from relays older than this field.
+    #[serde(default)]
+    pub connected: Option<bool>,
 }
 
 #[cfg(test)]

@@ -322,3 +322,34 @@ async fn a_message_taken_by_one_node_reaches_a_stream_open_on_another() {
         .collect();
     assert_eq!(keys, [AGE, LAPTOP_KEY]);
 }
+
+#[tokio::test]
+async fn the_directory_says_which_offices_receive_now_and_which_are_not_connected_yet() {
+    let (relay, kyotaku, _) = two_offices(&[]).await;
+    relay.add_office(
+        "1320000009",
+        "けやきデイサービス",
+        "service",
+        "not-enrolled-pass-9",
+    );
+    let c = client(&relay.ca_pem(), Some((&kyotaku.0, &kyotaku.1)));
+    let found: Value = c
+        .get(format!("{}/v1/directory", relay.url))
+        .query(&[("q", "132")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let connected = |number: &str| {
+        found["offices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["number"] == number)
+            .map(|o| o["connected"].clone())
+    };
+    assert_eq!(connected(SERVICE), Some(Value::Bool(true)));
+    assert_eq!(connected("1320000009"), Some(Value::Bool(false)));
+}

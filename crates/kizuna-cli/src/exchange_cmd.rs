@@ -942,7 +942,12 @@ async fn partners(profile: &Path, text: &str, json: bool) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&found)?);
     } else {
         for o in &found {
-            println!("{}  {}  {}", o.number, o.name, o.kind);
+            let state = match o.connected {
+                Some(true) => "",
+                Some(false) => "  未接続（届くのは登録後。紙で渡すなら kizuna pdf）",
+                None => "",
+            };
+            println!("{}  {}  {}{state}", o.number, o.name, o.kind);
         }
         if found.is_empty() {
             println!("見つかりませんでした。");

@@ -2,7 +2,7 @@
 // as the forms staff know, one user at a time. A month of thousands of users opens at once: the
 // list of users comes first, a user's forms when the user is chosen.
 
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 
 import { api, errorMessage, type OpenedView, type UserEntry } from "../api";
 import { clear, h } from "../dom";
@@ -16,6 +16,8 @@ export interface FormsScreen extends Screen {
   openFiles(paths: string[]): Promise<void>;
   /** Opens the unit of a file of the history. */
   openHistory(direction: "sent" | "received", id: number): Promise<void>;
+  /** Saves the user shown (or everyone opened) as one PDF at `path`; answers how many users. */
+  savePdfTo(path: string, all: boolean): Promise<number>;
 }
 
 /** Whether a user matches what was typed in the search box: name, フリガナ or numbers. */
@@ -50,6 +52,8 @@ export function createForms(shell: Shell): FormsScreen {
       h("button", { class: "secondary", id: "forms-pick", onclick: () => void pick(true, false) }, t("chooseFiles")),
       h("button", { class: "secondary", onclick: () => void pick(false, true) }, t("chooseFolder")),
       h("button", { class: "secondary", id: "forms-print", onclick: () => window.print() }, t("print")),
+      h("button", { class: "secondary", id: "forms-pdf", onclick: () => void savePdf(false) }, t("savePdfUser")),
+      h("button", { class: "secondary", id: "forms-pdf-all", onclick: () => void savePdf(true) }, t("savePdfAll")),
     ),
     problems,
     h(
@@ -59,6 +63,25 @@ export function createForms(shell: Shell): FormsScreen {
       pane,
     ),
   );
+
+  const savePdfTo = async (path: string, all: boolean): Promise<number> => {
+    if (!current) return 0;
+    return api.saveFormsPdf(current.view, all || !chosen ? [] : [chosen.key], path);
+  };
+
+  // The user shown (or everyone opened) as an A4 PDF where the person chooses.
+  const savePdf = async (all: boolean) => {
+    if (!current || (!all && !chosen)) return;
+    const name = all || !chosen ? "帳票.pdf" : `${chosen.key.insured}_${(chosen.name ?? "").replace(/\s/g, "")}.pdf`;
+    const path = await save({ defaultPath: name, filters: [{ name: "PDF", extensions: ["pdf"] }] });
+    if (!path) return;
+    try {
+      const n = await savePdfTo(path, all);
+      shell.say("info", `${n}${t("pdfSavedUsers")}: ${path}`);
+    } catch (e) {
+      shell.say("error", errorMessage(e));
+    }
+  };
 
   const showUser = async (u: UserEntry) => {
     if (!current) return;
@@ -124,5 +147,5 @@ export function createForms(shell: Shell): FormsScreen {
   const openFiles = (paths: string[]) => load(api.openForms(paths));
   const openHistory = (direction: "sent" | "received", id: number) => load(api.openHistoryForms(direction, id));
 
-  return { el, show: () => {}, openFiles, openHistory };
+  return { el, show: () => {}, openFiles, openHistory, savePdfTo };
 }

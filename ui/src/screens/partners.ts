@@ -50,6 +50,11 @@ export function createPartners(_shell: Shell): Screen {
           ),
           h("strong", {}, p.name),
           h("span", { class: "muted" }, ` ${p.number}`),
+          // Files for a partner not on the exchange yet wait until it enrols: say so, and that
+          // the send screen prints them meanwhile.
+          p.connected === false
+            ? h("span", { class: "pill warn not-connected", title: t("notConnectedHint") }, t("notConnected"))
+            : null,
         ),
       ),
     );

@@ -2,7 +2,7 @@
 
 import { open } from "@tauri-apps/plugin-dialog";
 
-import { api, errorCode, errorMessage, type FileView, type SendPlan, type SentFile } from "../api";
+import { api, errorCode, errorMessage, type FileView, type SendPlan, type SentFile, type UnitCard } from "../api";
 import { OUTCOME_LABELS } from "../bindings";
 import { clear, h } from "../dom";
 import { findingPlace, formatMonth } from "../format";
@@ -184,8 +184,12 @@ function drawPlan(list: HTMLElement, plan: SendPlan, shell: Shell): void {
           {},
           send,
           h("button", { class: "secondary view-forms", onclick: () => shell.viewForms({ paths: card.files.map((f) => f.path) }) }, t("viewForms")),
+          card.recipient_connected === false
+            ? h("button", { class: "secondary unit-pdf", onclick: () => void savePdf(card, shell) }, t("savePdfForPaper"))
+            : null,
           card.sendable ? null : h("span", { class: "muted" }, t("sendDisabled")),
         ),
+        card.recipient_connected === false ? h("p", { class: "hint not-connected" }, t("notConnectedCard")) : null,
         result,
       ),
     );
@@ -211,6 +215,21 @@ function drawPlan(list: HTMLElement, plan: SendPlan, shell: Shell): void {
         ),
       ),
     );
+  }
+}
+
+// A partner not on the exchange yet gets paper: one PDF per user, into a folder chosen.
+async function savePdf(card: UnitCard, shell: Shell): Promise<void> {
+  const dir = await open({ directory: true });
+  if (typeof dir !== "string") return;
+  try {
+    const n = await api.saveUnitPdf(
+      card.files.map((f) => f.path),
+      dir,
+    );
+    shell.say("info", `${n}${t("pdfSavedUsers")}: ${dir}`);
+  } catch (e) {
+    shell.say("error", errorMessage(e));
   }
 }
 

@@ -56,17 +56,26 @@ pub(super) async fn directory_search(
         return Err(err(ErrorCode::BadQuery));
     }
     let st = state.clone();
-    let found = blocking(move || st.store.search_offices(s.q.trim(), 50))
-        .await?
-        .map_err(internal)?;
-    Ok(Json(SearchResult {
-        offices: found
+    let offices = blocking(move || {
+        let found = st.store.search_offices(s.q.trim(), 50)?;
+        let at = now();
+        found
             .into_iter()
-            .map(|o| OfficeInfo {
-                number: o.number,
-                name: o.name,
-                kind: o.kind,
+            .map(|o| {
+                // Partners not yet on the exchange are told apart, so a sender knows to print.
+                let connected = o.active && !st.store.current_devices(&o.number, at)?.is_empty();
+                Ok(DirectoryHit {
+                    office: OfficeInfo {
+                        number: o.number,
+                        name: o.name,
+                        kind: o.kind,
+                    },
+                    connected: Some(connected),
+                })
             })
-            .collect(),
-    }))
+            .collect::<Result<Vec<_>, StoreError>>()
+    })
+    .await?
+    .map_err(internal)?;
+    Ok(Json(SearchResult { offices }))
 }

@@ -44,8 +44,8 @@ use crate::store::{
     AuditEvent, CertRecord, LoginSubject, Message, MessageState, MetaStore, Office, StoreError,
 };
 use careplan_protocol::{
-    AckRequest, DeviceKey, DirectoryEntry, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode,
-    EventKind, Me, OfficeInfo, Page, RenewRequest, SearchResult, UploadResponse,
+    AckRequest, DeviceKey, DirectoryEntry, DirectoryHit, EnrollRequest, EnrollResponse, ErrorBody,
+    ErrorCode, EventKind, Me, OfficeInfo, Page, RenewRequest, SearchResult, UploadResponse,
 };
 
 /// Everything a handler needs.
