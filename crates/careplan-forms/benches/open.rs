@@ -8,7 +8,8 @@ use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
 use careplan_csv::{FileKind, NameMonth};
 use careplan_forms::Bundle;
 
-fn unit(users: usize) -> Vec<(String, Vec<u8>)> {
+/// A month of `users` for one 訪問介護 office: the 居宅's files and the office's 実績.
+fn month(users: usize) -> Vec<careplan_csv::sample::SampleFile> {
     let opts = SampleOptions {
         kyotaku: OfficeNumber::parse("1310000001").unwrap(),
         services: vec![(
@@ -18,8 +19,11 @@ fn unit(users: usize) -> Vec<(String, Vec<u8>)> {
         month: YearMonth::parse("202612").unwrap(),
         users,
     };
-    exchange(&opts)
-        .unwrap()
+    exchange(&opts).unwrap()
+}
+
+fn unit(users: usize) -> Vec<(String, Vec<u8>)> {
+    month(users)
         .into_iter()
         .filter(|f| {
             matches!(f.name.month, Some(NameMonth::Month(_))) && f.name.kind != FileKind::UpJsk
@@ -45,6 +49,15 @@ fn open(c: &mut Criterion) {
     let users = bundle.users();
     g.bench_function("next_user_forms", |b| {
         b.iter(|| bundle.forms(&users[1234].key).unwrap())
+    });
+    // 予実突合 of the office's 実績 of the month against the plan, files already open.
+    let (jisseki, plan): (Vec<_>, Vec<_>) = month(4_000)
+        .into_iter()
+        .map(|f| (f.name.to_string(), f.bytes))
+        .partition(|(n, _)| n.starts_with("UPJSK_"));
+    let (plan, jisseki) = (Bundle::new(plan), Bundle::new(jisseki));
+    g.bench_function("compare_4000_users", |b| {
+        b.iter(|| careplan_forms::compare(&plan, &jisseki))
     });
     g.finish();
 }

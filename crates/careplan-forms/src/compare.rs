@@ -2,7 +2,7 @@
 //! (実績), per user and day, with the units that follow and the user's totals against the
 //! 区分支給限度基準額. Each [`Check`] is one rule of `docs/compare.md`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use careplan_csv::FileKind;
 use careplan_csv::values::{Date, YearMonth};
@@ -307,21 +307,25 @@ fn compare_one(
     let plans = newest_plans(plan, month, office);
     let limits = limits(plan, month);
     let ours = |l: &Line| l.office == office && l.code.get(..2) == Some(ty);
-    // The 実績 per user, in file order.
+    // The 実績 per user, in file order; `at` finds a user's place (a month has thousands).
     let mut actual: Vec<(UserKey, Vec<Line>)> = Vec::new();
+    let mut at: HashMap<UserKey, usize> = HashMap::new();
     for l in file.records.iter().filter_map(Line::of) {
         let key = UserKey {
             insurer: l.insurer.to_owned(),
             insured: l.insured.to_owned(),
         };
-        match actual.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, ls)) => ls.push(l),
-            None => actual.push((key, vec![l])),
+        match at.get(&key) {
+            Some(&i) => actual[i].1.push(l),
+            None => {
+                at.insert(key.clone(), actual.len());
+                actual.push((key, vec![l]));
+            }
         }
     }
     let mut keys: Vec<UserKey> = actual.iter().map(|(k, _)| k.clone()).collect();
     for (k, p) in &plans {
-        if !keys.contains(k) && p.lines.iter().any(ours) {
+        if !at.contains_key(k) && p.lines.iter().any(ours) {
             keys.push(k.clone());
         }
     }
@@ -334,10 +338,9 @@ fn compare_one(
     let users: Vec<UserComparison> = keys
         .into_iter()
         .map(|key| {
-            let delivered: Vec<&Line> = actual
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, ls)| ls.iter().collect())
+            let delivered: Vec<&Line> = at
+                .get(&key)
+                .map(|&i| actual[i].1.iter().collect())
                 .unwrap_or_default();
             let user_plan = plans.get(&key);
             if let Some(p) = user_plan {
