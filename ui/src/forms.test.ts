@@ -269,3 +269,19 @@ describe("紙で渡す", () => {
     expect(shell.said.at(-1)).toEqual(["info", "2 人分の帳票を PDF に保存しました: /tmp/紙"]);
   });
 });
+
+describe("送信画面から", () => {
+  it("shows a partner's files dropped with the office's own (a 実績 in the export folder) as forms", async () => {
+    ipc((cmd) =>
+      cmd === "plan_send"
+        ? { units: [], foreign: [{ path: "/x/UPJSK.CSV", name: "UPJSK.CSV", sender: "1320000001", sender_name: "ひまわり" }] }
+        : null,
+    );
+    const shell = fakeShell();
+    const send = createSend(shell);
+    document.body.replaceChildren(send.el);
+    await send.check(["/x"]);
+    send.el.querySelector<HTMLButtonElement>("#foreign .view-forms")!.click();
+    expect(shell.viewed).toEqual([{ paths: ["/x/UPJSK.CSV"] }]);
+  });
+});

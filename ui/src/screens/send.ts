@@ -202,6 +202,11 @@ function drawPlan(list: HTMLElement, plan: SendPlan, shell: Shell): void {
         h("h2", {}, t("foreignTitle")),
         h("p", { class: "muted" }, t("foreignLead")),
         h(
+          "button",
+          { class: "secondary view-forms", onclick: () => shell.viewForms({ paths: plan.foreign.map((f) => f.path) }) },
+          t("viewForms"),
+        ),
+        h(
           "ul",
           { class: "files" },
           plan.foreign.map((f) =>
