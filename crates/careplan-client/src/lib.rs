@@ -30,6 +30,7 @@ mod sync;
 mod testing;
 pub mod tls;
 pub mod viewer;
+pub mod watch;
 mod work;
 
 /// The forms viewer's model and 予実突合.
