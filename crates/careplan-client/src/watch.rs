@@ -7,7 +7,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use careplan_csv::{FileKind, FileName, NameMonth};
+use careplan_csv::{FileKind, FileName, FileReport, NameMonth};
+
+use crate::client::Client;
+use crate::error::{ClientError, Result};
+use crate::send::Upload;
 
 /// How long a unit's files must stay unchanged before they count as written.
 pub const QUIET: Duration = Duration::from_secs(5);
@@ -149,6 +153,79 @@ impl Watcher {
         }
         Ok(ready)
     }
+}
+
+/// The folder sent files are moved into, inside the watched folder.
+pub const SENT_FOLDER: &str = "送信済み";
+
+/// What became of a unit of the watched folder.
+#[derive(Debug)]
+pub enum Handled {
+    /// Sent (or queued for a partner or a connection not there yet), one outcome per file.
+    Sent(Vec<Upload>),
+    /// Every file went to its partner before: nothing sent again.
+    AlreadySent,
+    /// Files with errors: nothing sent; the findings say what is wrong.
+    Invalid(Vec<FileReport>),
+    /// The unit stayed incomplete: nothing sent; these file types are missing.
+    Incomplete(Vec<&'static str>),
+}
+
+impl Client {
+    /// Sends a unit the watcher answered, unless it is incomplete, has errors or was sent before
+    /// (remembered in the history, so across restarts). Sent files are moved into
+    /// [`SENT_FOLDER`] when `move_sent`.
+    pub async fn send_watched(&self, unit: &WatchedUnit, move_sent: bool) -> Result<Handled> {
+        if !unit.missing.is_empty() {
+            return Ok(Handled::Incomplete(unit.missing.clone()));
+        }
+        let mut all_sent = true;
+        for path in &unit.files {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let sent = match name.as_deref().and_then(|n| FileName::parse(n).ok()) {
+                Some(n) => self
+                    .db()
+                    .was_sent(&n.to_string(), n.recipient.office.as_str())?,
+                None => false,
+            };
+            all_sent &= sent;
+        }
+        if all_sent {
+            if move_sent {
+                move_into_sent(&unit.files)?;
+            }
+            return Ok(Handled::AlreadySent);
+        }
+        match self.send_files(&unit.files, false).await {
+            Ok(uploads) => {
+                if move_sent {
+                    move_into_sent(&unit.files)?;
+                }
+                Ok(Handled::Sent(uploads))
+            }
+            Err(ClientError::Invalid(reports)) => Ok(Handled::Invalid(reports)),
+            Err(ClientError::AlreadySent { .. }) => Ok(Handled::AlreadySent),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+// Into 送信済み beside them, never over a file already there.
+fn move_into_sent(files: &[PathBuf]) -> Result<()> {
+    for f in files {
+        let Some(dir) = f.parent() else { continue };
+        let sent = dir.join(SENT_FOLDER);
+        std::fs::create_dir_all(&sent).map_err(|e| ClientError::io(&sent, e))?;
+        let name = f.file_name().map(PathBuf::from).unwrap_or_default();
+        let mut to = sent.join(&name);
+        let mut n = 2;
+        while to.exists() {
+            to = sent.join(format!("{}.{n}", name.display()));
+            n += 1;
+        }
+        std::fs::rename(f, &to).map_err(|e| ClientError::io(f, e))?;
+    }
+    Ok(())
 }
 
 /// What a unit lacks to be complete (R41/R42, R23/R43): a plan unit needs 第1–3表 and the 補足

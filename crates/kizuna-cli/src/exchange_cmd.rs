@@ -60,6 +60,16 @@ pub enum ExchangeCommand {
         /// Send files again that went to the same partner before with the same content.
         #[arg(long)]
         again: bool,
+        /// Keep watching this folder (the care software's export folder): each unit is sent once,
+        /// when it is complete and its files have stopped changing; files with errors never.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["paths", "again"])]
+        watch: Option<PathBuf>,
+        /// With --watch: leave sent files where they are instead of moving them to 送信済み.
+        #[arg(long, requires = "watch")]
+        keep_sent: bool,
+        /// With --watch: stop after this many seconds (for tests and scheduled runs).
+        #[arg(long, requires = "watch", value_name = "SECONDS")]
+        for_seconds: Option<u64>,
         /// Files or folders.
         paths: Vec<PathBuf>,
     },
@@ -277,9 +287,15 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
                 enroll(profile, who).await
             }
             ExchangeCommand::Renew => renew(profile).await,
-            ExchangeCommand::Send { json, again, paths } => {
-                send(profile, &paths, json, again).await
-            }
+            ExchangeCommand::Send {
+                watch: Some(dir),
+                keep_sent,
+                for_seconds,
+                ..
+            } => watch_folder(profile, &dir, !keep_sent, for_seconds).await,
+            ExchangeCommand::Send {
+                json, again, paths, ..
+            } => send(profile, &paths, json, again).await,
             ExchangeCommand::Receive {
                 out,
                 keep: _,
@@ -506,6 +522,78 @@ async fn send(profile: &Path, paths: &[PathBuf], json: bool, again: bool) -> Res
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `kizuna send --watch DIR`: polls the folder every second and sends each unit once.
+async fn watch_folder(
+    profile: &Path,
+    dir: &Path,
+    move_sent: bool,
+    for_seconds: Option<u64>,
+) -> Result<ExitCode> {
+    use careplan_client::watch::{Handled, Watcher};
+    let client = match open(profile) {
+        Ok(c) => c,
+        Err(e) => return Ok(fail(&e)),
+    };
+    if !dir.is_dir() {
+        eprintln!("kizuna: {} はフォルダではありません。", dir.display());
+        return Ok(ExitCode::from(2));
+    }
+    eprintln!(
+        "{} を見ています。書き終わった単位ごとに検査して送ります（Ctrl+C で終了）。",
+        dir.display()
+    );
+    let mut watcher = Watcher::new(dir);
+    let start = std::time::Instant::now();
+    loop {
+        let now = std::time::Instant::now();
+        if for_seconds.is_some_and(|s| now.duration_since(start).as_secs() >= s) {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let units = match watcher.poll(now) {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("kizuna: {} を読めません（{e}）。", dir.display());
+                Vec::new()
+            }
+        };
+        for unit in units {
+            let names: Vec<String> = unit
+                .files
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            match client.send_watched(&unit, move_sent).await {
+                Ok(Handled::Sent(uploads)) => {
+                    for u in uploads.iter().map(|u| u.view(Lang::Ja)) {
+                        println!(
+                            "{}: {} → {}",
+                            outcome_label(u.outcome, Lang::Ja),
+                            u.file_name,
+                            u.recipient
+                        );
+                    }
+                }
+                Ok(Handled::AlreadySent) => {
+                    println!("送信済みのため送りません: {}", names.join(", "))
+                }
+                Ok(Handled::Invalid(reports)) => {
+                    eprint!("{}", crate::validate_cmd::text_report(&reports, Lang::Ja));
+                    println!("誤りがあるため送りません: {}", names.join(", "));
+                }
+                Ok(Handled::Incomplete(missing)) => println!(
+                    "そろっていないため送りません（{} がありません）: {}",
+                    missing.join("・"),
+                    names.join(", ")
+                ),
+                Err(e) => {
+                    fail(&e);
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 fn print_received(list: &[Received], json: bool) {

@@ -176,6 +176,96 @@ fn both_offices_find_the_same_four_differences_of_the_month_in_their_history() {
     assert_eq!(compared(&w, &HOUMON, &month), four);
 }
 
+/// `kizuna send --watch DIR` for `o`, running for `seconds`, started now.
+fn watching(
+    w: &World,
+    o: &Office,
+    dir: &std::path::Path,
+    seconds: u64,
+    extra: &[&str],
+) -> std::process::Child {
+    std::process::Command::new(bin("kizuna"))
+        .args(["send", "--watch"])
+        .arg(dir)
+        .args(["--for-seconds", &seconds.to_string()])
+        .args(extra)
+        .arg("--profile")
+        .arg(w.profile(o))
+        .env("KIZUNA_KEY_PASSPHRASE", PASSPHRASE)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn a_unit_written_file_by_file_into_the_watched_folder_is_sent_once_and_moved_to_sent() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    // The 利用票 unit (予定, 別表, 補足 of the month), as the care software exports it.
+    let unit: Vec<_> = World::files_between(&sample, &KYOTAKU, Some(&HOUMON))
+        .into_iter()
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().into_owned();
+            n.starts_with("UPPLAN_")
+                || n.starts_with("UPSIKYU_")
+                || (n.starts_with("UPHOSOKU_") && !n.starts_with("UPHOSOKU_000000"))
+        })
+        .collect();
+    assert_eq!(unit.len(), 3);
+    let export = w.folder("export");
+    let watcher = watching(&w, &KYOTAKU, &export, 30, &[]);
+    for f in &unit {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        std::fs::write(
+            export.join(f.file_name().unwrap()),
+            std::fs::read(f).unwrap(),
+        )
+        .unwrap();
+    }
+    let out = watcher.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let sent = history(&w, &KYOTAKU);
+    assert_eq!(sent.len(), 3, "one unit, sent once: {}", text(&out));
+    assert_eq!(names_in(&export.join("送信済み")), names_of(&unit));
+    receive_identical(&w, &HOUMON, &unit);
+    // After a restart, files put back (or left) are not sent again.
+    for f in &unit {
+        std::fs::copy(f, export.join(f.file_name().unwrap())).unwrap();
+    }
+    let again = watching(&w, &KYOTAKU, &export, 10, &["--keep-sent"])
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("送信済みのため送りません"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(history(&w, &KYOTAKU).len(), 3);
+}
+
+#[test]
+fn a_unit_with_an_error_in_the_watched_folder_is_never_sent_and_says_why() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let export = w.folder("export");
+    let jisseki = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    let name = jisseki[0].file_name().unwrap();
+    let mut broken = std::fs::read(&jisseki[0]).unwrap();
+    broken.extend_from_slice(b"202407,1\r\n");
+    std::fs::write(export.join(name), broken).unwrap();
+    let out = watching(&w, &HOUMON, &export, 8, &[])
+        .wait_with_output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("誤りがあるため送りません"),
+        "{}",
+        text(&out)
+    );
+    assert!(history(&w, &HOUMON).is_empty());
+    assert!(export.join(name).exists(), "left where it was");
+}
+
 #[test]
 fn a_received_file_deleted_by_the_care_software_can_be_saved_again_identical() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
