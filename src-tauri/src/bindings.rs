@@ -11,6 +11,7 @@ pub fn typescript() -> String {
         careplan_client::Enrolled::decl(&cfg),
         crate::state::LoopHealth::decl(&cfg),
         careplan_client::settings::Settings::decl(&cfg),
+        careplan_client::settings::WatchMode::decl(&cfg),
         crate::state::UiError::decl(&cfg),
         crate::commands::EnrollArgs::decl(&cfg),
         crate::joining::JoiningView::decl(&cfg),

@@ -132,7 +132,21 @@ check_updates: boolean,
 /**
  * Minutes without a key or a click after which a signed-in person is signed out (1–480).
  */
-idle_lock_minutes: number, };
+idle_lock_minutes: number, 
+/**
+ * The care software's export folder, watched for units to send; `None`: not watched.
+ */
+watch_dir: string | null, 
+/**
+ * What happens to a unit that appears there, complete and without errors.
+ */
+watch_mode: WatchMode, 
+/**
+ * Sent files are moved into the folder's 送信済み (else left where they are).
+ */
+move_sent: boolean, };
+
+export type WatchMode = "confirm" | "auto";
 
 export type UiError = { 
 /**

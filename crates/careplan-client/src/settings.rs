@@ -34,6 +34,24 @@ pub struct Settings {
     pub check_updates: bool,
     /// Minutes without a key or a click after which a signed-in person is signed out (1–480).
     pub idle_lock_minutes: u32,
+    /// The care software's export folder, watched for units to send; `None`: not watched.
+    pub watch_dir: Option<PathBuf>,
+    /// What happens to a unit that appears there, complete and without errors.
+    pub watch_mode: WatchMode,
+    /// Sent files are moved into the folder's 送信済み (else left where they are).
+    pub move_sent: bool,
+}
+
+/// What the watched export folder does with a unit that is ready.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatchMode {
+    /// 確認してから送信: shown ready on the send screen with a notification; a person sends it.
+    #[default]
+    Confirm,
+    /// 自動送信: sent at once.
+    Auto,
 }
 
 impl Default for Settings {
@@ -48,6 +66,9 @@ impl Default for Settings {
             proxy: None,
             check_updates: true,
             idle_lock_minutes: 15,
+            watch_dir: None,
+            watch_mode: WatchMode::Confirm,
+            move_sent: true,
         }
     }
 }
@@ -108,6 +129,26 @@ mod tests {
         };
         s.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()).unwrap(), s);
+    }
+
+    #[test]
+    fn a_watched_folder_asks_before_sending_and_moves_what_was_sent_unless_set_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        // Settings written before the watched folder existed.
+        std::fs::write(dir.path().join("settings.json"), r#"{"language": "ja"}"#).unwrap();
+        let s = Settings::load(dir.path()).unwrap();
+        assert_eq!(
+            (s.watch_dir.clone(), s.watch_mode, s.move_sent),
+            (None, WatchMode::Confirm, true)
+        );
+        let auto = Settings {
+            watch_dir: Some("/書き出し".into()),
+            watch_mode: WatchMode::Auto,
+            move_sent: false,
+            ..s
+        };
+        auto.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), auto);
     }
 
     #[test]
