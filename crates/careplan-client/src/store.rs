@@ -205,6 +205,18 @@ pub struct StoredFile {
     pub partner: String,
 }
 
+// A row of `id, file_name, path, kept, partner`, as both file queries select them.
+fn stored_file_row(direction: Direction, r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredFile> {
+    Ok(StoredFile {
+        direction,
+        id: r.get(0)?,
+        file_name: r.get(1)?,
+        path: r.get(2)?,
+        kept: r.get(3)?,
+        partner: r.get(4)?,
+    })
+}
+
 /// Where and by whom a device of the office saved a received file.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -838,16 +850,7 @@ impl Db {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql)?;
         let rows = stmt
-            .query_map(params![partner, month], |r| {
-                Ok(StoredFile {
-                    direction,
-                    id: r.get(0)?,
-                    file_name: r.get(1)?,
-                    path: r.get(2)?,
-                    kept: r.get(3)?,
-                    partner: r.get(4)?,
-                })
-            })?
+            .query_map(params![partner, month], |r| stored_file_row(direction, r))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -870,16 +873,7 @@ impl Db {
                     "SELECT id, file_name, {path}, sealed IS NOT NULL, {partner} FROM {table} WHERE id = ?1"
                 ),
                 [id],
-                |r| {
-                    Ok(StoredFile {
-                        direction,
-                        id: r.get(0)?,
-                        file_name: r.get(1)?,
-                        path: r.get(2)?,
-                        kept: r.get(3)?,
-                        partner: r.get(4)?,
-                    })
-                },
+                |r| stored_file_row(direction, r),
             )
             .optional()?)
     }

@@ -88,6 +88,23 @@ impl Date {
 }
 
 impl Date {
+    /// The date `days` days after 1970-01-01 (Howard Hinnant's civil_from_days).
+    pub fn from_days(days: u64) -> Date {
+        let z = days as i64 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+        Date {
+            ym: YearMonth { year, month },
+            day,
+        }
+    }
+
     /// Day of the week as the standard codes it (曜日): 1 = Monday … 7 = Sunday.
     pub fn weekday(self) -> u8 {
         // Sakamoto's method; gives 0 = Sunday.
@@ -287,6 +304,13 @@ fn is_leap(y: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_1970_are_calendar_dates() {
+        assert_eq!(Date::from_days(0).to_string(), "19700101");
+        assert_eq!(Date::from_days(20_427).to_string(), "20251205");
+        assert_eq!(Date::from_days(19_782).to_string(), "20240229");
+    }
 
     #[test]
     fn short_strings_are_equal_exactly_when_their_bytes_are() {

@@ -18,7 +18,8 @@ pub struct UserKey {
 }
 
 impl UserKey {
-    fn of(r: &Record) -> UserKey {
+    /// The user a record is of (No.2 and No.3 of every file type).
+    pub(crate) fn of(r: &Record) -> UserKey {
         UserKey {
             insurer: r.get(2).to_owned(),
             insured: r.get(3).to_owned(),

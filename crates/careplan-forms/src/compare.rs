@@ -244,20 +244,11 @@ fn limits(plan: &Bundle, month: YearMonth) -> BTreeMap<UserKey, i64> {
     {
         for r in file.records.iter().filter(|r| r.get(63) == m) {
             if let Ok(limit) = r.get(19).parse() {
-                out.insert(UserKey::of_record(r), limit);
+                out.insert(UserKey::of(r), limit);
             }
         }
     }
     out
-}
-
-impl UserKey {
-    fn of_record(r: &careplan_csv::record::Record) -> UserKey {
-        UserKey {
-            insurer: r.get(2).to_owned(),
-            insured: r.get(3).to_owned(),
-        }
-    }
 }
 
 /// 予実突合 of every 実績 in `jisseki` (one per service office and month; of several, the newest

@@ -63,8 +63,21 @@ pub(crate) fn user(pages: &mut Pages<'_>, forms: &UserForms) {
             Form::Sikyu(f) => sikyu(pages, h, f),
             Form::Image(f) => {
                 pages.form(h, false);
-                if let Ok(data) = data_encoding::BASE64.decode(f.jpeg_base64.as_bytes()) {
-                    pages.jpeg(data);
+                // The picture comes from another office: one that does not decode is named, and
+                // the rest of the forms still print.
+                match data_encoding::BASE64
+                    .decode(f.jpeg_base64.as_bytes())
+                    .ok()
+                    .filter(|d| krilla::image::Image::from_jpeg(d.clone().into(), true).is_ok())
+                {
+                    Some(data) => pages.jpeg(data),
+                    None => pages.paragraph(
+                        &format!(
+                            "{} は JPEG として読めないため印刷できません。",
+                            f.source.file
+                        ),
+                        9.0,
+                    ),
                 }
             }
         }

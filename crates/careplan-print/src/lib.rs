@@ -55,25 +55,10 @@ impl Printed {
             .map_or(0, |d| d.as_secs());
         Printed {
             office: office.into(),
-            on: careplan_forms::display::date(date_of_day((secs + 9 * 3600) / 86_400)),
+            on: careplan_forms::display::date(careplan_csv::values::Date::from_days(
+                (secs + 9 * 3600) / 86_400,
+            )),
         }
-    }
-}
-
-/// The calendar date of a day counted from 1970-01-01 (Howard Hinnant's civil_from_days).
-fn date_of_day(days: u64) -> careplan_csv::values::Date {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
-    careplan_csv::values::Date {
-        ym: careplan_csv::values::YearMonth { year, month },
-        day,
     }
 }
 
@@ -93,16 +78,4 @@ pub fn pdf(users: &[UserForms], printed: &Printed, font: &PdfFont) -> Result<Vec
     };
     let footer = format!("印刷 {}　{}　Kizuna", printed.on, printed.office);
     page::write(&pages, font, &page::Footer { left: &footer }, &title)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_since_1970_are_calendar_dates() {
-        assert_eq!(date_of_day(0).to_string(), "19700101");
-        assert_eq!(date_of_day(20_427).to_string(), "20251205");
-        assert_eq!(date_of_day(19_782).to_string(), "20240229");
-    }
 }

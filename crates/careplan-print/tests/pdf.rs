@@ -182,6 +182,37 @@ fn every_form_of_the_standard_prints_and_its_pages_render() {
 }
 
 #[test]
+fn a_family_picture_that_is_not_a_jpeg_is_named_and_the_other_forms_still_print() {
+    let bundle = Bundle::new(
+        every_kind(YearMonth::parse("202612").unwrap())
+            .into_iter()
+            .map(|f| {
+                let bytes = if f.name.kind.is_image() {
+                    b"\xFF\xD8\xFF not really a picture".to_vec()
+                } else {
+                    f.bytes
+                };
+                (f.name.to_string(), bytes)
+            }),
+    );
+    let forms = all_forms(&bundle);
+    assert!(
+        forms
+            .iter()
+            .any(|f| f.forms.iter().any(|x| matches!(x, Form::Image(_))))
+    );
+    let text = squeezed(&pdftotext(&pdf(&forms, &printed(), &font()).unwrap()));
+    assert!(
+        text.contains("JPEGとして読めないため印刷できません"),
+        "the picture is named"
+    );
+    assert!(
+        text.contains("居宅サービス計画書（第1表）"),
+        "the other forms printed"
+    );
+}
+
+#[test]
 fn a_font_file_without_japanese_is_refused_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("not-a-font.ttf");

@@ -54,21 +54,8 @@ fn parse_service(i: usize, s: &str) -> Result<(OfficeNumber, ServiceType)> {
 fn this_month() -> YearMonth {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() / 86_400)
-        .unwrap_or(0) as i64;
-    // Civil-from-days (Howard Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    YearMonth {
-        year: year as u16,
-        month: month as u8,
-    }
+        .map_or(0, |d| d.as_secs() / 86_400);
+    careplan_csv::values::Date::from_days(days).ym
 }
 
 pub fn run(args: &SampleArgs) -> Result<ExitCode> {

@@ -3,12 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn kizuna(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kizuna"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+
+use common::kizuna;
 
 fn sample(dir: &Path) {
     let out = kizuna(&[

@@ -3,14 +3,11 @@
 //! PDF per user that names them.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn kizuna(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kizuna"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+
+use common::kizuna;
 
 fn sample(dir: &Path) {
     let out = kizuna(&[
