@@ -55,6 +55,15 @@ pub enum ActivityEvent {
     Connected,
     /// Devices of the office saved received files: the inbox shows where and by whom.
     OfficeSaved,
+    /// The watched export folder sent a unit, or has one waiting for a person (ready or wrong).
+    Folder {
+        /// The notification's title.
+        title: String,
+        /// What happened and what to do.
+        message: String,
+        /// A unit waits on the send screen.
+        waiting: bool,
+    },
 }
 
 /// Documents/Kizuna/受信: where received files go unless chosen otherwise.
@@ -77,50 +86,65 @@ impl<R: Runtime> DesktopHost<R> {
     fn state(&self) -> tauri::State<'_, AppState> {
         self.app.state::<AppState>()
     }
+}
 
-    // `opens_inbox`: clicking the notification brings the window back on the inbox.
-    fn notify(&self, title: &str, body: &str, opens_inbox: bool) {
-        if !self.state().settings().notifications {
-            return;
-        }
-        #[cfg(target_os = "linux")]
-        {
-            notify_clickable(&self.app, title, body, opens_inbox);
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            // Windows and macOS bring the app forward on a click; the focus handler then opens
-            // the inbox.
-            let _ = opens_inbox;
-            let _ = self
-                .app
-                .notification()
-                .builder()
-                .title(title)
-                .body(body)
-                .show();
-        }
+/// Shows a desktop notification unless the settings turned them off; a click brings the window
+/// back on the screen `opens` names ("inbox", "send"), where the platform tells of clicks.
+pub fn notify<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    body: &str,
+    opens: Option<&'static str>,
+) {
+    if !app.state::<AppState>().settings().notifications {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        notify_clickable(app, title, body, opens);
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // Windows and macOS bring the app forward on a click; the focus handler then opens
+        // the inbox.
+        let _ = opens;
+        let _ = app.notification().builder().title(title).body(body).show();
     }
 }
 
 /// Shows a desktop notification through the freedesktop service directly: the notification
 /// plugin offers no click callback on Linux. A thread waits for the click (or the close).
 #[cfg(target_os = "linux")]
-fn notify_clickable<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str, opens_inbox: bool) {
+fn notify_clickable<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    body: &str,
+    opens: Option<&'static str>,
+) {
     let app = app.clone();
     let mut n = notify_rust::Notification::new();
     n.appname("Kizuna").summary(title).body(body);
-    if opens_inbox {
+    if opens.is_some() {
         let lang = app.state::<AppState>().lang();
-        n.action("default", &notice(Notice::OpenInbox, lang));
+        let label = match opens {
+            Some("inbox") => notice(Notice::OpenInbox, lang),
+            _ => notice(Notice::Open, lang),
+        };
+        n.action("default", &label);
     }
     std::thread::spawn(move || match n.show() {
-        Ok(handle) if opens_inbox => handle.wait_for_action(|action| {
-            if action == "default" {
+        Ok(handle) if opens.is_some() => handle.wait_for_action(|action| {
+            if action != "default" {
+                return;
+            }
+            if opens == Some("inbox") {
                 app.state::<AppState>()
                     .open_inbox
                     .store(true, Ordering::SeqCst);
-                crate::tray::show_window(&app);
+            }
+            crate::tray::show_window(&app);
+            if let Some(screen) = opens.filter(|s| *s != "inbox") {
+                let _ = app.emit(NAVIGATE_EVENT, screen);
             }
         }),
         Ok(_) => {}
@@ -157,7 +181,8 @@ impl<R: Runtime> Host for DesktopHost<R> {
                 }
                 let partners = crate::commands::partner_names(&self.app, &files);
                 let lang = self.state().lang();
-                self.notify(
+                notify(
+                    &self.app,
                     &notice(Notice::ArrivedTitle, lang),
                     &notice(
                         Notice::Arrived {
@@ -167,7 +192,7 @@ impl<R: Runtime> Host for DesktopHost<R> {
                         },
                         lang,
                     ),
-                    true,
+                    Some("inbox"),
                 );
                 ActivityEvent::Received {
                     count: files.len(),
@@ -179,7 +204,8 @@ impl<R: Runtime> Host for DesktopHost<R> {
             Activity::Uploaded(n) => ActivityEvent::Uploaded { count: *n },
             Activity::CertificateEnding { days_left } => {
                 let lang = self.state().lang();
-                self.notify(
+                notify(
+                    &self.app,
                     &notice(Notice::CertificateTitle, lang),
                     &notice(
                         Notice::CertificateEnding {
@@ -187,7 +213,7 @@ impl<R: Runtime> Host for DesktopHost<R> {
                         },
                         lang,
                     ),
-                    false,
+                    None,
                 );
                 ActivityEvent::Certificate {
                     days_left: *days_left,
@@ -224,6 +250,23 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, client: Arc<careplan_client::Client
             app: host_app.clone(),
         };
         async move { client.watch(&host).await }
+    });
+}
+
+/// Runs the loop `run` makes again after a pause whenever it fails (panics), until it ends by
+/// itself, without the main loop's health reporting (the export folder's loop).
+pub fn supervise_quietly<F, Fut>(run: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tauri::async_runtime::spawn(async move {
+        let mut pause = FIRST_RESTART_PAUSE;
+        while let Err(e) = tauri::async_runtime::spawn(run()).await {
+            tracing::error!(error = %e, "a background loop stopped; starting it again");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(MAX_RESTART_PAUSE);
+        }
     });
 }
 

@@ -39,6 +39,7 @@ pub fn typescript() -> String {
         crate::commands::HistoryArgs::decl(&cfg),
         careplan_client::Partner::decl(&cfg),
         crate::background::ActivityEvent::decl(&cfg),
+        crate::watching::WaitingUnit::decl(&cfg),
         // The forms viewer and 予実突合 (careplan-forms).
         crate::forms::OpenedView::decl(&cfg),
         careplan_client::viewer::Opened::decl(&cfg),

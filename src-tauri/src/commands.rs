@@ -97,7 +97,8 @@ fn install<R: Runtime>(app: &AppHandle<R>, client: Client) {
     state.unread.store(unread, Ordering::SeqCst);
     crate::tray::show_unread(app, unread);
     *state.client.write().unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
-    crate::background::start(app, client);
+    crate::background::start(app, client.clone());
+    crate::watching::start(app, client);
 }
 
 #[tauri::command]
@@ -252,10 +253,13 @@ pub async fn send(
 ) -> Res<Vec<SentFile>> {
     let client = state.client()?;
     let lang = state.lang();
+    let files = paths(files);
     let uploads = client
-        .send_files(&paths(files), again)
+        .send_files(&files, again)
         .await
         .map_err(|e| state.error(&e))?;
+    // Queued files are kept sealed in the outbox: the export folder's copies can move away.
+    crate::watching::sent_by_hand(&state, &files).map_err(|e| state.error(&e))?;
     Ok(uploads.iter().map(|u| u.view(lang)).collect())
 }
 

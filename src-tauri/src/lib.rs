@@ -15,6 +15,7 @@ mod staff;
 mod state;
 mod tray;
 mod update;
+mod watching;
 
 use std::path::PathBuf;
 
@@ -227,5 +228,6 @@ pub fn shell<R: Runtime>(
             forms::export_comparison,
             forms::save_forms_pdf,
             forms::save_unit_pdf,
+            watching::waiting_units,
         ])
 }

@@ -55,6 +55,10 @@ pub struct AppState {
     pub downloaded: Mutex<Option<(tauri_plugin_updater::Update, Vec<u8>)>>,
     /// The files the viewer opened last.
     pub forms: crate::forms::OpenForms,
+    /// Units of the watched export folder waiting for a person.
+    pub waiting: crate::watching::Waiting,
+    /// Whether the export folder's loop runs.
+    pub folder_loop: AtomicBool,
 }
 
 /// The background exchange as the status view and the tray show it.
@@ -97,6 +101,8 @@ impl AppState {
             joining_cancelled: tokio::sync::Notify::new(),
             downloaded: Mutex::new(None),
             forms: Default::default(),
+            waiting: Default::default(),
+            folder_loop: AtomicBool::new(false),
         }
     }
 

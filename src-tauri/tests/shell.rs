@@ -617,3 +617,164 @@ fn the_window_size_and_place_are_kept_in_the_profile_they_belong_to() {
         serde_json::from_slice(&std::fs::read(profile.join("window-state.json")).unwrap()).unwrap();
     assert!(saved.get("main").is_some(), "{saved}");
 }
+
+/// The events of kind `kind` the window heard so far.
+fn heard_of(heard: &Mutex<Vec<Value>>, kind: &str) -> Vec<Value> {
+    heard
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+/// The app over a copy of 居宅's profile, unlocked, watching `export` in `mode`, with what its
+/// window hears.
+fn watching_app(
+    w: &World,
+    export: &Path,
+    mode: &str,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>, Arc<Mutex<Vec<Value>>>) {
+    let app_profile = w.folder("app-profile");
+    copy_folder(&w.profile(&KYOTAKU), &app_profile);
+    let (app, window) = app(&app_profile, &w.folder("app-inbox"));
+    let heard = Arc::new(Mutex::new(Vec::<Value>::new()));
+    app.listen(kizuna_desktop::ACTIVITY_EVENT, {
+        let heard = heard.clone();
+        move |e| heard.lock().unwrap().push(serde_json::from_str(e.payload()).unwrap())
+    });
+    let status = invoke(&window, "unlock", json!({ "passphrase": PASSPHRASE })).unwrap();
+    let mut settings = status["settings"].clone();
+    settings["watch_dir"] = json!(export);
+    settings["watch_mode"] = json!(mode);
+    invoke(&window, "save_settings", json!({ "settings": settings })).unwrap();
+    (app, window, heard)
+}
+
+/// Writes `files` into `export` one by one, a pause between them, as a slow care program does.
+fn export_slowly(files: &[PathBuf], export: &Path) {
+    for f in files {
+        std::fs::copy(f, export.join(f.file_name().unwrap())).unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
+/// How many units `files` make (files sharing sender, recipient and serial).
+fn units_in(files: &[PathBuf]) -> usize {
+    let units: std::collections::BTreeSet<String> = files
+        .iter()
+        .map(|f| {
+            careplan_csv::FileName::parse(&f.file_name().unwrap().to_string_lossy())
+                .unwrap()
+                .middle()
+        })
+        .collect();
+    units.len()
+}
+
+/// Waits up to a minute for `n` folder events, then a little more for any extra one.
+fn wait_for_folder_events(heard: &Mutex<Vec<Value>>, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while heard_of(heard, "folder").len() < n && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Past the quiet time again: a unit answered twice would show by now.
+    std::thread::sleep(Duration::from_secs(7));
+    heard_of(heard, "folder")
+}
+
+#[test]
+fn a_unit_exported_file_by_file_is_offered_once_with_one_notification_and_not_sent() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let files = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    let export = w.folder("export");
+    let (_app, window, heard) = watching_app(&w, &export, "confirm");
+
+    export_slowly(&files, &export);
+    let told = wait_for_folder_events(&heard, units_in(&files));
+
+    assert_eq!(told.len(), units_in(&files), "one notification per unit: {told:?}");
+    assert!(told.iter().all(|e| e["waiting"] == true));
+    let waiting = invoke(&window, "waiting_units", json!({})).unwrap();
+    let offered: usize = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|u| assert_eq!(u["ready"], true, "{u}"))
+        .map(|u| u["files"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(offered, files.len());
+    let sent = invoke(&window, "history", json!({ "filter": { "direction": "sent" } })).unwrap();
+    assert_eq!(sent.as_array().unwrap().len(), 0, "nothing sent before a person says so");
+}
+
+#[test]
+fn a_unit_a_person_sends_from_the_export_folder_moves_to_the_sent_folder_and_stops_waiting() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let files = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    let export = w.folder("export");
+    let (_app, window, heard) = watching_app(&w, &export, "confirm");
+    for f in &files {
+        std::fs::copy(f, export.join(f.file_name().unwrap())).unwrap();
+    }
+    wait_for_folder_events(&heard, units_in(&files));
+
+    let waiting = invoke(&window, "waiting_units", json!({})).unwrap();
+    let paths: Vec<Value> = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["files"].as_array().unwrap().clone())
+        .collect();
+    invoke(&window, "send", json!({ "files": paths, "again": false })).unwrap();
+
+    let left = invoke(&window, "waiting_units", json!({})).unwrap();
+    assert_eq!(left, json!([]));
+    for f in &files {
+        let name = f.file_name().unwrap();
+        assert!(!export.join(name).exists(), "{name:?} moved away");
+        assert!(export.join("送信済み").join(name).exists(), "{name:?} in 送信済み");
+    }
+}
+
+#[test]
+fn in_automatic_mode_a_unit_exported_file_by_file_is_sent_exactly_once() {
+    let w = World::new(&[KYOTAKU, HOUMON]);
+    w.enroll(&KYOTAKU);
+    w.enroll(&HOUMON);
+    let sample = w.sample(&[HOUMON]);
+    let files = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+    let export = w.folder("export");
+    let (_app, window, heard) = watching_app(&w, &export, "auto");
+
+    export_slowly(&files, &export);
+    let told = wait_for_folder_events(&heard, units_in(&files));
+
+    assert_eq!(told.len(), units_in(&files), "{told:?}");
+    assert!(told.iter().all(|e| e["waiting"] == false));
+    let sent = invoke(&window, "history", json!({ "filter": { "direction": "sent" } })).unwrap();
+    let mut names: Vec<&str> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file_name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected, "each file sent once");
+    // The partner receives each file once.
+    let out = w.kizuna(&HOUMON, &["receive", "--keep", "--json"]);
+    let received: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(received.as_array().unwrap().len(), files.len(), "{}", text(&out));
+}

@@ -34,11 +34,13 @@ import type {
   UserKey,
   UserForms,
   MonthComparison,
+  WaitingUnit,
 } from "./bindings";
 
 export type { Check, Comparison, Difference, MonthComparison, OpenedView, UserComparison, UserEntry, UserForms, UserKey } from "./bindings";
 export type { Device, EnrollArgs, JoiningView, NewStaffArgs, PendingDevice, StaffAddedView, StaffMember } from "./bindings";
 export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, OfficeSave, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
+export type { WaitingUnit };
 export type Status = StatusView;
 export type Finding = FindingView;
 /** History filters: every field may be left out. */
@@ -94,6 +96,7 @@ export const api = {
     invoke<number>("export_comparison", { month, office, serviceType, path }),
   saveFormsPdf: (view: number, users: UserKey[], path: string) => invoke<number>("save_forms_pdf", { view, users, path }),
   saveUnitPdf: (files: string[], dir: string) => invoke<number>("save_unit_pdf", { files, dir }),
+  waitingUnits: () => invoke<WaitingUnit[]>("waiting_units"),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {

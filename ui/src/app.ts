@@ -216,6 +216,9 @@ export class App implements Shell {
       case "connected":
         this.say("info", "");
         break;
+      case "folder":
+        this.say(a.waiting ? "error" : "info", `${a.title}: ${a.message}`);
+        break;
     }
     this.screens.get(this.current)?.activity?.(a);
   }

@@ -606,7 +606,33 @@ days_left: number, } | { "kind": "trouble",
 /**
  * In the app's language.
  */
-message: string, } | { "kind": "connected" } | { "kind": "office_saved" };
+message: string, } | { "kind": "connected" } | { "kind": "office_saved" } | { "kind": "folder", 
+/**
+ * The notification's title.
+ */
+title: string, 
+/**
+ * What happened and what to do.
+ */
+message: string, 
+/**
+ * A unit waits on the send screen.
+ */
+waiting: boolean, };
+
+export type WaitingUnit = { 
+/**
+ * Its files (full paths), for checking and sending as if dropped.
+ */
+files: Array<string>, 
+/**
+ * Checked without errors: it can be sent.
+ */
+ready: boolean, 
+/**
+ * What the notification said.
+ */
+message: string, };
 
 export type OpenedView = { 
 /**

@@ -292,6 +292,122 @@ pub fn notice(n: Notice<'_>, lang: Lang) -> String {
     }
 }
 
+/// A notification (title, body) for what the watched export folder did, in `lang`; `None`:
+/// nothing worth interrupting anyone for. `name_of` gives a partner's name for its number.
+pub fn folder_notice(
+    event: &crate::watch::FolderEvent,
+    name_of: &dyn Fn(&str) -> String,
+    lang: Lang,
+) -> Option<(String, String)> {
+    use crate::watch::{FolderEvent, Handled};
+    let en = lang == Lang::En;
+    let recipients = |files: &[std::path::PathBuf]| {
+        let mut to: Vec<String> = files
+            .iter()
+            .filter_map(|p| careplan_csv::FileName::parse(&p.file_name()?.to_string_lossy()).ok())
+            .map(|n| name_of(n.recipient.office.as_str()))
+            .collect();
+        to.dedup();
+        to.join("・")
+    };
+    Some(match event {
+        FolderEvent::Handled { unit, outcome } => {
+            let to = recipients(&unit.files);
+            let n = unit.files.len();
+            match outcome {
+                Handled::AlreadySent => return None,
+                Handled::Ready(_) if en => (
+                    "Files ready to send".into(),
+                    format!(
+                        "{n} files for {to} were checked and have no errors. Send them from the Send screen."
+                    ),
+                ),
+                Handled::Ready(_) => (
+                    "送信の準備ができました".into(),
+                    format!(
+                        "{to} 宛の {n} ファイルを検査しました。誤りはありません。「送信」画面で確認して送ってください。"
+                    ),
+                ),
+                Handled::Sent(_) if en => (
+                    "Sent automatically".into(),
+                    format!("{n} files were sent to {to}."),
+                ),
+                Handled::Sent(_) => (
+                    "自動送信しました".into(),
+                    format!("{to} 宛に {n} ファイルを送りました。"),
+                ),
+                Handled::Invalid(reports) => {
+                    let (file, finding) = reports.iter().find_map(|r| {
+                        r.findings
+                            .iter()
+                            .find(|f| f.is_error())
+                            .map(|f| (&r.name, f))
+                    })?;
+                    let errors: usize = reports.iter().map(|r| r.error_count()).sum();
+                    let place = match (finding.location.line, finding.location.column, en) {
+                        (Some(l), Some(c), false) => format!(" {l}行目 No.{c}"),
+                        (Some(l), _, false) => format!(" {l}行目"),
+                        (Some(l), Some(c), true) => format!(" line {l}, No.{c}"),
+                        (Some(l), _, true) => format!(" line {l}"),
+                        _ => String::new(),
+                    };
+                    let what = finding.message(lang);
+                    if en {
+                        (
+                            "Exported files have errors: not sent".into(),
+                            format!(
+                                "{file}{place}: {what} ({errors} errors in all). Correct them in the care software and export again."
+                            ),
+                        )
+                    } else {
+                        (
+                            "書き出されたファイルに誤りがあります（送信していません）".into(),
+                            format!(
+                                "{file}{place}: {what}（誤り 計 {errors} 件）。介護ソフトで直して、もう一度書き出してください。"
+                            ),
+                        )
+                    }
+                }
+                Handled::Incomplete(missing) if en => (
+                    "Export incomplete: not sent".into(),
+                    format!(
+                        "The files for {to} lack {}. Export the whole unit again from the care software.",
+                        missing.join(", ")
+                    ),
+                ),
+                Handled::Incomplete(missing) => (
+                    "書き出しがそろっていません（送信していません）".into(),
+                    format!(
+                        "{to} 宛のファイルに {} がありません。介護ソフトから単位全体をもう一度書き出してください。",
+                        missing.join("・")
+                    ),
+                ),
+            }
+        }
+        FolderEvent::Failed { error, .. } if en => {
+            ("Exported files not handled".into(), error_text(error, lang))
+        }
+        FolderEvent::Failed { error, .. } => (
+            "書き出されたファイルを処理できませんでした".into(),
+            error_text(error, lang),
+        ),
+        FolderEvent::Unreadable { dir, error } if en => (
+            "The export folder cannot be read".into(),
+            format!(
+                "{} cannot be read ({error}). Check the folder on the Settings screen.",
+                dir.display()
+            ),
+        ),
+        FolderEvent::Unreadable { dir, error } => (
+            "書き出しフォルダを読めません".into(),
+            format!(
+                "{} を読めません（{error}）。「設定」画面でフォルダを確認してください。",
+                dir.display()
+            ),
+        ),
+    })
+}
+
 /// How sending a file ended, for people, in `lang`.
 pub fn outcome_label(outcome: SendOutcome, lang: Lang) -> &'static str {
     match (outcome, lang == Lang::En) {

@@ -12,6 +12,7 @@ use careplan_csv::{FileKind, FileName, FileReport, NameMonth};
 use crate::client::Client;
 use crate::error::{ClientError, Result};
 use crate::send::Upload;
+use crate::settings::WatchMode;
 
 /// How long a unit's files must stay unchanged before they count as written.
 pub const QUIET: Duration = Duration::from_secs(5);
@@ -153,6 +154,26 @@ impl Watcher {
         }
         Ok(ready)
     }
+
+    /// When a unit waiting for its files to settle (or for the give-up time) should next be
+    /// looked at, if any is waiting.
+    pub fn next_look(&self, now: Instant) -> Option<Instant> {
+        let answered = |p: &PathBuf, s: &Seen| {
+            self.answered.iter().any(|a| {
+                a.iter()
+                    .any(|(ap, size, m)| ap == p && *size == s.size && *m == s.modified)
+            })
+        };
+        self.files
+            .iter()
+            .filter(|(p, s)| {
+                !answered(p, s)
+                    && FileName::parse(&p.file_name().unwrap_or_default().to_string_lossy()).is_ok()
+            })
+            .flat_map(|(_, s)| [s.unchanged_since + self.quiet, s.first_seen + self.give_up])
+            .filter(|t| *t > now)
+            .min()
+    }
 }
 
 /// The folder sent files are moved into, inside the watched folder.
@@ -163,6 +184,8 @@ pub const SENT_FOLDER: &str = "送信済み";
 pub enum Handled {
     /// Sent (or queued for a partner or a connection not there yet), one outcome per file.
     Sent(Vec<Upload>),
+    /// Checked without errors and left for a person to send (確認してから送信).
+    Ready(Vec<FileReport>),
     /// Every file went to its partner before: nothing sent again.
     AlreadySent,
     /// Files with errors: nothing sent; the findings say what is wrong.
@@ -171,11 +194,194 @@ pub enum Handled {
     Incomplete(Vec<&'static str>),
 }
 
+/// The folder a watcher looks at and what it does with a ready unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchSetup {
+    /// The care software's export folder.
+    pub dir: PathBuf,
+    /// Send at once, or check and leave for a person.
+    pub mode: WatchMode,
+    /// Move sent files into [`SENT_FOLDER`].
+    pub move_sent: bool,
+}
+
+/// What the folder loop tells its host.
+#[derive(Debug)]
+pub enum FolderEvent {
+    /// A unit was answered: sent, left ready, refused, or found sent before.
+    Handled {
+        /// The unit.
+        unit: WatchedUnit,
+        /// What became of it.
+        outcome: Handled,
+    },
+    /// A unit could not be handled (the history or a file could not be read or moved); it is
+    /// looked at again when its files change.
+    Failed {
+        /// The unit.
+        unit: WatchedUnit,
+        /// Why.
+        error: ClientError,
+    },
+    /// The folder cannot be read (removed, a network drive gone); said once until it can be
+    /// read again.
+    Unreadable {
+        /// The folder.
+        dir: PathBuf,
+        /// Why, from the system.
+        error: String,
+    },
+}
+
+/// What the folder loop asks of its host.
+pub trait FolderHost {
+    /// The folder to watch now (settings may change while the loop runs); `None`: none.
+    fn folder(&self) -> Option<WatchSetup>;
+    /// Tells the host what happened.
+    fn report(&self, event: FolderEvent);
+    /// Whether to stop.
+    fn stopping(&self) -> bool;
+}
+
+/// How often the folder is looked at without an OS file event: network drives send none.
+pub const POLL_EVERY: Duration = Duration::from_secs(2);
+
+/// The folder loop's waits.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// How long a unit's files stay unchanged before they count as written.
+    pub quiet: Duration,
+    /// How long an incomplete unit is waited for.
+    pub give_up: Duration,
+    /// How often the folder is looked at without an OS file event.
+    pub poll: Duration,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Waits {
+            quiet: QUIET,
+            give_up: GIVE_UP,
+            poll: POLL_EVERY,
+        }
+    }
+}
+
+/// OS file events for one folder: each one only makes the next look come sooner.
+struct Events {
+    _watcher: notify::RecommendedWatcher,
+}
+
+impl Events {
+    // Best effort: a folder the OS cannot watch (some network drives) is polled only.
+    fn start(dir: &Path, wake: &std::sync::Arc<tokio::sync::Notify>) -> Option<Events> {
+        use notify::Watcher as _;
+        let wake = wake.clone();
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if event.is_ok() {
+                    wake.notify_one();
+                }
+            })
+            .map_err(|e| tracing::info!(error = %e, "no file events; polling only"))
+            .ok()?;
+        watcher
+            .watch(dir, notify::RecursiveMode::NonRecursive)
+            .map_err(|e| tracing::info!(error = %e, dir = %dir.display(), "no file events; polling only"))
+            .ok()?;
+        Some(Events { _watcher: watcher })
+    }
+}
+
 impl Client {
-    /// Sends a unit the watcher answered, unless it is incomplete, has errors or was sent before
-    /// (remembered in the history, so across restarts). Sent files are moved into
-    /// [`SENT_FOLDER`] when `move_sent`.
-    pub async fn send_watched(&self, unit: &WatchedUnit, move_sent: bool) -> Result<Handled> {
+    /// Watches the host's export folder until the host says stop: each unit, once complete
+    /// and written, is checked and sent (自動送信) or left ready for a person (確認してから送信);
+    /// units with errors, incomplete ones and ones sent before are never sent. The folder is
+    /// looked at on every OS file event and every [`POLL_EVERY`] besides.
+    pub async fn watch_folder(&self, host: &impl FolderHost) {
+        self.watch_folder_with(host, Waits::default()).await
+    }
+
+    /// [`Client::watch_folder`] with other waits (tests).
+    pub async fn watch_folder_with(&self, host: &impl FolderHost, waits: Waits) {
+        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+        let mut current: Option<(WatchSetup, Watcher, Option<Events>)> = None;
+        let mut unreadable = false;
+        while !host.stopping() {
+            let setup = host.folder();
+            if setup.as_ref() != current.as_ref().map(|c| &c.0) {
+                current = setup.map(|s| {
+                    let events = Events::start(&s.dir, &wake);
+                    let watcher = Watcher::with_waits(&s.dir, waits.quiet, waits.give_up);
+                    (s, watcher, events)
+                });
+                unreadable = false;
+            }
+            if let Some((setup, watcher, events)) = &mut current {
+                match watcher.poll(Instant::now()) {
+                    Ok(units) => {
+                        unreadable = false;
+                        if events.is_none() {
+                            // The folder may have appeared since (a drive connected again).
+                            *events = Events::start(&setup.dir, &wake);
+                        }
+                        // Partners' files (an export folder that is also the import folder) are
+                        // not this office's to send: left alone, without a word.
+                        for unit in units.into_iter().filter(|u| self.sends(u)) {
+                            let event = match self
+                                .handle_watched(&unit, setup.mode, setup.move_sent)
+                                .await
+                            {
+                                Ok(outcome) => FolderEvent::Handled { unit, outcome },
+                                Err(error) => FolderEvent::Failed { unit, error },
+                            };
+                            host.report(event);
+                        }
+                    }
+                    Err(e) => {
+                        *events = None;
+                        if !std::mem::replace(&mut unreadable, true) {
+                            host.report(FolderEvent::Unreadable {
+                                dir: setup.dir.clone(),
+                                error: e.to_string(),
+                            });
+                        }
+                    }
+                }
+            }
+            let now = Instant::now();
+            let due = current
+                .as_ref()
+                .and_then(|c| c.1.next_look(now))
+                .map_or(waits.poll, |t| (t - now).min(waits.poll));
+            tokio::select! {
+                _ = wake.notified() => {
+                    // A burst of events (a file written in pieces) is one look.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                _ = tokio::time::sleep(due) => {}
+            }
+        }
+    }
+
+    /// Whether every file of `unit` is named as sent by this office.
+    fn sends(&self, unit: &WatchedUnit) -> bool {
+        unit.files.iter().all(|p| {
+            p.file_name()
+                .and_then(|n| FileName::parse(&n.to_string_lossy()).ok())
+                .is_some_and(|n| n.sender.office.as_str() == self.office)
+        })
+    }
+
+    /// Answers a unit the watcher gave: incomplete, with errors or sent before (remembered in
+    /// the history, so across restarts) → nothing sent; else sent (`Auto`) or checked and left
+    /// for a person (`Confirm`). Sent files are moved into [`SENT_FOLDER`] when `move_sent`.
+    pub async fn handle_watched(
+        &self,
+        unit: &WatchedUnit,
+        mode: WatchMode,
+        move_sent: bool,
+    ) -> Result<Handled> {
         if !unit.missing.is_empty() {
             return Ok(Handled::Incomplete(unit.missing.clone()));
         }
@@ -196,6 +402,14 @@ impl Client {
             }
             return Ok(Handled::AlreadySent);
         }
+        if mode == WatchMode::Confirm {
+            let reports = self.check(&unit.files)?;
+            return Ok(if reports.iter().any(|r| !r.is_valid()) {
+                Handled::Invalid(reports)
+            } else {
+                Handled::Ready(reports)
+            });
+        }
         match self.send_files(&unit.files, false).await {
             Ok(uploads) => {
                 if move_sent {
@@ -208,6 +422,22 @@ impl Client {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Moves files a person sent from the watched folder `dir` into its [`SENT_FOLDER`] (files
+/// elsewhere are left where they are).
+pub fn put_away_sent(dir: &Path, files: &[PathBuf]) -> Result<()> {
+    let Ok(dir) = dir.canonicalize() else {
+        return Ok(());
+    };
+    let ours: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| {
+            f.is_file() && f.parent().and_then(|p| p.canonicalize().ok()).as_deref() == Some(&*dir)
+        })
+        .cloned()
+        .collect();
+    move_into_sent(&ours)
 }
 
 // Into 送信済み beside them, never over a file already there.
@@ -377,6 +607,21 @@ mod tests {
         std::fs::write(dir.path().join(files[0].name.to_string()), changed).unwrap();
         w.poll(t0 + 6 * S).unwrap();
         assert_eq!(w.poll(t0 + 11 * S).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_next_look_is_when_a_waiting_unit_has_been_quiet_long_enough_and_none_once_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = Instant::now();
+        let mut w = watcher(dir.path());
+        assert_eq!(w.next_look(t0), None, "nothing to wait for");
+        for f in schedule_unit() {
+            std::fs::write(dir.path().join(f.name.to_string()), &f.bytes).unwrap();
+        }
+        w.poll(t0).unwrap();
+        assert_eq!(w.next_look(t0), Some(t0 + 5 * S));
+        assert_eq!(w.poll(t0 + 5 * S).unwrap().len(), 1);
+        assert_eq!(w.next_look(t0 + 5 * S), None);
     }
 
     #[test]

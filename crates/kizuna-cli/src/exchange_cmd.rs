@@ -524,14 +524,15 @@ async fn send(profile: &Path, paths: &[PathBuf], json: bool, again: bool) -> Res
     })
 }
 
-/// `kizuna send --watch DIR`: polls the folder every second and sends each unit once.
+/// `kizuna send --watch DIR`: sends each unit of the folder once, complete and written.
 async fn watch_folder(
     profile: &Path,
     dir: &Path,
     move_sent: bool,
     for_seconds: Option<u64>,
 ) -> Result<ExitCode> {
-    use careplan_client::watch::{Handled, Watcher};
+    use careplan_client::settings::WatchMode;
+    use careplan_client::watch::WatchSetup;
     let client = match open(profile) {
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
@@ -544,28 +545,41 @@ async fn watch_folder(
         "{} を見ています。書き終わった単位ごとに検査して送ります（Ctrl+C で終了）。",
         dir.display()
     );
-    let mut watcher = Watcher::new(dir);
-    let start = std::time::Instant::now();
-    loop {
-        let now = std::time::Instant::now();
-        if for_seconds.is_some_and(|s| now.duration_since(start).as_secs() >= s) {
-            return Ok(ExitCode::SUCCESS);
-        }
-        let units = match watcher.poll(now) {
-            Ok(u) => u,
-            Err(e) => {
-                eprintln!("kizuna: {} を読めません（{e}）。", dir.display());
-                Vec::new()
-            }
-        };
-        for unit in units {
-            let names: Vec<String> = unit
-                .files
+    let host = FolderPrinter {
+        setup: WatchSetup {
+            dir: dir.to_owned(),
+            mode: WatchMode::Auto,
+            move_sent,
+        },
+        until: for_seconds.map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s)),
+    };
+    client.watch_folder(&host).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what the watched folder did, for `kizuna send --watch`.
+struct FolderPrinter {
+    setup: careplan_client::watch::WatchSetup,
+    until: Option<std::time::Instant>,
+}
+
+impl careplan_client::watch::FolderHost for FolderPrinter {
+    fn folder(&self) -> Option<careplan_client::watch::WatchSetup> {
+        Some(self.setup.clone())
+    }
+
+    fn report(&self, event: careplan_client::watch::FolderEvent) {
+        use careplan_client::watch::{FolderEvent, Handled};
+        let names = |files: &[PathBuf]| {
+            files
                 .iter()
                 .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .collect();
-            match client.send_watched(&unit, move_sent).await {
-                Ok(Handled::Sent(uploads)) => {
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match event {
+            FolderEvent::Handled { unit, outcome } => match outcome {
+                Handled::Sent(uploads) => {
                     for u in uploads.iter().map(|u| u.view(Lang::Ja)) {
                         println!(
                             "{}: {} → {}",
@@ -575,24 +589,31 @@ async fn watch_folder(
                         );
                     }
                 }
-                Ok(Handled::AlreadySent) => {
-                    println!("送信済みのため送りません: {}", names.join(", "))
+                Handled::Ready(_) => println!("送信できます: {}", names(&unit.files)),
+                Handled::AlreadySent => {
+                    println!("送信済みのため送りません: {}", names(&unit.files))
                 }
-                Ok(Handled::Invalid(reports)) => {
+                Handled::Invalid(reports) => {
                     eprint!("{}", crate::validate_cmd::text_report(&reports, Lang::Ja));
-                    println!("誤りがあるため送りません: {}", names.join(", "));
+                    println!("誤りがあるため送りません: {}", names(&unit.files));
                 }
-                Ok(Handled::Incomplete(missing)) => println!(
+                Handled::Incomplete(missing) => println!(
                     "そろっていないため送りません（{} がありません）: {}",
                     missing.join("・"),
-                    names.join(", ")
+                    names(&unit.files)
                 ),
-                Err(e) => {
-                    fail(&e);
-                }
+            },
+            FolderEvent::Failed { error, .. } => {
+                fail(&error);
+            }
+            FolderEvent::Unreadable { dir, error } => {
+                eprintln!("kizuna: {} を読めません（{error}）。", dir.display())
             }
         }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+
+    fn stopping(&self) -> bool {
+        self.until.is_some_and(|u| std::time::Instant::now() >= u)
     }
 }
 

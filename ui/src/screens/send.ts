@@ -2,7 +2,7 @@
 
 import { open } from "@tauri-apps/plugin-dialog";
 
-import { api, errorCode, errorMessage, type FileView, type SendPlan, type SentFile, type UnitCard } from "../api";
+import { api, errorCode, errorMessage, type FileView, type SendPlan, type SentFile, type UnitCard, type WaitingUnit } from "../api";
 import { OUTCOME_LABELS } from "../bindings";
 import { clear, h } from "../dom";
 import { findingPlace, formatMonth } from "../format";
@@ -28,7 +28,10 @@ function outcomeLabel(s: SentFile): string {
 
 export function createSend(shell: Shell): SendScreen {
   const list = h("div", { class: "cards", id: "cards" });
+  const waiting = h("section", { class: "card waiting", id: "waiting", hidden: true });
   let plan: SendPlan = { units: [], foreign: [] };
+  // Files the watched export folder offered that are on the cards now.
+  let offered = "";
   const check = async (paths: string[]): Promise<void> => {
     clear(list);
     list.append(h("p", { class: "muted" }, t("checking")));
@@ -68,15 +71,62 @@ export function createSend(shell: Shell): SendScreen {
         ),
       ),
     ),
+    waiting,
     list,
   );
+  // Units the watched export folder checked wait here for a person: shown on the cards at once
+  // when nothing else is, else one click away.
+  const showWaiting = async (): Promise<void> => {
+    let units: WaitingUnit[] = [];
+    try {
+      units = await api.waitingUnits();
+    } catch {
+      return;
+    }
+    drawWaiting(waiting, units, (paths) => {
+      offered = paths.join("\n");
+      void check(paths);
+    });
+    const all = units.flatMap((u) => u.files);
+    const key = all.join("\n");
+    if (all.length && key !== offered && plan.units.length === 0) {
+      offered = key;
+      await check(all);
+    }
+  };
   // Ctrl+O chooses files, Ctrl+Shift+O a folder, as in other programs' open dialogs.
   const shortcut = (e: KeyboardEvent, mod: boolean): boolean => {
     if (!mod || e.key.toLowerCase() !== "o") return false;
     void choose(e.shiftKey);
     return true;
   };
-  return { el, show: () => {}, check, shortcut };
+  return {
+    el,
+    show: () => void showWaiting(),
+    check,
+    shortcut,
+    activity: (a) => {
+      if (a.kind === "folder" && a.waiting) void showWaiting();
+    },
+  };
+}
+
+/** The watched export folder's units that wait for a person, each with what was found. */
+function drawWaiting(section: HTMLElement, units: WaitingUnit[], show: (paths: string[]) => void): void {
+  clear(section);
+  section.hidden = units.length === 0;
+  if (!units.length) return;
+  section.append(h("h2", {}, t("exportWaitingTitle")), h("p", { class: "muted" }, t("exportWaitingLead")));
+  for (const u of units) {
+    section.append(
+      h(
+        "div",
+        { class: `waiting-unit ${u.ready ? "ok" : "bad"}` },
+        h("span", {}, u.message),
+        h("button", { class: "secondary", onclick: () => show(u.files) }, t("exportWaitingShow")),
+      ),
+    );
+  }
 }
 
 function drawPlan(list: HTMLElement, plan: SendPlan, shell: Shell): void {

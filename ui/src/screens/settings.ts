@@ -9,7 +9,7 @@ import { h, field } from "../dom";
 import { setLanguage, t, type Key } from "../i18n";
 import type { Screen, Shell } from "./screen";
 
-type Flag = "save_arrivals" | "start_at_login" | "notifications" | "check_updates";
+type Flag = "save_arrivals" | "start_at_login" | "notifications" | "check_updates" | "move_sent";
 
 export function createSettings(shell: Shell): Screen {
   let s: Settings = { ...shell.status.settings };
@@ -31,6 +31,14 @@ export function createSettings(shell: Shell): Screen {
   );
   const proxy = h("input", { id: "proxy", placeholder: "http://proxy.example:8080", oninput: touched });
   const idle = h("input", { id: "idle-lock", type: "number", min: "1", max: "480", oninput: touched });
+  const watchDir = h("code", { id: "watch-dir" });
+  const watchMode = h(
+    "select",
+    { id: "watch-mode", onchange: touched },
+    h("option", { value: "confirm" }, t("watchConfirm")),
+    h("option", { value: "auto" }, t("watchAuto")),
+  );
+  const showWatchDir = () => (watchDir.textContent = s.watch_dir ?? t("watchNone"));
   const fill = () => {
     s = { ...shell.status.settings };
     dir.textContent = s.receive_dir ?? shell.status.receive_dir;
@@ -38,6 +46,8 @@ export function createSettings(shell: Shell): Screen {
     lang.value = s.language;
     proxy.value = s.proxy ?? "";
     idle.value = String(s.idle_lock_minutes);
+    watchMode.value = s.watch_mode;
+    showWatchDir();
   };
   const saveNow = async () => {
     const minutes = Number.parseInt(idle.value, 10);
@@ -46,6 +56,7 @@ export function createSettings(shell: Shell): Screen {
       language: lang.value,
       proxy: proxy.value.trim() || null,
       idle_lock_minutes: Number.isFinite(minutes) ? minutes : s.idle_lock_minutes,
+      watch_mode: watchMode.value === "auto" ? "auto" : "confirm",
     };
     for (const [key, box] of boxes) next[key] = box.checked;
     try {
@@ -104,6 +115,44 @@ export function createSettings(shell: Shell): Screen {
       field(t("proxy"), proxy),
       field(t("idleLock"), idle),
       shell.status.updates_configured ? check("check_updates", "checkUpdates") : null,
+      h("h2", {}, t("watchTitle")),
+      h("p", { class: "hint" }, t("watchLead")),
+      h(
+        "div",
+        { class: "row" },
+        watchDir,
+        h(
+          "button",
+          {
+            class: "secondary",
+            id: "choose-watch-dir",
+            onclick: async () => {
+              const chosen = await open({ directory: true });
+              if (typeof chosen === "string") {
+                s.watch_dir = chosen;
+                showWatchDir();
+                dirty = true;
+              }
+            },
+          },
+          t("watchChoose"),
+        ),
+        h(
+          "button",
+          {
+            class: "secondary",
+            id: "stop-watching",
+            onclick: () => {
+              s.watch_dir = null;
+              showWatchDir();
+              dirty = true;
+            },
+          },
+          t("watchStop"),
+        ),
+      ),
+      field(t("watchMode"), watchMode),
+      check("move_sent", "moveSent"),
       h("button", { class: "primary", id: "save-settings", onclick: () => void saveNow() }, t("save")),
     ),
     relays.card,
