@@ -98,6 +98,53 @@ describe("送信", () => {
   });
 });
 
+describe("送信: the watched export folder", () => {
+  const unit = (files: string[]) => ({
+    recipient: "1320000002",
+    recipient_name: "訪問介護ひまわり",
+    month: "202612",
+    serial: "01",
+    users: 1,
+    files: files.map((path) => ({ path, name: path.slice(3), kind: "I", kind_name: "サービス利用票", users: 1, findings: [], errors: 0 })),
+    errors: 0,
+    warnings: 0,
+    sendable: true,
+  });
+
+  it("puts a unit waiting in the export folder on the cards when the screen opens", async () => {
+    const checked: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "waiting_units") return [{ files: ["/x/A.CSV", "/x/B.CSV"], ready: true, message: "訪問介護ひまわり 宛の 2 ファイルを検査しました。" }];
+      if (cmd === "plan_send") return (checked.push(args.files), { units: [unit(args.files as string[])], foreign: [] });
+      return null;
+    });
+    const el = await shown(createSend(fakeShell()));
+    await settle();
+    expect(checked).toEqual([["/x/A.CSV", "/x/B.CSV"]]);
+    expect(el.querySelector("#waiting")?.textContent).toContain("訪問介護ひまわり 宛の 2 ファイルを検査しました。");
+    expect(el.querySelectorAll(".card.unit")).toHaveLength(1);
+  });
+
+  it("keeps files a person dropped on the cards and offers the waiting unit one click away", async () => {
+    const checked: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "waiting_units") return [{ files: ["/x/A.CSV"], ready: false, message: "A.CSV 3行目: 誤り" }];
+      if (cmd === "plan_send") return (checked.push(args.files), { units: [unit(args.files as string[])], foreign: [] });
+      return null;
+    });
+    const send = createSend(fakeShell());
+    document.body.replaceChildren(send.el);
+    await send.check(["/y/Z.CSV"]);
+    await send.show();
+    await settle();
+    expect(checked).toEqual([["/y/Z.CSV"]]);
+    send.el.querySelector<HTMLButtonElement>("#waiting button")!.click();
+    await settle();
+    expect(checked).toEqual([["/y/Z.CSV"], ["/x/A.CSV"]]);
+    expect(send.el.querySelector("#waiting .waiting-unit")?.classList.contains("bad")).toBe(true);
+  });
+});
+
 describe("受信箱", () => {
   it("says it is loading until the list is there", async () => {
     let answer: (v: unknown) => void = () => {};
@@ -325,6 +372,24 @@ describe("設定", () => {
     el.querySelector<HTMLButtonElement>("#save-settings")!.click();
     await settle();
     expect((saved[0] as { idle_lock_minutes: number }).idle_lock_minutes).toBe(30);
+  });
+
+  it("saves the export folder's mode and whether sent files move", async () => {
+    const saved: Record<string, unknown>[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "save_settings") return (saved.push(args.settings as Record<string, unknown>), args.settings);
+      return null;
+    });
+    const el = await shown(createSettings(fakeShell()));
+    expect(el.querySelector("#watch-dir")?.textContent).toBe("選んでいません");
+    const mode = el.querySelector<HTMLSelectElement>("#watch-mode")!;
+    expect(mode.value).toBe("confirm");
+    mode.value = "auto";
+    mode.dispatchEvent(new Event("change"));
+    el.querySelector<HTMLInputElement>("#move_sent")!.checked = false;
+    el.querySelector<HTMLButtonElement>("#save-settings")!.click();
+    await settle();
+    expect(saved[0]).toMatchObject({ watch_mode: "auto", move_sent: false, watch_dir: null });
   });
 
   it("keeps a refused proxy so it can be corrected", async () => {

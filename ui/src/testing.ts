@@ -82,11 +82,15 @@ export async function shown(screen: Screen): Promise<HTMLElement> {
 export const settle = () => new Promise((r) => setTimeout(r, 0));
 
 export type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
+/** Answers the window's calls with `handler`; the send screen's look at the export folder
+ * answers "nothing waiting" unless the handler gives a list. */
 export function ipc(handler: Handler): string[] {
   const calls: string[] = [];
   mockIPC((cmd, args) => {
     calls.push(cmd);
-    return handler(cmd, (args ?? {}) as Record<string, unknown>);
+    const answer = handler(cmd, (args ?? {}) as Record<string, unknown>);
+    if (cmd === "waiting_units" && !Array.isArray(answer)) return [];
+    return answer;
   });
   return calls;
 }
