@@ -635,14 +635,23 @@ fn watching_app(
     w: &World,
     export: &Path,
     mode: &str,
-) -> (App<MockRuntime>, WebviewWindow<MockRuntime>, Arc<Mutex<Vec<Value>>>) {
+) -> (
+    App<MockRuntime>,
+    WebviewWindow<MockRuntime>,
+    Arc<Mutex<Vec<Value>>>,
+) {
     let app_profile = w.folder("app-profile");
     copy_folder(&w.profile(&KYOTAKU), &app_profile);
     let (app, window) = app(&app_profile, &w.folder("app-inbox"));
     let heard = Arc::new(Mutex::new(Vec::<Value>::new()));
     app.listen(kizuna_desktop::ACTIVITY_EVENT, {
         let heard = heard.clone();
-        move |e| heard.lock().unwrap().push(serde_json::from_str(e.payload()).unwrap())
+        move |e| {
+            heard
+                .lock()
+                .unwrap()
+                .push(serde_json::from_str(e.payload()).unwrap())
+        }
     });
     let status = invoke(&window, "unlock", json!({ "passphrase": PASSPHRASE })).unwrap();
     let mut settings = status["settings"].clone();
@@ -697,7 +706,11 @@ fn a_unit_exported_file_by_file_is_offered_once_with_one_notification_and_not_se
     export_slowly(&files, &export);
     let told = wait_for_folder_events(&heard, units_in(&files));
 
-    assert_eq!(told.len(), units_in(&files), "one notification per unit: {told:?}");
+    assert_eq!(
+        told.len(),
+        units_in(&files),
+        "one notification per unit: {told:?}"
+    );
     assert!(told.iter().all(|e| e["waiting"] == true));
     let waiting = invoke(&window, "waiting_units", json!({})).unwrap();
     let offered: usize = waiting
@@ -708,8 +721,17 @@ fn a_unit_exported_file_by_file_is_offered_once_with_one_notification_and_not_se
         .map(|u| u["files"].as_array().unwrap().len())
         .sum();
     assert_eq!(offered, files.len());
-    let sent = invoke(&window, "history", json!({ "filter": { "direction": "sent" } })).unwrap();
-    assert_eq!(sent.as_array().unwrap().len(), 0, "nothing sent before a person says so");
+    let sent = invoke(
+        &window,
+        "history",
+        json!({ "filter": { "direction": "sent" } }),
+    )
+    .unwrap();
+    assert_eq!(
+        sent.as_array().unwrap().len(),
+        0,
+        "nothing sent before a person says so"
+    );
 }
 
 #[test]
@@ -740,7 +762,10 @@ fn a_unit_a_person_sends_from_the_export_folder_moves_to_the_sent_folder_and_sto
     for f in &files {
         let name = f.file_name().unwrap();
         assert!(!export.join(name).exists(), "{name:?} moved away");
-        assert!(export.join("送信済み").join(name).exists(), "{name:?} in 送信済み");
+        assert!(
+            export.join("送信済み").join(name).exists(),
+            "{name:?} in 送信済み"
+        );
     }
 }
 
@@ -759,7 +784,12 @@ fn in_automatic_mode_a_unit_exported_file_by_file_is_sent_exactly_once() {
 
     assert_eq!(told.len(), units_in(&files), "{told:?}");
     assert!(told.iter().all(|e| e["waiting"] == false));
-    let sent = invoke(&window, "history", json!({ "filter": { "direction": "sent" } })).unwrap();
+    let sent = invoke(
+        &window,
+        "history",
+        json!({ "filter": { "direction": "sent" } }),
+    )
+    .unwrap();
     let mut names: Vec<&str> = sent
         .as_array()
         .unwrap()
@@ -776,5 +806,10 @@ fn in_automatic_mode_a_unit_exported_file_by_file_is_sent_exactly_once() {
     // The partner receives each file once.
     let out = w.kizuna(&HOUMON, &["receive", "--keep", "--json"]);
     let received: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(received.as_array().unwrap().len(), files.len(), "{}", text(&out));
+    assert_eq!(
+        received.as_array().unwrap().len(),
+        files.len(),
+        "{}",
+        text(&out)
+    );
 }

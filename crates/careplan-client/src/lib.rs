@@ -20,6 +20,7 @@ pub mod plan;
 pub mod profile;
 mod receive;
 pub mod relay;
+mod savings;
 mod send;
 pub mod settings;
 mod staff;
@@ -33,6 +34,8 @@ pub mod viewer;
 pub mod watch;
 mod work;
 
+/// The cost-effect simulator.
+pub use careplan_cost as cost;
 /// The forms viewer's model and 予実突合.
 pub use careplan_forms as forms;
 /// The relay API's types, as the client speaks them.

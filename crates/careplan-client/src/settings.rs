@@ -9,7 +9,7 @@ use crate::profile::write_atomic;
 
 /// What office staff can set in the app.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Where received files are saved (the care software's import folder).
@@ -40,6 +40,8 @@ pub struct Settings {
     pub watch_mode: WatchMode,
     /// Sent files are moved into the folder's 送信済み (else left where they are).
     pub move_sent: bool,
+    /// The cost-effect simulator's unit costs, as this office set them.
+    pub costs: careplan_cost::UnitCosts,
 }
 
 /// What the watched export folder does with a unit that is ready.
@@ -69,6 +71,7 @@ impl Default for Settings {
             watch_dir: None,
             watch_mode: WatchMode::Confirm,
             move_sent: true,
+            costs: careplan_cost::UnitCosts::default(),
         }
     }
 }

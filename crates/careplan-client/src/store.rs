@@ -855,6 +855,54 @@ impl Db {
         Ok(rows)
     }
 
+    /// Every file sent or received (not failed, refused, quarantined or a replay), as the
+    /// cost-effect simulator counts them.
+    pub fn exchanged(&self) -> Result<Vec<careplan_cost::Exchanged>> {
+        use careplan_cost::{Exchanged, Way};
+        let sql = "SELECT 0, s.file_name, s.kind, s.recipient, p.name, s.users, s.created_at
+                     FROM sent s LEFT JOIN partners p ON p.number = s.recipient
+                    WHERE s.state NOT IN ('failed', 'rejected')
+                   UNION ALL
+                   SELECT 1, r.file_name, r.kind, r.sender, p.name, r.users, r.received_at
+                     FROM received r LEFT JOIN partners p ON p.number = r.sender
+                    WHERE r.state NOT IN ('quarantined', 'replayed')";
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (way, file_name, kind, partner, partner_name, users, at) = row?;
+            let (Some(kind), Ok(name)) = (
+                kind.as_deref()
+                    .and_then(careplan_csv::FileKind::from_prefix),
+                careplan_csv::FileName::parse(&file_name),
+            ) else {
+                continue;
+            };
+            out.push(Exchanged {
+                // Offices count their months in Japan time.
+                day: (at.max(0) as u64 + 9 * 3600) / 86_400,
+                way: if way == 0 { Way::Sent } else { Way::Received },
+                partner,
+                partner_name,
+                kind,
+                unit: name.middle(),
+                users: users.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
+            });
+        }
+        Ok(out)
+    }
+
     /// One file of the history, as [`Db::files_with`] lists them.
     pub fn stored_file(&self, direction: Direction, id: i64) -> Result<Option<StoredFile>> {
         let (table, partner) = match direction {

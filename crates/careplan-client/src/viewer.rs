@@ -258,7 +258,7 @@ fn latest_of_each_name(mut files: Vec<StoredFile>) -> Vec<StoredFile> {
 }
 
 /// The Japanese font PDFs are set in (found once: looking reads font files).
-fn pdf_font() -> Result<careplan_print::PdfFont> {
+pub(crate) fn pdf_font() -> Result<careplan_print::PdfFont> {
     static FONT: std::sync::OnceLock<std::result::Result<careplan_print::PdfFont, String>> =
         std::sync::OnceLock::new();
     FONT.get_or_init(|| careplan_print::PdfFont::find().map_err(|e| e.to_string()))
@@ -266,7 +266,7 @@ fn pdf_font() -> Result<careplan_print::PdfFont> {
         .map_err(|_| ClientError::NoFont)
 }
 
-fn print_error(e: careplan_print::PrintError) -> ClientError {
+pub(crate) fn print_error(e: careplan_print::PrintError) -> ClientError {
     match e {
         careplan_print::PrintError::NoFont => ClientError::NoFont,
         other => ClientError::Print(other.to_string()),

@@ -224,6 +224,11 @@ impl<'f> Pages<'f> {
         self.y = self.bottom();
     }
 
+    /// A grey box at (x, y) from the page's top left (0 black … 255 white).
+    pub(crate) fn shade(&mut self, x: f32, y: f32, w: f32, h: f32, grey: u8) {
+        self.op(Op::Shade { x, y, w, h, grey });
+    }
+
     /// A paragraph of text across the page.
     pub(crate) fn paragraph(&mut self, text: &str, size: f32) {
         for line in self.wrap(text, self.width(), size) {

@@ -2,6 +2,7 @@
 //! the official forms (landscape where they are), Japanese text selectable, a subset of a
 //! Japanese font embedded, every page with its number, the printing office and the date.
 
+mod cost;
 mod font;
 mod forms;
 mod layout;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 
 use careplan_forms::UserForms;
 
+pub use cost::cost_pdf;
 pub use font::PdfFont;
 
 /// Why a PDF could not be made.

@@ -7,6 +7,7 @@ mod compare_cmd;
 mod demo_cmd;
 mod exchange_cmd;
 mod pdf_cmd;
+mod report_cmd;
 mod sample_cmd;
 mod validate_cmd;
 
@@ -65,6 +66,9 @@ enum Command {
     /// 予実突合: set service offices' 実績 against the plan (第6表 予定), per user and day. Exits
     /// with 1 when there are differences.
     Compare(compare_cmd::CompareArgs),
+    /// The cost-effect simulator: what the plans, schedules and 実績 of the office's history
+    /// would have cost on paper, per month and partner, with a year's projection.
+    Report(report_cmd::ReportArgs),
     /// Print a unit's forms as A4 PDF, one file per user (for partners who take paper or fax).
     Pdf(pdf_cmd::PdfArgs),
     /// Write a complete, valid sample exchange for one month.
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         } => validate_cmd::run(&paths, json, lang.into(), receiving),
         Command::Compare(args) => compare_cmd::run(&args, cli.profile.as_deref()),
         Command::Pdf(args) => pdf_cmd::run(&args),
+        Command::Report(args) => report_cmd::run(&args, cli.profile.as_deref()),
         Command::Sample(args) => sample_cmd::run(&args),
         Command::DemoPartners(args) => demo_cmd::run(&args),
         Command::Exchange(cmd) => match &cli.profile {

@@ -176,6 +176,70 @@ fn both_offices_find_the_same_four_differences_of_the_month_in_their_history() {
     assert_eq!(compared(&w, &HOUMON, &month), four);
 }
 
+#[test]
+fn the_cost_report_counts_the_plans_schedules_and_jisseki_the_office_exchanged() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let out = send(
+        &w,
+        &KYOTAKU,
+        &World::files_between(&sample, &KYOTAKU, Some(&HOUMON)),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    receive(&w, &HOUMON, &w.folder("inbox-houmon"));
+    let out = send(
+        &w,
+        &HOUMON,
+        &World::files_between(&sample, &HOUMON, Some(&KYOTAKU)),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    receive(&w, &KYOTAKU, &w.folder("inbox-kyotaku"));
+    let csv = w.folder("report").join("効果.csv");
+    let pdf = w.folder("report").join("効果.pdf");
+
+    let out = w.kizuna(
+        &KYOTAKU,
+        &[
+            "report",
+            "--json",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--pdf",
+            pdf.to_str().unwrap(),
+        ],
+    );
+
+    assert!(out.status.success(), "{}", text(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &r["months"][0];
+    assert_eq!(r["months"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(
+        (
+            &m["sent"]["plans"],
+            &m["sent"]["schedules"],
+            &m["received"]["jisseki"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(1)
+        ),
+        "{m}"
+    );
+    assert_eq!(m["deliveries"], 1, "both units went the same day");
+    assert!(m["total_yen"].as_i64().unwrap() > m["without_staff_yen"].as_i64().unwrap());
+    assert_eq!(r["projected"].as_array().unwrap().len(), 11);
+    assert_eq!(r["partners"][0]["partner"], HOUMON.number);
+    let csv = std::fs::read(&csv).unwrap();
+    let mut csv_text = String::new();
+    assert!(
+        careplan_csv::encoding::decode_into(&csv, &mut csv_text),
+        "MS932"
+    );
+    assert!(csv_text.starts_with("年月,区分"));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+}
+
 /// `kizuna send --watch DIR` for `o`, running for `seconds`, started now.
 fn watching(
     w: &World,
