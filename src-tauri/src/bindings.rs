@@ -40,6 +40,13 @@ pub fn typescript() -> String {
         careplan_client::Partner::decl(&cfg),
         crate::background::ActivityEvent::decl(&cfg),
         crate::watching::WaitingUnit::decl(&cfg),
+        // The cost-effect simulator (careplan-cost).
+        careplan_client::cost::UnitCosts::decl(&cfg),
+        careplan_client::cost::CostItem::decl(&cfg),
+        careplan_client::cost::CostReport::decl(&cfg),
+        careplan_client::cost::MonthCost::decl(&cfg),
+        careplan_client::cost::Counts::decl(&cfg),
+        careplan_client::cost::PartnerMonth::decl(&cfg),
         // The forms viewer and 予実突合 (careplan-forms).
         crate::forms::OpenedView::decl(&cfg),
         careplan_client::viewer::Opened::decl(&cfg),

@@ -11,6 +11,7 @@ mod forms;
 mod joining;
 mod logging;
 mod opening;
+mod savings;
 mod staff;
 mod state;
 mod tray;
@@ -229,5 +230,8 @@ pub fn shell<R: Runtime>(
             forms::save_forms_pdf,
             forms::save_unit_pdf,
             watching::waiting_units,
+            savings::cost_report,
+            savings::set_costs,
+            savings::save_cost_report,
         ])
 }

@@ -35,12 +35,15 @@ import type {
   UserForms,
   MonthComparison,
   WaitingUnit,
+  CostReport,
+  UnitCosts,
 } from "./bindings";
 
 export type { Check, Comparison, Difference, MonthComparison, OpenedView, UserComparison, UserEntry, UserForms, UserKey } from "./bindings";
 export type { Device, EnrollArgs, JoiningView, NewStaffArgs, PendingDevice, StaffAddedView, StaffMember } from "./bindings";
 export type { FileView, Invite, InviteOpened, UpdateView, ForeignFile, HistoryEntry, OfficeSave, Partner, SendPlan, SentFile, Settings, StatusView, UiError, UnitCard };
-export type { WaitingUnit };
+export type { WaitingUnit, CostReport, UnitCosts };
+export type { CostItem, MonthCost, PartnerMonth, Counts } from "./bindings";
 export type Status = StatusView;
 export type Finding = FindingView;
 /** History filters: every field may be left out. */
@@ -97,6 +100,9 @@ export const api = {
   saveFormsPdf: (view: number, users: UserKey[], path: string) => invoke<number>("save_forms_pdf", { view, users, path }),
   saveUnitPdf: (files: string[], dir: string) => invoke<number>("save_unit_pdf", { files, dir }),
   waitingUnits: () => invoke<WaitingUnit[]>("waiting_units"),
+  costReport: () => invoke<CostReport>("cost_report"),
+  setCosts: (costs: UnitCosts) => invoke<CostReport>("set_costs", { costs }),
+  saveCostReport: (path: string) => invoke<void>("save_cost_report", { path }),
 };
 
 export function onActivity(handler: (a: Activity) => void): Promise<UnlistenFn> {

@@ -14,6 +14,7 @@ import { createPartners } from "./screens/partners";
 import { MAC, MOD, type Screen, type ScreenId, type Shell } from "./screens/screen";
 import { createSend, type SendScreen } from "./screens/send";
 import { createOffice } from "./screens/office";
+import { createSavings } from "./screens/savings";
 import { createSettings } from "./screens/settings";
 
 const NAV: [ScreenId, Key][] = [
@@ -26,6 +27,7 @@ const NAV: [ScreenId, Key][] = [
   ["certificate", "navCertificate"],
   ["office", "navOffice"],
   ["settings", "navSettings"],
+  ["savings", "navSavings"],
 ];
 
 /** How long without a key or a click before a signed-in person is signed out (設定). */
@@ -123,6 +125,7 @@ export class App implements Shell {
         certificate: createCertificate,
         office: createOffice,
         settings: createSettings,
+        savings: createSavings,
       }[id];
       s = make(this);
       s.el.hidden = true;

@@ -144,7 +144,11 @@ watch_mode: WatchMode,
 /**
  * Sent files are moved into the folder's 送信済み (else left where they are).
  */
-move_sent: boolean, };
+move_sent: boolean, 
+/**
+ * The cost-effect simulator's unit costs, as this office set them.
+ */
+costs: UnitCosts, };
 
 export type WatchMode = "confirm" | "auto";
 
@@ -633,6 +637,175 @@ ready: boolean,
  * What the notification said.
  */
 message: string, };
+
+export type UnitCosts = { 
+/**
+ * One A4 sheet printed: paper, toner and the copier's counter charge (yen).
+ */
+print_yen_per_sheet: number, 
+/**
+ * One delivery to a partner: postage and envelope, a fax call, or the fuel of taking it
+ * there, on average (yen).
+ */
+delivery_yen: number, 
+/**
+ * One hour of the staff member who does it, with employer costs (yen).
+ */
+staff_yen_per_hour: number, 
+/**
+ * Minutes to print, check, sort and file one user's forms for one partner.
+ */
+minutes_per_sent_document: number, 
+/**
+ * Minutes for one delivery: envelope and address, fax, or the trip.
+ */
+minutes_per_delivery: number, 
+/**
+ * Minutes to re-type and check one user's received forms in the care software.
+ */
+minutes_per_received_document: number, };
+
+export type CostItem = { 
+/**
+ * The field of [`UnitCosts`] it is.
+ */
+key: string, 
+/**
+ * What it is, for people.
+ */
+label: string, 
+/**
+ * Its value now.
+ */
+value: number, 
+/**
+ * Its default.
+ */
+default: number, 
+/**
+ * 円/枚, 分/件 …
+ */
+unit: string, 
+/**
+ * Where the default comes from.
+ */
+source: string, };
+
+export type CostReport = { 
+/**
+ * The unit costs used, with their sources.
+ */
+costs: Array<CostItem>, 
+/**
+ * Months from the first recorded to the last, gaps included.
+ */
+months: Array<MonthCost>, 
+/**
+ * The months after them that make a year, each the average of the recorded ones.
+ */
+projected: Array<MonthCost>, 
+/**
+ * Per partner and month.
+ */
+partners: Array<PartnerMonth>, 
+/**
+ * Saved over the year (recorded + projected), with staff time (yen).
+ */
+year_total_yen: number, 
+/**
+ * Saved over the year without staff time (yen).
+ */
+year_without_staff_yen: number, };
+
+export type MonthCost = { 
+/**
+ * YYYYMM.
+ */
+month: string, 
+/**
+ * Projected from the months recorded, not counted.
+ */
+projected: boolean, 
+/**
+ * What was sent.
+ */
+sent: Counts, 
+/**
+ * What was received.
+ */
+received: Counts, 
+/**
+ * A4 sheets the sent documents take.
+ */
+sheets: number, 
+/**
+ * Deliveries: a partner on a day something went to it.
+ */
+deliveries: number, 
+/**
+ * Printing (yen).
+ */
+paper_yen: number, 
+/**
+ * Postage, fax and travel (yen).
+ */
+delivery_yen: number, 
+/**
+ * Staff minutes.
+ */
+staff_minutes: number, 
+/**
+ * Staff time (yen).
+ */
+staff_yen: number, 
+/**
+ * Saved without staff time (yen).
+ */
+without_staff_yen: number, 
+/**
+ * Saved with staff time (yen).
+ */
+total_yen: number, };
+
+export type Counts = { 
+/**
+ * Plans (第1–3表 and the like).
+ */
+plans: number, 
+/**
+ * Schedules (第6・7表).
+ */
+schedules: number, 
+/**
+ * 実績.
+ */
+jisseki: number, 
+/**
+ * Users' forms in them.
+ */
+user_documents: number, };
+
+export type PartnerMonth = { 
+/**
+ * YYYYMM.
+ */
+month: string, 
+/**
+ * The partner's office number.
+ */
+partner: string, 
+/**
+ * Its name, when known.
+ */
+name: string | null, 
+/**
+ * Sent to it.
+ */
+sent: Counts, 
+/**
+ * Received from it.
+ */
+received: Counts, };
 
 export type OpenedView = { 
 /**

@@ -12,6 +12,7 @@ import { createCertificate } from "./screens/certificate";
 import { createHistory } from "./screens/history";
 import { createInbox } from "./screens/inbox";
 import { createPartners } from "./screens/partners";
+import { createSavings } from "./screens/savings";
 import { createSend } from "./screens/send";
 import { createOffice } from "./screens/office";
 import { createSettings } from "./screens/settings";
@@ -931,3 +932,63 @@ describe("the keyboard", () => {
 });
 
 vi.mock("@tauri-apps/plugin-dialog", () => ({ open: vi.fn(), save: vi.fn() }));
+
+describe("効果", () => {
+  const month = (m: string, total: number, projected = false) => ({
+    month: m,
+    projected,
+    sent: { plans: 1, schedules: 25, jisseki: 0, user_documents: 295 },
+    received: { plans: 0, schedules: 0, jisseki: 25, user_documents: 250 },
+    sheets: 680,
+    deliveries: 50,
+    paper_yen: 3400,
+    delivery_yen: 3000,
+    staff_minutes: 1840,
+    staff_yen: total - 6400,
+    without_staff_yen: 6400,
+    total_yen: total,
+  });
+  const costs = [
+    { key: "print_yen_per_sheet", label: "印刷 1 枚", value: 5, default: 5, unit: "円/枚", source: "複合機の目安" },
+    { key: "delivery_yen", label: "届ける 1 回", value: 60, default: 60, unit: "円/回", source: "日本郵便 定形郵便" },
+  ];
+  const report = {
+    costs,
+    months: [month("202612", 67733)],
+    projected: Array.from({ length: 11 }, (_, i) => month(i === 0 ? "202701" : `2027${String(i + 1).padStart(2, "0")}`, 67733, true)),
+    partners: [{ month: "202612", partner: "1320000001", name: "訪問介護ひまわり", sent: month("", 0).sent, received: month("", 0).received }],
+    year_total_yen: 812796,
+    year_without_staff_yen: 76800,
+  };
+
+  it("shows the year's projection, a bar per month and every partner", async () => {
+    ipc((cmd) => (cmd === "cost_report" ? report : null));
+    const el = await shown(createSavings(fakeShell()));
+    expect(el.querySelector("#savings-year")?.textContent).toBe("812,796 円");
+    expect(el.querySelectorAll("#savings-chart rect.bar")).toHaveLength(12);
+    expect(el.querySelectorAll("#savings-chart rect.bar.projected")).toHaveLength(11);
+    expect(el.querySelector("#savings-partners tbody")?.textContent).toContain("訪問介護ひまわり");
+    expect(el.querySelector("#savings-costs")?.textContent).toContain("日本郵便 定形郵便");
+  });
+
+  it("recalculates with the unit costs typed and keeps them", async () => {
+    const asked: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "cost_report") return report;
+      if (cmd === "set_costs") return (asked.push(args.costs), { ...report, year_total_yen: 900000 });
+      return null;
+    });
+    const el = await shown(createSavings(fakeShell()));
+    el.querySelector<HTMLInputElement>("#cost-print_yen_per_sheet")!.value = "8";
+    el.querySelector<HTMLButtonElement>("#savings-apply")!.click();
+    await settle();
+    expect(asked).toEqual([{ print_yen_per_sheet: 8, delivery_yen: 60 }]);
+    expect(el.querySelector("#savings-year")?.textContent).toBe("900,000 円");
+  });
+
+  it("says there is nothing to count yet when the history is empty", async () => {
+    ipc((cmd) => (cmd === "cost_report" ? { ...report, months: [], projected: [], partners: [] } : null));
+    const el = await shown(createSavings(fakeShell()));
+    expect(el.querySelector(".empty")?.textContent).toContain("まだ送受信の記録がありません");
+  });
+});

@@ -99,6 +99,7 @@ impl Settings {
     pub fn normalised(self) -> Settings {
         Settings {
             idle_lock_minutes: self.idle_lock_minutes.clamp(1, 480),
+            costs: self.costs.normalised(),
             ..self
         }
     }

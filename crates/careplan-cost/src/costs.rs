@@ -54,6 +54,20 @@ pub struct CostItem {
 }
 
 impl UnitCosts {
+    /// The costs with every value a finite number of zero or more (a typing slip in the
+    /// simulator never makes a saving negative).
+    pub fn normalised(self) -> UnitCosts {
+        let ok = |v: f64| if v.is_finite() { v.max(0.0) } else { 0.0 };
+        UnitCosts {
+            print_yen_per_sheet: ok(self.print_yen_per_sheet),
+            delivery_yen: ok(self.delivery_yen),
+            staff_yen_per_hour: ok(self.staff_yen_per_hour),
+            minutes_per_sent_document: ok(self.minutes_per_sent_document),
+            minutes_per_delivery: ok(self.minutes_per_delivery),
+            minutes_per_received_document: ok(self.minutes_per_received_document),
+        }
+    }
+
     /// Each unit cost with its label, unit and source, in the order the screen shows them.
     pub fn items(&self) -> Vec<CostItem> {
         let d = UnitCosts::default();

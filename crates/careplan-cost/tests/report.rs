@@ -262,3 +262,14 @@ fn the_csv_is_ms932_with_months_projection_and_sources() {
     assert!(lines[2].starts_with("202701,\"見込み\""));
     assert!(text.contains("日本郵便"));
 }
+
+#[test]
+fn a_negative_unit_cost_counts_as_zero() {
+    let costs = UnitCosts {
+        delivery_yen: -60.0,
+        ..UnitCosts::default()
+    }
+    .normalised();
+    assert_eq!(costs.delivery_yen, 0.0);
+    assert_eq!(costs.print_yen_per_sheet, 5.0);
+}

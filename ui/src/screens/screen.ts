@@ -6,7 +6,7 @@ import type { Activity, StaffMember, Status } from "../api";
 export const MAC = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
 export const MOD = MAC ? "⌘" : "Ctrl+";
 
-export type ScreenId = "send" | "inbox" | "history" | "forms" | "compare" | "partners" | "certificate" | "office" | "settings";
+export type ScreenId = "send" | "inbox" | "history" | "forms" | "compare" | "partners" | "certificate" | "office" | "settings" | "savings";
 
 /** What a screen may ask of the shell around it. */
 export interface Shell {
