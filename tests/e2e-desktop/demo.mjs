@@ -4,7 +4,7 @@
 // send everything; then a receipt, a notification and the partners' 実績 must come by themselves.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
@@ -152,6 +152,47 @@ async function main() {
     // The pages as PNGs next to the screenshots, to look at.
     execFileSync("pdftoppm", ["-r", "60", "-png", pdf, join(env.SHOTS, "demo-12-pdf-page")]);
     assert.ok(readdirSync(env.SHOTS).some((n) => n.startsWith("demo-12-pdf-page")), "rendered pages");
+  });
+
+  await step("demo: 効果 counts the month just exchanged and projects it to a year", async () => {
+    await click("#nav-savings");
+    await waitFor("#savings-chart", { timeout: 30000 });
+    const first = await script("return [...document.querySelectorAll('#savings-months tbody tr:first-child td')].map(td => td.textContent)");
+    assert.equal(first[1], "3・3・0", `a plan and a schedule to each of three partners: ${first}`);
+    assert.equal(first[2], "0・0・3", `a 実績 from each: ${first}`);
+    assert.equal(await script("return document.querySelectorAll('#savings-chart rect.bar').length"), 12, "a year of bars");
+    assert.match(await textOf("#savings-year"), /^[\d,]+ 円$/);
+    await shot("demo-13-savings");
+  });
+
+  await step("demo: a unit the care software exports file by file into the watched folder raises one notification per unit and waits on 送信", async () => {
+    const export_ = join(env.WORK, "export");
+    const fresh = join(env.WORK, "next-month");
+    mkdirSync(export_, { recursive: true });
+    const next = new Date();
+    next.setMonth(next.getMonth() + 1);
+    const month = `${next.getFullYear()}${String(next.getMonth() + 1).padStart(2, "0")}`;
+    execFileSync(env.KIZUNA_BIN, ["sample", "--by-office", "--out", fresh, "--users", "2", "--month", month, "--service", "1320000001:11"]);
+    const own = readdirSync(fresh).find((n) => n.startsWith(office));
+    const files = readdirSync(join(fresh, own)).filter((n) => n.includes("_1320000001_"));
+    const units = new Set(files.map((n) => n.match(/_(\d{14})/)[1])).size;
+    await script("return window.kizunaTest.watch(arguments[0], 'confirm')", [export_]);
+    for (const n of files) {
+      copyFileSync(join(fresh, own, n), join(export_, n));
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    await waitForNotification("送信の準備ができました", 60000);
+    // Past the quiet time again: a unit told twice would show by now.
+    await new Promise((r) => setTimeout(r, 8000));
+    const told = readFileSync(env.NOTIFY_SERVER_LOG, "utf8").split("\n").filter((l) => l.includes("送信の準備ができました"));
+    assert.equal(told.length, units, `one notification per unit: ${told}`);
+    await click("#nav-send");
+    await waitFor("#waiting .waiting-unit", { timeout: 15000 });
+    await waitFor(".card.unit", { timeout: 15000 });
+    assert.equal(await script("return document.querySelectorAll('#waiting .waiting-unit').length"), units);
+    // The cards sent earlier gave way to the exported ones.
+    await waitFor("#cards", { text: files[0], timeout: 15000 });
+    await shot("demo-14-watched-ready");
   });
 
   await endApp();

@@ -51,14 +51,16 @@ void getCurrentWebview().onDragDropEvent((event) => {
 });
 
 // Under the desktop end-to-end test (KIZUNA_TEST_HOOKS=1) the test hands files to the send screen
-// the way a drop does, opens them in 帳票 and saves a PDF where a save dialog would: WebDriver
-// cannot drive the OS file dialog or a drag from the desktop.
+// the way a drop does, opens them in 帳票, saves a PDF where a save dialog would and chooses the
+// export folder the folder dialog would: WebDriver cannot drive the OS file dialogs or a drag
+// from the desktop.
 declare global {
   interface Window {
     kizunaTest?: {
       check: (paths: string[]) => void;
       viewForms: (paths: string[]) => void;
       savePdf: (path: string) => Promise<number>;
+      watch: (dir: string, mode: "confirm" | "auto") => Promise<void>;
     };
   }
 }
@@ -68,6 +70,11 @@ function installTestHooks(): void {
     check: (paths: string[]) => void app?.send().check(paths),
     viewForms: (paths: string[]) => app?.viewForms({ paths }),
     savePdf: (path: string) => app?.forms().savePdfTo(path, false) ?? Promise.resolve(0),
+    watch: async (dir: string, mode: "confirm" | "auto") => {
+      const status = await api.status();
+      const saved = await api.saveSettings({ ...status.settings, watch_dir: dir, watch_mode: mode });
+      if (app) app.status.settings = saved;
+    },
   };
 }
 

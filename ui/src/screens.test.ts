@@ -126,6 +126,26 @@ describe("送信: the watched export folder", () => {
     expect(el.querySelectorAll(".card.unit")).toHaveLength(1);
   });
 
+  it("replaces cards that were all sent with the unit waiting in the export folder", async () => {
+    const checked: unknown[] = [];
+    let waiting: unknown[] = [];
+    ipc((cmd, args) => {
+      if (cmd === "waiting_units") return waiting;
+      if (cmd === "plan_send") return (checked.push(args.files), { units: [unit(args.files as string[])], foreign: [] });
+      if (cmd === "send") return [{ file_name: "Z.CSV", recipient: "1320000002", sent_by: null, outcome: "sent", code: null, message: null }];
+      return null;
+    });
+    const send = createSend(fakeShell());
+    document.body.replaceChildren(send.el);
+    await send.check(["/y/Z.CSV"]);
+    send.el.querySelector<HTMLButtonElement>(".card.unit button.primary")!.click();
+    await settle();
+    waiting = [{ files: ["/x/A.CSV"], ready: true, message: "検査しました。" }];
+    await send.show();
+    await settle();
+    expect(checked).toEqual([["/y/Z.CSV"], ["/x/A.CSV"]]);
+  });
+
   it("keeps files a person dropped on the cards and offers the waiting unit one click away", async () => {
     const checked: unknown[] = [];
     ipc((cmd, args) => {

@@ -351,7 +351,8 @@ pub fn folder_notice(
                         (Some(l), _, true) => format!(" line {l}"),
                         _ => String::new(),
                     };
-                    let what = finding.message(lang);
+                    let message = finding.message(lang);
+                    let what = message.trim_end_matches(['。', '.']);
                     if en {
                         (
                             "Exported files have errors: not sent".into(),
@@ -492,6 +493,88 @@ mod tests {
     }
 
     /// One error of every kind, for the sentence tests.
+    /// The sample's schedule unit from 1310000001 to 1320000001, written into `dir`; with
+    /// `broken`, its 第6表's first record has one item too many.
+    fn written_unit(dir: &std::path::Path, broken: bool) -> Vec<std::path::PathBuf> {
+        crate::testing::sample_exchange(1)
+            .into_iter()
+            .filter(|f| {
+                f.name.recipient.office.as_str() == "1320000001"
+                    && matches!(f.name.month, Some(careplan_csv::NameMonth::Month(_)))
+            })
+            .map(|f| {
+                let path = dir.join(f.name.to_string());
+                let mut bytes = f.bytes.clone();
+                if broken && f.name.kind == careplan_csv::FileKind::UpPlan {
+                    let end = bytes.windows(2).position(|w| w == b"\r\n").unwrap();
+                    bytes.splice(end..end, *b",X");
+                }
+                std::fs::write(&path, bytes).unwrap();
+                path
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_watched_unit_with_an_error_is_told_by_file_line_and_what_to_do() {
+        use crate::watch::{FolderEvent, Handled, WatchedUnit};
+        let dir = tempfile::tempdir().unwrap();
+        let files = written_unit(dir.path(), true);
+        let plan = files
+            .iter()
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("UPPLAN")
+            })
+            .unwrap();
+        let reports = careplan_csv::validate(
+            files.iter().map(|p| careplan_csv::Input::path(p)),
+            careplan_csv::Mode::Send,
+        );
+        let event = FolderEvent::Handled {
+            unit: WatchedUnit {
+                files: files.clone(),
+                missing: vec![],
+            },
+            outcome: Handled::Invalid(reports),
+        };
+        let (title, body) = folder_notice(&event, &|_| "ひまわり".into(), Lang::Ja).unwrap();
+        assert!(title.contains("送信していません"), "{title}");
+        assert!(
+            body.contains(&*plan.file_name().unwrap().to_string_lossy()),
+            "{body}"
+        );
+        assert!(body.contains("1行目"), "{body}");
+        assert!(body.contains("介護ソフトで直して"), "{body}");
+    }
+
+    #[test]
+    fn a_watched_unit_ready_names_its_partner_and_a_unit_sent_before_is_not_told() {
+        use crate::watch::{FolderEvent, Handled, WatchedUnit};
+        let dir = tempfile::tempdir().unwrap();
+        let files = written_unit(dir.path(), false);
+        let unit = WatchedUnit {
+            files,
+            missing: vec![],
+        };
+        let ready = FolderEvent::Handled {
+            unit: unit.clone(),
+            outcome: Handled::Ready(vec![]),
+        };
+        let (_, body) = folder_notice(&ready, &|n| format!("ひまわり({n})"), Lang::Ja).unwrap();
+        assert!(
+            body.starts_with("ひまわり(1320000001) 宛の 3 ファイル"),
+            "{body}"
+        );
+        let again = FolderEvent::Handled {
+            unit,
+            outcome: Handled::AlreadySent,
+        };
+        assert_eq!(folder_notice(&again, &|n| n.into(), Lang::Ja), None);
+    }
+
     fn one_of_each() -> Vec<ClientError> {
         let io = || std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
         let path = || "C:/export/a.csv".to_string();

@@ -75,7 +75,7 @@ export function createSend(shell: Shell): SendScreen {
     list,
   );
   // Units the watched export folder checked wait here for a person: shown on the cards at once
-  // when nothing else is, else one click away.
+  // when none there can still be sent, else one click away.
   const showWaiting = async (): Promise<void> => {
     let units: WaitingUnit[] = [];
     try {
@@ -89,7 +89,9 @@ export function createSend(shell: Shell): SendScreen {
     });
     const all = units.flatMap((u) => u.files);
     const key = all.join("\n");
-    if (all.length && key !== offered && plan.units.length === 0) {
+    // Cards with nothing left to send (none, or all sent) give way to what waits.
+    const sendable = list.querySelectorAll(".card.unit footer button.primary:not([disabled])").length;
+    if (all.length && key !== offered && sendable === 0) {
       offered = key;
       await check(all);
     }
