@@ -530,7 +530,7 @@ mod tests {
             })
             .unwrap();
         let reports = careplan_csv::validate(
-            files.iter().map(|p| careplan_csv::Input::path(p)),
+            files.iter().map(careplan_csv::Input::path),
             careplan_csv::Mode::Send,
         );
         let event = FolderEvent::Handled {
