@@ -293,6 +293,13 @@ impl Events {
     }
 }
 
+/// Returns once the host says stop.
+async fn stopped(host: &impl FolderHost) {
+    while !host.stopping() {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 impl Client {
     /// Watches the host's export folder until the host says stop: each unit, once complete
     /// and written, is checked and sent (自動送信) or left ready for a person (確認してから送信);
@@ -360,6 +367,7 @@ impl Client {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 _ = tokio::time::sleep(due) => {}
+                _ = stopped(host) => {}
             }
         }
     }

@@ -70,6 +70,10 @@ pub enum ExchangeCommand {
         /// With --watch: stop after this many seconds (for tests and scheduled runs).
         #[arg(long, requires = "watch", value_name = "SECONDS")]
         for_seconds: Option<u64>,
+        /// With --watch: look at the folder without a file event only this often (tests show
+        /// with a long one that file events alone find a unit).
+        #[arg(long, requires = "watch", value_name = "SECONDS", hide = true)]
+        poll_seconds: Option<u64>,
         /// Files or folders.
         paths: Vec<PathBuf>,
     },
@@ -291,8 +295,15 @@ pub fn run(cmd: ExchangeCommand, profile: &Path) -> Result<ExitCode> {
                 watch: Some(dir),
                 keep_sent,
                 for_seconds,
+                poll_seconds,
                 ..
-            } => watch_folder(profile, &dir, !keep_sent, for_seconds).await,
+            } => {
+                let mut waits = careplan_client::watch::Waits::default();
+                if let Some(s) = poll_seconds {
+                    waits.poll = std::time::Duration::from_secs(s);
+                }
+                watch_folder(profile, &dir, !keep_sent, for_seconds, waits).await
+            }
             ExchangeCommand::Send {
                 json, again, paths, ..
             } => send(profile, &paths, json, again).await,
@@ -530,6 +541,7 @@ async fn watch_folder(
     dir: &Path,
     move_sent: bool,
     for_seconds: Option<u64>,
+    waits: careplan_client::watch::Waits,
 ) -> Result<ExitCode> {
     use careplan_client::settings::WatchMode;
     use careplan_client::watch::WatchSetup;
@@ -553,7 +565,7 @@ async fn watch_folder(
         },
         until: for_seconds.map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s)),
     };
-    client.watch_folder(&host).await;
+    client.watch_folder_with(&host, waits).await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -309,6 +309,28 @@ fn a_unit_written_file_by_file_into_the_watched_folder_is_sent_once_and_moved_to
 }
 
 #[test]
+fn os_file_events_find_a_unit_without_polling_and_a_stop_is_not_held_up_by_the_wait() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let sample = w.sample(&[HOUMON]);
+    let export = w.folder("export");
+    // Polling once an hour: only file events and the quiet-time timer can find the unit.
+    let watcher = watching(&w, &HOUMON, &export, 15, &["--poll-seconds", "3600"]);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let jisseki = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
+    for f in &jisseki {
+        std::fs::copy(f, export.join(f.file_name().unwrap())).unwrap();
+    }
+    let started = std::time::Instant::now();
+    let out = watcher.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(history(&w, &HOUMON).len(), jisseki.len(), "{}", text(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(600),
+        "stopped at --for-seconds, not after the hour's wait"
+    );
+}
+
+#[test]
 fn a_unit_with_an_error_in_the_watched_folder_is_never_sent_and_says_why() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
     let sample = w.sample(&[HOUMON]);
