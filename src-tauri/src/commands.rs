@@ -259,7 +259,7 @@ pub async fn send(
         .await
         .map_err(|e| state.error(&e))?;
     // Queued files are kept sealed in the outbox: the export folder's copies can move away.
-    crate::watching::sent_by_hand(&state, &files).map_err(|e| state.error(&e))?;
+    crate::watching::sent_by_hand(&state, &client, &files).map_err(|e| state.error(&e))?;
     Ok(uploads.iter().map(|u| u.view(lang)).collect())
 }
 

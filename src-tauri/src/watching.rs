@@ -125,7 +125,11 @@ pub fn waiting_units(state: State<'_, AppState>) -> Vec<WaitingUnit> {
 
 /// After a person sent `files`: those from the watched folder leave its waiting list and, as
 /// the settings say, move into 送信済み.
-pub fn sent_by_hand(state: &AppState, files: &[PathBuf]) -> careplan_client::Result<()> {
+pub fn sent_by_hand(
+    state: &AppState,
+    client: &Client,
+    files: &[PathBuf],
+) -> careplan_client::Result<()> {
     let settings = state.settings();
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     state
@@ -134,7 +138,7 @@ pub fn sent_by_hand(state: &AppState, files: &[PathBuf]) -> careplan_client::Res
         .unwrap_or_else(|p| p.into_inner())
         .retain(|w| !w.files.iter().all(|f| names.contains(f)));
     match settings.watch_dir {
-        Some(dir) if settings.move_sent => careplan_client::watch::put_away_sent(&dir, files),
+        Some(dir) if settings.move_sent => client.put_away_sent(&dir, files),
         _ => Ok(()),
     }
 }

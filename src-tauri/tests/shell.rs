@@ -767,6 +767,27 @@ fn a_unit_a_person_sends_from_the_export_folder_moves_to_the_sent_folder_and_sto
             "{name:?} in 送信済み"
         );
     }
+    // The history follows the files: what was sent still opens as forms.
+    let sent = invoke(
+        &window,
+        "history",
+        json!({ "filter": { "direction": "sent" } }),
+    )
+    .unwrap();
+    for entry in sent.as_array().unwrap() {
+        let opened = invoke(
+            &window,
+            "open_history_forms",
+            json!({ "direction": "sent", "id": entry["id"] }),
+        )
+        .unwrap();
+        let files = opened["opened"]["files"].as_array().unwrap();
+        assert!(
+            files.iter().all(|f| f["problem"].is_null()),
+            "{}: {files:?}",
+            entry["file_name"]
+        );
+    }
 }
 
 #[test]

@@ -380,6 +380,16 @@ impl Db {
             .optional()?)
     }
 
+    /// Sent files that were at `from` are now at `to` (moved into 送信済み): the history keeps
+    /// finding them.
+    pub fn sent_moved(&self, from: &str, to: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE sent SET source_path = ?2 WHERE source_path = ?1",
+            [from, to],
+        )?;
+        Ok(())
+    }
+
     /// Whether a file of this name was already sent (or is queued) to `recipient`; files that
     /// failed for good do not count.
     pub fn was_sent(&self, file_name: &str, recipient: &str) -> Result<bool> {

@@ -406,7 +406,7 @@ impl Client {
         }
         if all_sent {
             if move_sent {
-                move_into_sent(&unit.files)?;
+                self.move_into_sent(&unit.files)?;
             }
             return Ok(Handled::AlreadySent);
         }
@@ -421,7 +421,7 @@ impl Client {
         match self.send_files(&unit.files, false).await {
             Ok(uploads) => {
                 if move_sent {
-                    move_into_sent(&unit.files)?;
+                    self.move_into_sent(&unit.files)?;
                 }
                 Ok(Handled::Sent(uploads))
             }
@@ -432,38 +432,44 @@ impl Client {
     }
 }
 
-/// Moves files a person sent from the watched folder `dir` into its [`SENT_FOLDER`] (files
-/// elsewhere are left where they are).
-pub fn put_away_sent(dir: &Path, files: &[PathBuf]) -> Result<()> {
-    let Ok(dir) = dir.canonicalize() else {
-        return Ok(());
-    };
-    let ours: Vec<PathBuf> = files
-        .iter()
-        .filter(|f| {
-            f.is_file() && f.parent().and_then(|p| p.canonicalize().ok()).as_deref() == Some(&*dir)
-        })
-        .cloned()
-        .collect();
-    move_into_sent(&ours)
-}
-
-// Into 送信済み beside them, never over a file already there.
-fn move_into_sent(files: &[PathBuf]) -> Result<()> {
-    for f in files {
-        let Some(dir) = f.parent() else { continue };
-        let sent = dir.join(SENT_FOLDER);
-        std::fs::create_dir_all(&sent).map_err(|e| ClientError::io(&sent, e))?;
-        let name = f.file_name().map(PathBuf::from).unwrap_or_default();
-        let mut to = sent.join(&name);
-        let mut n = 2;
-        while to.exists() {
-            to = sent.join(format!("{}.{n}", name.display()));
-            n += 1;
-        }
-        std::fs::rename(f, &to).map_err(|e| ClientError::io(f, e))?;
+impl Client {
+    /// Moves files a person sent from the watched folder `dir` into its [`SENT_FOLDER`] (files
+    /// elsewhere are left where they are).
+    pub fn put_away_sent(&self, dir: &Path, files: &[PathBuf]) -> Result<()> {
+        let Ok(dir) = dir.canonicalize() else {
+            return Ok(());
+        };
+        let ours: Vec<PathBuf> = files
+            .iter()
+            .filter(|f| {
+                f.is_file()
+                    && f.parent().and_then(|p| p.canonicalize().ok()).as_deref() == Some(&*dir)
+            })
+            .cloned()
+            .collect();
+        self.move_into_sent(&ours)
     }
-    Ok(())
+
+    // Into 送信済み beside them, never over a file already there; the history follows them, so
+    // a sent unit still opens as forms and counts in 予実.
+    fn move_into_sent(&self, files: &[PathBuf]) -> Result<()> {
+        for f in files {
+            let Some(dir) = f.parent() else { continue };
+            let sent = dir.join(SENT_FOLDER);
+            std::fs::create_dir_all(&sent).map_err(|e| ClientError::io(&sent, e))?;
+            let name = f.file_name().map(PathBuf::from).unwrap_or_default();
+            let mut to = sent.join(&name);
+            let mut n = 2;
+            while to.exists() {
+                to = sent.join(format!("{}.{n}", name.display()));
+                n += 1;
+            }
+            std::fs::rename(f, &to).map_err(|e| ClientError::io(f, e))?;
+            self.db()
+                .sent_moved(&f.display().to_string(), &to.display().to_string())?;
+        }
+        Ok(())
+    }
 }
 
 /// What a unit lacks to be complete (R41/R42, R23/R43): a plan unit needs 第1–3表 and the 補足
