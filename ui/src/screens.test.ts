@@ -403,6 +403,7 @@ describe("設定", () => {
     });
     const el = await shown(createSettings(fakeShell()));
     expect(el.querySelector("#watch-dir")?.textContent).toBe("選んでいません");
+    expect(el.querySelector<HTMLButtonElement>("#stop-watching")?.hidden).toBe(true);
     const mode = el.querySelector<HTMLSelectElement>("#watch-mode")!;
     expect(mode.value).toBe("confirm");
     mode.value = "auto";

@@ -38,7 +38,23 @@ export function createSettings(shell: Shell): Screen {
     h("option", { value: "confirm" }, t("watchConfirm")),
     h("option", { value: "auto" }, t("watchAuto")),
   );
-  const showWatchDir = () => (watchDir.textContent = s.watch_dir ?? t("watchNone"));
+  const stopWatching = h(
+    "button",
+    {
+      class: "secondary",
+      id: "stop-watching",
+      onclick: () => {
+        s.watch_dir = null;
+        showWatchDir();
+        dirty = true;
+      },
+    },
+    t("watchStop"),
+  );
+  const showWatchDir = () => {
+    watchDir.textContent = s.watch_dir ?? t("watchNone");
+    stopWatching.hidden = !s.watch_dir;
+  };
   const fill = () => {
     s = { ...shell.status.settings };
     dir.textContent = s.receive_dir ?? shell.status.receive_dir;
@@ -137,19 +153,7 @@ export function createSettings(shell: Shell): Screen {
           },
           t("watchChoose"),
         ),
-        h(
-          "button",
-          {
-            class: "secondary",
-            id: "stop-watching",
-            onclick: () => {
-              s.watch_dir = null;
-              showWatchDir();
-              dirty = true;
-            },
-          },
-          t("watchStop"),
-        ),
+        stopWatching,
       ),
       field(t("watchMode"), watchMode),
       check("move_sent", "moveSent"),
