@@ -328,14 +328,34 @@ pub fn folder_notice(
                         "{to} 宛の {n} ファイルを検査しました。誤りはありません。「送信」画面で確認して送ってください。"
                     ),
                 ),
-                Handled::Sent(_) if en => (
-                    "Sent automatically".into(),
-                    format!("{n} files were sent to {to}."),
-                ),
-                Handled::Sent(_) => (
-                    "自動送信しました".into(),
-                    format!("{to} 宛に {n} ファイルを送りました。"),
-                ),
+                Handled::Sent(uploads) => {
+                    // Queued or refused files are what the person must hear about.
+                    let not_sent = uploads
+                        .iter()
+                        .map(|u| u.view(lang))
+                        .find(|v| v.outcome != SendOutcome::Sent);
+                    match (not_sent, en) {
+                        (None, true) => (
+                            "Sent automatically".into(),
+                            format!("{n} files were sent to {to}."),
+                        ),
+                        (None, false) => (
+                            "自動送信しました".into(),
+                            format!("{to} 宛に {n} ファイルを送りました。"),
+                        ),
+                        (Some(v), true) => (
+                            format!(
+                                "Exported files for {to}: {}",
+                                outcome_label(v.outcome, lang)
+                            ),
+                            v.message.unwrap_or_default(),
+                        ),
+                        (Some(v), false) => (
+                            format!("{to} 宛の書き出し: {}", outcome_label(v.outcome, lang)),
+                            v.message.unwrap_or_default(),
+                        ),
+                    }
+                }
                 Handled::Invalid(reports) => {
                     let (file, finding) = reports.iter().find_map(|r| {
                         r.findings
@@ -548,6 +568,37 @@ mod tests {
         );
         assert!(body.contains("1行目"), "{body}");
         assert!(body.contains("介護ソフトで直して"), "{body}");
+    }
+
+    #[test]
+    fn a_watched_unit_sent_while_the_relay_is_away_is_told_as_waiting_not_as_sent() {
+        use crate::watch::{FolderEvent, Handled, WatchedUnit};
+        let dir = tempfile::tempdir().unwrap();
+        let files = written_unit(dir.path(), false);
+        let upload = |ok: bool| crate::send::Upload {
+            id: 1,
+            file_name: "UPPLAN.CSV".into(),
+            recipient: "1320000001".into(),
+            sent_by: None,
+            result: if ok {
+                Ok(())
+            } else {
+                Err(ClientError::Unreachable("connection refused".into()))
+            },
+        };
+        let unit = WatchedUnit {
+            files,
+            missing: vec![],
+        };
+        let event = |ok| FolderEvent::Handled {
+            unit: unit.clone(),
+            outcome: Handled::Sent(vec![upload(true), upload(ok)]),
+        };
+        let (title, _) = folder_notice(&event(true), &|_| "ひまわり".into(), Lang::Ja).unwrap();
+        assert_eq!(title, "自動送信しました");
+        let (title, body) = folder_notice(&event(false), &|_| "ひまわり".into(), Lang::Ja).unwrap();
+        assert!(title.contains("送信待ち"), "{title}");
+        assert!(!body.is_empty());
     }
 
     #[test]
