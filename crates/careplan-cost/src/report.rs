@@ -160,9 +160,10 @@ pub struct CostReport {
     pub projected: Vec<MonthCost>,
     /// Per partner and month.
     pub partners: Vec<PartnerMonth>,
-    /// Saved over the year (recorded + projected), with staff time (yen).
+    /// Saved over a year — the last twelve months recorded, completed by the projection while
+    /// there are fewer — with staff time (yen).
     pub year_total_yen: i64,
-    /// Saved over the year without staff time (yen).
+    /// The same year without staff time (yen).
     pub year_without_staff_yen: i64,
 }
 
@@ -254,12 +255,14 @@ pub fn report(rows: &[Exchanged], costs: &UnitCosts, only: Option<YearMonth>) ->
         })
         .collect();
     let projected = project(&months, costs);
-    let year_total_yen = months.iter().chain(&projected).map(|m| m.total_yen).sum();
-    let year_without_staff_yen = months
+    // The year: the last twelve months recorded, or those there are and the projection.
+    let year: Vec<&MonthCost> = months
         .iter()
+        .skip(months.len().saturating_sub(12))
         .chain(&projected)
-        .map(|m| m.without_staff_yen)
-        .sum();
+        .collect();
+    let year_total_yen = year.iter().map(|m| m.total_yen).sum();
+    let year_without_staff_yen = year.iter().map(|m| m.without_staff_yen).sum();
     CostReport {
         costs: costs.items(),
         months,

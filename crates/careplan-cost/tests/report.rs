@@ -181,6 +181,20 @@ fn the_year_is_completed_with_months_at_the_recorded_average() {
 }
 
 #[test]
+fn with_more_than_a_year_recorded_the_year_is_the_last_twelve_months() {
+    let mut rows = Vec::new();
+    for i in 0..14u64 {
+        // One user more each month: the year's total tells which months it took.
+        rows.extend(schedule(DEC_1 + i * 31, "1320000001", &format!("u{i}"), 1 + i as u32));
+    }
+    let r = report(&rows, &UnitCosts::default(), None);
+    assert_eq!(r.months.len(), 14);
+    assert!(r.projected.is_empty());
+    let last_twelve: i64 = r.months[2..].iter().map(|m| m.total_yen).sum();
+    assert_eq!(r.year_total_yen, last_twelve);
+}
+
+#[test]
 fn one_month_asked_for_is_counted_alone() {
     let mut rows = schedule(DEC_1, "1320000001", "a", 10);
     rows.extend(schedule(JAN_4, "1320000001", "b", 20));

@@ -70,10 +70,16 @@ pub fn cost_pdf(
     )
 }
 
+/// The twelve months the year's figure is of: the last recorded, then the projected.
+fn year(report: &CostReport) -> Vec<&MonthCost> {
+    let all: Vec<&MonthCost> = report.months.iter().chain(&report.projected).collect();
+    all[all.len().saturating_sub(12)..].to_vec()
+}
+
 /// Bars of each month's saving: recorded dark, projected light; the part without staff time
 /// darker at the foot of each bar.
 fn chart(pages: &mut Pages<'_>, report: &CostReport) {
-    let months: Vec<&MonthCost> = report.months.iter().chain(&report.projected).collect();
+    let months = year(report);
     if months.is_empty() {
         return;
     }
@@ -129,10 +135,8 @@ fn months_table(report: &CostReport) -> Table {
         Col::new(87.0, Align::Right),
     ];
     let counts = |c: &careplan_cost::Counts| format!("{}・{}・{}", c.plans, c.schedules, c.jisseki);
-    let rows = report
-        .months
-        .iter()
-        .chain(&report.projected)
+    let rows = year(report)
+        .into_iter()
         .map(|m| {
             let cell = |s: String| {
                 Some(if m.projected {

@@ -75,7 +75,8 @@ export function createSavings(shell: Shell): Screen {
 
 function drawReport(r: CostReport, shell: Shell, redraw: (r: CostReport) => void): HTMLElement[] {
   if (!r.months.length) return [h("p", { class: "empty" }, t("savingsEmpty")), costsCard(r, shell, redraw)];
-  const all = [...r.months, ...r.projected];
+  // The twelve months the year's figure is of: the last recorded, then the projected.
+  const all = [...r.months, ...r.projected].slice(-12);
   const saveAs = async (ext: "pdf" | "csv") => {
     const path = await save({ defaultPath: `${t("savingsFile")}.${ext}`, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] });
     if (!path) return;
