@@ -185,7 +185,12 @@ fn with_more_than_a_year_recorded_the_year_is_the_last_twelve_months() {
     let mut rows = Vec::new();
     for i in 0..14u64 {
         // One user more each month: the year's total tells which months it took.
-        rows.extend(schedule(DEC_1 + i * 31, "1320000001", &format!("u{i}"), 1 + i as u32));
+        rows.extend(schedule(
+            DEC_1 + i * 31,
+            "1320000001",
+            &format!("u{i}"),
+            1 + i as u32,
+        ));
     }
     let r = report(&rows, &UnitCosts::default(), None);
     assert_eq!(r.months.len(), 14);

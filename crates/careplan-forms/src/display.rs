@@ -91,8 +91,29 @@ pub fn item(kind: FileKind, no: u16, raw: &str) -> String {
     shown.unwrap_or_else(|| raw.to_owned())
 }
 
+/// A number grouped by thousands, as forms and reports print amounts: 6131 → 6,131.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn amounts_are_grouped_by_thousands_with_their_sign() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(67_733), "67,733");
+        assert_eq!(thousands(-1_234_567), "-1,234,567");
+    }
     use super::*;
 
     #[test]

@@ -3,23 +3,11 @@
 //! costs with their sources.
 
 use careplan_cost::{CostReport, MonthCost};
+use careplan_forms::display::thousands as yen;
 
 use crate::layout::{Align, Cell, Col, Heading, Pages, Row, Table};
 use crate::page::MARGIN;
 use crate::{PdfFont, PrintError, Printed};
-
-/// Yen with thousands separators.
-fn yen(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
 
 fn month_label(m: &MonthCost) -> String {
     let (y, mm) = m.month.split_at(4.min(m.month.len()));
@@ -201,18 +189,5 @@ fn costs_table(report: &CostReport) -> Table {
             })
             .collect(),
         size: 7.0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yen_have_thousands_separators() {
-        assert_eq!(yen(0), "0");
-        assert_eq!(yen(999), "999");
-        assert_eq!(yen(67_733), "67,733");
-        assert_eq!(yen(1_234_567), "1,234,567");
     }
 }

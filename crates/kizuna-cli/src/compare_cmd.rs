@@ -96,19 +96,6 @@ fn visit(v: &Option<Visit>) -> String {
     }
 }
 
-/// 6131 → 6,131.
-fn units(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 fn line(d: &Difference) -> String {
     const WEEKDAYS: [&str; 8] = ["", "月", "火", "水", "木", "金", "土", "日"];
     let day = match Date::parse(&d.date) {
@@ -134,7 +121,7 @@ fn line(d: &Difference) -> String {
         "    {day}{service}  {}{sides}  {}{}単位\n",
         d.check.label(),
         if d.units > 0 { "+" } else { "" },
-        units(d.units)
+        display::thousands(d.units)
     )
 }
 
@@ -158,9 +145,9 @@ fn report(c: &Comparison) -> String {
             .map(|l| {
                 format!(
                     "（区分支給限度基準額 {}単位、計画全体 {}→{}単位）",
-                    units(l),
-                    units(u.plan_total),
-                    units(u.projected_total)
+                    display::thousands(l),
+                    display::thousands(u.plan_total),
+                    display::thousands(u.projected_total)
                 )
             })
             .unwrap_or_default();
@@ -169,8 +156,8 @@ fn report(c: &Comparison) -> String {
             u.name.as_deref().unwrap_or("氏名不明"),
             u.key.insurer,
             u.key.insured,
-            units(u.planned_units),
-            units(u.actual_units),
+            display::thousands(u.planned_units),
+            display::thousands(u.actual_units),
         ));
         for d in &u.differences {
             out.push_str(&line(d));
@@ -178,17 +165,4 @@ fn report(c: &Comparison) -> String {
     }
     out.push_str(&format!("  差異 {}件\n\n", c.differences));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn units_are_grouped_by_thousands_with_their_sign() {
-        assert_eq!(units(6131), "6,131");
-        assert_eq!(units(-387), "-387");
-        assert_eq!(units(1234567), "1,234,567");
-        assert_eq!(units(0), "0");
-    }
 }

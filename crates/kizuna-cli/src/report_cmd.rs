@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use careplan_client::cost::{CostReport, Counts, MonthCost};
+use careplan_client::forms::display::thousands;
 use careplan_client::settings::Settings;
 use careplan_csv::values::YearMonth;
 
@@ -71,9 +72,9 @@ fn month_line(m: &MonthCost) -> String {
         counts(&m.received),
         m.sheets,
         m.deliveries,
-        m.staff_minutes,
-        m.total_yen,
-        m.without_staff_yen
+        thousands(m.staff_minutes),
+        thousands(m.total_yen),
+        thousands(m.without_staff_yen)
     )
 }
 
@@ -103,12 +104,13 @@ fn text(r: &CostReport) -> String {
             "\n{} から先の {} か月は記録した月の平均で見込みます: 1 か月 {} 円。\n",
             p.month,
             r.projected.len(),
-            p.total_yen
+            thousands(p.total_yen)
         ));
     }
     s.push_str(&format!(
         "1 年間の削減額の見込み: {} 円（人件費を除くと {} 円）\n\n単価（設定で変更できます）:\n",
-        r.year_total_yen, r.year_without_staff_yen
+        thousands(r.year_total_yen),
+        thousands(r.year_without_staff_yen)
     ));
     for c in &r.costs {
         s.push_str(&format!(
