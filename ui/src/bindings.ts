@@ -709,11 +709,12 @@ projected: Array<MonthCost>,
  */
 partners: Array<PartnerMonth>, 
 /**
- * Saved over the year (recorded + projected), with staff time (yen).
+ * Saved over a year — the last twelve months recorded, completed by the projection while
+ * there are fewer — with staff time (yen).
  */
 year_total_yen: number, 
 /**
- * Saved over the year without staff time (yen).
+ * The same year without staff time (yen).
  */
 year_without_staff_yen: number, };
 
