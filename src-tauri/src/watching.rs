@@ -53,7 +53,7 @@ impl<R: Runtime> FolderHost for DesktopFolder<R> {
         let told = careplan_client::messages::folder_notice(&event, &name_of, lang);
         if let FolderEvent::Handled { unit, outcome } = &event {
             let waiting = match outcome {
-                Handled::Ready(_) => Some(true),
+                Handled::Ready => Some(true),
                 Handled::Invalid(_) | Handled::Incomplete(_) => Some(false),
                 Handled::Sent(_) | Handled::AlreadySent => None,
             };
@@ -72,7 +72,7 @@ impl<R: Runtime> FolderHost for DesktopFolder<R> {
         let opens_send = matches!(
             &event,
             FolderEvent::Handled {
-                outcome: Handled::Ready(_) | Handled::Invalid(_) | Handled::Incomplete(_),
+                outcome: Handled::Ready | Handled::Invalid(_) | Handled::Incomplete(_),
                 ..
             }
         );

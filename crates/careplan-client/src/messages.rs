@@ -316,13 +316,13 @@ pub fn folder_notice(
             let n = unit.files.len();
             match outcome {
                 Handled::AlreadySent => return None,
-                Handled::Ready(_) if en => (
+                Handled::Ready if en => (
                     "Files ready to send".into(),
                     format!(
                         "{n} files for {to} were checked and have no errors. Send them from the Send screen."
                     ),
                 ),
-                Handled::Ready(_) => (
+                Handled::Ready => (
                     "送信の準備ができました".into(),
                     format!(
                         "{to} 宛の {n} ファイルを検査しました。誤りはありません。「送信」画面で確認して送ってください。"
@@ -612,7 +612,7 @@ mod tests {
         };
         let ready = FolderEvent::Handled {
             unit: unit.clone(),
-            outcome: Handled::Ready(vec![]),
+            outcome: Handled::Ready,
         };
         let (_, body) = folder_notice(&ready, &|n| format!("ひまわり({n})"), Lang::Ja).unwrap();
         assert!(

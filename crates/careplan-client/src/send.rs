@@ -131,18 +131,50 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// Largest file sent: the relay's default upload limit (20 MiB), which no month of plans nears.
 pub(crate) const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
+/// A file's bytes, if it is one a sending takes: a regular file (not a device, not a FIFO) of
+/// a size the relay takes.
+fn read_sendable(f: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(f).map_err(|e| ClientError::io(f, e))?;
+    let refuse = |reason| ClientError::NotSendable {
+        path: f.display().to_string(),
+        reason,
+    };
+    if !meta.is_file() {
+        return Err(refuse(Unsendable::NotAFile));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(refuse(Unsendable::TooLarge));
+    }
+    std::fs::read(f).map_err(|e| ClientError::io(f, e))
+}
+
+/// The files' bytes read by [`read_sendable`], checked as a send (units grouped by serial).
+fn validate_read(files: &[PathBuf], bytes: &[Vec<u8>]) -> Vec<FileReport> {
+    careplan_csv::validate(
+        files.iter().zip(bytes).map(|(f, b)| {
+            let mut input = Input::bytes(file_name_of(f), b.clone());
+            input.display = f.display().to_string();
+            input
+        }),
+        Mode::Send,
+    )
+}
+
 fn backoff(attempts: i64) -> i64 {
     (30_i64 << attempts.clamp(0, 7)).min(3_600)
 }
 
 impl Client {
     /// Validates files as they would be sent (units grouped by serial), without sending.
+    /// Files a sending would refuse before reading them (not a regular file, too large) are
+    /// refused here the same way.
     pub fn check(&self, paths: &[PathBuf]) -> Result<Vec<FileReport>> {
         let files = expand(paths)?;
-        Ok(careplan_csv::validate(
-            files.iter().map(Input::path),
-            Mode::Send,
-        ))
+        let bytes = files
+            .iter()
+            .map(|f| read_sendable(f))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(validate_read(&files, &bytes))
     }
 
     /// Validates and queues files for sending. Nothing is queued when any file has an error
@@ -160,31 +192,12 @@ impl Client {
                 reason: Unsendable::NoFiles,
             });
         }
-        let mut bytes = Vec::new();
-        for f in &files {
-            // Only regular files of a size the relay takes are read: not a device, not a FIFO.
-            let meta = std::fs::metadata(f).map_err(|e| ClientError::io(f, e))?;
-            let refuse = |reason| ClientError::NotSendable {
-                path: f.display().to_string(),
-                reason,
-            };
-            if !meta.is_file() {
-                return Err(refuse(Unsendable::NotAFile));
-            }
-            if meta.len() > MAX_FILE_BYTES {
-                return Err(refuse(Unsendable::TooLarge));
-            }
-            bytes.push(std::fs::read(f).map_err(|e| ClientError::io(f, e))?);
-        }
+        let bytes = files
+            .iter()
+            .map(|f| read_sendable(f))
+            .collect::<Result<Vec<_>>>()?;
         // Validate exactly the bytes that will be sent, not the file as it may be later.
-        let reports = careplan_csv::validate(
-            files.iter().zip(&bytes).map(|(f, b)| {
-                let mut input = Input::bytes(file_name_of(f), b.clone());
-                input.display = f.display().to_string();
-                input
-            }),
-            Mode::Send,
-        );
+        let reports = validate_read(&files, &bytes);
         if !reports.iter().all(FileReport::is_valid) {
             return Err(ClientError::Invalid(reports));
         }

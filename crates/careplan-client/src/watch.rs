@@ -70,11 +70,6 @@ impl Watcher {
         }
     }
 
-    /// The folder watched.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Looks at the folder at `now`: answers each unit that became complete with every file
     /// unchanged for the quiet time, or that stayed incomplete past the give-up time. Each unit is
     /// answered once.
@@ -185,7 +180,7 @@ pub enum Handled {
     /// Sent (or queued for a partner or a connection not there yet), one outcome per file.
     Sent(Vec<Upload>),
     /// Checked without errors and left for a person to send (確認してから送信).
-    Ready(Vec<FileReport>),
+    Ready,
     /// Every file went to its partner before: nothing sent again.
     AlreadySent,
     /// Files with errors: nothing sent; the findings say what is wrong.
@@ -327,9 +322,9 @@ impl Client {
             if let Some((setup, watcher, events)) = &mut current {
                 match watcher.poll(Instant::now()) {
                     Ok(units) => {
-                        unreadable = false;
-                        if events.is_none() {
-                            // The folder may have appeared since (a drive connected again).
+                        // Readable again (a drive connected again): its events may work now. A
+                        // folder that never gave events is not asked again at every look.
+                        if std::mem::replace(&mut unreadable, false) && events.is_none() {
                             *events = Events::start(&setup.dir, &wake);
                         }
                         // Partners' files (an export folder that is also the import folder) are
@@ -415,7 +410,7 @@ impl Client {
             return Ok(if reports.iter().any(|r| !r.is_valid()) {
                 Handled::Invalid(reports)
             } else {
-                Handled::Ready(reports)
+                Handled::Ready
             });
         }
         match self.send_files(&unit.files, false).await {

@@ -601,7 +601,7 @@ impl careplan_client::watch::FolderHost for FolderPrinter {
                         );
                     }
                 }
-                Handled::Ready(_) => println!("送信できます: {}", names(&unit.files)),
+                Handled::Ready => println!("送信できます: {}", names(&unit.files)),
                 Handled::AlreadySent => {
                     println!("送信済みのため送りません: {}", names(&unit.files))
                 }
