@@ -629,36 +629,67 @@ fn heard_of(heard: &Mutex<Vec<Value>>, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The app over a copy of 居宅's profile, unlocked, watching `export` in `mode`, with what its
-/// window hears.
-fn watching_app(
-    w: &World,
-    export: &Path,
-    mode: &str,
-) -> (
-    App<MockRuntime>,
-    WebviewWindow<MockRuntime>,
-    Arc<Mutex<Vec<Value>>>,
-) {
-    let app_profile = w.folder("app-profile");
-    copy_folder(&w.profile(&KYOTAKU), &app_profile);
-    let (app, window) = app(&app_profile, &w.folder("app-inbox"));
-    let heard = Arc::new(Mutex::new(Vec::<Value>::new()));
-    app.listen(kizuna_desktop::ACTIVITY_EVENT, {
-        let heard = heard.clone();
-        move |e| {
-            heard
-                .lock()
-                .unwrap()
-                .push(serde_json::from_str(e.payload()).unwrap())
+/// 居宅 and 訪問 enrolled, 居宅's files for 訪問 from the sample, and the app over a copy of
+/// 居宅's profile, unlocked, watching an export folder: what its window hears is kept.
+struct Watching {
+    // Dropped in this order: the app before the relay of its world.
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    heard: Arc<Mutex<Vec<Value>>>,
+    files: Vec<PathBuf>,
+    export: PathBuf,
+    w: World,
+}
+
+impl Watching {
+    /// The export folder watched in `mode` ("confirm" or "auto").
+    fn new(mode: &str) -> Watching {
+        let w = World::new(&[KYOTAKU, HOUMON]);
+        w.enroll(&KYOTAKU);
+        w.enroll(&HOUMON);
+        let sample = w.sample(&[HOUMON]);
+        let files = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
+        let export = w.folder("export");
+        let app_profile = w.folder("app-profile");
+        copy_folder(&w.profile(&KYOTAKU), &app_profile);
+        let (app, window) = app(&app_profile, &w.folder("app-inbox"));
+        let heard = Arc::new(Mutex::new(Vec::<Value>::new()));
+        app.listen(kizuna_desktop::ACTIVITY_EVENT, {
+            let heard = heard.clone();
+            move |e| {
+                heard
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str(e.payload()).unwrap())
+            }
+        });
+        let status = invoke(&window, "unlock", json!({ "passphrase": PASSPHRASE })).unwrap();
+        let mut settings = status["settings"].clone();
+        settings["watch_dir"] = json!(export);
+        settings["watch_mode"] = json!(mode);
+        invoke(&window, "save_settings", json!({ "settings": settings })).unwrap();
+        Watching {
+            _app: app,
+            window,
+            heard,
+            files,
+            export,
+            w,
         }
-    });
-    let status = invoke(&window, "unlock", json!({ "passphrase": PASSPHRASE })).unwrap();
-    let mut settings = status["settings"].clone();
-    settings["watch_dir"] = json!(export);
-    settings["watch_mode"] = json!(mode);
-    invoke(&window, "save_settings", json!({ "settings": settings })).unwrap();
-    (app, window, heard)
+    }
+
+    /// The files sent, as the history lists them.
+    fn sent(&self) -> Vec<Value> {
+        invoke(
+            &self.window,
+            "history",
+            json!({ "filter": { "direction": "sent" } }),
+        )
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+    }
 }
 
 /// Writes `files` into `export` one by one, a pause between them, as a slow care program does.
@@ -695,24 +726,19 @@ fn wait_for_folder_events(heard: &Mutex<Vec<Value>>, n: usize) -> Vec<Value> {
 
 #[test]
 fn a_unit_exported_file_by_file_is_offered_once_with_one_notification_and_not_sent() {
-    let w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
-    let sample = w.sample(&[HOUMON]);
-    let files = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
-    let export = w.folder("export");
-    let (_app, window, heard) = watching_app(&w, &export, "confirm");
+    let t = Watching::new("confirm");
+    let files = &t.files;
 
-    export_slowly(&files, &export);
-    let told = wait_for_folder_events(&heard, units_in(&files));
+    export_slowly(files, &t.export);
+    let told = wait_for_folder_events(&t.heard, units_in(files));
 
     assert_eq!(
         told.len(),
-        units_in(&files),
+        units_in(files),
         "one notification per unit: {told:?}"
     );
     assert!(told.iter().all(|e| e["waiting"] == true));
-    let waiting = invoke(&window, "waiting_units", json!({})).unwrap();
+    let waiting = invoke(&t.window, "waiting_units", json!({})).unwrap();
     let offered: usize = waiting
         .as_array()
         .unwrap()
@@ -721,45 +747,34 @@ fn a_unit_exported_file_by_file_is_offered_once_with_one_notification_and_not_se
         .map(|u| u["files"].as_array().unwrap().len())
         .sum();
     assert_eq!(offered, files.len());
-    let sent = invoke(
-        &window,
-        "history",
-        json!({ "filter": { "direction": "sent" } }),
-    )
-    .unwrap();
     assert_eq!(
-        sent.as_array().unwrap().len(),
-        0,
+        t.sent(),
+        [] as [Value; 0],
         "nothing sent before a person says so"
     );
 }
 
 #[test]
 fn a_unit_a_person_sends_from_the_export_folder_moves_to_the_sent_folder_and_stops_waiting() {
-    let w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
-    let sample = w.sample(&[HOUMON]);
-    let files = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
-    let export = w.folder("export");
-    let (_app, window, heard) = watching_app(&w, &export, "confirm");
-    for f in &files {
+    let t = Watching::new("confirm");
+    let (files, export, window) = (&t.files, &t.export, &t.window);
+    for f in files {
         std::fs::copy(f, export.join(f.file_name().unwrap())).unwrap();
     }
-    wait_for_folder_events(&heard, units_in(&files));
+    wait_for_folder_events(&t.heard, units_in(files));
 
-    let waiting = invoke(&window, "waiting_units", json!({})).unwrap();
+    let waiting = invoke(window, "waiting_units", json!({})).unwrap();
     let paths: Vec<Value> = waiting
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|u| u["files"].as_array().unwrap().clone())
         .collect();
-    invoke(&window, "send", json!({ "files": paths, "again": false })).unwrap();
+    invoke(window, "send", json!({ "files": paths, "again": false })).unwrap();
 
-    let left = invoke(&window, "waiting_units", json!({})).unwrap();
+    let left = invoke(window, "waiting_units", json!({})).unwrap();
     assert_eq!(left, json!([]));
-    for f in &files {
+    for f in files {
         let name = f.file_name().unwrap();
         assert!(!export.join(name).exists(), "{name:?} moved away");
         assert!(
@@ -768,15 +783,9 @@ fn a_unit_a_person_sends_from_the_export_folder_moves_to_the_sent_folder_and_sto
         );
     }
     // The history follows the files: what was sent still opens as forms.
-    let sent = invoke(
-        &window,
-        "history",
-        json!({ "filter": { "direction": "sent" } }),
-    )
-    .unwrap();
-    for entry in sent.as_array().unwrap() {
+    for entry in t.sent() {
         let opened = invoke(
-            &window,
+            window,
             "open_history_forms",
             json!({ "direction": "sent", "id": entry["id"] }),
         )
@@ -792,28 +801,16 @@ fn a_unit_a_person_sends_from_the_export_folder_moves_to_the_sent_folder_and_sto
 
 #[test]
 fn in_automatic_mode_a_unit_exported_file_by_file_is_sent_exactly_once() {
-    let w = World::new(&[KYOTAKU, HOUMON]);
-    w.enroll(&KYOTAKU);
-    w.enroll(&HOUMON);
-    let sample = w.sample(&[HOUMON]);
-    let files = World::files_between(&sample, &KYOTAKU, Some(&HOUMON));
-    let export = w.folder("export");
-    let (_app, window, heard) = watching_app(&w, &export, "auto");
+    let t = Watching::new("auto");
+    let files = &t.files;
 
-    export_slowly(&files, &export);
-    let told = wait_for_folder_events(&heard, units_in(&files));
+    export_slowly(files, &t.export);
+    let told = wait_for_folder_events(&t.heard, units_in(files));
 
-    assert_eq!(told.len(), units_in(&files), "{told:?}");
+    assert_eq!(told.len(), units_in(files), "{told:?}");
     assert!(told.iter().all(|e| e["waiting"] == false));
-    let sent = invoke(
-        &window,
-        "history",
-        json!({ "filter": { "direction": "sent" } }),
-    )
-    .unwrap();
+    let sent = t.sent();
     let mut names: Vec<&str> = sent
-        .as_array()
-        .unwrap()
         .iter()
         .map(|e| e["file_name"].as_str().unwrap())
         .collect();
@@ -825,7 +822,7 @@ fn in_automatic_mode_a_unit_exported_file_by_file_is_sent_exactly_once() {
     expected.sort();
     assert_eq!(names, expected, "each file sent once");
     // The partner receives each file once.
-    let out = w.kizuna(&HOUMON, &["receive", "--keep", "--json"]);
+    let out = t.w.kizuna(&HOUMON, &["receive", "--keep", "--json"]);
     let received: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         received.as_array().unwrap().len(),
@@ -833,4 +830,44 @@ fn in_automatic_mode_a_unit_exported_file_by_file_is_sent_exactly_once() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn a_file_too_large_to_send_in_the_export_folder_is_told_and_never_offered() {
+    let t = Watching::new("confirm");
+    let schedule: Vec<&PathBuf> = t
+        .files
+        .iter()
+        .filter(|f| {
+            let n = f.file_name().unwrap().to_string_lossy();
+            n.starts_with("UPPLAN_") || n.starts_with("UPSIKYU_") || n.starts_with("UPHOSOKU_2")
+        })
+        .collect();
+    assert_eq!(schedule.len(), 3);
+    for f in &schedule {
+        std::fs::copy(f, t.export.join(f.file_name().unwrap())).unwrap();
+    }
+    // The 予定 grown past what the relay takes (the care software went wrong, or someone did).
+    let big = t.export.join(schedule[0].file_name().unwrap());
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&big)
+        .unwrap()
+        .set_len(21 * 1024 * 1024)
+        .unwrap();
+
+    let told = wait_for_folder_events(&t.heard, 1);
+
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["waiting"], false);
+    assert!(
+        told[0]["message"].as_str().unwrap().contains("MB"),
+        "{}",
+        told[0]
+    );
+    assert_eq!(
+        invoke(&t.window, "waiting_units", json!({})).unwrap(),
+        json!([])
+    );
+    assert_eq!(t.sent(), [] as [Value; 0]);
 }
