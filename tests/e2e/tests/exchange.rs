@@ -136,22 +136,29 @@ fn compared(w: &World, o: &Office, month: &str) -> Vec<String> {
     checks
 }
 
-#[test]
-fn both_offices_find_the_same_four_differences_of_the_month_in_their_history() {
-    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+/// The sample month between 居宅 and 訪問: the plan and schedule sent and received, the 実績
+/// sent back and received into the 居宅's inbox. Answers the 実績 files and that inbox.
+fn a_month_exchanged(w: &World) -> (Vec<std::path::PathBuf>, std::path::PathBuf) {
     let sample = w.sample(&[HOUMON]);
     let out = send(
-        &w,
+        w,
         &KYOTAKU,
         &World::files_between(&sample, &KYOTAKU, Some(&HOUMON)),
     );
     assert!(out.status.success(), "{}", text(&out));
-    receive(&w, &HOUMON, &w.folder("inbox-houmon"));
+    receive(w, &HOUMON, &w.folder("inbox-houmon"));
     let results = World::files_between(&sample, &HOUMON, Some(&KYOTAKU));
-    let out = send(&w, &HOUMON, &results);
+    let out = send(w, &HOUMON, &results);
     assert!(out.status.success(), "{}", text(&out));
     let inbox = w.folder("inbox-kyotaku");
-    receive(&w, &KYOTAKU, &inbox);
+    receive(w, &KYOTAKU, &inbox);
+    (results, inbox)
+}
+
+#[test]
+fn both_offices_find_the_same_four_differences_of_the_month_in_their_history() {
+    let w = World::enrolled(&[KYOTAKU, HOUMON]);
+    let (results, inbox) = a_month_exchanged(&w);
     // The care software imported and deleted the 実績: the kept copy is what is compared.
     for f in std::fs::read_dir(&inbox).unwrap() {
         std::fs::remove_file(f.unwrap().path()).unwrap();
@@ -179,21 +186,7 @@ fn both_offices_find_the_same_four_differences_of_the_month_in_their_history() {
 #[test]
 fn the_cost_report_counts_the_plans_schedules_and_jisseki_the_office_exchanged() {
     let w = World::enrolled(&[KYOTAKU, HOUMON]);
-    let sample = w.sample(&[HOUMON]);
-    let out = send(
-        &w,
-        &KYOTAKU,
-        &World::files_between(&sample, &KYOTAKU, Some(&HOUMON)),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    receive(&w, &HOUMON, &w.folder("inbox-houmon"));
-    let out = send(
-        &w,
-        &HOUMON,
-        &World::files_between(&sample, &HOUMON, Some(&KYOTAKU)),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    receive(&w, &KYOTAKU, &w.folder("inbox-kyotaku"));
+    a_month_exchanged(&w);
     let csv = w.folder("report").join("効果.csv");
     let pdf = w.folder("report").join("効果.pdf");
 
