@@ -272,6 +272,23 @@ struct Ctx<'a> {
 }
 
 impl SampleOptions {
+    /// What `kizuna sample` writes by default for `month`: 居宅 1310000001 with 訪問介護
+    /// 1320000001, 通所介護 1320000002 and 福祉用具貸与 1320000003, and `users` clients.
+    pub fn three_partners(month: YearMonth, users: usize) -> SampleOptions {
+        let office = |n: &str| OfficeNumber::parse(n).expect("10 digits");
+        let service = |t: &str| ServiceType::parse(t).expect("a service type");
+        SampleOptions {
+            kyotaku: office("1310000001"),
+            services: vec![
+                (office("1320000001"), service("11")),
+                (office("1320000002"), service("15")),
+                (office("1320000003"), service("17")),
+            ],
+            month,
+            users,
+        }
+    }
+
     fn check(&self) -> Result<(), SampleError> {
         if self.services.is_empty() {
             return Err(SampleError::NoServiceOffice);

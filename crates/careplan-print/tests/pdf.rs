@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use careplan_csv::sample::{SampleOptions, every_kind, exchange};
-use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
+use careplan_csv::values::YearMonth;
 use careplan_forms::view::Form;
 use careplan_forms::{Bundle, UserForms};
 use careplan_print::{PdfFont, Printed, pdf};
@@ -23,24 +23,7 @@ fn font() -> PdfFont {
 
 /// The sample's units for the 訪問介護 office and its 実績, as the office receives them.
 fn sample() -> Bundle {
-    let opts = SampleOptions {
-        kyotaku: OfficeNumber::parse("1310000001").unwrap(),
-        services: [
-            ("1320000001", "11"),
-            ("1320000002", "15"),
-            ("1320000003", "17"),
-        ]
-        .iter()
-        .map(|(o, t)| {
-            (
-                OfficeNumber::parse(o).unwrap(),
-                ServiceType::parse(t).unwrap(),
-            )
-        })
-        .collect(),
-        month: YearMonth::parse("202612").unwrap(),
-        users: 5,
-    };
+    let opts = SampleOptions::three_partners(YearMonth::parse("202612").unwrap(), 5);
     Bundle::new(
         exchange(&opts)
             .unwrap()

@@ -3,7 +3,7 @@
 
 use careplan_csv::record::{Record, write};
 use careplan_csv::sample::{SampleOptions, exchange};
-use careplan_csv::values::{OfficeNumber, ServiceType, YearMonth};
+use careplan_csv::values::YearMonth;
 use careplan_csv::{FileKind, FileName};
 use careplan_forms::Bundle;
 
@@ -118,24 +118,7 @@ pub fn hosoku(limit: u32) -> (String, Vec<u8>) {
 /// `kizuna sample`'s exchange for 2026-12 (5 users; 訪問介護, 通所介護, 福祉用具貸与): the 居宅's
 /// files and the offices' 実績, as two bundles.
 pub fn sample() -> (Bundle, Bundle) {
-    let opts = SampleOptions {
-        kyotaku: OfficeNumber::parse(KYOTAKU).unwrap(),
-        services: [
-            ("1320000001", "11"),
-            ("1320000002", "15"),
-            ("1320000003", "17"),
-        ]
-        .iter()
-        .map(|(o, t)| {
-            (
-                OfficeNumber::parse(o).unwrap(),
-                ServiceType::parse(t).unwrap(),
-            )
-        })
-        .collect(),
-        month: YearMonth::parse("202612").unwrap(),
-        users: 5,
-    };
+    let opts = SampleOptions::three_partners(YearMonth::parse("202612").unwrap(), 5);
     let files = exchange(&opts).unwrap();
     let (jisseki, plan): (Vec<_>, Vec<_>) = files
         .into_iter()
